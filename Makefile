@@ -1,0 +1,37 @@
+# rpod: `make demo` sets up and shows the main job; `make test` runs every check CI runs.
+SHELL := /bin/bash
+CARGO ?= cargo
+RPOD := target/release/rpod
+
+.PHONY: setup build demo test lint unit bench clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@echo "build: cargo build --release"
+	@$(CARGO) build --release --quiet
+
+demo: build
+	@scripts/demo.sh $(RPOD)
+
+lint: setup
+	@echo "test: cargo fmt --check"
+	@$(CARGO) fmt --all --check
+	@echo "test: cargo clippy --all-targets -- -D warnings"
+	@$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
+	@echo "test: syscall tables are up to date (cargo xtask gen-syscalls --check)"
+	@$(CARGO) xtask gen-syscalls --check
+
+unit: setup
+	@echo "test: cargo test --workspace (RPOD_TEST_REQUIRE=$${RPOD_TEST_REQUIRE:-unset})"
+	@$(CARGO) test --workspace --all-targets
+	@$(CARGO) test --workspace --doc --quiet
+
+test: lint unit
+
+bench: build
+	@scripts/bench.sh
+
+clean:
+	$(CARGO) clean

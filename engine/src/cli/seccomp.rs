@@ -1,0 +1,222 @@
+//! `rpod seccomp ...`: the profile toolbox.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+/// Text for people or JSON for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// What `compile` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CompileFormat {
+    /// The normalized OCI profile (sorted, pretty, deterministic).
+    #[default]
+    Json,
+    /// The raw `struct sock_filter` array, as `seccomp(2)` takes it.
+    Bpf,
+}
+
+/// The container a profile is evaluated for: `includes`/`excludes` in podman's and moby's
+/// profiles depend on it.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ContextArgs {
+    /// Architecture of the filter (repeatable). The first one is the host's; without it the
+    /// host is this machine and the arches come from the profile (`architectures`, `archMap`).
+    /// Names: x86_64, x86, x32, aarch64, arm, riscv64, s390x, ppc64le, ... or SCMP_ARCH_*.
+    #[arg(long = "arch", value_name = "ARCH")]
+    pub arches: Vec<String>,
+    /// Add a capability to podman's default set (repeatable; `SYS_ADMIN` or `CAP_SYS_ADMIN`;
+    /// `ALL` for every capability, as with `--privileged`).
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a capability from the set (repeatable; `ALL` drops every capability).
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Kernel version for `minKernel` rules, e.g. `6.1` (default: a current kernel).
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    pub kernel: Option<String>,
+}
+
+/// Review, compile and test seccomp profiles.
+///
+/// PROFILE is OCI seccomp JSON (the `linux.seccomp` object, as podman's
+/// `--security-opt seccomp=FILE` takes it), or `-` for stdin.
+#[derive(Debug, Subcommand)]
+pub enum Seccomp {
+    /// Check a profile and print every problem.
+    ///
+    /// Exit 0 when valid (warnings are printed but pass), 1 when invalid.
+    ///
+    /// Example: rpod seccomp validate /usr/share/containers/seccomp.json
+    Validate(ValidateArgs),
+    /// Compile a profile to normalized JSON or to a raw BPF program (through libseccomp).
+    ///
+    /// The BPF program is what runc would load: libseccomp with the binary-tree optimizer.
+    /// Where libseccomp or runc would change the profile's meaning, a warning says so.
+    ///
+    /// Example: rpod seccomp compile profile.json --format bpf --arch x86_64 -o filter.bpf
+    Compile(CompileArgs),
+    /// Print the action a profile or BPF program takes for one syscall.
+    ///
+    /// Prints ALLOW, ERRNO(1), KILL_PROCESS, KILL_THREAD, TRAP(n), TRACE(n), LOG or NOTIFY.
+    /// SYSCALL is a name or a number; arguments are decimal or 0x-hex (missing ones are 0).
+    ///
+    /// Example: rpod seccomp simulate profile.json socket 16 3 9
+    Simulate(SimulateArgs),
+    /// Disassemble the BPF program of a profile or a raw .bpf file.
+    ///
+    /// Example: rpod seccomp disasm profile.json --arch x86_64
+    Disasm(DisasmArgs),
+    /// Explain what a profile allows and denies, grouped by action and category.
+    ///
+    /// Example: rpod seccomp explain /usr/share/containers/seccomp.json --cap-add SYS_ADMIN
+    Explain(ExplainArgs),
+    /// Show the semantic difference of two profiles, with a witness syscall for each.
+    ///
+    /// Exit 0 when they are equivalent, 1 when they differ.
+    ///
+    /// Example: rpod seccomp diff old.json new.json --format json
+    Diff(DiffArgs),
+    /// Merge profiles: the union of what each allows; on conflict the stricter action wins.
+    ///
+    /// Example: rpod seccomp merge recorded.json extra.json -o merged.json
+    Merge(MergeArgs),
+    /// Lint a profile for dangerous allows, bypasses and meaning changes.
+    ///
+    /// Exit 1 when a finding at or above --fail-on exists.
+    ///
+    /// Example: rpod seccomp lint profile.json --fail-on high --format json
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The profile to check.
+    pub profile: PathBuf,
+    /// Output: `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The profile to compile.
+    pub profile: PathBuf,
+    /// Write here instead of stdout (atomically: a temporary file renamed into place).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// `json`: the normalized OCI profile; `bpf`: the raw sock_filter array.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: CompileFormat,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// A profile (JSON) or a raw BPF program (`.bpf`, as `compile --format bpf` writes).
+    pub input: PathBuf,
+    /// The syscall: a name (`openat`) or a number (`257`, `0x101`).
+    pub syscall: String,
+    /// Up to six arguments, decimal or 0x-hex; negative decimals are two's complement.
+    #[arg(value_name = "ARG", num_args = 0..=6, allow_negative_numbers = true)]
+    pub args: Vec<String>,
+    /// Output: `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DisasmArgs {
+    /// A profile (JSON) or a raw BPF program (`.bpf`).
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The profile to explain.
+    pub profile: PathBuf,
+    /// Output: `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old profile.
+    pub a: PathBuf,
+    /// The new profile.
+    pub b: PathBuf,
+    /// Output: `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+/// How merge settles a conflict between an allow and an explicit deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Prefer {
+    /// The stricter action wins.
+    #[default]
+    Stricter,
+    /// The more permissive action wins.
+    Permissive,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Two or more profiles.
+    #[arg(required = true, num_args = 2..)]
+    pub profiles: Vec<PathBuf>,
+    /// Write here instead of stdout (atomically).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Which action wins a conflict.
+    #[arg(long, value_enum, default_value_t)]
+    pub prefer: Prefer,
+    /// Format of the conflict report on stderr.
+    /// Output: `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+/// Severity threshold for `lint --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    /// Never fail on findings.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The profile to lint.
+    pub profile: PathBuf,
+    /// Output: `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// Exit 1 when a finding has at least this severity.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}

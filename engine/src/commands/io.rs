@@ -1,0 +1,153 @@
+//! Reading inputs and writing outputs safely.
+
+use std::fs::{self, File};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use super::hinted;
+
+/// Inputs larger than this are refused (profiles and BPF programs are far smaller).
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a whole input file, or stdin for `-`, refusing directories, devices and huge files.
+///
+/// # Errors
+/// When the file cannot be opened or read, is not a regular file, or is too large.
+pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        io::stdin()
+            .lock()
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .context("cannot read stdin")?;
+    } else {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let meta = file
+            .metadata()
+            .with_context(|| format!("cannot stat {}", path.display()))?;
+        if meta.is_dir() {
+            bail!("{} is a directory, not a file", path.display());
+        }
+        if !meta.is_file() {
+            bail!(
+                "{} is not a regular file (a device, socket or FIFO)",
+                path.display()
+            );
+        }
+        file.take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        bail!(
+            "{} is larger than {} MiB; refusing to read it",
+            path.display(),
+            MAX_INPUT_BYTES / 1024 / 1024
+        );
+    }
+    Ok(bytes)
+}
+
+/// Reads a UTF-8 text input.
+///
+/// # Errors
+/// As [`read_input`], or when the text is not UTF-8.
+pub fn read_text(path: &Path) -> anyhow::Result<String> {
+    let bytes = read_input(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        hinted(
+            e,
+            format!("{} is not UTF-8 text", path.display()),
+            "profiles are JSON; a raw BPF program needs the .bpf extension",
+        )
+    })
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file in the same directory, fsynced, then
+/// renamed over the target), or to stdout when `path` is `None` or `-`. A symlink at `path` is
+/// replaced, never followed.
+///
+/// # Errors
+/// When the directory is missing or not writable, or the target is a directory.
+pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::Result<()> {
+    let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
+        let mut out = io::stdout().lock();
+        if binary && out.is_terminal() {
+            bail!(hinted(
+                anyhow::anyhow!("stdout is a terminal"),
+                "refusing to write a binary BPF program to a terminal",
+                "write it to a file with -o FILE, or pipe it"
+            ));
+        }
+        out.write_all(bytes).context("cannot write to stdout")?;
+        return out.flush().context("cannot write to stdout");
+    };
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        bail!("{} is a directory; give a file name", path.display());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(hinted(
+            anyhow::anyhow!("no such directory: {}", dir.display()),
+            format!("cannot write {}", path.display()),
+            "create the directory first",
+        ));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".rpod-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_output_replaces_a_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "keep").unwrap();
+        let link = dir.path().join("out.json");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        write_output(Some(&link), b"new", false).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+        assert_eq!(fs::read_to_string(&link).unwrap(), "new");
+        assert!(!fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn write_output_into_a_missing_directory_fails_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_output(Some(&dir.path().join("nope/out.json")), b"x", false).unwrap_err();
+        assert!(format!("{err:#}").contains("no such directory"), "{err:#}");
+    }
+
+    #[test]
+    fn read_input_refuses_directories_and_huge_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = read_input(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("is a directory"), "{err}");
+        let big = dir.path().join("big.json");
+        let f = File::create(&big).unwrap();
+        f.set_len(MAX_INPUT_BYTES + 1).unwrap();
+        let err = read_input(&big).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
+    }
+}

@@ -1,0 +1,39 @@
+//! What each command does: resolve settings, call the library, print, return an exit status.
+
+pub mod io;
+pub mod seccomp;
+
+use std::fmt;
+
+use crate::cli::{Cli, Command};
+
+/// A hint for the user, attached to an error's chain; `main` prints it last.
+#[derive(Debug)]
+pub struct Hint(pub String);
+
+impl fmt::Display for Hint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Hint {}
+
+/// An error with a message and a hint, over a cause.
+pub fn hinted(
+    cause: impl Into<anyhow::Error>,
+    message: impl fmt::Display + Send + Sync + 'static,
+    hint: impl Into<String>,
+) -> anyhow::Error {
+    cause.into().context(Hint(hint.into())).context(message)
+}
+
+/// Runs a parsed command line and returns the process exit code.
+///
+/// # Errors
+/// Any rpod error; `main` prints it and exits 125.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Seccomp(cmd) => seccomp::run(cmd),
+    }
+}

@@ -1,0 +1,29 @@
+//! `rpod seccomp diff A B`: exit 0 when equivalent, 1 when not.
+
+use anyhow::Context as _;
+use profiles::diff::{self, DiffOptions};
+
+use super::{context, load_profile};
+use crate::cli::seccomp::{DiffArgs, OutputFormat};
+use crate::exit;
+
+pub fn run(args: &DiffArgs) -> anyhow::Result<u8> {
+    let a = load_profile(&args.a)?;
+    let b = load_profile(&args.b)?;
+    let (cx, arches) = context(&args.context)?;
+    let opts = DiffOptions {
+        arches,
+        labels: [args.a.display().to_string(), args.b.display().to_string()],
+    };
+    let d = diff::diff(&a.resolve(&cx), &b.resolve(&cx), &opts)
+        .context("cannot compare the profiles")?;
+    match args.format {
+        OutputFormat::Text => print!("{d}"),
+        OutputFormat::Json => print!("{}", d.to_json_pretty()),
+    }
+    Ok(if d.equivalent() {
+        exit::OK
+    } else {
+        exit::FOUND
+    })
+}

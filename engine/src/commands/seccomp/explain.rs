@@ -1,0 +1,16 @@
+//! `rpod seccomp explain PROFILE`.
+
+use super::{context, load_profile};
+use crate::cli::seccomp::{ExplainArgs, OutputFormat};
+use crate::exit;
+
+pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
+    let profile = load_profile(&args.profile)?;
+    let (cx, _) = context(&args.context)?;
+    let explanation = profiles::explain::explain(&profile, &cx);
+    match args.format {
+        OutputFormat::Text => print!("{}", explanation.to_text()),
+        OutputFormat::Json => print!("{}", explanation.to_json_pretty()),
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,27 @@
+//! `rpod seccomp lint PROFILE [--fail-on SEVERITY]`.
+
+use profiles::lint::{self, Severity};
+
+use super::{context, load_profile};
+use crate::cli::seccomp::{FailOn, LintArgs, OutputFormat};
+use crate::exit;
+
+pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
+    let profile = load_profile(&args.profile)?;
+    let (cx, _) = context(&args.context)?;
+    let report = lint::lint(&profile, &cx);
+    match args.format {
+        OutputFormat::Text => print!("{}", report.to_text()),
+        OutputFormat::Json => print!("{}", report.to_json_pretty()),
+    }
+    let threshold = match args.fail_on {
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::High => Some(Severity::High),
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| lint::fails(&report.findings, t));
+    Ok(if failed { exit::FOUND } else { exit::OK })
+}

@@ -1,0 +1,56 @@
+//! `rpod seccomp merge A B... [-o OUT] [--prefer stricter|permissive]`.
+//!
+//! The merged profile goes to OUT (or stdout); conflicts and notes go to stderr. With
+//! `--format json` and `-o`, stdout gets a JSON report of the conflicts and notes.
+
+use anyhow::Context as _;
+use profiles::merge::{self, MergeOptions, Prefer};
+use serde::Serialize;
+
+use super::{context, load_profile};
+use crate::cli::seccomp::{self as cli, MergeArgs, OutputFormat};
+use crate::commands::io;
+use crate::exit;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    conflicts: &'a [merge::Conflict],
+    notes: &'a [merge::InputNote],
+}
+
+pub fn run(args: &MergeArgs) -> anyhow::Result<u8> {
+    let inputs = args
+        .profiles
+        .iter()
+        .map(|p| load_profile(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (cx, arches) = context(&args.context)?;
+    let opts = MergeOptions {
+        prefer: match args.prefer {
+            cli::Prefer::Stricter => Prefer::Stricter,
+            cli::Prefer::Permissive => Prefer::Permissive,
+        },
+        default_action: None,
+        arches,
+    };
+    let merged = merge::merge(&inputs, &cx, &opts).context("cannot merge the profiles")?;
+    for (i, p) in args.profiles.iter().enumerate() {
+        eprintln!("input {}: {}", i + 1, p.display());
+    }
+    for c in &merged.conflicts {
+        eprintln!("conflict: {c}");
+    }
+    for n in &merged.notes {
+        eprintln!("note: {n}");
+    }
+    let json = merged.profile.normalized().to_json_pretty();
+    io::write_output(args.output.as_deref(), json.as_bytes(), false)?;
+    if args.format == OutputFormat::Json && args.output.is_some() {
+        let report = Report {
+            conflicts: &merged.conflicts,
+            notes: &merged.notes,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(exit::OK)
+}

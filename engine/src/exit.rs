@@ -1,0 +1,9 @@
+//! Exit codes, as podman uses them.
+
+/// Success.
+pub const OK: u8 = 0;
+/// A check found something: `diff` found a difference, `lint` a finding at `--fail-on` or above,
+/// `validate` an invalid profile, `fmt --check` an unformatted file.
+pub const FOUND: u8 = 1;
+/// An error in rpod itself, usage errors included (podman's 125).
+pub const RPOD_ERROR: u8 = 125;

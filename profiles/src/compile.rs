@@ -1,0 +1,408 @@
+//! Compiling a resolved profile to classic BPF through libseccomp, the way runc does.
+//!
+//! runc (libcontainer/seccomp/patchbpf and seccomp_linux.go) and crun both hand each rule to
+//! libseccomp. Some profiles do not mean, once enforced, what they say; every such case is
+//! returned as a [`Note`] rather than passed over:
+//! - a rule whose action equals the default action is skipped (libseccomp refuses it with EACCES);
+//! - a rule that compares one argument twice is split by runc into one rule per condition, which
+//!   turns the AND into an OR;
+//! - a syscall name the linked libseccomp does not know is skipped;
+//! - on a 32-bit arch libseccomp compares the low word only, so a constant above 2^32 changes;
+//! - overlapping rules with different actions are resolved by libseccomp's decision tree, not by
+//!   the order in the profile.
+
+use libseccomp::{
+    ScmpAction, ScmpArch, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall,
+};
+use serde::Serialize;
+
+use crate::arch::Arch;
+use crate::bpf::{self, Action};
+use crate::model::{ArgCondition, Flag, Op};
+use crate::resolve::Resolved;
+use crate::syscalls;
+
+/// What libseccomp or a runtime does to a profile that changes its meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    RuleEqualsDefault,
+    SameArgumentTwice,
+    UnknownToLibseccomp,
+    HighWordIgnored,
+    OverlappingActions,
+    FlagNotInBpf,
+}
+
+/// One way the enforced filter differs from what the profile says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Note {
+    pub kind: NoteKind,
+    /// Index into the profile's `syscalls[]`, when the note is about a rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syscall: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(r) = self.rule {
+            write!(f, "syscalls[{r}]: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// A compiled filter.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub program: bpf::Program,
+    pub arches: Vec<Arch>,
+    pub notes: Vec<Note>,
+}
+
+/// A failure inside libseccomp.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("libseccomp does not support architecture {arch}")]
+    UnsupportedArch { arch: Arch },
+    #[error("libseccomp refused {what}")]
+    Libseccomp {
+        what: String,
+        #[source]
+        source: libseccomp::error::SeccompError,
+    },
+    #[error("cannot export the filter from libseccomp")]
+    Export {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("libseccomp produced a filter the kernel would refuse")]
+    Invalid {
+        #[source]
+        source: bpf::ProgramError,
+    },
+}
+
+fn scmp_arch(a: Arch) -> ScmpArch {
+    match a {
+        Arch::X86_64 => ScmpArch::X8664,
+        Arch::X86 => ScmpArch::X86,
+        Arch::X32 => ScmpArch::X32,
+        Arch::Aarch64 => ScmpArch::Aarch64,
+        Arch::Arm => ScmpArch::Arm,
+        Arch::Riscv64 => ScmpArch::Riscv64,
+        Arch::S390x => ScmpArch::S390X,
+        Arch::S390 => ScmpArch::S390,
+        Arch::Ppc64le => ScmpArch::Ppc64Le,
+        Arch::Ppc64 => ScmpArch::Ppc64,
+        Arch::Ppc => ScmpArch::Ppc,
+        Arch::Mips => ScmpArch::Mips,
+        Arch::Mipsel => ScmpArch::Mipsel,
+        Arch::Mips64 => ScmpArch::Mips64,
+        Arch::Mipsel64 => ScmpArch::Mipsel64,
+        Arch::Mips64n32 => ScmpArch::Mips64N32,
+        Arch::Mipsel64n32 => ScmpArch::Mipsel64N32,
+        Arch::Parisc => ScmpArch::Parisc,
+        Arch::Parisc64 => ScmpArch::Parisc64,
+    }
+}
+
+fn scmp_action(a: Action) -> ScmpAction {
+    match a {
+        Action::KillProcess => ScmpAction::KillProcess,
+        Action::KillThread => ScmpAction::KillThread,
+        Action::Trap(_) => ScmpAction::Trap,
+        Action::Errno(e) => ScmpAction::Errno(i32::from(e)),
+        Action::UserNotif => ScmpAction::Notify,
+        Action::Trace(t) => ScmpAction::Trace(t),
+        Action::Log => ScmpAction::Log,
+        Action::Allow => ScmpAction::Allow,
+    }
+}
+
+fn scmp_cmp(c: &ArgCondition) -> ScmpArgCompare {
+    let (op, datum) = match c.op {
+        Op::Ne => (ScmpCompareOp::NotEqual, c.value),
+        Op::Lt => (ScmpCompareOp::Less, c.value),
+        Op::Le => (ScmpCompareOp::LessOrEqual, c.value),
+        Op::Eq => (ScmpCompareOp::Equal, c.value),
+        Op::Ge => (ScmpCompareOp::GreaterEqual, c.value),
+        Op::Gt => (ScmpCompareOp::Greater, c.value),
+        Op::MaskedEq => (ScmpCompareOp::MaskedEqual(c.value), c.value_two),
+    };
+    ScmpArgCompare::new(u32::from(c.index), op, datum)
+}
+
+fn lib_err(
+    what: impl Into<String>,
+) -> impl FnOnce(libseccomp::error::SeccompError) -> CompileError {
+    let what = what.into();
+    move |source| CompileError::Libseccomp { what, source }
+}
+
+/// The libseccomp version linked into rpod, e.g. `2.5.4`.
+#[must_use]
+pub fn libseccomp_version() -> String {
+    libseccomp::ScmpVersion::current()
+        .map(|v| format!("{}.{}.{}", v.major, v.minor, v.micro))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// How libseccomp lays out the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// `SCMP_FLTATR_CTL_OPTIMIZE=2`: a binary tree of syscall numbers instead of a linear
+    /// list (same meaning, fewer instructions per syscall for large profiles).
+    pub binary_tree: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { binary_tree: true }
+    }
+}
+
+/// Compiles `r` for its architectures (or `arches` when given) with the binary-tree optimizer.
+///
+/// # Errors
+/// Fails when libseccomp refuses the arch set, an action or a rule.
+pub fn compile(r: &Resolved, arches: Option<&[Arch]>) -> Result<Compiled, CompileError> {
+    compile_with(r, arches, Options::default())
+}
+
+/// [`compile`] with explicit [`Options`].
+///
+/// # Errors
+/// Fails when libseccomp refuses the arch set, an action or a rule.
+pub fn compile_with(
+    r: &Resolved,
+    arches: Option<&[Arch]>,
+    options: Options,
+) -> Result<Compiled, CompileError> {
+    let arches: Vec<Arch> = arches.map_or_else(|| r.arches.clone(), <[Arch]>::to_vec);
+    let mut notes = Vec::new();
+    let mut ctx = ScmpFilterContext::new(scmp_action(r.default_action))
+        .map_err(lib_err("the default action"))?;
+    // runc leaves no_new_privs to the runtime; the attribute does not change the BPF anyway.
+    ctx.set_ctl_nnp(false)
+        .map_err(lib_err("the NNP attribute"))?;
+    for a in &arches {
+        ctx.add_arch(scmp_arch(*a))
+            .map_err(|_| CompileError::UnsupportedArch { arch: *a })?;
+    }
+    let native = ScmpArch::native();
+    if !arches.iter().any(|a| scmp_arch(*a) == native) {
+        ctx.remove_arch(native)
+            .map_err(lib_err("removing the native arch"))?;
+    }
+    // Level 2 = binary tree; runc turns it on for large profiles, rpod by default (same
+    // meaning, fewer instructions per syscall).
+    let level = if options.binary_tree { 2 } else { 1 };
+    ctx.set_ctl_optimize(level)
+        .map_err(lib_err("the optimization level"))?;
+    for f in &r.flags {
+        match f {
+            Flag::Log => {
+                ctx.set_ctl_log(true)
+                    .map_err(lib_err("SECCOMP_FILTER_FLAG_LOG"))?;
+            }
+            Flag::SpecAllow => {
+                ctx.set_ctl_ssb(true)
+                    .map_err(lib_err("SECCOMP_FILTER_FLAG_SPEC_ALLOW"))?;
+            }
+            Flag::Tsync => {
+                ctx.set_ctl_tsync(true)
+                    .map_err(lib_err("SECCOMP_FILTER_FLAG_TSYNC"))?;
+            }
+            Flag::NewListener | Flag::TsyncEsrch | Flag::WaitKillableRecv => {}
+        }
+        notes.push(Note {
+            kind: NoteKind::FlagNotInBpf,
+            rule: None,
+            syscall: None,
+            message: format!(
+                "{} is applied when the filter is installed; it is not part of the BPF program",
+                f.name()
+            ),
+        });
+    }
+    let any_32bit = arches.iter().any(|a| a.is_32bit());
+    for rule in &r.rules {
+        if rule.action == r.default_action {
+            notes.push(Note {
+                kind: NoteKind::RuleEqualsDefault,
+                rule: Some(rule.origin),
+                syscall: None,
+                message: format!(
+                    "action {} equals the default action; runc and crun drop this rule ({})",
+                    rule.action,
+                    rule.names.join(", ")
+                ),
+            });
+            continue;
+        }
+        let mut counts = [0u8; 6];
+        for c in &rule.args {
+            counts[usize::from(c.index)] += 1;
+        }
+        let split = counts.iter().any(|n| *n > 1);
+        if split {
+            notes.push(Note {
+                kind: NoteKind::SameArgumentTwice,
+                rule: Some(rule.origin),
+                syscall: None,
+                message: format!(
+                    "compares one argument more than once; runc adds each condition as its own rule, so they are OR-ed, not AND-ed ({})",
+                    rule.args.iter().map(ToString::to_string).collect::<Vec<_>>().join(" && ")
+                ),
+            });
+        }
+        if any_32bit {
+            if let Some(c) = rule
+                .args
+                .iter()
+                .find(|c| c.value > u64::from(u32::MAX) || c.value_two > u64::from(u32::MAX))
+            {
+                let on: Vec<String> = arches
+                    .iter()
+                    .filter(|a| a.is_32bit())
+                    .map(ToString::to_string)
+                    .collect();
+                notes.push(Note {
+                    kind: NoteKind::HighWordIgnored,
+                    rule: Some(rule.origin),
+                    syscall: None,
+                    message: format!(
+                        "{c} uses the upper 32 bits, which libseccomp ignores on {}",
+                        on.join(", ")
+                    ),
+                });
+            }
+        }
+        let action = scmp_action(rule.action);
+        let conditions: Vec<ScmpArgCompare> = rule.args.iter().map(scmp_cmp).collect();
+        for name in &rule.names {
+            let Ok(sys) = ScmpSyscall::from_name(name) else {
+                let on_any = arches.iter().any(|a| syscalls::number(*a, name).is_some());
+                if on_any {
+                    notes.push(Note {
+                        kind: NoteKind::UnknownToLibseccomp,
+                        rule: Some(rule.origin),
+                        syscall: Some(name.clone()),
+                        message: format!(
+                            "libseccomp {} does not know '{name}'; runc and crun skip it, so it gets the default action",
+                            libseccomp_version()
+                        ),
+                    });
+                }
+                continue;
+            };
+            if split {
+                for c in &conditions {
+                    ctx.add_rule_conditional(action, sys, std::slice::from_ref(c))
+                        .map_err(lib_err(format!("the rule for '{name}'")))?;
+                }
+            } else {
+                ctx.add_rule_conditional(action, sys, &conditions)
+                    .map_err(lib_err(format!("the rule for '{name}'")))?;
+            }
+        }
+    }
+    notes.extend(crate::solve::overlap_notes(r));
+    let mut file = tempfile_for_export()?;
+    ctx.export_bpf(&file)
+        .map_err(lib_err("exporting the filter"))?;
+    let bytes = read_back(&mut file)?;
+    let program =
+        bpf::Program::from_bytes(&bytes).map_err(|source| CompileError::Invalid { source })?;
+    notes.sort();
+    notes.dedup();
+    Ok(Compiled {
+        program,
+        arches,
+        notes,
+    })
+}
+
+// libseccomp 2.5 exports only to a file descriptor (seccomp_export_bpf_mem is 2.6), so the
+// program goes through an unlinked temporary file.
+fn tempfile_for_export() -> Result<std::fs::File, CompileError> {
+    tempfile::tempfile().map_err(|source| CompileError::Export { source })
+}
+
+fn read_back(file: &mut std::fs::File) -> Result<Vec<u8>, CompileError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(0))
+        .and_then(|_| file.read_to_end(&mut bytes))
+        .map_err(|source| CompileError::Export { source })?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf::{emulator, SeccompData};
+    use crate::load;
+    use crate::resolve::Context;
+
+    fn compiled(json: &str) -> Compiled {
+        let p = load::from_str(json).unwrap().profile;
+        compile(&p.resolve(&Context::default()), Some(&[Arch::X86_64])).unwrap()
+    }
+
+    fn run(c: &Compiled, name: &str, args: [u64; 6]) -> Action {
+        let nr = syscalls::number(Arch::X86_64, name).unwrap();
+        emulator::run(
+            &c.program,
+            &SeccompData {
+                nr: i32::try_from(nr).unwrap(),
+                arch: Arch::X86_64.audit_arch(),
+                instruction_pointer: 0,
+                args,
+            },
+        )
+        .action
+    }
+
+    #[test]
+    fn rule_equal_to_default_is_reported() {
+        let c = compiled(
+            r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}"#,
+        );
+        assert_eq!(c.notes.len(), 1);
+        assert_eq!(c.notes[0].kind, NoteKind::RuleEqualsDefault);
+        assert_eq!(run(&c, "mkdir", [0; 6]), Action::Errno(1));
+        assert_eq!(run(&c, "read", [0; 6]), Action::Allow);
+    }
+
+    #[test]
+    fn same_argument_twice_becomes_or_like_runc() {
+        let c = compiled(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[
+                {"index":0,"value":5,"op":"SCMP_CMP_GE"},{"index":0,"value":10,"op":"SCMP_CMP_LT"}]}]}"#,
+        );
+        assert!(c
+            .notes
+            .iter()
+            .any(|n| n.kind == NoteKind::SameArgumentTwice));
+        // The profile says 5 <= fd < 10; enforced, fd 20 passes because 20 >= 5.
+        assert_eq!(run(&c, "read", [20, 0, 0, 0, 0, 0]), Action::Allow);
+    }
+
+    #[test]
+    fn masked_eq_and_errno_values() {
+        let c = compiled(
+            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
+              {"names":["mmap"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":4,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},
+              {"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}"#,
+        );
+        assert_eq!(run(&c, "mmap", [0, 0, 3, 0, 0, 0]), Action::Allow);
+        assert_eq!(run(&c, "mmap", [0, 0, 7, 0, 0, 0]), Action::KillProcess);
+        assert_eq!(run(&c, "mkdir", [0; 6]), Action::Errno(13));
+        assert_eq!(run(&c, "getpid", [0; 6]), Action::KillProcess);
+    }
+}

@@ -1,0 +1,2258 @@
+//! `rpod seccomp merge A B...`: one profile that allows what any input allows.
+//!
+//! The rule, for every syscall and every argument value:
+//! - it is allowed when some input allows it (an ALLOW rule, or an ALLOW default with no rule
+//!   of that input matching), unless another input *explicitly* gives it a different action (a
+//!   rule, not a default): that is a *conflict*;
+//! - in a conflict the stricter action wins (KILL_PROCESS > KILL_THREAD > TRAP > ERRNO >
+//!   NOTIFY > TRACE > LOG > ALLOW), or with [`Prefer::Permissive`] the most permissive one;
+//!   rules of different inputs with different non-ALLOW actions conflict the same way; between
+//!   two actions of the same rank (ERRNO(1) and ERRNO(38)) the earlier input wins;
+//! - when no input allows it and no rule matches, the merged default action applies: the
+//!   stricter of the inputs' defaults (the first input's on a tie) unless given; when no input
+//!   allows it but rules match, their action (conflicts as above);
+//! - rules are read as written: a rule whose action equals its profile's default still counts
+//!   as explicit (runc drops it, but it states intent), two rules of one input that disagree
+//!   conflict like rules of two inputs (libseccomp would pick one), a rule comparing one
+//!   argument twice is an AND (runc enforces an OR). [`Merged::notes`] lists the last case and
+//!   MASKED_EQ conditions whose `valueTwo` has bits outside the mask (never true as written,
+//!   libseccomp compares `valueTwo & value`).
+//!
+//! The inputs are resolved for one [`Context`] first (`includes`/`excludes`, `archMap`); the
+//! output has neither. Argument conditions stay exact: each syscall's argument space is split
+//! into the cells of the conditions all inputs use on it ([`solve::cells`]), every cell gets its
+//! merged action, and the cells of each action are written back as rules ([`solve::cover`]).
+//! OCI rules are AND-ed conditions with at most one condition per argument (libseccomp takes
+//! one; runc splits a rule with more, turning AND into OR), so a negated condition is written
+//! with the negated operator (EQ<->NE, LT<->GE, LE<->GT), a negated MASKED_EQ as one rule per
+//! bit, and two conditions on one argument as one condition when they mean one, otherwise as a
+//! union of EQ/LE/GE/MASKED_EQ conditions (aligned ranges). Rules with different actions are
+//! disjoint, so libseccomp's tree cannot pick a winner the profile did not mean.
+//!
+//! Every result is checked before it is returned: the output, read as written, must decide
+//! every cell of the inputs' and the output's conditions as the rule says; on 32-bit arches
+//! the same check runs with libseccomp's low-word comparisons. Where that fails, or the result
+//! would need more than [`MAX_RULES_PER_SYSCALL`] rules, merging fails with
+//! [`MergeError::NotExpressible`] naming the syscall, the rules and a witness.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::arch::Arch;
+use crate::bpf::{self, Action};
+use crate::compile;
+use crate::model::{ActionKind, ArgCondition, Filter, Op, Profile, Rule};
+use crate::resolve::{Context, Resolved, ResolvedRule};
+use crate::solve::{self, next_fixed, prev_fixed, ArgSet, Literal, ARGS, MAX_32BIT};
+use crate::syscalls;
+
+/// The most rules the merge writes for one syscall before it calls the result inexpressible.
+pub const MAX_RULES_PER_SYSCALL: usize = 256;
+
+/// How long one libseccomp build may take before the merge gives up on that rule order.
+pub const LIBSECCOMP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Which action wins a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prefer {
+    #[default]
+    Stricter,
+    Permissive,
+}
+
+/// How to merge.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MergeOptions {
+    pub prefer: Prefer,
+    /// The merged default action; by default the stricter of the inputs' defaults.
+    pub default_action: Option<Action>,
+    /// The output's architectures. Inputs are then read as covering exactly these. Without it
+    /// every input must cover the same architectures (a merged rule applies on all of them).
+    pub arches: Option<Vec<Arch>>,
+}
+
+/// How strict an action is: KILL_PROCESS 7 > KILL_THREAD > TRAP > ERRNO > NOTIFY > TRACE >
+/// LOG > ALLOW 0.
+#[must_use]
+pub fn strictness(a: Action) -> u8 {
+    match a {
+        Action::KillProcess => 7,
+        Action::KillThread => 6,
+        Action::Trap(_) => 5,
+        Action::Errno(_) => 4,
+        Action::UserNotif => 3,
+        Action::Trace(_) => 2,
+        Action::Log => 1,
+        Action::Allow => 0,
+    }
+}
+
+fn as_display<T: fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// What one input does in a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Side {
+    /// 1-based position of the input.
+    pub input: usize,
+    /// Index into that input's `syscalls[]`; `None` when its default action applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
+    #[serde(serialize_with = "as_display")]
+    pub action: Action,
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.rule {
+            Some(r) => write!(f, "input {} syscalls[{r}] {}", self.input, self.action),
+            None => write!(f, "input {} default {}", self.input, self.action),
+        }
+    }
+}
+
+/// Inputs that disagree on a syscall for some arguments, and what the merge did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub syscall: String,
+    /// Where they disagree: conjunctions joined by `||`, or `any arguments`.
+    pub condition: String,
+    /// A point where they disagree.
+    pub args: [u64; ARGS],
+    pub sides: Vec<Side>,
+    #[serde(serialize_with = "as_display")]
+    pub winner: Action,
+    pub prefer: Prefer,
+}
+
+fn call(name: &str, args: &[u64; ARGS]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if *a == 0 {
+                "0".into()
+            } else {
+                format!("{a:#x}")
+            }
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+impl fmt::Display for Conflict {
+    /// `socket: input 1 syscalls[2] ALLOW vs input 2 syscalls[0] ERRNO(22) where args[0] ==
+    /// 0x10 && args[2] == 0x9 (e.g. socket(0x10, 0, 0x9, 0, 0, 0)); ERRNO(22) wins (stricter)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sides: Vec<String> = self.sides.iter().map(ToString::to_string).collect();
+        write!(f, "{}: {} ", self.syscall, sides.join(" vs "))?;
+        if self.condition == ANY {
+            write!(f, "for any arguments")?;
+        } else {
+            write!(
+                f,
+                "where {} (e.g. {})",
+                self.condition,
+                call(&self.syscall, &self.args)
+            )?;
+        }
+        let why = match self.prefer {
+            Prefer::Stricter => "stricter",
+            Prefer::Permissive => "permissive",
+        };
+        write!(f, "; {} wins ({why})", self.winner)
+    }
+}
+
+/// Something the merge read differently from how runc enforces an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputNote {
+    /// 1-based position of the input.
+    pub input: usize,
+    pub rule: usize,
+    pub message: String,
+}
+
+impl fmt::Display for InputNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input {} syscalls[{}]: {}",
+            self.input, self.rule, self.message
+        )
+    }
+}
+
+/// The merged profile and how it came about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Merged {
+    pub profile: Profile,
+    pub conflicts: Vec<Conflict>,
+    pub notes: Vec<InputNote>,
+}
+
+/// One rule of one input, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRef {
+    /// 1-based position of the input.
+    pub input: usize,
+    pub rule: usize,
+    pub action: Action,
+    pub args: Vec<ArgCondition>,
+}
+
+impl fmt::Display for RuleRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input {} syscalls[{}] {}",
+            self.input, self.rule, self.action
+        )?;
+        if !self.args.is_empty() {
+            let c: Vec<String> = self.args.iter().map(ToString::to_string).collect();
+            write!(f, " if {}", c.join(" && "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a syscall's merge cannot be written exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inexact {
+    /// The conditions split the arguments into more cells than rpod enumerates.
+    TooManyCells { total: usize },
+    /// Writing the result needs more rules than [`MAX_RULES_PER_SYSCALL`].
+    TooManyRules { rules: usize },
+    /// On a 32-bit arch libseccomp compares low words only, and there the output would
+    /// decide differently than the merge rule says.
+    LowWordOnly {
+        arches: Vec<Arch>,
+        expected: Action,
+        got: Action,
+    },
+    /// The output read as written decides differently than the merge rule says (a bug).
+    Mismatch { expected: Action, got: Action },
+    /// libseccomp builds a filter that differs from the rules, refuses them or does not
+    /// finish, in every rule order rpod tried.
+    Libseccomp {
+        version: String,
+        failure: LibseccompFailure,
+    },
+}
+
+/// What went wrong inside libseccomp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LibseccompFailure {
+    /// `seccomp_rule_add` or the export did not return within [`LIBSECCOMP_TIMEOUT`].
+    Hang,
+    Refused {
+        message: String,
+    },
+    Wrong {
+        arch: Arch,
+        expected: Action,
+        got: Action,
+    },
+}
+
+impl fmt::Display for Inexact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Inexact::TooManyCells { total } => write!(
+                f,
+                "its conditions split the arguments into {total} cells, more than the {} rpod checks",
+                solve::MAX_CELLS
+            ),
+            Inexact::TooManyRules { rules } => write!(
+                f,
+                "writing the result needs {rules} rules, more than {MAX_RULES_PER_SYSCALL}"
+            ),
+            Inexact::LowWordOnly {
+                arches,
+                expected,
+                got,
+            } => write!(
+                f,
+                "on {} libseccomp compares only the low 32 bits, and there the merged rules give {got} where the inputs give {expected}",
+                arches
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Inexact::Mismatch { expected, got } => write!(
+                f,
+                "the merged rules give {got} where the inputs give {expected} (an rpod bug, please report it)"
+            ),
+            Inexact::Libseccomp { version, failure } => match failure {
+                LibseccompFailure::Hang => write!(
+                    f,
+                    "libseccomp {version} does not finish building a filter from the merged rules, in any order rpod tried"
+                ),
+                LibseccompFailure::Refused { message } => write!(
+                    f,
+                    "libseccomp {version} refuses the merged rules: {message}"
+                ),
+                LibseccompFailure::Wrong {
+                    arch,
+                    expected,
+                    got,
+                } => write!(
+                    f,
+                    "libseccomp {version} builds a filter that gives {got} on {arch} where the merged rules say {expected}, in every order rpod tried"
+                ),
+            },
+        }
+    }
+}
+
+fn list_arches(a: &[Arch]) -> String {
+    a.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn list_rules(r: &[RuleRef]) -> String {
+    r.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An input's `listenerPath` and `listenerMetadata` (for SCMP_ACT_NOTIFY).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub path: Option<String>,
+    pub metadata: Option<String>,
+}
+
+impl fmt::Display for Listener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "'{}' (metadata '{}')",
+            self.path.as_deref().unwrap_or(""),
+            self.metadata.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// A merge that cannot be done exactly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("nothing to merge: no input profiles")]
+    NoInputs,
+    #[error(
+        "input {input} covers {} but input 1 covers {}; every rule of a merged profile applies on every architecture it lists",
+        list_arches(.arches),
+        list_arches(.first)
+    )]
+    ArchesDiffer {
+        input: usize,
+        arches: Vec<Arch>,
+        first: Vec<Arch>,
+    },
+    #[error(
+        "input {input} allows every syscall it does not name (default action ALLOW), which a profile with default action {default} cannot say for syscall numbers no table names"
+    )]
+    DefaultAllows { input: usize, default: Action },
+    #[error(
+        "default action ALLOW would allow syscalls that no input allows (input {input} has default action {its})"
+    )]
+    DefaultWidens { input: usize, its: Action },
+    #[error(
+        "input {input} names the seccomp listener {other}, but an earlier input names {first}"
+    )]
+    ListenerDiffers {
+        input: usize,
+        first: Listener,
+        other: Listener,
+    },
+    #[error("cannot merge '{syscall}' exactly: {why}; rules: {}; e.g. {}", list_rules(.rules), call(.syscall, .args))]
+    NotExpressible {
+        syscall: String,
+        why: Box<Inexact>,
+        rules: Vec<RuleRef>,
+        args: [u64; ARGS],
+    },
+}
+
+impl MergeError {
+    /// How to get past the error.
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            MergeError::NoInputs => "give at least one profile".to_string(),
+            MergeError::ArchesDiffer { first, .. } => format!(
+                "give the architectures to merge for (e.g. --arch {}); every input is then read as covering them",
+                list_arches(first)
+            ),
+            MergeError::DefaultAllows { .. } => {
+                "merge with default action SCMP_ACT_ALLOW, or give that input a denying default".to_string()
+            }
+            MergeError::DefaultWidens { .. } => {
+                "leave the default action to the merge, or give a denying one".to_string()
+            }
+            MergeError::ListenerDiffers { .. } => {
+                "make the inputs name the same listenerPath and listenerMetadata".to_string()
+            }
+            MergeError::NotExpressible { syscall, why, .. } => match why.as_ref() {
+                Inexact::LowWordOnly { .. } => format!(
+                    "keep the constants of the conditions on '{syscall}' below 2^32, or merge for 64-bit architectures only"
+                ),
+                Inexact::Mismatch { .. } => "report this with both inputs attached".to_string(),
+                Inexact::Libseccomp { .. } => format!(
+                    "libseccomp mishandles some rules that compare different arguments of one syscall; simplify the conditions on '{syscall}' (e.g. compare the same arguments in every rule), or use another libseccomp"
+                ),
+                _ => format!(
+                    "simplify the conditions on '{syscall}' in one input, or merge with --prefer permissive or stricter to change which rules win"
+                ),
+            },
+        })
+    }
+}
+
+/// The merged action at one point: the winner, and the sides when it was a conflict.
+fn decide(
+    inputs: &[&Resolved],
+    rules: &[Vec<&ResolvedRule>],
+    matches: &dyn Fn(&ResolvedRule) -> bool,
+    default: Action,
+    prefer: Prefer,
+) -> (Action, Option<Vec<Side>>) {
+    let mut sides: Vec<Side> = Vec::new();
+    for (i, (r, own)) in inputs.iter().zip(rules).enumerate() {
+        let hits: Vec<&&ResolvedRule> = own.iter().filter(|x| matches(x)).collect();
+        if hits.is_empty() {
+            if r.default_action == Action::Allow {
+                sides.push(Side {
+                    input: i + 1,
+                    rule: None,
+                    action: Action::Allow,
+                });
+            }
+        } else {
+            sides.extend(hits.iter().map(|x| Side {
+                input: i + 1,
+                rule: Some(x.origin),
+                action: x.action,
+            }));
+        }
+    }
+    let mut actions: Vec<Action> = Vec::new();
+    for s in &sides {
+        if !actions.contains(&s.action) {
+            actions.push(s.action);
+        }
+    }
+    match actions.as_slice() {
+        [] => (default, None),
+        [one] => (*one, None),
+        _ => {
+            // Sides are in input order, so on equal strictness the earlier input wins.
+            let pick = match prefer {
+                Prefer::Stricter => {
+                    actions
+                        .iter()
+                        .copied()
+                        .fold(None, |best: Option<Action>, a| match best {
+                            Some(b) if strictness(b) >= strictness(a) => Some(b),
+                            _ => Some(a),
+                        })
+                }
+                Prefer::Permissive => {
+                    actions
+                        .iter()
+                        .copied()
+                        .fold(None, |best: Option<Action>, a| match best {
+                            Some(b) if strictness(b) <= strictness(a) => Some(b),
+                            _ => Some(a),
+                        })
+                }
+            };
+            (pick.unwrap_or(default), Some(sides))
+        }
+    }
+}
+
+fn holds(
+    args: &[ArgCondition],
+    w: &[u64; ARGS],
+    tf: &dyn Fn(&ArgCondition) -> ArgCondition,
+) -> bool {
+    args.iter().all(|c| {
+        w.get(usize::from(c.index))
+            .is_none_or(|x| tf(c).matches(*x))
+    })
+}
+
+/// Aligned blocks `(start, log2 size)` that exactly cover `[a, b]`.
+fn blocks(a: u64, b: u64) -> Vec<(u64, u32)> {
+    let mut out = Vec::new();
+    let mut x = a;
+    loop {
+        let mut k = if x == 0 { 64 } else { x.trailing_zeros() };
+        let end = |k: u32| {
+            if k == 64 {
+                u64::MAX
+            } else {
+                x | ((1u64 << k) - 1)
+            }
+        };
+        while end(k) > b {
+            k -= 1;
+        }
+        out.push((x, k));
+        let e = end(k);
+        if e >= b {
+            return out;
+        }
+        x = e + 1;
+    }
+}
+
+fn cond(index: u8, op: Op, value: u64, value_two: u64) -> ArgCondition {
+    ArgCondition {
+        index,
+        value,
+        value_two,
+        op,
+    }
+}
+
+/// `[a, b]` intersected with `x & mask == bits` as a union of single conditions (`None` = no
+/// condition needed).
+fn interval_atoms(index: u8, a: u64, b: u64, mask: u64, bits: u64) -> Vec<Option<ArgCondition>> {
+    let (Some(a), Some(b)) = (next_fixed(a, mask, bits), prev_fixed(b, mask, bits)) else {
+        return Vec::new();
+    };
+    if a > b {
+        return Vec::new();
+    }
+    if a == b {
+        return vec![Some(cond(index, Op::Eq, a, 0))];
+    }
+    if mask == 0 {
+        return match (a, b) {
+            (0, u64::MAX) => vec![None],
+            (0, b) => vec![Some(cond(index, Op::Le, b, 0))],
+            (a, u64::MAX) => vec![Some(cond(index, Op::Ge, a, 0))],
+            _ => blocks(a, b)
+                .into_iter()
+                .map(|(s, k)| {
+                    Some(if k == 0 {
+                        cond(index, Op::Eq, s, 0)
+                    } else {
+                        cond(index, Op::MaskedEq, !((1u64 << k) - 1), s)
+                    })
+                })
+                .collect(),
+        };
+    }
+    if Some(a) == next_fixed(0, mask, bits) && Some(b) == prev_fixed(u64::MAX, mask, bits) {
+        return vec![Some(cond(index, Op::MaskedEq, mask, bits))];
+    }
+    let mut out = Vec::new();
+    for (s, k) in blocks(a, b) {
+        let bm = if k == 64 { 0 } else { !((1u64 << k) - 1) };
+        if (s ^ bits) & mask & bm != 0 {
+            continue;
+        }
+        let m = bm | mask;
+        let v = (s & bm) | bits;
+        out.push(match m {
+            u64::MAX => Some(cond(index, Op::Eq, v, 0)),
+            0 => None,
+            _ => Some(cond(index, Op::MaskedEq, m, v)),
+        });
+    }
+    out
+}
+
+/// The values of argument `index` satisfying all `atoms` (positive) as a union of single
+/// conditions: empty when unsatisfiable, `[None]` when every value satisfies them.
+fn single_atoms(index: u8, atoms: &[ArgCondition]) -> Vec<Option<ArgCondition>> {
+    let mut set = ArgSet::full();
+    for a in atoms {
+        set.add(a, true);
+    }
+    let Some((lo, hi, mask, bits, excluded)) = set.parts() else {
+        return Vec::new();
+    };
+    if let [only] = atoms {
+        // One value or all but one: EQ/NE, which libseccomp builds as two nodes where a range
+        // takes three; it mishandles trees of range comparisons more often (see
+        // `LibseccompFailure`).
+        if lo == hi {
+            return vec![Some(cond(index, Op::Eq, lo, 0))];
+        }
+        if mask == 0 && excluded.is_empty() {
+            match (lo, hi) {
+                (0, h) if h == u64::MAX - 1 => return vec![Some(cond(index, Op::Ne, u64::MAX, 0))],
+                (1, u64::MAX) => return vec![Some(cond(index, Op::Ne, 0, 0))],
+                _ => {}
+            }
+        }
+        return vec![Some(*only)];
+    }
+    let whole =
+        Some(lo) == next_fixed(0, mask, bits) && Some(hi) == prev_fixed(u64::MAX, mask, bits);
+    if whole && excluded.is_empty() {
+        return vec![match mask {
+            0 => None,
+            u64::MAX => Some(cond(index, Op::Eq, bits, 0)),
+            _ => Some(cond(index, Op::MaskedEq, mask, bits)),
+        }];
+    }
+    if whole && mask == 0 {
+        if let [e] = excluded.as_slice() {
+            return vec![Some(cond(index, Op::Ne, *e, 0))];
+        }
+    }
+    let mut out = Vec::new();
+    let mut start = Some(lo);
+    for e in excluded {
+        if let Some(s) = start {
+            if e > s {
+                out.extend(interval_atoms(index, s, e - 1, mask, bits));
+            }
+        }
+        start = e.checked_add(1);
+    }
+    if let Some(s) = start {
+        if s <= hi {
+            out.extend(interval_atoms(index, s, hi, mask, bits));
+        }
+    }
+    out
+}
+
+/// A cube (conjunction of literals) as OCI rules (each at most one condition per argument),
+/// or the count when there would be more than `cap`.
+fn cube_rules(lits: &[Literal], cap: usize) -> Result<Vec<Vec<ArgCondition>>, usize> {
+    let mut per_arg: Vec<Vec<ArgCondition>> = Vec::new();
+    for k in 0..u8::try_from(ARGS).unwrap_or(u8::MAX) {
+        let on: Vec<&Literal> = lits.iter().filter(|l| l.cond.index == k).collect();
+        if on.is_empty() {
+            continue;
+        }
+        let base: Vec<ArgCondition> = on.iter().filter_map(|l| l.as_condition()).collect();
+        let mut alts: Vec<Vec<ArgCondition>> = vec![base];
+        for l in on.iter().filter(|l| l.as_condition().is_none()) {
+            let (m, v) = (l.cond.value, l.cond.value_two);
+            if v & !m != 0 {
+                continue; // `x & m` never equals v: the negation always holds.
+            }
+            // x & m != v: some bit of m differs from v.
+            let mut next = Vec::new();
+            for alt in &alts {
+                for b in (0..64).map(|i| 1u64 << i).filter(|b| m & b != 0) {
+                    let mut a = alt.clone();
+                    a.push(cond(k, Op::MaskedEq, b, !v & b));
+                    next.push(a);
+                }
+            }
+            if next.len() > cap * 64 {
+                return Err(next.len());
+            }
+            alts = next;
+        }
+        let mut union: Vec<Option<ArgCondition>> = Vec::new();
+        for alt in &alts {
+            for a in single_atoms(k, alt) {
+                if !union.contains(&a) {
+                    union.push(a);
+                }
+            }
+            if union.len() > cap {
+                return Err(union.len());
+            }
+        }
+        if union.is_empty() {
+            return Ok(Vec::new());
+        }
+        if union.contains(&None) {
+            continue;
+        }
+        per_arg.push(union.into_iter().flatten().collect());
+    }
+    let total = per_arg
+        .iter()
+        .fold(1usize, |n, alts| n.saturating_mul(alts.len()));
+    if total > cap {
+        return Err(total);
+    }
+    let mut rules: Vec<Vec<ArgCondition>> = vec![Vec::new()];
+    for alts in &per_arg {
+        rules = rules
+            .iter()
+            .flat_map(|r| {
+                alts.iter().map(move |a| {
+                    let mut r = r.clone();
+                    r.push(*a);
+                    r
+                })
+            })
+            .collect();
+    }
+    Ok(rules)
+}
+
+/// Whether every point of rule `a` is in rule `b`.
+fn subsumed(a: &[ArgCondition], b: &[ArgCondition]) -> bool {
+    b.iter().all(|x| {
+        let mut test: Vec<(ArgCondition, bool)> = a.iter().map(|c| (*c, true)).collect();
+        test.push((*x, false));
+        solve::witness(&test).is_none()
+    })
+}
+
+/// Drops duplicate rules and rules another rule contains.
+fn prune(mut rules: Vec<Vec<ArgCondition>>) -> Vec<Vec<ArgCondition>> {
+    for r in &mut rules {
+        r.sort();
+    }
+    rules.sort_by(|x, y| (x.len(), x).cmp(&(y.len(), y)));
+    rules.dedup();
+    let mut keep: Vec<Vec<ArgCondition>> = Vec::new();
+    for r in rules {
+        if !keep.iter().any(|k| subsumed(&r, k)) {
+            keep.push(r);
+        }
+    }
+    keep
+}
+
+const ANY: &str = "any arguments";
+
+/// The merge of one syscall: output rules, conflicts.
+struct SyscallMerge {
+    /// Equivalent rule sets, preferred first: the short one from the cover, then one rule set
+    /// per cell (disjoint rules), which libseccomp builds correctly more often.
+    shapes: Vec<Vec<OutRule>>,
+    conflicts: Vec<Conflict>,
+}
+
+struct Cx<'a> {
+    inputs: Vec<&'a Resolved>,
+    default: Action,
+    prefer: Prefer,
+    arches: Vec<Arch>,
+}
+
+impl Cx<'_> {
+    fn rule_refs(&self, rules: &[Vec<&ResolvedRule>]) -> Vec<RuleRef> {
+        rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, own)| {
+                own.iter().map(move |r| RuleRef {
+                    input: i + 1,
+                    rule: r.origin,
+                    action: r.action,
+                    args: r.args.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn inexact(
+        &self,
+        name: &str,
+        rules: &[Vec<&ResolvedRule>],
+        why: Inexact,
+        args: [u64; ARGS],
+    ) -> MergeError {
+        MergeError::NotExpressible {
+            syscall: name.to_string(),
+            why: Box::new(why),
+            rules: self.rule_refs(rules),
+            args,
+        }
+    }
+
+    fn merge_syscall(
+        &self,
+        name: &str,
+        rules: &[Vec<&ResolvedRule>],
+    ) -> Result<SyscallMerge, MergeError> {
+        let atoms: Vec<ArgCondition> = rules
+            .iter()
+            .flatten()
+            .flat_map(|r| r.args.iter().copied())
+            .collect();
+        let cs = solve::cells(&atoms, u64::MAX);
+        if !cs.complete {
+            let w = cs.cells.first().map_or([0; ARGS], |c| c.witness);
+            return Err(self.inexact(name, rules, Inexact::TooManyCells { total: cs.total }, w));
+        }
+        let stated = |c: &ArgCondition| *c;
+        let mut outcome: Vec<Action> = Vec::new();
+        // (sides, winner) -> cells
+        let mut groups: Vec<(Vec<Side>, Action, Vec<usize>)> = Vec::new();
+        for (i, cell) in cs.cells.iter().enumerate() {
+            let w = cell.witness;
+            let (action, sides) = decide(
+                &self.inputs,
+                rules,
+                &|r: &ResolvedRule| holds(&r.args, &w, &stated),
+                self.default,
+                self.prefer,
+            );
+            outcome.push(action);
+            if let Some(sides) = sides {
+                match groups.iter_mut().find(|g| g.0 == sides && g.1 == action) {
+                    Some(g) => g.2.push(i),
+                    None => groups.push((sides, action, vec![i])),
+                }
+            }
+        }
+        let mut conflicts = Vec::new();
+        for (sides, winner, members) in groups {
+            let on: Vec<bool> = (0..cs.cells.len()).map(|i| members.contains(&i)).collect();
+            let conds: Vec<String> = solve::cover(&cs, &on)
+                .iter()
+                .map(|(l, _)| solve::describe(&solve::simplify(l)))
+                .collect();
+            conflicts.push(Conflict {
+                syscall: name.to_string(),
+                condition: conds.join(" || "),
+                args: cs.cells[members[0]].witness,
+                sides,
+                winner,
+                prefer: self.prefer,
+            });
+        }
+        let mut actions: Vec<Action> = Vec::new();
+        for a in &outcome {
+            if *a != self.default && !actions.contains(a) {
+                actions.push(*a);
+            }
+        }
+        let mut out: Vec<OutRule> = Vec::new();
+        for action in &actions {
+            let on: Vec<bool> = outcome.iter().map(|a| a == action).collect();
+            let mut written = Vec::new();
+            for (lits, members) in solve::cover(&cs, &on) {
+                let room = MAX_RULES_PER_SYSCALL.saturating_sub(out.len() + written.len());
+                match cube_rules(&lits, room) {
+                    Ok(r) => written.extend(r),
+                    Err(n) => {
+                        let w = cs.cells[members[0]].witness;
+                        let rules_needed = out.len() + written.len() + n;
+                        return Err(self.inexact(
+                            name,
+                            rules,
+                            Inexact::TooManyRules {
+                                rules: rules_needed,
+                            },
+                            w,
+                        ));
+                    }
+                }
+            }
+            out.extend(prune(written).into_iter().map(|r| (*action, r)));
+        }
+        self.verify_shape(name, rules, &out)?;
+        let mut shapes = vec![out];
+        // The same cells written one by one: disjoint rules.
+        let mut cells_shape: Vec<OutRule> = Vec::new();
+        let mut fits = true;
+        for (cell, action) in cs.cells.iter().zip(&outcome) {
+            if *action == self.default {
+                continue;
+            }
+            let room = MAX_RULES_PER_SYSCALL.saturating_sub(cells_shape.len());
+            match cube_rules(&solve::simplify(&cs.literals(cell)), room) {
+                Ok(r) => cells_shape.extend(r.into_iter().map(|c| (*action, c))),
+                Err(_) => {
+                    fits = false;
+                    break;
+                }
+            }
+        }
+        if fits
+            && !shapes.contains(&cells_shape)
+            && self.verify_shape(name, rules, &cells_shape).is_ok()
+        {
+            shapes.push(cells_shape);
+        }
+        Ok(SyscallMerge { shapes, conflicts })
+    }
+
+    /// [`Cx::verify`] for 64-bit and, when the output covers one, 32-bit arches.
+    fn verify_shape(
+        &self,
+        name: &str,
+        rules: &[Vec<&ResolvedRule>],
+        out: &[OutRule],
+    ) -> Result<(), MergeError> {
+        self.verify(name, rules, out, false)?;
+        if self.arches.iter().any(|a| a.is_32bit()) {
+            self.verify(name, rules, out, true)?;
+        }
+        Ok(())
+    }
+
+    /// The rules of a group of syscalls (which all get the same rules) in an order libseccomp
+    /// builds correctly, checked by running the built filter on every cell.
+    fn libseccomp_order(
+        &self,
+        names: &[String],
+        shapes: &[Vec<OutRule>],
+        inputs: &[RuleRef],
+    ) -> Result<Vec<OutRule>, MergeError> {
+        let mut failure = LibseccompFailure::Hang;
+        let mut witness = [0u64; ARGS];
+        let tries = shapes
+            .iter()
+            .flat_map(|rules| candidate_orders(rules).into_iter().map(move |o| (rules, o)));
+        for (rules, order) in tries {
+            let ordered: Vec<OutRule> = order.iter().map(|i| rules[*i].clone()).collect();
+            let r = Resolved {
+                default_action: self.default,
+                arches: self.arches.clone(),
+                rules: ordered
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (action, args))| ResolvedRule {
+                        names: names.to_vec(),
+                        action: *action,
+                        args: args.clone(),
+                        origin: i,
+                    })
+                    .collect(),
+                flags: Vec::new(),
+                dropped: Vec::new(),
+            };
+            match compile_bounded(&r) {
+                Ok(prog) => match check_program(&prog, names, &ordered, self.default, &self.arches)
+                {
+                    Ok(()) => return Ok(ordered),
+                    Err((arch, w, expected, got)) => {
+                        witness = w;
+                        failure = LibseccompFailure::Wrong {
+                            arch,
+                            expected,
+                            got,
+                        };
+                    }
+                },
+                // Refusals (EEXIST for chains libseccomp thinks collide) depend on the order
+                // too: on x86 it rewrites socket rules into socketcall rules.
+                Err(f) => failure = f,
+            }
+        }
+        Err(MergeError::NotExpressible {
+            syscall: names.first().cloned().unwrap_or_default(),
+            why: Box::new(Inexact::Libseccomp {
+                version: compile::libseccomp_version(),
+                failure,
+            }),
+            rules: inputs.to_vec(),
+            args: witness,
+        })
+    }
+
+    /// Checks the output against the merge rule on every cell of the inputs' and the output's
+    /// conditions, as written (64-bit) or as libseccomp enforces them on a 32-bit arch.
+    fn verify(
+        &self,
+        name: &str,
+        rules: &[Vec<&ResolvedRule>],
+        out: &[(Action, Vec<ArgCondition>)],
+        low_word: bool,
+    ) -> Result<(), MergeError> {
+        let tf = |c: &ArgCondition| {
+            if low_word {
+                solve::enforced(c, true)
+            } else {
+                *c
+            }
+        };
+        let atoms: Vec<ArgCondition> = rules
+            .iter()
+            .flatten()
+            .flat_map(|r| r.args.iter())
+            .chain(out.iter().flat_map(|(_, a)| a.iter()))
+            .map(tf)
+            .collect();
+        let cs = solve::cells(&atoms, if low_word { MAX_32BIT } else { u64::MAX });
+        if !cs.complete {
+            let w = cs.cells.first().map_or([0; ARGS], |c| c.witness);
+            return Err(self.inexact(name, rules, Inexact::TooManyCells { total: cs.total }, w));
+        }
+        for cell in &cs.cells {
+            let w = cell.witness;
+            let (expected, _) = decide(
+                &self.inputs,
+                rules,
+                &|r: &ResolvedRule| holds(&r.args, &w, &tf),
+                self.default,
+                self.prefer,
+            );
+            let mut got: Vec<Action> = Vec::new();
+            for (a, args) in out {
+                if holds(args, &w, &tf) && !got.contains(a) {
+                    got.push(*a);
+                }
+            }
+            let got_one = match got.as_slice() {
+                [] => self.default,
+                [a] => *a,
+                // Two actions at one point: libseccomp would decide, so it is not exact.
+                [a, ..] => {
+                    if *a == expected {
+                        got[1]
+                    } else {
+                        *a
+                    }
+                }
+            };
+            if got.len() > 1 || got_one != expected {
+                let why = if low_word {
+                    Inexact::LowWordOnly {
+                        arches: self
+                            .arches
+                            .iter()
+                            .copied()
+                            .filter(|a| a.is_32bit())
+                            .collect(),
+                        expected,
+                        got: got_one,
+                    }
+                } else {
+                    Inexact::Mismatch {
+                        expected,
+                        got: got_one,
+                    }
+                };
+                return Err(self.inexact(name, rules, why, w));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn kind_of(a: Action) -> (ActionKind, Option<u32>) {
+    match a {
+        Action::KillProcess => (ActionKind::KillProcess, None),
+        Action::KillThread => (ActionKind::KillThread, None),
+        Action::Trap(_) => (ActionKind::Trap, None),
+        Action::Errno(e) => (ActionKind::Errno, Some(u32::from(e))),
+        Action::UserNotif => (ActionKind::Notify, None),
+        Action::Trace(t) => (ActionKind::Trace, Some(u32::from(t))),
+        Action::Log => (ActionKind::Log, None),
+        Action::Allow => (ActionKind::Allow, None),
+    }
+}
+
+/// libseccomp's order of the first node of each condition (`_db_chain_lt` in `db.c`): argument,
+/// then operator class (GE/GT before LE/LT before EQ/NE/MASKED_EQ), then the compared value
+/// (high word, then low word; reversed for LE/LT). libseccomp builds the chain in argument order.
+fn chain_key(args: &[ArgCondition]) -> Vec<(u8, u8, i64, i64)> {
+    let mut key: Vec<(u8, u8, i64, i64)> = args
+        .iter()
+        .map(|c| {
+            let datum = if c.op == Op::MaskedEq {
+                c.value_two & c.value
+            } else {
+                c.value
+            };
+            let hi = i64::from(u32::try_from(datum >> 32).unwrap_or(u32::MAX));
+            let lo = i64::from(u32::try_from(datum & MAX_32BIT).unwrap_or(u32::MAX));
+            match c.op {
+                Op::Ge | Op::Gt => (c.index, 1, hi, lo),
+                Op::Le | Op::Lt => (c.index, 2, -hi, -lo),
+                Op::Eq | Op::Ne | Op::MaskedEq => (c.index, 3, hi, lo),
+            }
+        })
+        .collect();
+    key.sort_unstable();
+    key
+}
+
+/// Orders rules so that libseccomp adds each syscall's rules in descending chain order.
+///
+/// libseccomp 2.5.4 loops forever in `seccomp_rule_add` for some rule sequences whose chains
+/// share a first comparison, e.g. `read` LOG if `args[0] >= 7 && args[1] >= 7` followed by
+/// ERRNO if `args[0] >= 7 && args[1] == 0` (the reverse order is fine); runc and crun add rules
+/// in profile order and hang the same way. This order avoided the loop in 1700 random rule sets
+/// (35 looped in the given order), but not every miscompilation, see [`LibseccompFailure`].
+fn sort_for_libseccomp(rules: &mut [Rule]) {
+    rules.sort_by(|a, b| {
+        chain_key(&b.args)
+            .cmp(&chain_key(&a.args))
+            .then_with(|| a.action.cmp(&b.action))
+            .then_with(|| a.errno_ret.cmp(&b.errno_ret))
+            .then_with(|| a.names.cmp(&b.names))
+    });
+}
+
+/// A rule of the output: action and conditions.
+type OutRule = (Action, Vec<ArgCondition>);
+
+/// Rule orders to try with libseccomp, best first: most conditions first (fewest failures in
+/// random tests), then other simple orders, then every order of up to five rules.
+fn candidate_orders(rules: &[OutRule]) -> Vec<Vec<usize>> {
+    let n = rules.len();
+    let mut desc: Vec<usize> = (0..n).collect();
+    desc.sort_by(|a, b| chain_key(&rules[*b].1).cmp(&chain_key(&rules[*a].1)));
+    let mut most = desc.clone();
+    most.sort_by_key(|i| std::cmp::Reverse(rules[*i].1.len()));
+    let mut fewest = desc.clone();
+    fewest.sort_by_key(|i| rules[*i].1.len());
+    let mut deny_first = desc.clone();
+    deny_first.sort_by_key(|i| std::cmp::Reverse(strictness(rules[*i].0)));
+    let mut allow_first = desc.clone();
+    allow_first.sort_by_key(|i| strictness(rules[*i].0));
+    let mut out = vec![
+        most.clone(),
+        desc.clone(),
+        desc.iter().rev().copied().collect(),
+        fewest,
+        deny_first,
+        allow_first,
+        most.iter().rev().copied().collect(),
+    ];
+    if n <= 5 {
+        let mut perm: Vec<usize> = (0..n).collect();
+        out.push(perm.clone());
+        // Lexicographic successors (Narayana Pandita).
+        loop {
+            let Some(i) = (1..n).rev().find(|i| perm[i - 1] < perm[*i]) else {
+                break;
+            };
+            let j = (i..n).rev().find(|j| perm[*j] > perm[i - 1]).unwrap_or(i);
+            perm.swap(i - 1, j);
+            perm[i..].reverse();
+            out.push(perm.clone());
+        }
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|o| seen.insert(o.clone()));
+    out
+}
+
+/// Builds `r` with libseccomp on another thread, giving up after [`LIBSECCOMP_TIMEOUT`]
+/// (libseccomp 2.5.4 can loop forever; the thread is then left behind).
+fn compile_bounded(r: &Resolved) -> Result<bpf::Program, LibseccompFailure> {
+    let r = r.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let out = compile::compile(&r, None).map(|c| c.program).map_err(|e| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            message
+        });
+        // The receiver is gone only after a timeout, and then nobody wants the result.
+        let _ = tx.send(out);
+    });
+    match rx.recv_timeout(LIBSECCOMP_TIMEOUT) {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(message)) => Err(LibseccompFailure::Refused { message }),
+        Err(_) => Err(LibseccompFailure::Hang),
+    }
+}
+
+/// Runs `prog` on every cell of `rules` for each of `names` on each arch (conditions as
+/// libseccomp enforces them there) and compares with the rules read as written: the one
+/// matching action, else `default`. On failure: the arch, a witness, expected and got.
+fn check_program(
+    prog: &bpf::Program,
+    names: &[String],
+    rules: &[OutRule],
+    default: Action,
+    arches: &[Arch],
+) -> Result<(), (Arch, [u64; ARGS], Action, Action)> {
+    for &arch in arches {
+        let bits32 = arch.is_32bit();
+        let rules32: Vec<(Action, Vec<ArgCondition>)> = rules
+            .iter()
+            .map(|(a, c)| (*a, c.iter().map(|x| solve::enforced(x, bits32)).collect()))
+            .collect();
+        let atoms: Vec<ArgCondition> = rules32
+            .iter()
+            .flat_map(|(_, c)| c.iter().copied())
+            .collect();
+        let cs = solve::cells(&atoms, if bits32 { MAX_32BIT } else { u64::MAX });
+        for name in names {
+            let Some(nr) = syscalls::number(arch, name) else {
+                continue;
+            };
+            for cell in &cs.cells {
+                let w = cell.witness;
+                let expected = rules32
+                    .iter()
+                    .find(|(_, c)| holds(c, &w, &|x| *x))
+                    .map_or(default, |(a, _)| *a);
+                let got = bpf::simulate(prog, arch, nr, w).action;
+                if got != expected {
+                    return Err((arch, w, expected, got));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Merges `inputs`, each resolved for `cx`.
+///
+/// # Errors
+/// Fails when the inputs cover different architectures (and none are given), when the default
+/// action cannot express the union, when listeners differ, or when a syscall's result cannot be
+/// written exactly (see [`MergeError`]).
+pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Merged, MergeError> {
+    let resolved: Vec<Resolved> = inputs.iter().map(|p| p.resolve(cx)).collect();
+    let Some(first) = resolved.first() else {
+        return Err(MergeError::NoInputs);
+    };
+    let arches = match &opts.arches {
+        Some(a) => {
+            let mut out: Vec<Arch> = Vec::new();
+            for x in a {
+                if !out.contains(x) {
+                    out.push(*x);
+                }
+            }
+            out
+        }
+        None => {
+            let set = |r: &Resolved| r.arches.iter().copied().collect::<BTreeSet<Arch>>();
+            for (i, r) in resolved.iter().enumerate().skip(1) {
+                if set(r) != set(first) {
+                    return Err(MergeError::ArchesDiffer {
+                        input: i + 1,
+                        arches: r.arches.clone(),
+                        first: first.arches.clone(),
+                    });
+                }
+            }
+            first.arches.clone()
+        }
+    };
+    let default = opts.default_action.unwrap_or_else(|| {
+        resolved
+            .iter()
+            .map(|r| r.default_action)
+            .fold(first.default_action, |best, a| {
+                if strictness(a) > strictness(best) {
+                    a
+                } else {
+                    best
+                }
+            })
+    });
+    let allowing = resolved
+        .iter()
+        .position(|r| r.default_action == Action::Allow);
+    match (allowing, default == Action::Allow) {
+        (Some(i), false) => {
+            return Err(MergeError::DefaultAllows {
+                input: i + 1,
+                default,
+            })
+        }
+        (None, true) => {
+            return Err(MergeError::DefaultWidens {
+                input: 1,
+                its: first.default_action,
+            })
+        }
+        _ => {}
+    }
+    let mut chosen: Option<Listener> = None;
+    for (i, p) in inputs.iter().enumerate() {
+        let l = Listener {
+            path: p.listener_path.clone(),
+            metadata: p.listener_metadata.clone(),
+        };
+        if l.path.is_none() && l.metadata.is_none() {
+            continue;
+        }
+        match &chosen {
+            None => chosen = Some(l),
+            Some(c) if *c == l => {}
+            Some(c) => {
+                return Err(MergeError::ListenerDiffers {
+                    input: i + 1,
+                    first: c.clone(),
+                    other: l,
+                })
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    for (i, r) in resolved.iter().enumerate() {
+        for rule in &r.rules {
+            let mut seen = [0usize; ARGS];
+            for c in &rule.args {
+                if let Some(n) = seen.get_mut(usize::from(c.index)) {
+                    *n += 1;
+                }
+            }
+            for c in rule
+                .args
+                .iter()
+                .filter(|c| c.op == Op::MaskedEq && c.value_two & !c.value != 0)
+            {
+                notes.push(InputNote {
+                    input: i + 1,
+                    rule: rule.origin,
+                    message: format!(
+                        "{c} is never true as written (valueTwo has bits outside the mask); libseccomp compares valueTwo & value, the merge reads it as written"
+                    ),
+                });
+            }
+            if let Some(k) = seen.iter().position(|n| *n > 1) {
+                notes.push(InputNote {
+                    input: i + 1,
+                    rule: rule.origin,
+                    message: format!(
+                        "compares args[{k}] more than once; runc enforces such a rule as an OR of its conditions, the merge reads it as written (AND)"
+                    ),
+                });
+            }
+        }
+    }
+    // Per input: the rules naming each syscall.
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    let by_name: Vec<BTreeMap<&str, Vec<&ResolvedRule>>> = resolved
+        .iter()
+        .map(|r| {
+            let mut m: BTreeMap<&str, Vec<&ResolvedRule>> = BTreeMap::new();
+            for rule in &r.rules {
+                for n in &rule.names {
+                    names.insert(n.as_str());
+                    let v = m.entry(n.as_str()).or_default();
+                    if !v.iter().any(|x| std::ptr::eq(*x, rule)) {
+                        v.push(rule);
+                    }
+                }
+            }
+            m
+        })
+        .collect();
+    let job = Cx {
+        inputs: resolved.iter().collect(),
+        default,
+        prefer: opts.prefer,
+        arches: arches.clone(),
+    };
+    // A syscall with one rule: grouped with others by (action, conditions), like podman's
+    // big ALLOW list. Several rules: libseccomp must see them in an order it builds correctly,
+    // so syscalls with the same rules form a group that is ordered and checked once.
+    type RuleKey = (u8, String, Vec<ArgCondition>);
+    let key = |(a, c): &OutRule| (strictness(*a), a.to_string(), c.clone());
+    let mut single: BTreeMap<RuleKey, (Action, Vec<String>)> = BTreeMap::new();
+    let mut multi: BTreeMap<Vec<RuleKey>, (Vec<Vec<OutRule>>, Vec<String>, Vec<RuleRef>)> =
+        BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for name in names {
+        let rules: Vec<Vec<&ResolvedRule>> = by_name
+            .iter()
+            .map(|m| m.get(name).cloned().unwrap_or_default())
+            .collect();
+        let merged = job.merge_syscall(name, &rules)?;
+        conflicts.extend(merged.conflicts);
+        match merged.shapes[0].as_slice() {
+            [] => {}
+            [one] => single
+                .entry(key(one))
+                .or_insert_with(|| (one.0, Vec::new()))
+                .1
+                .push(name.to_string()),
+            many => {
+                let mut k: Vec<RuleKey> = many.iter().map(key).collect();
+                k.sort();
+                let entry = multi
+                    .entry(k)
+                    .or_insert_with(|| (merged.shapes.clone(), Vec::new(), Vec::new()));
+                entry.1.push(name.to_string());
+                entry.2.extend(job.rule_refs(&rules));
+            }
+        }
+    }
+    let rule = |names: Vec<String>, action: Action, args: Vec<ArgCondition>| {
+        let (kind, errno_ret) = kind_of(action);
+        Rule {
+            names,
+            action: kind,
+            errno_ret,
+            args,
+            comment: String::new(),
+            includes: Filter::default(),
+            excludes: Filter::default(),
+        }
+    };
+    let mut syscalls: Vec<Rule> = single
+        .into_iter()
+        .map(|((_, _, args), (action, names))| rule(names, action, args))
+        .collect();
+    let mut checks: Vec<(Vec<String>, Vec<OutRule>, Vec<RuleRef>)> = Vec::new();
+    for (_, (shapes, names, refs)) in multi {
+        let ordered = job.libseccomp_order(&names, &shapes, &refs)?;
+        syscalls.extend(
+            ordered
+                .iter()
+                .map(|(a, c)| rule(names.clone(), *a, c.clone())),
+        );
+        checks.push((names, ordered, refs));
+    }
+    let (default_kind, default_errno) = kind_of(default);
+    let mut flags: Vec<_> = resolved
+        .iter()
+        .flat_map(|r| r.flags.iter().copied())
+        .collect();
+    flags.sort();
+    flags.dedup();
+    let (listener_path, listener_metadata) = chosen.map_or((None, None), |l| (l.path, l.metadata));
+    let profile = Profile {
+        default_action: default_kind,
+        default_errno_ret: default_errno,
+        architectures: arches.clone(),
+        arch_map: Vec::new(),
+        flags,
+        listener_path,
+        listener_metadata,
+        syscalls,
+    };
+    // The whole profile once more through libseccomp: each syscall's rules are built apart
+    // from the others', but this is what runc will be given.
+    if !checks.is_empty() {
+        let whole = profile.resolve(&Context {
+            host_arch: *profile.architectures.first().unwrap_or(&cx.host_arch),
+            ..cx.clone()
+        });
+        let fail = |names: &[String], refs: &[RuleRef], failure, args| MergeError::NotExpressible {
+            syscall: names.first().cloned().unwrap_or_default(),
+            why: Box::new(Inexact::Libseccomp {
+                version: compile::libseccomp_version(),
+                failure,
+            }),
+            rules: refs.to_vec(),
+            args,
+        };
+        let prog =
+            compile_bounded(&whole).map_err(|f| fail(&checks[0].0, &checks[0].2, f, [0; ARGS]))?;
+        for (names, rules, refs) in &checks {
+            check_program(&prog, names, rules, default, &arches).map_err(
+                |(arch, w, expected, got)| {
+                    fail(
+                        names,
+                        refs,
+                        LibseccompFailure::Wrong {
+                            arch,
+                            expected,
+                            got,
+                        },
+                        w,
+                    )
+                },
+            )?;
+        }
+    }
+    conflicts.sort_by(|a, b| {
+        (&a.syscall, &a.condition, a.args).cmp(&(&b.syscall, &b.condition, b.args))
+    });
+    Ok(Merged {
+        profile,
+        conflicts,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf;
+    use crate::compile;
+    use crate::load;
+    use crate::syscalls;
+
+    fn cx() -> Context {
+        Context {
+            host_arch: Arch::X86_64,
+            ..Context::default()
+        }
+    }
+
+    fn profile(json: &str) -> Profile {
+        load::from_str(json).expect("profile loads").profile
+    }
+
+    fn fixture(name: &str) -> Profile {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        profile(&std::fs::read_to_string(&path).expect("fixture is readable"))
+    }
+
+    /// Runs inputs and output through libseccomp and the emulator on x86_64 for every cell of
+    /// every syscall they name, and checks the output against the merge rule computed from the
+    /// inputs' enforced actions.
+    /// Compiles for x86_64 on another thread: libseccomp 2.5.4 can loop forever on some rule
+    /// orders (see `sort_for_libseccomp`), which must fail the test, not hang it.
+    fn compile_x86_64(r: &Resolved) -> Option<Result<bpf::Program, String>> {
+        let r = r.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let out = compile::compile(&r, Some(&[Arch::X86_64]))
+                .map(|c| c.program)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(out);
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20)).ok()
+    }
+
+    fn check_with_emulator(inputs: &[Profile], merged: &Merged, prefer: Prefer) {
+        let resolved: Vec<Resolved> = inputs.iter().map(|p| p.resolve(&cx())).collect();
+        let programs: Vec<bpf::Program> = resolved
+            .iter()
+            .map(|r| {
+                compile_x86_64(r)
+                    .expect("libseccomp does not hang on the input")
+                    .expect("input compiles")
+            })
+            .collect();
+        check_programs(&resolved, &programs, merged, prefer);
+    }
+
+    fn check_programs(
+        resolved: &[Resolved],
+        programs: &[bpf::Program],
+        merged: &Merged,
+        prefer: Prefer,
+    ) {
+        let arch = Arch::X86_64;
+        let out_r = merged.profile.resolve(&cx());
+        let out = compile_x86_64(&out_r)
+            .expect("libseccomp does not hang on the merged profile")
+            .expect("output compiles");
+        let default = out_r.default_action;
+        let mut names: BTreeSet<&str> = resolved
+            .iter()
+            .chain(std::iter::once(&out_r))
+            .flat_map(|r| {
+                r.rules
+                    .iter()
+                    .flat_map(|x| x.names.iter().map(String::as_str))
+            })
+            .collect();
+        // A few syscalls nobody names: the defaults decide.
+        names.extend(["getpid", "mkdir", "reboot"]);
+        for name in names {
+            let Some(nr) = syscalls::number(arch, name) else {
+                continue;
+            };
+            let atoms: Vec<ArgCondition> = resolved
+                .iter()
+                .chain(std::iter::once(&out_r))
+                .flat_map(|r| r.rules.iter())
+                .filter(|x| x.names.iter().any(|n| n == name))
+                .flat_map(|x| x.args.iter().copied())
+                .collect();
+            let cs = solve::cells(&atoms, u64::MAX);
+            assert!(cs.complete);
+            for cell in &cs.cells {
+                let w = cell.witness;
+                let mut sides: Vec<(Action, bool)> = Vec::new();
+                let mut cands: Vec<Action> = Vec::new();
+                for (r, p) in resolved.iter().zip(programs) {
+                    let enforced = bpf::simulate(p, arch, nr, w).action;
+                    let mut hits: Vec<Action> = Vec::new();
+                    for x in &r.rules {
+                        if x.names.iter().any(|n| n == name)
+                            && x.args.iter().all(|c| c.matches(w[usize::from(c.index)]))
+                            && !hits.contains(&x.action)
+                        {
+                            hits.push(x.action);
+                        }
+                    }
+                    sides.push((enforced, !hits.is_empty()));
+                    // An input whose own rules for this syscall overlap with different
+                    // actions is ambiguous: libseccomp's tree decides, and it is not even
+                    // consistent away from the overlap (libseccomp 2.5.4 gives the default to
+                    // write(0, 1) with ERRNO if args[0] >= 2 and ALLOW if args[0] >= 0 &&
+                    // args[1] != 0). The merge reads such rules as written; so does the check.
+                    let ambiguous = hits.len() > 1
+                        || solve::overlap_notes(r)
+                            .iter()
+                            .any(|n| n.syscall.as_deref() == Some(name));
+                    let mine = if ambiguous {
+                        if hits.is_empty() {
+                            vec![r.default_action]
+                        } else {
+                            hits
+                        }
+                    } else {
+                        vec![enforced]
+                    };
+                    for a in mine {
+                        if (sides.last().is_some_and(|s| s.1) || a == Action::Allow)
+                            && !cands.contains(&a)
+                        {
+                            cands.push(a);
+                        }
+                    }
+                }
+                let expected = match cands.as_slice() {
+                    [] => default,
+                    [a] => *a,
+                    // The first of the strictest (max_by_key keeps the last, hence rev) or
+                    // the first of the most permissive: on a tie the earlier input wins.
+                    _ => *match prefer {
+                        Prefer::Stricter => cands.iter().rev().max_by_key(|a| strictness(**a)),
+                        Prefer::Permissive => cands.iter().min_by_key(|a| strictness(**a)),
+                    }
+                    .expect("candidates"),
+                };
+                let got = bpf::simulate(&out, arch, nr, w).action;
+                assert_eq!(got, expected, "{name}{w:?}: inputs {sides:?}");
+            }
+        }
+    }
+
+    const SOCKET_ALLOW: &str = r#"{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
+        "syscalls":[{"names":["socket","read"],"action":"SCMP_ACT_ALLOW"}]}"#;
+    const SOCKET_DENY_AUDIT: &str = r#"{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
+        "syscalls":[{"names":["socket"],"action":"SCMP_ACT_ERRNO","errnoRet":22,
+          "args":[{"index":0,"value":16,"op":"SCMP_CMP_EQ"},{"index":2,"value":9,"op":"SCMP_CMP_EQ"}]},
+          {"names":["write"],"action":"SCMP_ACT_ALLOW"}]}"#;
+
+    #[test]
+    fn stricter_rule_carves_out_of_an_unconditional_allow() {
+        let inputs = [profile(SOCKET_ALLOW), profile(SOCKET_DENY_AUDIT)];
+        let m = merge(&inputs, &cx(), &MergeOptions::default()).expect("merges");
+        check_with_emulator(&inputs, &m, Prefer::Stricter);
+        // podman's way of writing it: ALLOW if args[0] != 16, ALLOW if args[2] != 9.
+        let socket: Vec<String> = m
+            .profile
+            .syscalls
+            .iter()
+            .filter(|r| r.names.iter().any(|n| n == "socket"))
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.action.scmp_name(),
+                    r.args
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" && ")
+                )
+            })
+            .collect();
+        assert_eq!(
+            socket,
+            [
+                "SCMP_ACT_ALLOW args[0] != 0x10",
+                "SCMP_ACT_ALLOW args[2] != 0x9",
+                "SCMP_ACT_ERRNO args[0] == 0x10 && args[2] == 0x9",
+            ]
+        );
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!(
+            m.conflicts[0].to_string(),
+            "socket: input 1 syscalls[0] ALLOW vs input 2 syscalls[0] ERRNO(22) where args[0] == 0x10 && args[2] == 0x9 (e.g. socket(0x10, 0, 0x9, 0, 0, 0)); ERRNO(22) wins (stricter)"
+        );
+        insta::assert_snapshot!("merge_socket_carve_out", m.profile.to_json_pretty());
+    }
+
+    #[test]
+    fn permissive_lets_the_allow_win() {
+        let inputs = [profile(SOCKET_ALLOW), profile(SOCKET_DENY_AUDIT)];
+        let opts = MergeOptions {
+            prefer: Prefer::Permissive,
+            ..MergeOptions::default()
+        };
+        let m = merge(&inputs, &cx(), &opts).expect("merges");
+        check_with_emulator(&inputs, &m, Prefer::Permissive);
+        let socket: Vec<&Rule> = m
+            .profile
+            .syscalls
+            .iter()
+            .filter(|r| r.names.iter().any(|n| n == "socket"))
+            .collect();
+        assert_eq!(socket.len(), 1);
+        assert!(socket[0].args.is_empty());
+        assert_eq!(m.conflicts[0].winner, Action::Allow);
+    }
+
+    #[test]
+    fn union_of_allow_rules_with_every_op() {
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+              {"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+              {"names":["lseek"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":1,"op":"SCMP_CMP_LE"}]},
+              {"names":["kill"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":100,"op":"SCMP_CMP_GT"}]},
+              {"names":["setuid"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1000,"op":"SCMP_CMP_GE"}]},
+              {"names":["mmap"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":4,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},
+              {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},
+              {"names":["bpf"],"action":"SCMP_ACT_ERRNO","errnoRet":1}
+            ]}"#,
+        );
+        let b = profile(
+            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
+              {"names":["read","close"],"action":"SCMP_ACT_ALLOW"},
+              {"names":["lseek"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":5,"op":"SCMP_CMP_LT"}]},
+              {"names":["kill"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_NE"}]},
+              {"names":["setuid"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]},
+              {"names":["mmap"],"action":"SCMP_ACT_ALLOW","args":[{"index":3,"value":32,"valueTwo":32,"op":"SCMP_CMP_MASKED_EQ"}]},
+              {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]},
+              {"names":["bpf"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]}
+            ]}"#,
+        );
+        let inputs = [a, b];
+        let m = merge(&inputs, &cx(), &MergeOptions::default()).expect("merges");
+        check_with_emulator(&inputs, &m, Prefer::Stricter);
+        // The default is the stricter one.
+        assert_eq!(m.profile.default_action, ActionKind::KillProcess);
+        // bpf(0, ...) is allowed by input 2 but input 1 denies bpf outright: a conflict.
+        assert_eq!(m.conflicts.len(), 1, "{:?}", m.conflicts);
+        assert_eq!(m.conflicts[0].syscall, "bpf");
+        insta::assert_snapshot!("merge_every_op", m.profile.to_json_pretty());
+    }
+
+    #[test]
+    fn negated_masked_and_ranges_stay_exact() {
+        // Input 1 allows clone for any flags; input 2 denies it when all the namespace flags of
+        // 0x7e020000 are set. The allowed rest is a negated MASKED_EQ: one rule per flag bit.
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["clone"],"action":"SCMP_ACT_ALLOW"},
+              {"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":10,"op":"SCMP_CMP_GE"}]}]}"#,
+        );
+        let b = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+              {"names":["clone"],"action":"SCMP_ACT_ERRNO","errnoRet":1,"args":[{"index":0,"value":2114060288,"valueTwo":2114060288,"op":"SCMP_CMP_MASKED_EQ"}]},
+              {"names":["read"],"action":"SCMP_ACT_KILL_PROCESS","args":[{"index":0,"value":20,"op":"SCMP_CMP_EQ"}]},
+              {"names":["read"],"action":"SCMP_ACT_LOG","args":[{"index":0,"value":15,"op":"SCMP_CMP_GT"},{"index":1,"value":4,"op":"SCMP_CMP_LT"}]}]}"#,
+        );
+        let inputs = [a, b];
+        let m = merge(&inputs, &cx(), &MergeOptions::default()).expect("merges");
+        check_with_emulator(&inputs, &m, Prefer::Stricter);
+        insta::assert_snapshot!("merge_negated_and_ranges", m.profile.to_json_pretty());
+        let text: Vec<String> = m.conflicts.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!("merge_negated_and_ranges_conflicts", text.join("\n"));
+    }
+
+    #[test]
+    fn podman_and_moby_defaults_merge() {
+        let inputs = [fixture("podman-default.json"), fixture("moby-default.json")];
+        let m = merge(&inputs, &cx(), &MergeOptions::default()).expect("merges");
+        check_with_emulator(&inputs, &m, Prefer::Stricter);
+        let text: Vec<String> = m.conflicts.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!("merge_podman_moby_conflicts", text.join("\n"));
+        insta::assert_snapshot!("merge_podman_moby", m.profile.to_json_pretty());
+    }
+
+    #[test]
+    fn merging_a_profile_with_itself_only_settles_its_own_overlaps() {
+        // podman's default allows setns in its main list and denies it without CAP_SYS_ADMIN;
+        // libseccomp keeps whichever rule it saw first. The merge reads both as written, so
+        // that is a conflict, settled like one between inputs; nothing else changes.
+        let p = fixture("podman-default.json");
+        let twice =
+            merge(&[p.clone(), p.clone()], &cx(), &MergeOptions::default()).expect("merges");
+        let once =
+            merge(std::slice::from_ref(&p), &cx(), &MergeOptions::default()).expect("merges");
+        assert_eq!(twice.profile, once.profile, "merging is idempotent");
+        let conflicted: BTreeSet<&str> =
+            once.conflicts.iter().map(|c| c.syscall.as_str()).collect();
+        assert_eq!(conflicted, BTreeSet::from(["setns"]));
+        assert_eq!(once.conflicts[0].winner, Action::Errno(1));
+        check_with_emulator(&[p], &once, Prefer::Stricter);
+    }
+
+    #[test]
+    fn defaults_that_cannot_express_the_union_are_refused() {
+        let deny_list = profile(
+            r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["bpf"],"action":"SCMP_ACT_ERRNO"}]}"#,
+        );
+        let allow_list = profile(SOCKET_ALLOW);
+        let err = merge(
+            &[allow_list.clone(), deny_list.clone()],
+            &cx(),
+            &MergeOptions::default(),
+        )
+        .expect_err("the stricter default would deny what input 2 allows");
+        assert!(
+            matches!(err, MergeError::DefaultAllows { input: 2, .. }),
+            "{err}"
+        );
+        assert!(err.hint().is_some());
+        // With ALLOW as the default it is exact: only the explicit deny remains.
+        let opts = MergeOptions {
+            default_action: Some(Action::Allow),
+            ..MergeOptions::default()
+        };
+        let inputs = [allow_list.clone(), deny_list];
+        let m = merge(&inputs, &cx(), &opts).expect("merges");
+        check_with_emulator(&inputs, &m, Prefer::Stricter);
+        assert_eq!(m.profile.syscalls.len(), 1);
+        let err = merge(&[allow_list], &cx(), &opts).expect_err("widens");
+        assert!(matches!(err, MergeError::DefaultWidens { .. }), "{err}");
+    }
+
+    #[test]
+    fn different_arches_need_an_explicit_choice() {
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}"#,
+        );
+        let b = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86"],"syscalls":[{"names":["write"],"action":"SCMP_ACT_ALLOW"}]}"#,
+        );
+        let err = merge(&[a.clone(), b.clone()], &cx(), &MergeOptions::default())
+            .expect_err("arches differ");
+        assert_eq!(
+            err.to_string(),
+            "input 2 covers x86_64, x86 but input 1 covers x86_64; every rule of a merged profile applies on every architecture it lists"
+        );
+        let opts = MergeOptions {
+            arches: Some(vec![Arch::X86_64, Arch::X86]),
+            ..MergeOptions::default()
+        };
+        let m = merge(&[a, b], &cx(), &opts).expect("merges");
+        assert_eq!(m.profile.architectures, [Arch::X86_64, Arch::X86]);
+    }
+
+    #[test]
+    fn high_constants_are_refused_on_32_bit_arches() {
+        // Allowed: args[0] >= 5 except 2^32 + 7. On x86 libseccomp compares low words, so the
+        // inputs there mean "except 7"; no set of one-condition-per-argument rules says both.
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86"],"syscalls":[{"names":["close"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":5,"op":"SCMP_CMP_GE"}]}]}"#,
+        );
+        let b = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86"],"syscalls":[{"names":["close"],"action":"SCMP_ACT_KILL_PROCESS","args":[{"index":0,"value":4294967303,"op":"SCMP_CMP_EQ"}]}]}"#,
+        );
+        let err = merge(&[a.clone(), b.clone()], &cx(), &MergeOptions::default())
+            .expect_err("inexact on x86");
+        let MergeError::NotExpressible {
+            syscall,
+            why,
+            rules,
+            ..
+        } = &err
+        else {
+            panic!("unexpected {err}");
+        };
+        assert_eq!(syscall, "close");
+        assert!(matches!(why.as_ref(), Inexact::LowWordOnly { .. }), "{err}");
+        assert_eq!(rules.len(), 2);
+        insta::assert_snapshot!(
+            "merge_error_low_word",
+            format!("{err}\nhint: {}", err.hint().unwrap_or_default())
+        );
+        // For x86_64 alone it is exact.
+        let opts = MergeOptions {
+            arches: Some(vec![Arch::X86_64]),
+            ..MergeOptions::default()
+        };
+        let inputs = [a, b];
+        let m = merge(&inputs, &cx(), &opts).expect("merges for x86_64");
+        let text: Vec<String> = m.conflicts.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            ["close: input 1 syscalls[0] ALLOW vs input 2 syscalls[0] KILL_PROCESS where args[0] == 0x100000007 (e.g. close(0x100000007, 0, 0, 0, 0, 0)); KILL_PROCESS wins (stricter)"]
+        );
+    }
+
+    #[test]
+    fn notes_say_what_the_merge_reads_differently_from_runc() {
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+              {"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":5,"op":"SCMP_CMP_GE"},{"index":0,"value":9,"op":"SCMP_CMP_LE"}]},
+              {"names":["mmap"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":4,"valueTwo":6,"op":"SCMP_CMP_MASKED_EQ"}]}]}"#,
+        );
+        let m = merge(&[a], &cx(), &MergeOptions::default()).expect("merges");
+        let notes: Vec<String> = m.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "input 1 syscalls[0]: compares args[0] more than once; runc enforces such a rule as an OR of its conditions, the merge reads it as written (AND)",
+                "input 1 syscalls[1]: (args[2] & 0x4) == 0x6 is never true as written (valueTwo has bits outside the mask); libseccomp compares valueTwo & value, the merge reads it as written",
+            ]
+        );
+        // 5 <= fd <= 9 as one-condition rules; the never-true mmap rule is gone.
+        let rules: Vec<String> = m
+            .profile
+            .syscalls
+            .iter()
+            .map(|r| {
+                let c: Vec<String> = r.args.iter().map(ToString::to_string).collect();
+                format!("{} {}", r.names.join(","), c.join(" && "))
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "read args[0] == 0x5",
+                "read (args[0] & 0xfffffffffffffffe) == 0x6",
+                "read (args[0] & 0xfffffffffffffffe) == 0x8",
+            ]
+        );
+    }
+
+    #[test]
+    fn listeners_must_agree() {
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","listenerPath":"/run/a.sock","syscalls":[{"names":["read"],"action":"SCMP_ACT_NOTIFY"}]}"#,
+        );
+        let b = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","listenerPath":"/run/b.sock","syscalls":[{"names":["write"],"action":"SCMP_ACT_NOTIFY"}]}"#,
+        );
+        let err =
+            merge(&[a.clone(), b], &cx(), &MergeOptions::default()).expect_err("two listeners");
+        assert_eq!(
+            err.to_string(),
+            "input 2 names the seccomp listener '/run/b.sock' (metadata ''), but an earlier input names '/run/a.sock' (metadata '')"
+        );
+        let m = merge(&[a.clone(), a], &cx(), &MergeOptions::default()).expect("one listener");
+        assert_eq!(m.profile.listener_path.as_deref(), Some("/run/a.sock"));
+    }
+
+    #[test]
+    fn single_atoms_and_blocks() {
+        let s = |atoms: &[ArgCondition]| -> Vec<String> {
+            single_atoms(0, atoms)
+                .iter()
+                .map(|a| a.map_or("-".to_string(), |c| c.to_string()))
+                .collect()
+        };
+        let c = |op, v| cond(0, op, v, 0);
+        assert_eq!(s(&[c(Op::Ge, 5), c(Op::Le, 5)]), ["args[0] == 0x5"]);
+        assert_eq!(
+            s(&[c(Op::Ge, 4), c(Op::Le, 7)]),
+            ["(args[0] & 0xfffffffffffffffc) == 0x4"]
+        );
+        assert_eq!(s(&[c(Op::Ge, 3), c(Op::Lt, 9)]).len(), 3);
+        assert_eq!(s(&[c(Op::Ne, 3), c(Op::Ne, 3)]), ["args[0] != 0x3"]);
+        assert_eq!(s(&[c(Op::Gt, 3), c(Op::Lt, 3)]), Vec::<String>::new());
+        assert_eq!(s(&[c(Op::Ge, 0), c(Op::Le, u64::MAX)]), ["-"]);
+        assert_eq!(
+            s(&[
+                cond(0, Op::MaskedEq, 0xf, 0x1),
+                cond(0, Op::MaskedEq, 0xf0, 0x20)
+            ]),
+            ["(args[0] & 0xff) == 0x21"]
+        );
+        // x != 5 && x >= 3: [3, 4] and [6, MAX].
+        assert_eq!(
+            s(&[c(Op::Ne, 5), c(Op::Ge, 3)]),
+            ["args[0] == 0x3", "args[0] == 0x4", "args[0] >= 0x6"]
+        );
+        for (a, b) in [
+            (0u64, 0u64),
+            (3, 9),
+            (1, u64::MAX),
+            (0, u64::MAX - 1),
+            (5, 5),
+            (7, 1 << 40),
+        ] {
+            let bl = blocks(a, b);
+            let mut next = a;
+            for (s, k) in &bl {
+                assert_eq!(*s, next);
+                assert!(*k == 64 || s % (1u64 << k) == 0);
+                next = if *k == 64 { 0 } else { s + ((1u64 << k) - 1) }.wrapping_add(1);
+            }
+            assert_eq!(next, b.wrapping_add(1), "{a} {b} {bl:?}");
+        }
+    }
+
+    fn arb_atom(index: u8) -> impl Strategy<Value = ArgCondition> {
+        (0usize..7, 0u64..8, 0u64..8).prop_map(move |(op, v, v2)| {
+            let op = Op::ALL[op];
+            ArgCondition {
+                index,
+                value: v,
+                value_two: if op == Op::MaskedEq { v2 & v } else { 0 },
+                op,
+            }
+        })
+    }
+
+    fn arb_rule() -> impl Strategy<Value = Rule> {
+        let action = prop_oneof![
+            Just((ActionKind::Allow, None)),
+            Just((ActionKind::Errno, Some(1))),
+            Just((ActionKind::Errno, Some(5))),
+            Just((ActionKind::Log, None)),
+            Just((ActionKind::KillProcess, None)),
+        ];
+        (
+            prop::sample::subsequence(vec!["read", "write"], 1..=2),
+            action,
+            prop::option::of(arb_atom(0)),
+            prop::option::of(arb_atom(1)),
+        )
+            .prop_map(|(names, (action, errno_ret), a0, a1)| Rule {
+                names: names.iter().map(|n| (*n).to_string()).collect(),
+                action,
+                errno_ret,
+                args: a0.into_iter().chain(a1).collect(),
+                comment: String::new(),
+                includes: Filter::default(),
+                excludes: Filter::default(),
+            })
+    }
+
+    fn arb_profile() -> impl Strategy<Value = Profile> {
+        let default = prop_oneof![
+            Just((ActionKind::Errno, Some(1))),
+            Just((ActionKind::KillProcess, None)),
+        ];
+        (default, prop::collection::vec(arb_rule(), 0..4)).prop_map(|((kind, errno), rules)| {
+            let mut p = Profile::new(kind);
+            p.default_errno_ret = errno;
+            p.syscalls = rules;
+            p
+        })
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Random small profiles: the output, compiled by libseccomp, does what the rule says.
+        #[test]
+        fn merged_filters_follow_the_rule(
+            inputs in prop::collection::vec(arb_profile(), 1..4),
+            permissive in any::<bool>(),
+        ) {
+            let prefer = if permissive { Prefer::Permissive } else { Prefer::Stricter };
+            let opts = MergeOptions { prefer, ..MergeOptions::default() };
+            // Inputs in libseccomp's safe order, so it does not hang on them; their meaning
+            // only changes where their own rules overlap, which the check reads as written.
+            let inputs: Vec<Profile> = inputs
+                .into_iter()
+                .map(|mut p| {
+                    sort_for_libseccomp(&mut p.syscalls);
+                    p
+                })
+                .collect();
+            let resolved: Vec<Resolved> = inputs.iter().map(|p| p.resolve(&cx())).collect();
+            // libseccomp refuses some overlapping rules (EEXIST); such inputs cannot be run.
+            let programs: Vec<bpf::Program> = resolved
+                .iter()
+                .filter_map(|r| compile_x86_64(r).and_then(Result::ok))
+                .collect();
+            prop_assume!(programs.len() == resolved.len());
+            match merge(&inputs, &cx(), &opts) {
+                Ok(m) => { eprintln!("MERGED"); check_programs(&resolved, &programs, &m, prefer) },
+                // Honest refusals: too many rules, or libseccomp builds every order wrongly.
+                Err(MergeError::NotExpressible { why, .. }) => {
+                    eprintln!("REFUSED {why}");
+                    prop_assert!(
+                        matches!(why.as_ref(), Inexact::TooManyRules { .. } | Inexact::Libseccomp { .. }),
+                        "{why}"
+                    );
+                }
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+    }
+
+    #[test]
+    #[ignore = "experiment"]
+    fn scratch_orders() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let strat = (prop::collection::vec(arb_profile(), 1..4), any::<bool>());
+        let strategies: Vec<(&str, Box<dyn Fn(&mut Vec<Rule>)>)> = vec![
+            ("as-built", Box::new(|_r: &mut Vec<Rule>| {})),
+            ("desc", Box::new(|r: &mut Vec<Rule>| sort_for_libseccomp(r))),
+            (
+                "asc",
+                Box::new(|r: &mut Vec<Rule>| {
+                    sort_for_libseccomp(r);
+                    r.reverse();
+                }),
+            ),
+            (
+                "fewest-first",
+                Box::new(|r: &mut Vec<Rule>| {
+                    sort_for_libseccomp(r);
+                    r.sort_by_key(|x| x.args.len());
+                }),
+            ),
+            (
+                "most-first",
+                Box::new(|r: &mut Vec<Rule>| {
+                    sort_for_libseccomp(r);
+                    r.sort_by_key(|x| std::cmp::Reverse(x.args.len()));
+                }),
+            ),
+            (
+                "deny-first",
+                Box::new(|r: &mut Vec<Rule>| {
+                    sort_for_libseccomp(r);
+                    r.sort_by_key(|x| std::cmp::Reverse(x.action));
+                }),
+            ),
+            (
+                "allow-first",
+                Box::new(|r: &mut Vec<Rule>| {
+                    sort_for_libseccomp(r);
+                    r.sort_by_key(|x| x.action);
+                }),
+            ),
+        ];
+        let mut bad = vec![(0usize, 0usize); strategies.len()];
+        let mut any_ok_fail = 0;
+        let mut n = 0;
+        for _ in 0..400 {
+            let (inputs, permissive) = strat.new_tree(&mut runner).unwrap().current();
+            let prefer = if permissive {
+                Prefer::Permissive
+            } else {
+                Prefer::Stricter
+            };
+            let Ok(m) = merge(
+                &inputs,
+                &cx(),
+                &MergeOptions {
+                    prefer,
+                    ..MergeOptions::default()
+                },
+            ) else {
+                continue;
+            };
+            if m.profile.syscalls.iter().all(|r| r.args.is_empty()) {
+                continue;
+            }
+            n += 1;
+            let mut ok_any = false;
+            for (i, (_, f)) in strategies.iter().enumerate() {
+                let mut p = m.profile.clone();
+                f(&mut p.syscalls);
+                let r = p.resolve(&cx());
+                match compile_x86_64(&r) {
+                    None => bad[i].0 += 1,
+                    Some(Err(_)) => bad[i].1 += 1,
+                    Some(Ok(prog)) => {
+                        if agrees(&m, &prog) {
+                            ok_any = true
+                        } else {
+                            bad[i].1 += 1
+                        }
+                    }
+                }
+            }
+            if !ok_any {
+                any_ok_fail += 1;
+            }
+        }
+        for ((name, _), (h, w)) in strategies.iter().zip(&bad) {
+            eprintln!("STRATEGY {name}: {h} hangs, {w} wrong of {n}");
+        }
+        eprintln!("NONE OK {any_ok_fail}");
+    }
+
+    /// Whether the program decides every cell of the merged profile's rules as written.
+    fn agrees(m: &Merged, prog: &bpf::Program) -> bool {
+        let r = m.profile.resolve(&cx());
+        for name in ["read", "write"] {
+            let nr = syscalls::number(Arch::X86_64, name).unwrap();
+            let rules: Vec<&ResolvedRule> = r
+                .rules
+                .iter()
+                .filter(|x| x.names.iter().any(|n| n == name))
+                .collect();
+            let atoms: Vec<ArgCondition> =
+                rules.iter().flat_map(|x| x.args.iter().copied()).collect();
+            for cell in solve::cells(&atoms, u64::MAX).cells {
+                let w = cell.witness;
+                let want = rules
+                    .iter()
+                    .find(|x| x.args.iter().all(|c| c.matches(w[usize::from(c.index)])))
+                    .map_or(r.default_action, |x| x.action);
+                if bpf::simulate(prog, Arch::X86_64, nr, w).action != want {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    #[test]
+    #[ignore = "experiment"]
+    fn scratch_three() {
+        let rules = [
+            r#"{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"},{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]}"#,
+            r#"{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]}"#,
+            r#"{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":3,"op":"SCMP_CMP_GE"}]}"#,
+        ];
+        let nr = syscalls::number(Arch::X86_64, "write").unwrap();
+        for perm in [
+            [0usize, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ] {
+            let body: Vec<&str> = perm.iter().map(|i| rules[*i]).collect();
+            let p = profile(&format!(
+                r#"{{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{}]}}"#,
+                body.join(",")
+            ));
+            let c = compile::compile(&p.resolve(&cx()), Some(&[Arch::X86_64])).unwrap();
+            let out: Vec<String> = [[0u64, 0], [0, 1], [1, 0], [2, 0], [3, 0], [1 << 32, 0]]
+                .iter()
+                .map(|w| {
+                    bpf::simulate(&c.program, Arch::X86_64, nr, [w[0], w[1], 0, 0, 0, 0])
+                        .action
+                        .to_string()
+                })
+                .collect();
+            eprintln!("PERM {perm:?} {out:?}");
+        }
+        let p = profile(&format!(
+            r#"{{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{},{}]}}"#,
+            rules[0], rules[2]
+        ));
+        let c = compile::compile(&p.resolve(&cx()), Some(&[Arch::X86_64])).unwrap();
+        eprintln!("{}", crate::bpf::disasm::disasm(&c.program));
+    }
+
+    #[test]
+    #[ignore = "experiment"]
+    fn scratch_case2() {
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["write"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"},{"index":1,"value":0,"op":"SCMP_CMP_NE"}]}]}"#,
+        );
+        let b = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2,"op":"SCMP_CMP_NE"}]}]}"#,
+        );
+        let ra = a.resolve(&cx());
+        let rb = b.resolve(&cx());
+        let job = Cx {
+            inputs: vec![&ra, &rb],
+            default: Action::Errno(1),
+            prefer: Prefer::Stricter,
+            arches: vec![Arch::X86_64],
+        };
+        let rules: Vec<Vec<&ResolvedRule>> =
+            vec![ra.rules.iter().collect(), rb.rules.iter().collect()];
+        let m = job.merge_syscall("write", &rules).unwrap();
+        for (a, c) in m.shapes.iter().flatten() {
+            eprintln!(
+                "RULE {a} {}",
+                c.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" && ")
+            );
+        }
+    }
+}

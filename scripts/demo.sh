@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A short tour of rpod's seccomp toolbox on podman's default profile and a hand-written one.
+set -euo pipefail
+rpod=${1:-target/release/rpod}
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+podman_default=$here/profiles/data/default.json
+moby_default=$here/profiles/tests/fixtures/moby-default.json
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+run() { step "$*"; "$@"; }
+
+cat > "$work/web.json" <<'JSON'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [
+    {"names": ["read", "write", "close", "exit_group", "openat", "fstat", "mmap", "brk", "accept4", "epoll_wait"],
+     "action": "SCMP_ACT_ALLOW"},
+    {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+     "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}], "comment": "AF_INET only"},
+    {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+    {"names": ["ptrace"], "action": "SCMP_ACT_KILL_PROCESS"}
+  ]
+}
+JSON
+
+echo "rpod seccomp demo: working in $work"
+run "$rpod" seccomp validate "$podman_default"
+run "$rpod" seccomp lint "$work/web.json" --fail-on never
+run "$rpod" seccomp compile "$work/web.json" --format bpf -o "$work/web.bpf"
+echo "wrote $(stat -c %s "$work/web.bpf") bytes of BPF"
+run "$rpod" seccomp simulate "$work/web.bpf" socket 2 1 0
+run "$rpod" seccomp simulate "$work/web.bpf" socket 16 3 9
+run "$rpod" seccomp simulate "$work/web.json" ptrace --format json
+step "$rpod seccomp disasm $work/web.bpf | head -20"
+"$rpod" seccomp disasm "$work/web.bpf" | head -20
+step "$rpod seccomp explain $podman_default --cap-add SYS_ADMIN | head -40"
+"$rpod" seccomp explain "$podman_default" --cap-add SYS_ADMIN | head -40
+step "$rpod seccomp diff $podman_default $moby_default | tail -15"
+set +e
+"$rpod" seccomp diff "$podman_default" "$moby_default" | tail -15
+echo "(exit ${PIPESTATUS[0]}: 1 means the profiles differ)"
+set -e
+run "$rpod" seccomp merge "$work/web.json" "$podman_default" -o "$work/merged.json"
+echo "merged profile: $(grep -c '"names"' "$work/merged.json") rules"
+echo
+echo "demo done"

@@ -1,0 +1,265 @@
+//! Helpers shared by rpod's end-to-end suites.
+//!
+//! - [`require`]: how a suite decides to run or skip when the machine lacks something (root,
+//!   runc, seccomp, BPF). Skips are loud, and `RPOD_TEST_REQUIRE` turns them into failures, as
+//!   CI sets it: a skipped suite in CI is a failed one.
+//! - [`Probe`]: runs the `seccomp-probe` binary, which installs a raw seccomp filter in a fresh
+//!   process and makes one syscall, and classifies what the kernel did ([`KernelOutcome`]).
+//!   [`expected`] says what the kernel should do for an action of `profiles`' emulator, so the
+//!   two can be compared.
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use profiles::bpf::Action;
+
+/// The environment variable that makes missing features fail instead of skip: `all`, or a
+/// comma-separated list of feature names (`seccomp,runc`).
+pub const REQUIRE_VAR: &str = "RPOD_TEST_REQUIRE";
+
+/// Whether a test that needs `feature` should run.
+///
+/// `true` when `available`. Otherwise, if [`REQUIRE_VAR`] is `all` or names `feature`, panics
+/// (the machine was meant to have it); if not, prints a loud skip notice to stderr and returns
+/// `false`.
+///
+/// # Panics
+///
+/// When `feature` is required and not available.
+#[must_use]
+pub fn require(feature: &str, available: bool) -> bool {
+    decide(
+        feature,
+        available,
+        &std::env::var(REQUIRE_VAR).unwrap_or_default(),
+    )
+}
+
+fn decide(feature: &str, available: bool, wanted: &str) -> bool {
+    if available {
+        return true;
+    }
+    let required = wanted
+        .split(',')
+        .map(str::trim)
+        .any(|w| w == "all" || w == feature);
+    assert!(
+        !required,
+        "{feature} is not available on this machine, and {REQUIRE_VAR}={wanted} requires it"
+    );
+    eprintln!(
+        "\n**************** SKIPPED: {feature} is not available on this machine ****************\n\
+         **************** set {REQUIRE_VAR}=all to make this a failure ****************\n"
+    );
+    false
+}
+
+/// Whether the kernel has seccomp: `/proc/self/status` has a `Seccomp:` line
+/// (CONFIG_SECCOMP); filter mode needs CONFIG_SECCOMP_FILTER as well, which the probe tests.
+#[must_use]
+pub fn seccomp_available() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Seccomp:")))
+}
+
+/// What the kernel did with the probe's syscall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KernelOutcome {
+    /// The syscall returned this value (it ran, or `ERRNO(0)` skipped it).
+    Returned(i64),
+    /// The syscall failed with this errno.
+    Errno(i32),
+    /// SIGSYS from `SECCOMP_RET_TRAP` with this `si_errno` (the filter's data).
+    Trap(i32),
+    /// The process died of SIGSYS without a word: `KILL_PROCESS`, or `KILL_THREAD` of the only
+    /// thread.
+    Killed,
+    /// In [`ProbeMode::Thread`]: the thread that made the syscall died, the process lived.
+    ThreadKilled,
+    /// `seccomp(SECCOMP_SET_MODE_FILTER)` failed with this errno.
+    InstallFailed(i32),
+}
+
+/// Where the probe makes its syscall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeMode {
+    /// In the single thread of the probe process.
+    Process,
+    /// In a second thread, so `KILL_THREAD` and `KILL_PROCESS` can be told apart.
+    Thread,
+}
+
+/// `MAX_ERRNO` from include/linux/err.h: the kernel caps `SECCOMP_RET_ERRNO` data at it.
+pub const MAX_ERRNO: u16 = 4095;
+
+/// What the kernel does, seen from the probe, for a filter that returns `action` for its
+/// syscall; `allowed` is what the syscall returns when it runs.
+///
+/// TRACE without a tracer and USER_NOTIF without a listener fail the syscall with ENOSYS
+/// (`__seccomp_filter`, `seccomp_do_user_notification`); LOG runs it like ALLOW; ERRNO(0) skips
+/// it and returns 0; KILL_THREAD of a process's only thread kills the process.
+#[must_use]
+pub fn expected(action: Action, mode: ProbeMode, allowed: i64) -> KernelOutcome {
+    match action {
+        Action::Allow | Action::Log => KernelOutcome::Returned(allowed),
+        Action::Errno(0) => KernelOutcome::Returned(0),
+        Action::Errno(e) => KernelOutcome::Errno(i32::from(e.min(MAX_ERRNO))),
+        Action::Trap(d) => KernelOutcome::Trap(i32::from(d)),
+        Action::Trace(_) | Action::UserNotif => KernelOutcome::Errno(libc::ENOSYS),
+        Action::KillProcess => KernelOutcome::Killed,
+        Action::KillThread => match mode {
+            ProbeMode::Process => KernelOutcome::Killed,
+            ProbeMode::Thread => KernelOutcome::ThreadKilled,
+        },
+    }
+}
+
+/// The `seccomp-probe` binary. Integration tests of this package find it with
+/// `env!("CARGO_BIN_EXE_seccomp-probe")`.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    path: PathBuf,
+    mode: ProbeMode,
+}
+
+impl Probe {
+    /// The probe at `path`, making its syscall in [`ProbeMode::Process`].
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>) -> Probe {
+        Probe {
+            path: path.into(),
+            mode: ProbeMode::Process,
+        }
+    }
+
+    /// The same probe in another mode.
+    #[must_use]
+    pub fn with_mode(&self, mode: ProbeMode) -> Probe {
+        Probe {
+            path: self.path.clone(),
+            mode,
+        }
+    }
+
+    #[must_use]
+    pub fn mode(&self) -> ProbeMode {
+        self.mode
+    }
+
+    /// Installs `filter` (raw `struct sock_filter` bytes, unchecked) in a fresh process, makes
+    /// syscall `nr` with `args` there, and reports what happened.
+    ///
+    /// # Panics
+    ///
+    /// If the probe cannot be started or ends in a way the protocol does not allow (another
+    /// signal, a usage error, output it does not understand), with everything it printed.
+    #[must_use]
+    pub fn run(&self, filter: &[u8], nr: u32, args: [u64; 6]) -> KernelOutcome {
+        let mut file = tempfile::Builder::new()
+            .prefix("rpod-filter-")
+            .suffix(".bpf")
+            .tempfile()
+            .expect("cannot create a temporary filter file");
+        file.write_all(filter)
+            .and_then(|()| file.flush())
+            .expect("cannot write the temporary filter file");
+        let mut cmd = Command::new(&self.path);
+        if self.mode == ProbeMode::Thread {
+            cmd.arg("--thread");
+        }
+        cmd.arg(file.path())
+            .arg(nr.to_string())
+            .args(args.iter().map(|a| format!("{a:#x}")))
+            .stdin(Stdio::null());
+        let out = cmd.output().unwrap_or_else(|e| {
+            panic!("cannot run the seccomp probe {}: {e}", self.path.display())
+        });
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = stdout.trim();
+        let fail = || -> ! {
+            panic!(
+                "the seccomp probe ended unexpectedly: {:?}\n  command: {cmd:?}\n  stdout: {stdout:?}\n  stderr: {stderr:?}",
+                out.status
+            )
+        };
+        let num = |s: &str| s.parse::<i64>().unwrap_or_else(|_| fail());
+        let errno = |s: &str| s.parse::<i32>().unwrap_or_else(|_| fail());
+        match (out.status.code(), out.status.signal()) {
+            (Some(0), _) => match line.split_once(' ') {
+                Some(("RET", v)) => KernelOutcome::Returned(num(v)),
+                Some(("ERRNO", v)) => KernelOutcome::Errno(errno(v)),
+                Some(("TRAP", v)) => KernelOutcome::Trap(errno(v)),
+                None if line == "THREAD_KILLED" => KernelOutcome::ThreadKilled,
+                _ => fail(),
+            },
+            (Some(3), _) => match line.split_once(' ') {
+                Some(("INSTALL_FAILED", v)) => KernelOutcome::InstallFailed(errno(v)),
+                _ => fail(),
+            },
+            (None, Some(libc::SIGSYS)) if line.is_empty() => KernelOutcome::Killed,
+            _ => fail(),
+        }
+    }
+}
+
+/// [`Probe::run`] for the probe at `probe` in [`ProbeMode::Process`].
+#[must_use]
+pub fn run_probe(probe: &Path, filter: &[u8], nr: u32, args: [u64; 6]) -> KernelOutcome {
+    Probe::new(probe).run(filter, nr, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_runs_what_is_available() {
+        assert!(require("anything", true));
+        assert!(decide("seccomp", true, "all"));
+    }
+
+    #[test]
+    fn require_skips_what_is_missing_unless_required() {
+        assert!(!decide("seccomp", false, ""));
+        assert!(!decide("seccomp", false, "runc,root"));
+    }
+
+    #[test]
+    #[should_panic(expected = "seccomp is not available on this machine")]
+    fn require_all_makes_a_skip_a_failure() {
+        let _ = decide("seccomp", false, "all");
+    }
+
+    #[test]
+    #[should_panic(expected = "RPOD_TEST_REQUIRE=root, seccomp requires it")]
+    fn require_by_name_makes_a_skip_a_failure() {
+        let _ = decide("seccomp", false, "root, seccomp");
+    }
+
+    #[test]
+    fn expected_outcomes_follow_the_kernel() {
+        use KernelOutcome as K;
+        let p = ProbeMode::Process;
+        assert_eq!(expected(Action::Allow, p, 7), K::Returned(7));
+        assert_eq!(expected(Action::Log, p, 7), K::Returned(7));
+        assert_eq!(expected(Action::Errno(0), p, 7), K::Returned(0));
+        assert_eq!(expected(Action::Errno(77), p, 7), K::Errno(77));
+        assert_eq!(expected(Action::Errno(4096), p, 7), K::Errno(4095));
+        assert_eq!(expected(Action::Trap(9), p, 7), K::Trap(9));
+        assert_eq!(expected(Action::Trace(1), p, 7), K::Errno(libc::ENOSYS));
+        assert_eq!(expected(Action::UserNotif, p, 7), K::Errno(libc::ENOSYS));
+        assert_eq!(expected(Action::KillThread, p, 7), K::Killed);
+        assert_eq!(
+            expected(Action::KillThread, ProbeMode::Thread, 7),
+            K::ThreadKilled
+        );
+        assert_eq!(
+            expected(Action::KillProcess, ProbeMode::Thread, 7),
+            K::Killed
+        );
+    }
+}

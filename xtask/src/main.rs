@@ -1,0 +1,52 @@
+//! Project automation for rpod, run as `cargo xtask <command>` (the alias is in
+//! `.cargo/config.toml`).
+//!
+//! Commands:
+//! - `gen-syscalls`: regenerate `profiles/src/syscalls/generated.rs`, the per-architecture syscall
+//!   tables, from the installed libseccomp plus the list of newer syscalls kept in
+//!   `gen_syscalls.rs`.
+//! - `gen-syscalls --check`: regenerate in memory and exit 1 if the file differs (for CI).
+
+mod gen_syscalls;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask gen-syscalls [--check]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["gen-syscalls"] => gen_syscalls::write(),
+        ["gen-syscalls", "--check"] => gen_syscalls::check(),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("error: unexpected arguments {args:?}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(gen_syscalls::Outcome::Written(path)) => {
+            eprintln!("wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Ok(gen_syscalls::Outcome::UpToDate) => ExitCode::SUCCESS,
+        Ok(gen_syscalls::Outcome::Stale(path)) => {
+            eprintln!(
+                "error: {} is out of date\n  hint: run `cargo xtask gen-syscalls` and commit the result",
+                path.display()
+            );
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
