@@ -24,9 +24,13 @@ lint: setup
 	@$(CARGO) xtask gen-syscalls --check
 
 unit: setup
-	@echo "test: cargo test --workspace (RPOD_TEST_REQUIRE=$${RPOD_TEST_REQUIRE:-unset})"
-	@$(CARGO) test --workspace --all-targets
-	@$(CARGO) test --workspace --doc --quiet
+	@echo "test: cargo test --workspace, doc tests included (RPOD_TEST_REQUIRE=$${RPOD_TEST_REQUIRE:-unset})"
+	@set -o pipefail; log=$$(mktemp); \
+	  { $(CARGO) test --workspace --all-targets && $(CARGO) test --workspace --doc; } 2>&1 | tee "$$log"; \
+	  status=$${PIPESTATUS[0]}; \
+	  awk '/^test result:/ { p += $$4; f += $$6; s += $$8 } \
+	       END { printf "test: %d passed, %d failed, %d skipped\n", p, f, s }' "$$log"; \
+	  rm -f "$$log"; exit $$status
 
 test: lint unit
 

@@ -14,6 +14,7 @@ run() { step "$*"; "$@"; }
 cat > "$work/web.json" <<'JSON'
 {
   "defaultAction": "SCMP_ACT_ERRNO",
+  "defaultErrnoRet": 38,
   "architectures": ["SCMP_ARCH_X86_64"],
   "syscalls": [
     {"names": ["read", "write", "close", "exit_group", "openat", "fstat", "mmap", "brk", "accept4", "epoll_wait"],

@@ -356,3 +356,44 @@ fn disasm_names_syscalls_and_arches() {
     assert!(text.contains("ARCH_X86_64"), "{text}");
     assert!(text.contains("ptrace"), "{text}");
 }
+
+#[test]
+fn golden_transcripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = write(dir.path(), "small.json", SMALL);
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": "ENOSYS", "flag": [],
+            "syscalls": [{"names": ["mkdri", "read"], "action": "SCMP_ACT_ALOW", "errnoRet": 1,
+                          "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQUAL"}],
+                          "includes": {"caps": ["SYS_ADMIN"], "minKernel": "five"}}]}"#,
+    );
+    // Paths vary per run; the transcripts name the files by their base name.
+    let scrub = |s: String| s.replace(&format!("{}/", dir.path().display()), "");
+    let small = small.to_str().unwrap();
+    let o = rpod(&["seccomp", "disasm", small]);
+    insta::assert_snapshot!("disasm_small", stdout(&o));
+    let o = rpod(&["seccomp", "validate", bad.to_str().unwrap()]);
+    insta::assert_snapshot!(
+        "validate_bad",
+        scrub(format!(
+            "exit {:?}\n{}{}",
+            o.status.code(),
+            stdout(&o),
+            stderr(&o)
+        ))
+    );
+    let o = rpod(&["seccomp", "compile", bad.to_str().unwrap()]);
+    insta::assert_snapshot!(
+        "compile_bad",
+        scrub(format!(
+            "exit {:?}\n{}{}",
+            o.status.code(),
+            stdout(&o),
+            stderr(&o)
+        ))
+    );
+    let o = rpod(&["seccomp", "compile", small]);
+    insta::assert_snapshot!("compile_small_json", stdout(&o));
+}

@@ -9,9 +9,20 @@
 //!
 //! Arguments are covered exactly: the conditions both profiles use on a syscall split its
 //! argument space into cells ([`solve::cells`]) on which both filters decide uniformly, and
-//! each cell's witness is run. Cells with the same difference are merged back into a short
-//! condition ([`solve::cover`]). Above [`solve::MAX_CELLS`] cells a syscall is sampled instead,
-//! and the result says so.
+//! each cell's witness is run. On a 32-bit arch the conditions are taken as libseccomp
+//! enforces them there (low words, [`solve::enforced`]); for a multiplexer (`socketcall`,
+//! `ipc`) the conditions of the syscalls it carries and its sub-call numbers count too. Every
+//! constant is also tried on every compared argument ([`solve::spread`]): libseccomp 2.5.4
+//! sometimes builds a comparison of one argument against another's constant, and a filter
+//! that does so is not uniform on the plain cells. Cells with the same difference are merged
+//! back into a short condition ([`solve::cover`]). Above [`solve::MAX_CELLS`] cells a syscall
+//! is sampled instead, and the result says so.
+//!
+//! What this assumes: that a filter's decision for a syscall depends only on how each argument
+//! compares with the profiles' constants, so one witness per cell speaks for the cell. That
+//! holds for a correct libseccomp build and for the wrong builds seen so far (an argument
+//! compared with another argument's constant); a build that compared only one 32-bit half of
+//! a 64-bit argument would not be caught.
 //!
 //! Differences that are the same on several architectures are reported once, with the list of
 //! architectures.
@@ -393,7 +404,9 @@ fn compare(
     sampled: &mut Vec<Sampled>,
 ) {
     let max = if arch.is_32bit() { MAX_32BIT } else { u64::MAX };
-    let cs = solve::cells(atoms, max);
+    // Spread: a correct filter decides by the profiles' own comparisons, but libseccomp
+    // 2.5.4 sometimes compares an argument against another argument's constant.
+    let cs = solve::cells(&solve::spread(atoms), max);
     let run = |p: &bpf::Program, args: [u64; ARGS]| bpf::simulate(p, arch, nr, args).action;
     let outcomes: Vec<(Action, Action)> = cs
         .cells

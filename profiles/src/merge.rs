@@ -29,11 +29,24 @@
 //! union of EQ/LE/GE/MASKED_EQ conditions (aligned ranges). Rules with different actions are
 //! disjoint, so libseccomp's tree cannot pick a winner the profile did not mean.
 //!
-//! Every result is checked before it is returned: the output, read as written, must decide
-//! every cell of the inputs' and the output's conditions as the rule says; on 32-bit arches
-//! the same check runs with libseccomp's low-word comparisons. Where that fails, or the result
-//! would need more than [`MAX_RULES_PER_SYSCALL`] rules, merging fails with
-//! [`MergeError::NotExpressible`] naming the syscall, the rules and a witness.
+//! Every result is checked twice before it is returned:
+//! - as written: the output must decide every cell of the inputs' and the output's conditions
+//!   as the rule says; on 32-bit arches the same check runs with libseccomp's low-word
+//!   comparisons;
+//! - as enforced: libseccomp 2.5.4 builds wrong filters for some rule sets that compare
+//!   different arguments of one syscall (it gave KILL_PROCESS to `write(1, 1)` for ALLOW if
+//!   `args[1] == 0`, ALLOW if `args[0] <= 0`, ERRNO if `args[0] > 0 && args[1] != 0`, in that
+//!   order), depending on the order of the rules, and loops forever on others. So the rules
+//!   of each syscall are built with libseccomp in a few orders (and, failing that, as one rule
+//!   per cell), each built filter is run in the emulator on every cell of every constant on
+//!   every compared argument ([`solve::spread`]), and the first order that decides all cells
+//!   right is written; the whole profile is then built and checked once more.
+//!
+//! Where a check fails, or the result would need more than [`MAX_RULES_PER_SYSCALL`] rules,
+//! merging fails with [`MergeError::NotExpressible`] naming the syscall, the inputs' rules and
+//! a witness. A libseccomp build that does not return within [`LIBSECCOMP_TIMEOUT`] is given
+//! up, and its thread is left spinning (safe Rust cannot stop it); after two such builds for
+//! one syscall the merge fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -50,6 +63,10 @@ use crate::syscalls;
 
 /// The most rules the merge writes for one syscall before it calls the result inexpressible.
 pub const MAX_RULES_PER_SYSCALL: usize = 256;
+
+/// The most cells the checks of a merged syscall run (the output's conditions add cells to
+/// the inputs', so this is above [`solve::MAX_CELLS`]).
+pub const MAX_CHECK_CELLS: usize = 1 << 16;
 
 /// How long one libseccomp build may take before the merge gives up on that rule order.
 pub const LIBSECCOMP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -192,6 +209,22 @@ pub struct Merged {
     pub profile: Profile,
     pub conflicts: Vec<Conflict>,
     pub notes: Vec<InputNote>,
+    /// Syscalls whose libseccomp-built filter was checked on the cells of the profile's own
+    /// comparisons only (every constant on every argument gave too many cells): a wrong
+    /// decision libseccomp makes by comparing one argument against another's constant would
+    /// not have been seen there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partially_checked: Vec<String>,
+}
+
+impl Merged {
+    /// The merged profile as JSON, with a trailing newline. Write this, not
+    /// `profile.normalized()`: the rules of a syscall are in the order libseccomp was checked
+    /// to build correctly, and libseccomp 2.5.4 builds some other orders wrongly.
+    #[must_use]
+    pub fn to_json_pretty(&self) -> String {
+        self.profile.to_json_pretty()
+    }
 }
 
 /// One rule of one input, for error messages.
@@ -223,7 +256,7 @@ impl fmt::Display for RuleRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inexact {
     /// The conditions split the arguments into more cells than rpod enumerates.
-    TooManyCells { total: usize },
+    TooManyCells { total: usize, limit: usize },
     /// Writing the result needs more rules than [`MAX_RULES_PER_SYSCALL`].
     TooManyRules { rules: usize },
     /// On a 32-bit arch libseccomp compares low words only, and there the output would
@@ -261,10 +294,9 @@ pub enum LibseccompFailure {
 impl fmt::Display for Inexact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Inexact::TooManyCells { total } => write!(
+            Inexact::TooManyCells { total, limit } => write!(
                 f,
-                "its conditions split the arguments into {total} cells, more than the {} rpod checks",
-                solve::MAX_CELLS
+                "its conditions split the arguments into {total} cells, more than the {limit} rpod checks"
             ),
             Inexact::TooManyRules { rules } => write!(
                 f,
@@ -788,7 +820,15 @@ impl Cx<'_> {
         let cs = solve::cells(&atoms, u64::MAX);
         if !cs.complete {
             let w = cs.cells.first().map_or([0; ARGS], |c| c.witness);
-            return Err(self.inexact(name, rules, Inexact::TooManyCells { total: cs.total }, w));
+            return Err(self.inexact(
+                name,
+                rules,
+                Inexact::TooManyCells {
+                    total: cs.total,
+                    limit: solve::MAX_CELLS,
+                },
+                w,
+            ));
         }
         let stated = |c: &ArgCondition| *c;
         let mut outcome: Vec<Action> = Vec::new();
@@ -908,6 +948,9 @@ impl Cx<'_> {
     ) -> Result<Vec<OutRule>, MergeError> {
         let mut failure = LibseccompFailure::Hang;
         let mut witness = [0u64; ARGS];
+        let mut partial = false;
+        // Each hang leaves a thread spinning inside libseccomp; give up after two.
+        let mut hangs = 0;
         let tries = shapes
             .iter()
             .flat_map(|rules| candidate_orders(rules).into_iter().map(move |o| (rules, o)));
@@ -930,18 +973,47 @@ impl Cx<'_> {
                 dropped: Vec::new(),
             };
             match compile_bounded(&r) {
-                Ok(prog) => match check_program(&prog, names, &ordered, self.default, &self.arches)
-                {
+                Ok(prog) => match check_program(
+                    &prog,
+                    names,
+                    &ordered,
+                    self.default,
+                    &self.arches,
+                    &mut partial,
+                ) {
                     Ok(()) => return Ok(ordered),
-                    Err((arch, w, expected, got)) => {
-                        witness = w;
+                    Err(CheckFailure::Wrong {
+                        arch,
+                        args,
+                        expected,
+                        got,
+                    }) => {
+                        witness = args;
                         failure = LibseccompFailure::Wrong {
                             arch,
                             expected,
                             got,
                         };
                     }
+                    Err(CheckFailure::TooManyCells { total }) => {
+                        return Err(MergeError::NotExpressible {
+                            syscall: names.first().cloned().unwrap_or_default(),
+                            why: Box::new(Inexact::TooManyCells {
+                                total,
+                                limit: MAX_CHECK_CELLS,
+                            }),
+                            rules: inputs.to_vec(),
+                            args: witness,
+                        });
+                    }
                 },
+                Err(LibseccompFailure::Hang) => {
+                    failure = LibseccompFailure::Hang;
+                    hangs += 1;
+                    if hangs == 2 {
+                        break;
+                    }
+                }
                 // Refusals (EEXIST for chains libseccomp thinks collide) depend on the order
                 // too: on x86 it rewrites socket rules into socketcall rules.
                 Err(f) => failure = f,
@@ -981,10 +1053,22 @@ impl Cx<'_> {
             .chain(out.iter().flat_map(|(_, a)| a.iter()))
             .map(tf)
             .collect();
-        let cs = solve::cells(&atoms, if low_word { MAX_32BIT } else { u64::MAX });
+        let cs = solve::cells_up_to(
+            &atoms,
+            if low_word { MAX_32BIT } else { u64::MAX },
+            MAX_CHECK_CELLS,
+        );
         if !cs.complete {
             let w = cs.cells.first().map_or([0; ARGS], |c| c.witness);
-            return Err(self.inexact(name, rules, Inexact::TooManyCells { total: cs.total }, w));
+            return Err(self.inexact(
+                name,
+                rules,
+                Inexact::TooManyCells {
+                    total: cs.total,
+                    limit: MAX_CHECK_CELLS,
+                },
+                w,
+            ));
         }
         for cell in &cs.cells {
             let w = cell.witness;
@@ -1076,28 +1160,11 @@ fn chain_key(args: &[ArgCondition]) -> Vec<(u8, u8, i64, i64)> {
     key
 }
 
-/// Orders rules so that libseccomp adds each syscall's rules in descending chain order.
-///
-/// libseccomp 2.5.4 loops forever in `seccomp_rule_add` for some rule sequences whose chains
-/// share a first comparison, e.g. `read` LOG if `args[0] >= 7 && args[1] >= 7` followed by
-/// ERRNO if `args[0] >= 7 && args[1] == 0` (the reverse order is fine); runc and crun add rules
-/// in profile order and hang the same way. This order avoided the loop in 1700 random rule sets
-/// (35 looped in the given order), but not every miscompilation, see [`LibseccompFailure`].
-fn sort_for_libseccomp(rules: &mut [Rule]) {
-    rules.sort_by(|a, b| {
-        chain_key(&b.args)
-            .cmp(&chain_key(&a.args))
-            .then_with(|| a.action.cmp(&b.action))
-            .then_with(|| a.errno_ret.cmp(&b.errno_ret))
-            .then_with(|| a.names.cmp(&b.names))
-    });
-}
-
 /// A rule of the output: action and conditions.
 type OutRule = (Action, Vec<ArgCondition>);
 
-/// Rule orders to try with libseccomp, best first: most conditions first (fewest failures in
-/// random tests), then other simple orders, then every order of up to five rules.
+/// Rule orders to try with libseccomp, best first: most conditions first (fewest failures and
+/// no hang in random tests), then other simple orders, then every order of up to five rules.
 fn candidate_orders(rules: &[OutRule]) -> Vec<Vec<usize>> {
     let n = rules.len();
     let mut desc: Vec<usize> = (0..n).collect();
@@ -1110,23 +1177,21 @@ fn candidate_orders(rules: &[OutRule]) -> Vec<Vec<usize>> {
     deny_first.sort_by_key(|i| std::cmp::Reverse(strictness(rules[*i].0)));
     let mut allow_first = desc.clone();
     allow_first.sort_by_key(|i| strictness(rules[*i].0));
+    // Ascending chain order hung libseccomp most often in random tests: it comes last.
     let mut out = vec![
         most.clone(),
         desc.clone(),
-        desc.iter().rev().copied().collect(),
-        fewest,
         deny_first,
+        fewest,
         allow_first,
         most.iter().rev().copied().collect(),
+        desc.iter().rev().copied().collect(),
     ];
     if n <= 5 {
         let mut perm: Vec<usize> = (0..n).collect();
         out.push(perm.clone());
         // Lexicographic successors (Narayana Pandita).
-        loop {
-            let Some(i) = (1..n).rev().find(|i| perm[i - 1] < perm[*i]) else {
-                break;
-            };
+        while let Some(i) = (1..n).rev().find(|i| perm[i - 1] < perm[*i]) {
             let j = (i..n).rev().find(|j| perm[*j] > perm[i - 1]).unwrap_or(i);
             perm.swap(i - 1, j);
             perm[i..].reverse();
@@ -1163,27 +1228,52 @@ fn compile_bounded(r: &Resolved) -> Result<bpf::Program, LibseccompFailure> {
     }
 }
 
+/// Why a built filter could not be confirmed.
+enum CheckFailure {
+    Wrong {
+        arch: Arch,
+        args: [u64; ARGS],
+        expected: Action,
+        got: Action,
+    },
+    TooManyCells {
+        total: usize,
+    },
+}
+
 /// Runs `prog` on every cell of `rules` for each of `names` on each arch (conditions as
 /// libseccomp enforces them there) and compares with the rules read as written: the one
-/// matching action, else `default`. On failure: the arch, a witness, expected and got.
+/// matching action, else `default`. Sets `partial` when only the rules' own cells fitted.
 fn check_program(
     prog: &bpf::Program,
     names: &[String],
     rules: &[OutRule],
     default: Action,
     arches: &[Arch],
-) -> Result<(), (Arch, [u64; ARGS], Action, Action)> {
+    partial: &mut bool,
+) -> Result<(), CheckFailure> {
     for &arch in arches {
         let bits32 = arch.is_32bit();
         let rules32: Vec<(Action, Vec<ArgCondition>)> = rules
             .iter()
             .map(|(a, c)| (*a, c.iter().map(|x| solve::enforced(x, bits32)).collect()))
             .collect();
-        let atoms: Vec<ArgCondition> = rules32
+        let own: Vec<ArgCondition> = rules32
             .iter()
             .flat_map(|(_, c)| c.iter().copied())
             .collect();
-        let cs = solve::cells(&atoms, if bits32 { MAX_32BIT } else { u64::MAX });
+        let max = if bits32 { MAX_32BIT } else { u64::MAX };
+        let mut cs = solve::cells_up_to(&solve::spread(&own), max, MAX_CHECK_CELLS);
+        if !cs.complete {
+            // Too many with every constant on every argument: check the rules' own cells,
+            // which finds every wrong decision except one libseccomp makes by comparing an
+            // argument against another argument's constant.
+            *partial = true;
+            cs = solve::cells_up_to(&own, max, MAX_CHECK_CELLS);
+        }
+        if !cs.complete {
+            return Err(CheckFailure::TooManyCells { total: cs.total });
+        }
         for name in names {
             let Some(nr) = syscalls::number(arch, name) else {
                 continue;
@@ -1196,7 +1286,12 @@ fn check_program(
                     .map_or(default, |(a, _)| *a);
                 let got = bpf::simulate(prog, arch, nr, w).action;
                 if got != expected {
-                    return Err((arch, w, expected, got));
+                    return Err(CheckFailure::Wrong {
+                        arch,
+                        args: w,
+                        expected,
+                        got,
+                    });
                 }
             }
         }
@@ -1353,15 +1448,18 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
     type RuleKey = (u8, String, Vec<ArgCondition>);
     let key = |(a, c): &OutRule| (strictness(*a), a.to_string(), c.clone());
     let mut single: BTreeMap<RuleKey, (Action, Vec<String>)> = BTreeMap::new();
-    let mut multi: BTreeMap<Vec<RuleKey>, (Vec<Vec<OutRule>>, Vec<String>, Vec<RuleRef>)> =
-        BTreeMap::new();
+    // Rule set -> (its shapes, the syscalls that get it, their inputs' rules).
+    type Group = (Vec<Vec<OutRule>>, Vec<String>, Vec<RuleRef>);
+    let mut multi: BTreeMap<Vec<RuleKey>, Group> = BTreeMap::new();
     let mut conflicts = Vec::new();
+    let mut refs_by_name: BTreeMap<String, Vec<RuleRef>> = BTreeMap::new();
     for name in names {
         let rules: Vec<Vec<&ResolvedRule>> = by_name
             .iter()
             .map(|m| m.get(name).cloned().unwrap_or_default())
             .collect();
         let merged = job.merge_syscall(name, &rules)?;
+        refs_by_name.insert(name.to_string(), job.rule_refs(&rules));
         conflicts.extend(merged.conflicts);
         match merged.shapes[0].as_slice() {
             [] => {}
@@ -1397,7 +1495,6 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
         .into_iter()
         .map(|((_, _, args), (action, names))| rule(names, action, args))
         .collect();
-    let mut checks: Vec<(Vec<String>, Vec<OutRule>, Vec<RuleRef>)> = Vec::new();
     for (_, (shapes, names, refs)) in multi {
         let ordered = job.libseccomp_order(&names, &shapes, &refs)?;
         syscalls.extend(
@@ -1405,7 +1502,6 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
                 .iter()
                 .map(|(a, c)| rule(names.clone(), *a, c.clone())),
         );
-        checks.push((names, ordered, refs));
     }
     let (default_kind, default_errno) = kind_of(default);
     let mut flags: Vec<_> = resolved
@@ -1425,39 +1521,69 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
         listener_metadata,
         syscalls,
     };
-    // The whole profile once more through libseccomp: each syscall's rules are built apart
-    // from the others', but this is what runc will be given.
-    if !checks.is_empty() {
-        let whole = profile.resolve(&Context {
-            host_arch: *profile.architectures.first().unwrap_or(&cx.host_arch),
-            ..cx.clone()
-        });
-        let fail = |names: &[String], refs: &[RuleRef], failure, args| MergeError::NotExpressible {
-            syscall: names.first().cloned().unwrap_or_default(),
-            why: Box::new(Inexact::Libseccomp {
-                version: compile::libseccomp_version(),
-                failure,
-            }),
-            rules: refs.to_vec(),
-            args,
-        };
-        let prog =
-            compile_bounded(&whole).map_err(|f| fail(&checks[0].0, &checks[0].2, f, [0; ARGS]))?;
-        for (names, rules, refs) in &checks {
-            check_program(&prog, names, rules, default, &arches).map_err(
-                |(arch, w, expected, got)| {
-                    fail(
-                        names,
-                        refs,
-                        LibseccompFailure::Wrong {
-                            arch,
-                            expected,
-                            got,
-                        },
-                        w,
-                    )
-                },
-            )?;
+    // The whole profile once more through libseccomp, every syscall it names: each group's
+    // rules were built apart from the others', but this is what runc will be given.
+    let whole = profile.resolve(&Context {
+        host_arch: *profile.architectures.first().unwrap_or(&cx.host_arch),
+        ..cx.clone()
+    });
+    let fail = |name: &str, why: Inexact, args| MergeError::NotExpressible {
+        syscall: name.to_string(),
+        why: Box::new(why),
+        rules: refs_by_name.get(name).cloned().unwrap_or_default(),
+        args,
+    };
+    let libseccomp = |failure| Inexact::Libseccomp {
+        version: compile::libseccomp_version(),
+        failure,
+    };
+    let mut partially_checked = Vec::new();
+    if !whole.rules.is_empty() {
+        let first = whole.rules[0].names.first().cloned().unwrap_or_default();
+        let prog = compile_bounded(&whole).map_err(|f| fail(&first, libseccomp(f), [0; ARGS]))?;
+        let named: BTreeSet<&String> = whole.rules.iter().flat_map(|r| &r.names).collect();
+        for name in named {
+            let rules: Vec<OutRule> = whole
+                .rules
+                .iter()
+                .filter(|r| r.names.contains(name))
+                .map(|r| (r.action, r.args.clone()))
+                .collect();
+            let mut partial = false;
+            match check_program(
+                &prog,
+                std::slice::from_ref(name),
+                &rules,
+                default,
+                &arches,
+                &mut partial,
+            ) {
+                Ok(()) => {
+                    if partial {
+                        partially_checked.push(name.clone());
+                    }
+                }
+                Err(CheckFailure::Wrong {
+                    arch,
+                    args,
+                    expected,
+                    got,
+                }) => {
+                    let f = LibseccompFailure::Wrong {
+                        arch,
+                        expected,
+                        got,
+                    };
+                    return Err(fail(name, libseccomp(f), args));
+                }
+                Err(CheckFailure::TooManyCells { total }) => {
+                    let why = Inexact::TooManyCells {
+                        total,
+                        limit: MAX_CHECK_CELLS,
+                    };
+                    return Err(fail(name, why, [0; ARGS]));
+                }
+            }
         }
     }
     conflicts.sort_by(|a, b| {
@@ -1467,6 +1593,7 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
         profile,
         conflicts,
         notes,
+        partially_checked,
     })
 }
 
@@ -1497,6 +1624,23 @@ mod tests {
     /// Runs inputs and output through libseccomp and the emulator on x86_64 for every cell of
     /// every syscall they name, and checks the output against the merge rule computed from the
     /// inputs' enforced actions.
+    /// Orders rules so that libseccomp adds each syscall's rules in descending chain order.
+    ///
+    /// libseccomp 2.5.4 loops forever in `seccomp_rule_add` for some rule sequences whose chains
+    /// share a first comparison, e.g. `read` LOG if `args[0] >= 7 && args[1] >= 7` followed by
+    /// ERRNO if `args[0] >= 7 && args[1] == 0` (the reverse order is fine); runc and crun add rules
+    /// in profile order and hang the same way. This order avoided the loop in 1700 random rule sets
+    /// (35 looped in the given order), but not every miscompilation, see [`LibseccompFailure`].
+    fn sort_for_libseccomp(rules: &mut [Rule]) {
+        rules.sort_by(|a, b| {
+            chain_key(&b.args)
+                .cmp(&chain_key(&a.args))
+                .then_with(|| a.action.cmp(&b.action))
+                .then_with(|| a.errno_ret.cmp(&b.errno_ret))
+                .then_with(|| a.names.cmp(&b.names))
+        });
+    }
+
     /// Compiles for x86_64 on another thread: libseccomp 2.5.4 can loop forever on some rule
     /// orders (see `sort_for_libseccomp`), which must fail the test, not hang it.
     fn compile_x86_64(r: &Resolved) -> Option<Result<bpf::Program, String>> {
@@ -1558,8 +1702,11 @@ mod tests {
                 .filter(|x| x.names.iter().any(|n| n == name))
                 .flat_map(|x| x.args.iter().copied())
                 .collect();
-            let cs = solve::cells(&atoms, u64::MAX);
-            assert!(cs.complete);
+            let mut cs = solve::cells_up_to(&solve::spread(&atoms), u64::MAX, MAX_CHECK_CELLS);
+            if !cs.complete {
+                cs = solve::cells_up_to(&atoms, u64::MAX, MAX_CHECK_CELLS);
+            }
+            assert!(cs.complete, "{name}: {} cells", cs.total);
             for cell in &cs.cells {
                 let w = cell.witness;
                 let mut sides: Vec<(Action, bool)> = Vec::new();
@@ -1631,7 +1778,8 @@ mod tests {
         let inputs = [profile(SOCKET_ALLOW), profile(SOCKET_DENY_AUDIT)];
         let m = merge(&inputs, &cx(), &MergeOptions::default()).expect("merges");
         check_with_emulator(&inputs, &m, Prefer::Stricter);
-        // podman's way of writing it: ALLOW if args[0] != 16, ALLOW if args[2] != 9.
+        // podman's way of writing it: ALLOW if args[0] != 16, ALLOW if args[2] != 9; in the
+        // order libseccomp was checked to build correctly (the rule with more conditions first).
         let socket: Vec<String> = m
             .profile
             .syscalls
@@ -1652,9 +1800,9 @@ mod tests {
         assert_eq!(
             socket,
             [
-                "SCMP_ACT_ALLOW args[0] != 0x10",
-                "SCMP_ACT_ALLOW args[2] != 0x9",
                 "SCMP_ACT_ERRNO args[0] == 0x10 && args[2] == 0x9",
+                "SCMP_ACT_ALLOW args[2] != 0x9",
+                "SCMP_ACT_ALLOW args[0] != 0x10",
             ]
         );
         assert_eq!(m.conflicts.len(), 1);
@@ -1893,9 +2041,9 @@ mod tests {
         assert_eq!(
             rules,
             [
-                "read args[0] == 0x5",
-                "read (args[0] & 0xfffffffffffffffe) == 0x6",
                 "read (args[0] & 0xfffffffffffffffe) == 0x8",
+                "read (args[0] & 0xfffffffffffffffe) == 0x6",
+                "read args[0] == 0x5",
             ]
         );
     }
@@ -1916,6 +2064,53 @@ mod tests {
         );
         let m = merge(&[a.clone(), a], &cx(), &MergeOptions::default()).expect("one listener");
         assert_eq!(m.profile.listener_path.as_deref(), Some("/run/a.sock"));
+    }
+
+    #[test]
+    fn rules_are_ordered_so_libseccomp_builds_them_right() {
+        // libseccomp 2.5.4 builds these three disjoint rules, in this order, into a filter
+        // that kills write(1, 1) instead of returning EPERM.
+        let naive = profile(
+            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
+              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]},
+              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"}]},
+              {"names":["write"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":0,"op":"SCMP_CMP_GT"},{"index":1,"value":0,"op":"SCMP_CMP_NE"}]}]}"#,
+        );
+        let nr = syscalls::number(Arch::X86_64, "write").expect("write");
+        if compile::libseccomp_version() == "2.5.4" {
+            let prog = compile_x86_64(&naive.resolve(&cx()))
+                .expect("no hang")
+                .expect("compiles");
+            assert_eq!(
+                bpf::simulate(&prog, Arch::X86_64, nr, [1, 1, 0, 0, 0, 0]).action,
+                Action::KillProcess,
+                "libseccomp 2.5.4 miscompiles this order; if it no longer does, update the docs"
+            );
+        }
+        // Inputs whose merge is those rules: the written order is one libseccomp gets right.
+        let a = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]},
+              {"names":["write"],"action":"SCMP_ACT_ERRNO"}]}"#,
+        );
+        let b = profile(
+            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
+              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"}]}]}"#,
+        );
+        let opts = MergeOptions {
+            prefer: Prefer::Permissive,
+            ..MergeOptions::default()
+        };
+        let inputs = [a, b];
+        let m = merge(&inputs, &cx(), &opts).expect("merges");
+        check_with_emulator(&inputs, &m, Prefer::Permissive);
+        let out = compile_x86_64(&m.profile.resolve(&cx()))
+            .expect("no hang")
+            .expect("compiles");
+        assert_eq!(
+            bpf::simulate(&out, Arch::X86_64, nr, [1, 1, 0, 0, 0, 0]).action,
+            Action::Errno(1)
+        );
     }
 
     #[test]
@@ -1965,6 +2160,48 @@ mod tests {
             }
             assert_eq!(next, b.wrapping_add(1), "{a} {b} {bl:?}");
         }
+    }
+
+    /// Whether `prog` decides every cell of `r`'s syscalls on x86_64 as its rules say, except
+    /// where rules with different actions overlap.
+    fn built_as_written(r: &Resolved, prog: &bpf::Program) -> bool {
+        let names: BTreeSet<&str> = r
+            .rules
+            .iter()
+            .flat_map(|x| x.names.iter().map(String::as_str))
+            .collect();
+        names.into_iter().all(|name| {
+            let Some(nr) = syscalls::number(Arch::X86_64, name) else {
+                return true;
+            };
+            let rules: Vec<&ResolvedRule> = r
+                .rules
+                .iter()
+                .filter(|x| x.names.iter().any(|n| n == name))
+                .collect();
+            let atoms: Vec<ArgCondition> =
+                rules.iter().flat_map(|x| x.args.iter().copied()).collect();
+            let mut cs = solve::cells_up_to(&solve::spread(&atoms), u64::MAX, MAX_CHECK_CELLS);
+            if !cs.complete {
+                cs = solve::cells_up_to(&atoms, u64::MAX, MAX_CHECK_CELLS);
+            }
+            cs.complete
+                && cs.cells.iter().all(|cell| {
+                    let w = cell.witness;
+                    let mut hits: Vec<Action> = Vec::new();
+                    for x in &rules {
+                        if holds(&x.args, &w, &|c| *c) && !hits.contains(&x.action) {
+                            hits.push(x.action);
+                        }
+                    }
+                    let got = bpf::simulate(prog, Arch::X86_64, nr, w).action;
+                    match hits.as_slice() {
+                        [] => got == r.default_action,
+                        [a] => got == *a,
+                        _ => true,
+                    }
+                })
+        })
     }
 
     fn arb_atom(index: u8) -> impl Strategy<Value = ArgCondition> {
@@ -2020,7 +2257,13 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(400))]
+        // A fixed seed: some inputs make libseccomp loop, which costs a spinning thread.
+        #![proptest_config(ProptestConfig {
+            cases: 48,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5ecc_0f11),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         /// Random small profiles: the output, compiled by libseccomp, does what the rule says.
         #[test]
@@ -2046,213 +2289,26 @@ mod tests {
                 .filter_map(|r| compile_x86_64(r).and_then(Result::ok))
                 .collect();
             prop_assume!(programs.len() == resolved.len());
+            // libseccomp 2.5.4 also builds some inputs wrongly (e.g. ERRNO if args[0] < 0 &&
+            // args[1] != 0 with LOG if args[0] < 1 gives ERRNO to write(0, 1)); the check
+            // needs inputs that mean what they say.
+            prop_assume!(resolved.iter().zip(&programs).all(|(r, p)| built_as_written(r, p)));
             match merge(&inputs, &cx(), &opts) {
-                Ok(m) => { eprintln!("MERGED"); check_programs(&resolved, &programs, &m, prefer) },
+                Ok(m) => check_programs(&resolved, &programs, &m, prefer),
                 // Honest refusals: too many rules, or libseccomp builds every order wrongly.
                 Err(MergeError::NotExpressible { why, .. }) => {
-                    eprintln!("REFUSED {why}");
                     prop_assert!(
-                        matches!(why.as_ref(), Inexact::TooManyRules { .. } | Inexact::Libseccomp { .. }),
+                        matches!(
+                            why.as_ref(),
+                            Inexact::TooManyRules { .. }
+                                | Inexact::TooManyCells { .. }
+                                | Inexact::Libseccomp { .. }
+                        ),
                         "{why}"
                     );
                 }
                 Err(e) => prop_assert!(false, "{e}"),
             }
-        }
-    }
-
-    #[test]
-    #[ignore = "experiment"]
-    fn scratch_orders() {
-        use proptest::strategy::ValueTree;
-        use proptest::test_runner::TestRunner;
-        let mut runner = TestRunner::deterministic();
-        let strat = (prop::collection::vec(arb_profile(), 1..4), any::<bool>());
-        let strategies: Vec<(&str, Box<dyn Fn(&mut Vec<Rule>)>)> = vec![
-            ("as-built", Box::new(|_r: &mut Vec<Rule>| {})),
-            ("desc", Box::new(|r: &mut Vec<Rule>| sort_for_libseccomp(r))),
-            (
-                "asc",
-                Box::new(|r: &mut Vec<Rule>| {
-                    sort_for_libseccomp(r);
-                    r.reverse();
-                }),
-            ),
-            (
-                "fewest-first",
-                Box::new(|r: &mut Vec<Rule>| {
-                    sort_for_libseccomp(r);
-                    r.sort_by_key(|x| x.args.len());
-                }),
-            ),
-            (
-                "most-first",
-                Box::new(|r: &mut Vec<Rule>| {
-                    sort_for_libseccomp(r);
-                    r.sort_by_key(|x| std::cmp::Reverse(x.args.len()));
-                }),
-            ),
-            (
-                "deny-first",
-                Box::new(|r: &mut Vec<Rule>| {
-                    sort_for_libseccomp(r);
-                    r.sort_by_key(|x| std::cmp::Reverse(x.action));
-                }),
-            ),
-            (
-                "allow-first",
-                Box::new(|r: &mut Vec<Rule>| {
-                    sort_for_libseccomp(r);
-                    r.sort_by_key(|x| x.action);
-                }),
-            ),
-        ];
-        let mut bad = vec![(0usize, 0usize); strategies.len()];
-        let mut any_ok_fail = 0;
-        let mut n = 0;
-        for _ in 0..400 {
-            let (inputs, permissive) = strat.new_tree(&mut runner).unwrap().current();
-            let prefer = if permissive {
-                Prefer::Permissive
-            } else {
-                Prefer::Stricter
-            };
-            let Ok(m) = merge(
-                &inputs,
-                &cx(),
-                &MergeOptions {
-                    prefer,
-                    ..MergeOptions::default()
-                },
-            ) else {
-                continue;
-            };
-            if m.profile.syscalls.iter().all(|r| r.args.is_empty()) {
-                continue;
-            }
-            n += 1;
-            let mut ok_any = false;
-            for (i, (_, f)) in strategies.iter().enumerate() {
-                let mut p = m.profile.clone();
-                f(&mut p.syscalls);
-                let r = p.resolve(&cx());
-                match compile_x86_64(&r) {
-                    None => bad[i].0 += 1,
-                    Some(Err(_)) => bad[i].1 += 1,
-                    Some(Ok(prog)) => {
-                        if agrees(&m, &prog) {
-                            ok_any = true
-                        } else {
-                            bad[i].1 += 1
-                        }
-                    }
-                }
-            }
-            if !ok_any {
-                any_ok_fail += 1;
-            }
-        }
-        for ((name, _), (h, w)) in strategies.iter().zip(&bad) {
-            eprintln!("STRATEGY {name}: {h} hangs, {w} wrong of {n}");
-        }
-        eprintln!("NONE OK {any_ok_fail}");
-    }
-
-    /// Whether the program decides every cell of the merged profile's rules as written.
-    fn agrees(m: &Merged, prog: &bpf::Program) -> bool {
-        let r = m.profile.resolve(&cx());
-        for name in ["read", "write"] {
-            let nr = syscalls::number(Arch::X86_64, name).unwrap();
-            let rules: Vec<&ResolvedRule> = r
-                .rules
-                .iter()
-                .filter(|x| x.names.iter().any(|n| n == name))
-                .collect();
-            let atoms: Vec<ArgCondition> =
-                rules.iter().flat_map(|x| x.args.iter().copied()).collect();
-            for cell in solve::cells(&atoms, u64::MAX).cells {
-                let w = cell.witness;
-                let want = rules
-                    .iter()
-                    .find(|x| x.args.iter().all(|c| c.matches(w[usize::from(c.index)])))
-                    .map_or(r.default_action, |x| x.action);
-                if bpf::simulate(prog, Arch::X86_64, nr, w).action != want {
-                    return false;
-                }
-            }
-        }
-        true
-    }
-
-    #[test]
-    #[ignore = "experiment"]
-    fn scratch_three() {
-        let rules = [
-            r#"{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"},{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]}"#,
-            r#"{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]}"#,
-            r#"{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":3,"op":"SCMP_CMP_GE"}]}"#,
-        ];
-        let nr = syscalls::number(Arch::X86_64, "write").unwrap();
-        for perm in [
-            [0usize, 1, 2],
-            [0, 2, 1],
-            [1, 0, 2],
-            [1, 2, 0],
-            [2, 0, 1],
-            [2, 1, 0],
-        ] {
-            let body: Vec<&str> = perm.iter().map(|i| rules[*i]).collect();
-            let p = profile(&format!(
-                r#"{{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{}]}}"#,
-                body.join(",")
-            ));
-            let c = compile::compile(&p.resolve(&cx()), Some(&[Arch::X86_64])).unwrap();
-            let out: Vec<String> = [[0u64, 0], [0, 1], [1, 0], [2, 0], [3, 0], [1 << 32, 0]]
-                .iter()
-                .map(|w| {
-                    bpf::simulate(&c.program, Arch::X86_64, nr, [w[0], w[1], 0, 0, 0, 0])
-                        .action
-                        .to_string()
-                })
-                .collect();
-            eprintln!("PERM {perm:?} {out:?}");
-        }
-        let p = profile(&format!(
-            r#"{{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{},{}]}}"#,
-            rules[0], rules[2]
-        ));
-        let c = compile::compile(&p.resolve(&cx()), Some(&[Arch::X86_64])).unwrap();
-        eprintln!("{}", crate::bpf::disasm::disasm(&c.program));
-    }
-
-    #[test]
-    #[ignore = "experiment"]
-    fn scratch_case2() {
-        let a = profile(
-            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["write"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"},{"index":1,"value":0,"op":"SCMP_CMP_NE"}]}]}"#,
-        );
-        let b = profile(
-            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2,"op":"SCMP_CMP_NE"}]}]}"#,
-        );
-        let ra = a.resolve(&cx());
-        let rb = b.resolve(&cx());
-        let job = Cx {
-            inputs: vec![&ra, &rb],
-            default: Action::Errno(1),
-            prefer: Prefer::Stricter,
-            arches: vec![Arch::X86_64],
-        };
-        let rules: Vec<Vec<&ResolvedRule>> =
-            vec![ra.rules.iter().collect(), rb.rules.iter().collect()];
-        let m = job.merge_syscall("write", &rules).unwrap();
-        for (a, c) in m.shapes.iter().flatten() {
-            eprintln!(
-                "RULE {a} {}",
-                c.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" && ")
-            );
         }
     }
 }

@@ -43,7 +43,9 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<u8> {
     for n in &merged.notes {
         eprintln!("note: {n}");
     }
-    let json = merged.profile.normalized().to_json_pretty();
+    // Not normalized: libseccomp 2.5.4 builds some rule orders wrongly, and merge wrote the
+    // order it checked.
+    let json = merged.to_json_pretty();
     io::write_output(args.output.as_deref(), json.as_bytes(), false)?;
     if args.format == OutputFormat::Json && args.output.is_some() {
         let report = Report {
