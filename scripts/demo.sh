@@ -44,7 +44,7 @@ set +e
 "$rpod" seccomp diff "$podman_default" "$moby_default" | tail -15
 echo "(exit ${PIPESTATUS[0]}: 1 means the profiles differ)"
 set -e
-run "$rpod" seccomp merge "$work/web.json" "$podman_default" -o "$work/merged.json"
+run "$rpod" seccomp merge "$work/web.json" "$podman_default" --arch x86_64 -o "$work/merged.json"
 echo "merged profile: $(grep -c '"names"' "$work/merged.json") rules"
 echo
 echo "demo done"
