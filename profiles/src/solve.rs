@@ -549,7 +549,7 @@ pub fn overlap_notes(r: &Resolved) -> Vec<Note> {
                         rule: Some(later.origin),
                         syscall: Some(name.to_string()),
                         message: format!(
-                            "overlaps syscalls[{}] ({} vs {}) for {}; libseccomp, not the rule order, decides which wins",
+                            "overlaps syscalls[{}] ({} vs {}) for {}; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
                             earlier.origin,
                             earlier.action,
                             later.action,
@@ -1144,9 +1144,9 @@ mod tests {
         assert_eq!(
             text,
             [
-                "socket syscalls[1]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[0]=0x10, args[1]=0x4, args[2]=0x9; libseccomp, not the rule order, decides which wins",
-                "socket syscalls[2]: overlaps syscalls[0] (ALLOW vs LOG) for e.g. args[0]=0x0, args[1]=0x4; libseccomp, not the rule order, decides which wins",
-                "read syscalls[4]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[1]=0x4; libseccomp, not the rule order, decides which wins",
+                "socket syscalls[1]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[0]=0x10, args[1]=0x4, args[2]=0x9; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
+                "socket syscalls[2]: overlaps syscalls[0] (ALLOW vs LOG) for e.g. args[0]=0x0, args[1]=0x4; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
+                "read syscalls[4]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[1]=0x4; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
             ]
         );
         assert!(notes.iter().all(|n| n.kind == NoteKind::OverlappingActions));
@@ -1171,7 +1171,7 @@ mod tests {
         };
         assert_eq!(
             notes_of("podman-default.json"),
-            ["setns syscalls[15]: overlaps syscalls[1] (ALLOW vs ERRNO(1)) for any arguments; libseccomp, not the rule order, decides which wins"]
+            ["setns syscalls[15]: overlaps syscalls[1] (ALLOW vs ERRNO(1)) for any arguments; the profile does not say which applies, libseccomp's build decides (simulate the example to see)"]
         );
         assert!(notes_of("moby-default.json").is_empty());
     }

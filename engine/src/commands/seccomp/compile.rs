@@ -12,6 +12,11 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<u8> {
     let (cx, arches) = context(&args.context)?;
     let bytes = match args.format {
         CompileFormat::Json => {
+            // The runtime will compile this JSON; say now what it will not enforce as written.
+            let resolved = profile.resolve(&cx);
+            let compiled = profiles::compile::compile(&resolved, arches.as_deref())
+                .with_context(|| format!("cannot compile {}", args.profile.display()))?;
+            print_notes(&compiled.notes);
             if let Some(arches) = &arches {
                 // An explicit arch list replaces the profile's, as `architectures` (what runc
                 // reads); archMap is an engine-side convenience that would contradict it.
