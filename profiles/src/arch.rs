@@ -122,17 +122,6 @@ impl Arch {
         self.audit_arch() & AUDIT_ARCH_64BIT == 0 || matches!(self, Arch::X32)
     }
 
-    /// Architectures that share this one's `AUDIT_ARCH` value and are told apart by the syscall
-    /// number alone (x86_64 and x32).
-    #[must_use]
-    pub fn shares_audit_arch_with(self) -> Option<Arch> {
-        match self {
-            Arch::X86_64 => Some(Arch::X32),
-            Arch::X32 => Some(Arch::X86_64),
-            _ => None,
-        }
-    }
-
     /// Looks an architecture up by its AUDIT_ARCH value (x86_64 wins over x32).
     #[must_use]
     pub fn from_audit_arch(value: u32) -> Option<Arch> {
