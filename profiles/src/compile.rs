@@ -32,6 +32,11 @@ pub enum NoteKind {
     HighWordIgnored,
     OverlappingActions,
     FlagNotInBpf,
+    /// libseccomp built a filter that disagrees with the rules (a libseccomp 2.5 bug with
+    /// rules comparing different arguments of one syscall).
+    LibseccompMisbuild,
+    /// Too many argument combinations to check the built filter completely.
+    NotVerified,
 }
 
 /// One way the enforced filter differs from what the profile says.
@@ -318,6 +323,7 @@ pub fn compile_with(
     let bytes = read_back(&mut file)?;
     let program =
         bpf::Program::from_bytes(&bytes).map_err(|source| CompileError::Invalid { source })?;
+    notes.extend(verify(r, &arches, &program));
     notes.sort();
     notes.dedup();
     Ok(Compiled {
@@ -325,6 +331,105 @@ pub fn compile_with(
         arches,
         notes,
     })
+}
+
+/// Most argument combinations checked per syscall and arch.
+const MAX_VERIFY_CELLS: usize = 4096;
+
+/// Checks the filter libseccomp built against the rules, for every syscall with argument
+/// conditions: libseccomp 2.5.4 hangs on or mis-builds some rule sets that compare different
+/// arguments of one syscall (found while building `merge`), and runc would load the same wrong
+/// filter. Each combination of the rules' comparisons is evaluated by the emulator; where the
+/// rules overlap with different actions there is no single intended answer, and
+/// [`crate::solve::overlap_notes`] already says so.
+fn verify(r: &Resolved, arches: &[Arch], program: &bpf::Program) -> Vec<Note> {
+    use crate::solve;
+    let mut notes = Vec::new();
+    let mut names: Vec<&str> = r
+        .rules
+        .iter()
+        .filter(|rule| !rule.args.is_empty())
+        .flat_map(|rule| rule.names.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        for &arch in arches {
+            let Some(nr) = syscalls::entry(arch, name)
+                .filter(|e| e.libseccomp)
+                .map(|e| e.nr)
+            else {
+                continue;
+            };
+            let bits32 = arch.is_32bit();
+            // What libseccomp receives: rules equal to the default are dropped, and a rule
+            // comparing one argument twice is split into one rule per condition, as runc does.
+            let mut pieces: Vec<(Action, Vec<ArgCondition>)> = Vec::new();
+            for rule in r.rules.iter().filter(|x| x.names.iter().any(|n| n == name)) {
+                if rule.action == r.default_action {
+                    continue;
+                }
+                let conds: Vec<ArgCondition> = rule
+                    .args
+                    .iter()
+                    .map(|c| solve::enforced(c, bits32))
+                    .collect();
+                let mut seen = [false; 6];
+                let repeats = conds
+                    .iter()
+                    .any(|c| std::mem::replace(&mut seen[usize::from(c.index)], true));
+                if repeats {
+                    pieces.extend(conds.iter().map(|c| (rule.action, vec![*c])));
+                } else {
+                    pieces.push((rule.action, conds));
+                }
+            }
+            let atoms: Vec<ArgCondition> =
+                pieces.iter().flat_map(|(_, c)| c.iter().copied()).collect();
+            let max = if bits32 { solve::MAX_32BIT } else { u64::MAX };
+            let cells = solve::cells_up_to(&atoms, max, MAX_VERIFY_CELLS);
+            if !cells.complete {
+                notes.push(Note {
+                    kind: NoteKind::NotVerified,
+                    rule: None,
+                    syscall: Some(name.to_string()),
+                    message: format!(
+                        "{name} on {arch}: {} argument combinations, too many to check the filter libseccomp built against the rules",
+                        cells.total
+                    ),
+                });
+                continue;
+            }
+            for cell in &cells.cells {
+                let w = cell.witness;
+                let mut matching = pieces
+                    .iter()
+                    .filter(|(_, c)| c.iter().all(|x| x.matches(w[usize::from(x.index)])))
+                    .map(|(a, _)| *a);
+                let expected = match matching.next() {
+                    None => r.default_action,
+                    Some(a) if matching.all(|b| b == a) => a,
+                    Some(_) => continue,
+                };
+                let got = bpf::simulate(program, arch, nr, w).action;
+                if got != expected {
+                    let args: Vec<String> = w.iter().map(|a| format!("{a:#x}")).collect();
+                    notes.push(Note {
+                        kind: NoteKind::LibseccompMisbuild,
+                        rule: None,
+                        syscall: Some(name.to_string()),
+                        message: format!(
+                            "libseccomp {} built a filter that returns {got} for {name}({}) on {arch} where the rules say {expected}; runc and crun would load the same filter (reorder or split the rules for {name})",
+                            libseccomp_version(),
+                            args.join(", ")
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    notes
 }
 
 // libseccomp 2.5 exports only to a file descriptor (seccomp_export_bpf_mem is 2.6), so the
@@ -391,6 +496,39 @@ mod tests {
             .any(|n| n.kind == NoteKind::SameArgumentTwice));
         // The profile says 5 <= fd < 10; enforced, fd 20 passes because 20 >= 5.
         assert_eq!(run(&c, "read", [20, 0, 0, 0, 0, 0]), Action::Allow);
+    }
+
+    #[test]
+    fn a_filter_libseccomp_builds_wrongly_is_reported() {
+        // Found while building merge: with these rules in this order libseccomp 2.5.4 builds a
+        // filter that kills write(1, 1) instead of returning EPERM.
+        let c = compiled(
+            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
+              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]},
+              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"}]},
+              {"names":["write"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":0,"op":"SCMP_CMP_GT"},{"index":1,"value":0,"op":"SCMP_CMP_NE"}]}]}"#,
+        );
+        let wrong = run(&c, "write", [1, 1, 0, 0, 0, 0]) != Action::Errno(1);
+        if libseccomp_version() == "2.5.4" {
+            assert!(wrong, "libseccomp 2.5.4 is known to get this one wrong");
+        }
+        let reported = c
+            .notes
+            .iter()
+            .any(|n| n.kind == NoteKind::LibseccompMisbuild);
+        assert_eq!(wrong, reported, "{:?}", c.notes);
+    }
+
+    #[test]
+    fn correct_filters_are_verified_silently() {
+        let c = compiled(include_str!("../tests/fixtures/podman-default.json"));
+        assert!(
+            !c.notes
+                .iter()
+                .any(|n| matches!(n.kind, NoteKind::LibseccompMisbuild | NoteKind::NotVerified)),
+            "{:?}",
+            c.notes
+        );
     }
 
     #[test]

@@ -143,6 +143,10 @@ pub enum LintId {
     ErrnoZero,
     /// libseccomp refused the profile; runc and crun would refuse to start the container.
     CompileFailed,
+    /// libseccomp built a filter that disagrees with the rules (checked in the emulator).
+    LibseccompMisbuild,
+    /// Too many argument combinations to check libseccomp's filter against the rules.
+    NotVerified,
 }
 
 impl LintId {
@@ -167,6 +171,8 @@ impl LintId {
         LintId::DuplicateRule,
         LintId::ErrnoZero,
         LintId::CompileFailed,
+        LintId::LibseccompMisbuild,
+        LintId::NotVerified,
     ];
 
     #[must_use]
@@ -192,6 +198,8 @@ impl LintId {
             LintId::DuplicateRule => "duplicate-rule",
             LintId::ErrnoZero => "errno-zero",
             LintId::CompileFailed => "compile-failed",
+            LintId::LibseccompMisbuild => "libseccomp-misbuild",
+            LintId::NotVerified => "not-verified",
         }
     }
 }
@@ -1584,6 +1592,16 @@ fn compile_findings(an: &Analysis<'_>, out: &mut Vec<Finding>) {
                 LintId::FlagNotInBpf,
                 Severity::Info,
                 "nothing to change; the runtime applies the flag when it installs the filter".to_string(),
+            ),
+            NoteKind::LibseccompMisbuild => (
+                LintId::LibseccompMisbuild,
+                Severity::High,
+                "reorder this syscall's rules or make them disjoint, then check again; `rpod seccomp merge` of the profile with itself searches for an order libseccomp builds correctly".to_string(),
+            ),
+            NoteKind::NotVerified => (
+                LintId::NotVerified,
+                Severity::Info,
+                "use fewer distinct constants for this syscall if the filter must be checked".to_string(),
             ),
         };
         out.push(Finding {
