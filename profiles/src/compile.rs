@@ -366,22 +366,12 @@ fn verify(r: &Resolved, arches: &[Arch], program: &bpf::Program) -> Vec<Note> {
             // comparing one argument twice is split into one rule per condition, as runc does.
             let mut pieces: Vec<(Action, Vec<ArgCondition>)> = Vec::new();
             for rule in r.rules.iter().filter(|x| x.names.iter().any(|n| n == name)) {
-                if rule.action == r.default_action {
-                    continue;
-                }
-                let conds: Vec<ArgCondition> = rule
-                    .args
-                    .iter()
-                    .map(|c| solve::enforced(c, bits32))
-                    .collect();
-                let mut seen = [false; 6];
-                let repeats = conds
-                    .iter()
-                    .any(|c| std::mem::replace(&mut seen[usize::from(c.index)], true));
-                if repeats {
-                    pieces.extend(conds.iter().map(|c| (rule.action, vec![*c])));
-                } else {
-                    pieces.push((rule.action, conds));
+                if rule.action != r.default_action {
+                    pieces.extend(
+                        solve::enforced_pieces(rule, bits32)
+                            .into_iter()
+                            .map(|c| (rule.action, c)),
+                    );
                 }
             }
             let atoms: Vec<ArgCondition> =
@@ -502,12 +492,7 @@ mod tests {
     fn a_filter_libseccomp_builds_wrongly_is_reported() {
         // Found while building merge: with these rules in this order libseccomp 2.5.4 builds a
         // filter that kills write(1, 1) instead of returning EPERM.
-        let c = compiled(
-            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
-              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]},
-              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"}]},
-              {"names":["write"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":0,"op":"SCMP_CMP_GT"},{"index":1,"value":0,"op":"SCMP_CMP_NE"}]}]}"#,
-        );
+        let c = compiled(include_str!("../tests/fixtures/libseccomp-misbuild.json"));
         let wrong = run(&c, "write", [1, 1, 0, 0, 0, 0]) != Action::Errno(1);
         if libseccomp_version() == "2.5.4" {
             assert!(wrong, "libseccomp 2.5.4 is known to get this one wrong");

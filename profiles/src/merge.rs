@@ -2070,12 +2070,7 @@ mod tests {
     fn rules_are_ordered_so_libseccomp_builds_them_right() {
         // libseccomp 2.5.4 builds these three disjoint rules, in this order, into a filter
         // that kills write(1, 1) instead of returning EPERM.
-        let naive = profile(
-            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
-              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":0,"op":"SCMP_CMP_EQ"}]},
-              {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"}]},
-              {"names":["write"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":0,"op":"SCMP_CMP_GT"},{"index":1,"value":0,"op":"SCMP_CMP_NE"}]}]}"#,
-        );
+        let naive = profile(include_str!("../tests/fixtures/libseccomp-misbuild.json"));
         let nr = syscalls::number(Arch::X86_64, "write").expect("write");
         if compile::libseccomp_version() == "2.5.4" {
             let prog = compile_x86_64(&naive.resolve(&cx()))

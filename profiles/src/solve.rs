@@ -471,15 +471,15 @@ pub fn satisfies(lits: &[Literal], args: &[u64; ARGS]) -> bool {
 
 /// The conjunctions libseccomp receives for a rule: the rule itself, or one rule per condition
 /// when an argument repeats (runc and crun split such rules, see `compile`), with MASKED_EQ as
-/// libseccomp enforces it.
-fn enforced_pieces(rule: &ResolvedRule) -> Vec<Vec<ArgCondition>> {
+/// libseccomp enforces it (low words only on a 32-bit arch).
+pub(crate) fn enforced_pieces(rule: &ResolvedRule, bits32: bool) -> Vec<Vec<ArgCondition>> {
     let mut counts = [0usize; ARGS];
     for c in &rule.args {
         if let Some(n) = counts.get_mut(usize::from(c.index)) {
             *n += 1;
         }
     }
-    let args: Vec<ArgCondition> = rule.args.iter().map(|c| enforced(c, false)).collect();
+    let args: Vec<ArgCondition> = rule.args.iter().map(|c| enforced(c, bits32)).collect();
     if counts.iter().any(|n| *n > 1) {
         args.into_iter().map(|c| vec![c]).collect()
     } else {
@@ -537,8 +537,8 @@ pub fn overlap_notes(r: &Resolved) -> Vec<Note> {
                 if earlier.action == later.action {
                     continue;
                 }
-                let pieces_a = enforced_pieces(earlier);
-                let pieces_b = enforced_pieces(later);
+                let pieces_a = enforced_pieces(earlier, false);
+                let pieces_b = enforced_pieces(later, false);
                 let w = pieces_a
                     .iter()
                     .flat_map(|a| pieces_b.iter().map(move |b| (a, b)))
