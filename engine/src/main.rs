@@ -31,11 +31,20 @@ fn main() -> ExitCode {
 
 /// Prints an error once: the message, its causes, every profile problem, and hints.
 fn report(e: &anyhow::Error) {
-    eprintln!("error: {e}");
+    // A policy's diagnostics come first, rustc style, then the one-line summary.
+    if let Some(k) = e.downcast_ref::<kafel_dsl::Error>() {
+        eprintln!("{}", k.render());
+        eprintln!("error: {e}: {k}");
+    } else {
+        eprintln!("error: {e}");
+    }
     // anyhow finds a context value of a given type anywhere in the chain.
     let hint = e.downcast_ref::<Hint>().map(|h| h.0.clone());
     for cause in e.chain().skip(1) {
         if hint.as_deref() == Some(cause.to_string().as_str()) {
+            continue;
+        }
+        if cause.downcast_ref::<kafel_dsl::Error>().is_some() {
             continue;
         }
         if let Some(invalid) = cause.downcast_ref::<profiles::load::Invalid>() {

@@ -6,12 +6,17 @@
 //!   tables, from the installed libseccomp plus the list of newer syscalls kept in
 //!   `gen_syscalls.rs`.
 //! - `gen-syscalls --check`: regenerate in memory and exit 1 if the file differs (for CI).
+//! - `gen-syscall-args`: regenerate `kafel-dsl/src/syscalls/generated.rs`, the syscall argument
+//!   names and sizes, from the running x86_64 kernel's tracefs (as root). Not part of CI: the
+//!   table depends on the kernel's version and configuration.
 
+mod gen_syscall_args;
 mod gen_syscalls;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask gen-syscalls [--check]";
+const USAGE: &str =
+    "usage: cargo xtask gen-syscalls [--check]\n       cargo xtask gen-syscall-args";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +24,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["gen-syscalls"] => gen_syscalls::write(),
         ["gen-syscalls", "--check"] => gen_syscalls::check(),
+        ["gen-syscall-args"] => gen_syscall_args::write(),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -55,13 +55,29 @@ pub enum Seccomp {
     ///
     /// Example: rpod seccomp validate /usr/share/containers/seccomp.json
     Validate(ValidateArgs),
-    /// Compile a profile to normalized JSON or to a raw BPF program (through libseccomp).
+    /// Compile a Kafel-like policy or an OCI profile to OCI JSON or to a raw BPF program.
     ///
-    /// The BPF program is what runc would load: libseccomp with the binary-tree optimizer.
-    /// Where libseccomp or runc would change the profile's meaning, a warning says so.
+    /// A policy (`.kafel`/`.policy`, or any text that is not JSON) becomes an OCI profile with
+    /// exactly its meaning (first-match rules made disjoint), or with `--format bpf` a BPF
+    /// program compiled by rpod with Kafel's full semantics. A JSON profile becomes normalized
+    /// JSON, or the BPF program runc would load (libseccomp, binary tree). Where libseccomp or
+    /// runc would change the meaning, a warning says so.
     ///
-    /// Example: rpod seccomp compile profile.json --format bpf --arch x86_64 -o filter.bpf
+    /// Example: rpod seccomp compile policy.kafel -o profile.json
     Compile(CompileArgs),
+    /// Turn an OCI profile back into a readable Kafel-like policy.
+    ///
+    /// `rpod seccomp compile` of the result gives a profile with the same meaning.
+    ///
+    /// Example: rpod seccomp decompile /usr/share/containers/seccomp.json -o podman.kafel
+    Decompile(DecompileArgs),
+    /// Format Kafel-like policies canonically, in place.
+    ///
+    /// With --check nothing is written: exit 1 when a file is not formatted. `-` formats stdin
+    /// to stdout.
+    ///
+    /// Example: rpod seccomp fmt --check policies/*.kafel
+    Fmt(FmtArgs),
     /// Print the action a profile or BPF program takes for one syscall.
     ///
     /// Prints ALLOW, ERRNO(1), KILL_PROCESS, KILL_THREAD, TRAP(n), TRACE(n), LOG or NOTIFY.
@@ -106,16 +122,41 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
-    /// The profile to compile.
+    /// The policy (Kafel-like) or profile (OCI JSON) to compile; `-` reads stdin.
     pub profile: PathBuf,
     /// Write here instead of stdout (atomically: a temporary file renamed into place).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
-    /// `json`: the normalized OCI profile; `bpf`: the raw sock_filter array.
+    /// `json`: an OCI profile; `bpf`: the raw sock_filter array.
     #[arg(long, value_enum, default_value_t)]
     pub format: CompileFormat,
+    /// Search this directory for a policy's `#include` files (repeatable), after the
+    /// including file's own directory.
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    pub include_dirs: Vec<PathBuf>,
     #[command(flatten)]
     pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DecompileArgs {
+    /// The OCI profile; `-` reads stdin.
+    pub profile: PathBuf,
+    /// Write here instead of stdout (atomically).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Policy files to format in place; `-` formats stdin to stdout.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write nothing; exit 1 when a file is not formatted.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,41 +1,70 @@
-//! `rpod seccomp compile PROFILE [-o OUT] [--format json|bpf] [--arch ARCH]...`.
+//! `rpod seccomp compile POLICY|PROFILE [-o OUT] [--format json|bpf] [--arch ARCH]... [-I DIR]...`.
 
 use anyhow::Context as _;
 
-use super::{context, load_profile, print_notes};
+use super::{compile_policy, context, display_name, kind_of, print_notes, profile_from, Kind};
 use crate::cli::seccomp::{CompileArgs, CompileFormat};
 use crate::commands::io;
 use crate::exit;
 
 pub fn run(args: &CompileArgs) -> anyhow::Result<u8> {
-    let mut profile = load_profile(&args.profile)?;
     let (cx, arches) = context(&args.context)?;
-    let bytes = match args.format {
-        CompileFormat::Json => {
-            // The runtime will compile this JSON; say now what it will not enforce as written.
-            let resolved = profile.resolve(&cx);
-            let compiled = profiles::compile::compile(&resolved, arches.as_deref())
-                .with_context(|| format!("cannot compile {}", args.profile.display()))?;
-            print_notes(&compiled.notes);
-            if let Some(arches) = &arches {
-                // An explicit arch list replaces the profile's, as `architectures` (what runc
-                // reads); archMap is an engine-side convenience that would contradict it.
-                profile.architectures.clone_from(arches);
-                profile.arch_map.clear();
+    let bytes = io::read_input(&args.profile)?;
+    let out = if kind_of(&args.profile, &bytes) == Kind::Policy {
+        let policy = compile_policy(
+            &args.profile,
+            bytes,
+            arches.as_deref().unwrap_or(&[]),
+            &args.include_dirs,
+        )?;
+        match args.format {
+            CompileFormat::Json => {
+                let profile = super::policy_profile(&args.profile, &policy)?;
+                // What runc will build from this JSON: libseccomp, checked in the emulator.
+                let mut cx = cx;
+                cx.host_arch = policy.program.arches[0];
+                let compiled =
+                    profiles::compile::compile(&profile.resolve(&cx), Some(&policy.program.arches))
+                        .with_context(|| {
+                            format!(
+                                "cannot compile {} with libseccomp",
+                                display_name(&args.profile)
+                            )
+                        })?;
+                print_notes(&compiled.notes);
+                profile.to_json_pretty().into_bytes()
             }
-            profile.normalized().to_json_pretty().into_bytes()
+            CompileFormat::Bpf => policy
+                .to_bpf()
+                .map_err(|e| {
+                    anyhow::Error::new(e)
+                        .context(format!("cannot compile {}", display_name(&args.profile)))
+                })?
+                .to_bytes(),
         }
-        CompileFormat::Bpf => {
-            let resolved = profile.resolve(&cx);
-            let compiled = profiles::compile::compile(&resolved, arches.as_deref())
-                .with_context(|| format!("cannot compile {}", args.profile.display()))?;
-            print_notes(&compiled.notes);
-            compiled.program.to_bytes()
+    } else {
+        let mut profile = profile_from(&args.profile, bytes)?;
+        let resolved = profile.resolve(&cx);
+        let compiled = profiles::compile::compile(&resolved, arches.as_deref())
+            .with_context(|| format!("cannot compile {}", args.profile.display()))?;
+        print_notes(&compiled.notes);
+        match args.format {
+            CompileFormat::Json => {
+                if let Some(arches) = &arches {
+                    // An explicit arch list replaces the profile's, as `architectures` (what
+                    // runc reads); archMap is an engine-side convenience that would contradict
+                    // it.
+                    profile.architectures.clone_from(arches);
+                    profile.arch_map.clear();
+                }
+                profile.normalized().to_json_pretty().into_bytes()
+            }
+            CompileFormat::Bpf => compiled.program.to_bytes(),
         }
     };
     io::write_output(
         args.output.as_deref(),
-        &bytes,
+        &out,
         args.format == CompileFormat::Bpf,
     )?;
     Ok(exit::OK)

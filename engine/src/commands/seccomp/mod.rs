@@ -1,16 +1,18 @@
 //! `rpod seccomp ...`: one file per verb, sharing how inputs and contexts are read.
 
 mod compile;
+mod decompile;
 mod diff;
 mod disasm;
 mod explain;
+mod fmt;
 mod lint;
 mod merge;
 mod simulate;
 mod validate;
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use profiles::compile::Note;
@@ -30,6 +32,8 @@ pub fn run(cmd: Seccomp) -> anyhow::Result<u8> {
     match cmd {
         Seccomp::Validate(a) => validate::run(&a),
         Seccomp::Compile(a) => compile::run(&a),
+        Seccomp::Decompile(a) => decompile::run(&a),
+        Seccomp::Fmt(a) => fmt::run(&a),
         Seccomp::Simulate(a) => simulate::run(&a),
         Seccomp::Disasm(a) => disasm::run(&a),
         Seccomp::Explain(a) => explain::run(&a),
@@ -39,9 +43,105 @@ pub fn run(cmd: Seccomp) -> anyhow::Result<u8> {
     }
 }
 
-/// Loads a profile, printing its warnings to stderr.
+/// What an input file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// An OCI seccomp profile.
+    Json,
+    /// A Kafel-like policy.
+    Policy,
+    /// A raw `struct sock_filter` array.
+    Bpf,
+}
+
+/// The kind of an input: by extension, else by content (binary is BPF, `{` starts JSON, any
+/// other text is a policy).
+fn kind_of(path: &Path, bytes: &[u8]) -> Kind {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("bpf") => return Kind::Bpf,
+        Some("kafel" | "policy") => return Kind::Policy,
+        Some("json") => return Kind::Json,
+        _ => {}
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => {
+            if kafel_dsl::looks_like_policy(text) {
+                Kind::Policy
+            } else {
+                Kind::Json
+            }
+        }
+        _ => Kind::Bpf,
+    }
+}
+
+/// How a path is named in messages: `<stdin>` for `-`.
+fn display_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Parses and resolves a policy for `arches` (empty: this machine's), printing its warnings.
+fn compile_policy(
+    path: &Path,
+    bytes: Vec<u8>,
+    arches: &[Arch],
+    include_dirs: &[PathBuf],
+) -> anyhow::Result<kafel_dsl::Policy> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        hinted(
+            e,
+            format!("{} is not UTF-8 text", path.display()),
+            "policies are text; a raw BPF program needs the .bpf extension",
+        )
+    })?;
+    let file = kafel_dsl::source::SourceFile::new(
+        display_name(path),
+        (path.as_os_str() != "-").then(|| path.to_path_buf()),
+        text,
+    );
+    let opts = kafel_dsl::Options {
+        arches: arches.to_vec(),
+        search_path: include_dirs.to_vec(),
+    };
+    let policy = kafel_dsl::compile(file, &opts).map_err(|e| {
+        anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path)))
+    })?;
+    eprint!("{}", policy.render(&policy.warnings));
+    Ok(policy)
+}
+
+/// Lowers a policy to an OCI profile, printing the warnings.
+fn policy_profile(path: &Path, policy: &kafel_dsl::Policy) -> anyhow::Result<Profile> {
+    let lowered = policy.to_profile().map_err(|e| {
+        anyhow::Error::new(e).context(format!("cannot express {} in OCI JSON", display_name(path)))
+    })?;
+    eprint!("{}", policy.render(&lowered.warnings));
+    Ok(lowered.profile)
+}
+
+/// Loads a profile (OCI JSON, or a policy lowered to it for this machine's arch), printing its
+/// warnings to stderr.
 fn load_profile(path: &Path) -> anyhow::Result<Profile> {
-    let text = io::read_text(path)?;
+    profile_from(path, io::read_input(path)?)
+}
+
+/// [`load_profile`] of bytes already read.
+fn profile_from(path: &Path, bytes: Vec<u8>) -> anyhow::Result<Profile> {
+    if kind_of(path, &bytes) == Kind::Policy {
+        let policy = compile_policy(path, bytes, &[], &[])?;
+        return policy_profile(path, &policy);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        hinted(
+            e,
+            format!("{} is not UTF-8 text", path.display()),
+            "profiles are JSON; a raw BPF program needs the .bpf extension",
+        )
+    })?;
     let loaded = load::from_str(&text).map_err(|e| {
         hinted(
             e,
@@ -145,19 +245,21 @@ struct Program {
     arch: Arch,
 }
 
-/// Whether an input is a raw BPF program rather than a profile.
-fn is_raw_bpf(path: &Path, bytes: &[u8]) -> bool {
-    if path.extension().is_some_and(|e| e == "bpf") {
-        return true;
-    }
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    first.is_some() && first != Some(&b'{')
-}
-
 fn load_program(path: &Path, args: &ContextArgs) -> anyhow::Result<Program> {
     let bytes = io::read_input(path)?;
     let (cx, arches) = context(args)?;
-    if is_raw_bpf(path, &bytes) {
+    let kind = kind_of(path, &bytes);
+    if kind == Kind::Policy {
+        let policy = compile_policy(path, bytes, arches.as_deref().unwrap_or(&[]), &[])?;
+        let program = policy.to_bpf().map_err(|e| {
+            anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path)))
+        })?;
+        return Ok(Program {
+            program,
+            arch: policy.program.arches[0],
+        });
+    }
+    if kind == Kind::Bpf {
         let program = bpf::Program::from_bytes(&bytes).map_err(|e| {
             hinted(
                 e,

@@ -1,0 +1,751 @@
+//! Lowering a first-match policy to an OCI profile, keeping its meaning exactly.
+//!
+//! OCI JSON has no rule order: conditions in a rule are AND-ed, rules are OR-ed, and when rules
+//! with different actions overlap libseccomp picks one its own way. So, for each syscall:
+//! 1. the region where each action applies is computed in a BDD over the argument bits: rule
+//!    *i* applies where its condition holds and no earlier rule's does (rules whose action is
+//!    the default still carve their exceptions out of later rules);
+//! 2. each non-default region is cut argument by argument into disjoint products of per-argument
+//!    value sets;
+//! 3. each value set becomes the fewest OCI conditions that cover it exactly: one comparison
+//!    (`==`, `!=`, `<=`, `>=`, a masked pattern) when it is one, else a union of intervals or
+//!    of masked patterns (`SCMP_CMP_MASKED_EQ` with prefix masks);
+//! 4. the rules written are read back under each target arch's libseccomp semantics (32-bit
+//!    arches compare low words only) and compared with the policy's regions there. OCI JSON has
+//!    one rule set per syscall name for all arches, so a syscall whose meaning differs between
+//!    the target arches cannot be said in it.
+//!
+//! What OCI cannot say at all (an argument compared with another argument, a syscall number
+//! libseccomp has no name for, `TRAP(n)` with data) is an error pointing at the rule, with
+//! `--format bpf` as the way out.
+
+use std::collections::BTreeMap;
+
+use profiles::bpf::Action;
+use profiles::model::{ActionKind, ArgCondition, Op, Profile, Rule as OciRule};
+use profiles::{syscalls as table, Arch};
+
+use crate::ast::CmpOp;
+use crate::bdd::{self, Bdd, Node, FALSE, TRUE};
+use crate::diag::Diagnostic;
+use crate::ir::{Cond, Program, Val};
+use crate::source::Span;
+
+/// Past this many OCI rules for one syscall the policy is better compiled to BPF.
+const MAX_RULES_PER_SYSCALL: usize = 512;
+/// Past this many pieces for one argument's value set, give up on that decomposition.
+const MAX_PIECES: usize = 128;
+const LOW: u64 = 0xffff_ffff;
+
+const BPF_HINT: &str =
+    "help: `rpod seccomp compile --format bpf` compiles the policy to BPF with its full meaning";
+
+/// The profile, and warnings about what runc will do with it.
+#[derive(Debug, Clone)]
+pub struct Lowered {
+    pub profile: Profile,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Lowers `p` to an OCI profile with the same meaning on every arch of `p`.
+///
+/// # Errors
+/// Diagnostics naming each rule that cannot be said in OCI JSON, and why.
+pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
+    let mut b = Bdd::new();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+
+    // Per arch and syscall number: the non-default regions, by action.
+    let mut regions: BTreeMap<(Arch, u32), Vec<(Action, Node)>> = BTreeMap::new();
+    // libseccomp name -> (first span, arches where the policy has rules for it).
+    let mut names: BTreeMap<&'static str, Span> = BTreeMap::new();
+    for (&(arch, nr), s) in &p.syscalls {
+        let mut covered = FALSE;
+        let mut by_action: Vec<(Action, Node)> = Vec::new();
+        let mut failed = false;
+        for r in &s.rules {
+            let c = match cond(&mut b, &r.cond) {
+                Ok(c) => c,
+                Err(why) => {
+                    errors.push(
+                        Diagnostic::error(
+                            r.span,
+                            format!("OCI JSON cannot express this rule: {why}"),
+                        )
+                        .with_label("seccomp JSON compares an argument with a constant only")
+                        .with_note(BPF_HINT),
+                    );
+                    failed = true;
+                    continue;
+                }
+            };
+            let nc = b.not(covered);
+            let here = b.and(c, nc);
+            covered = b.or(covered, c);
+            if r.action == p.default || here == FALSE {
+                continue;
+            }
+            match by_action.iter_mut().find(|(a, _)| *a == r.action) {
+                Some((_, n)) => *n = b.or(*n, here),
+                None => by_action.push((r.action, here)),
+            }
+        }
+        if failed || by_action.is_empty() {
+            continue;
+        }
+        let span = s.rules[0].span;
+        for (a, _) in &by_action {
+            if let Err(why) = oci_action(*a) {
+                errors.push(
+                    Diagnostic::error(span, format!("OCI JSON cannot express the action {a}"))
+                        .with_label(why)
+                        .with_note(BPF_HINT),
+                );
+            }
+        }
+        let Some(name) = s.libseccomp_name else {
+            errors.push(
+                Diagnostic::error(
+                    span,
+                    format!("{} has no libseccomp name on {arch}", s.written),
+                )
+                .with_label(format!(
+                    "OCI JSON names syscalls, and number {nr} has no name libseccomp knows"
+                ))
+                .with_note(BPF_HINT),
+            );
+            continue;
+        };
+        if table::entry(arch, name).is_some_and(|e| !e.libseccomp) {
+            warnings.push(
+                Diagnostic::warning(
+                    span,
+                    format!(
+                        "libseccomp {} does not know {name}: runc and crun built with it skip its rules",
+                        table::LIBSECCOMP_VERSION
+                    ),
+                )
+                .with_label("the default action applies to it instead"),
+            );
+        }
+        names.entry(name).or_insert(span);
+        regions.insert((arch, nr), by_action);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // One rule set per name, written from the first arch that has the name, checked on all.
+    let mut rules: BTreeMap<(OciAction, Vec<ArgCondition>), Vec<String>> = BTreeMap::new();
+    for (name, span) in names {
+        let arches_with: Vec<(Arch, u32)> = p
+            .arches
+            .iter()
+            .filter_map(|&a| table::number(a, name).map(|nr| (a, nr)))
+            .collect();
+        let Some(&(first, nr)) = arches_with.iter().find(|k| regions.contains_key(k)) else {
+            continue;
+        };
+        let mine = regions[&(first, nr)].clone();
+        let mut written: Vec<(Action, Vec<Vec<ArgCondition>>)> = Vec::new();
+        for (action, region) in &mine {
+            match emit_region(&mut b, *region, first.is_32bit()) {
+                Some(rs) => written.push((*action, rs)),
+                None => {
+                    errors.push(
+                        Diagnostic::error(
+                            span,
+                            format!("{name} needs more than {MAX_RULES_PER_SYSCALL} OCI rules"),
+                        )
+                        .with_label("its argument conditions split into too many pieces")
+                        .with_note(BPF_HINT),
+                    );
+                }
+            }
+        }
+        for &(arch, nr) in &arches_with {
+            let want = regions.get(&(arch, nr)).cloned().unwrap_or_default();
+            if let Some(why) = mismatch(&mut b, &written, &want, arch.is_32bit()) {
+                let internal = arch == first;
+                let d = if internal {
+                    Diagnostic::error(
+                        span,
+                        format!("internal error: the OCI rules for {name} would change its meaning ({why})"),
+                    )
+                    .with_note("note: please report this policy; `--format bpf` is not affected")
+                } else {
+                    Diagnostic::error(
+                        span,
+                        format!("{name} means something else on {arch} than on {first}"),
+                    )
+                    .with_label(why)
+                    .with_note("note: OCI JSON has one rule set per syscall name for all arches")
+                    .with_note(format!(
+                        "help: compile for one arch at a time (--arch {first}), or use --format bpf"
+                    ))
+                };
+                errors.push(d);
+            }
+        }
+        for (action, rs) in written {
+            let Ok(kind) = oci_action(action) else {
+                continue;
+            };
+            for args in rs {
+                rules
+                    .entry((kind, args))
+                    .or_default()
+                    .push(name.to_string());
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let (default_action, default_errno_ret) = oci_action(p.default).map_err(|why| {
+        vec![Diagnostic::error(
+            p.default_span.unwrap_or_default(),
+            format!("OCI JSON cannot express the default action {}", p.default),
+        )
+        .with_label(why)
+        .with_note(BPF_HINT)]
+    })?;
+    let mut profile = Profile::new(default_action);
+    profile.default_errno_ret = default_errno_ret;
+    profile.architectures = p.arches.clone();
+    profile.architectures.sort();
+    for (((kind, errno_ret), args), mut names) in rules {
+        names.sort();
+        names.dedup();
+        profile.syscalls.push(OciRule {
+            names,
+            action: kind,
+            errno_ret,
+            args,
+            comment: String::new(),
+            includes: profiles::model::Filter::default(),
+            excludes: profiles::model::Filter::default(),
+        });
+    }
+    Ok(Lowered { profile, warnings })
+}
+
+/// An OCI action and its `errnoRet`.
+type OciAction = (ActionKind, Option<u32>);
+
+/// The OCI action for a seccomp action, or why there is none.
+fn oci_action(a: Action) -> Result<OciAction, String> {
+    Ok(match a {
+        Action::Allow => (ActionKind::Allow, None),
+        Action::Log => (ActionKind::Log, None),
+        // SCMP_ACT_KILL is the name every runtime knows for killing the thread.
+        Action::KillThread => (ActionKind::Kill, None),
+        Action::KillProcess => (ActionKind::KillProcess, None),
+        Action::UserNotif => (ActionKind::Notify, None),
+        // Measured with libseccomp 2.5.4: seccomp_rule_add refuses SCMP_ACT_ERRNO(4095)
+        // (EINVAL), although the kernel returns errnos up to MAX_ERRNO (4095).
+        Action::Errno(n) if n >= 4095 => {
+            return Err(format!(
+                "libseccomp refuses ERRNO({n}) (it takes 0-4094), so runc could not load it"
+            ))
+        }
+        Action::Errno(n) => (ActionKind::Errno, Some(u32::from(n))),
+        Action::Trace(n) => (ActionKind::Trace, Some(u32::from(n))),
+        Action::Trap(0) => (ActionKind::Trap, None),
+        Action::Trap(n) => {
+            return Err(format!(
+                "SCMP_ACT_TRAP carries no data in OCI JSON, so TRAP({n}) would become TRAP(0)"
+            ))
+        }
+    })
+}
+
+/// An operand as a function of one argument: bit i is x's where `mask` has it and `set` does
+/// not, 1 where `set` has it, 0 elsewhere.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lin {
+    Const(u64),
+    Arg { index: u8, mask: u64, set: u64 },
+}
+
+fn lin(v: &Val) -> Result<Lin, String> {
+    Ok(match v {
+        Val::Const(c) => Lin::Const(*c),
+        Val::Arg { index, size } => Lin::Arg {
+            index: *index,
+            mask: if *size == 4 { LOW } else { u64::MAX },
+            set: 0,
+        },
+        Val::And(a, b) | Val::Or(a, b) => {
+            let and = matches!(v, Val::And(..));
+            match (lin(a)?, lin(b)?) {
+                (Lin::Const(x), Lin::Const(y)) => Lin::Const(if and { x & y } else { x | y }),
+                (Lin::Arg { index, mask, set }, Lin::Const(k))
+                | (Lin::Const(k), Lin::Arg { index, mask, set }) => {
+                    if and {
+                        Lin::Arg {
+                            index,
+                            mask: mask & k,
+                            set: set & k,
+                        }
+                    } else {
+                        Lin::Arg {
+                            index,
+                            mask,
+                            set: set | k,
+                        }
+                    }
+                }
+                (
+                    Lin::Arg {
+                        index: i,
+                        mask: m1,
+                        set: s1,
+                    },
+                    Lin::Arg {
+                        index: j,
+                        mask: m2,
+                        set: s2,
+                    },
+                ) if i == j => {
+                    // Bitwise on one argument: per bit the value is 0, 1 or x.
+                    let x1 = m1 & !s1;
+                    let x2 = m2 & !s2;
+                    if and {
+                        let set = s1 & s2;
+                        let xs = (x1 & (x2 | s2)) | (x2 & s1);
+                        Lin::Arg {
+                            index: i,
+                            mask: xs | set,
+                            set,
+                        }
+                    } else {
+                        let set = s1 | s2;
+                        Lin::Arg {
+                            index: i,
+                            mask: (x1 | x2) | set,
+                            set,
+                        }
+                    }
+                }
+                _ => return Err("it combines two different arguments with '&' or '|'".to_string()),
+            }
+        }
+    })
+}
+
+fn cond(b: &mut Bdd, c: &Cond) -> Result<Node, String> {
+    Ok(match c {
+        Cond::True => TRUE,
+        Cond::False => FALSE,
+        Cond::And(x, y) => {
+            let x = cond(b, x)?;
+            let y = cond(b, y)?;
+            b.and(x, y)
+        }
+        Cond::Or(x, y) => {
+            let x = cond(b, x)?;
+            let y = cond(b, y)?;
+            b.or(x, y)
+        }
+        Cond::Not(x) => {
+            let x = cond(b, x)?;
+            b.not(x)
+        }
+        Cond::Cmp { op, lhs, rhs } => match (lin(lhs)?, lin(rhs)?) {
+            (Lin::Const(x), Lin::Const(y)) => {
+                if op.eval(x, y) {
+                    TRUE
+                } else {
+                    FALSE
+                }
+            }
+            (Lin::Arg { index, mask, set }, Lin::Const(k)) => b.cmp(index, mask, set, *op, k),
+            (Lin::Const(k), Lin::Arg { index, mask, set }) => {
+                b.cmp(index, mask, set, op.swapped(), k)
+            }
+            (l @ Lin::Arg { index: i, .. }, r @ Lin::Arg { index: j, .. }) => {
+                if l == r {
+                    if op.eval(0, 0) {
+                        TRUE
+                    } else {
+                        FALSE
+                    }
+                } else if i == j {
+                    return Err("it compares an argument with itself under different masks".into());
+                } else {
+                    return Err(format!("it compares argument {i} with argument {j}"));
+                }
+            }
+        },
+    })
+}
+
+/// The OCI rules (lists of AND-ed conditions, OR-ed together) for `region`.
+fn emit_region(b: &mut Bdd, region: Node, arch32: bool) -> Option<Vec<Vec<ArgCondition>>> {
+    let mut out = Vec::new();
+    let mut products = Vec::new();
+    collect_products(b, region, 0, &mut Vec::new(), &mut products);
+    for sets in products {
+        // Per argument, the conditions whose union is its set (empty: any value).
+        let mut per_arg: Vec<(u8, Vec<ArgCondition>)> = Vec::new();
+        for (i, s) in sets.iter().enumerate() {
+            let index = u8::try_from(i).expect("6 arguments");
+            if *s == TRUE {
+                continue;
+            }
+            per_arg.push((index, emit_set(b, index, *s, arch32)?));
+        }
+        let mut partial: Vec<Vec<ArgCondition>> = vec![Vec::new()];
+        for (_, conds) in per_arg {
+            let mut next = Vec::with_capacity(partial.len() * conds.len());
+            for p in &partial {
+                for c in &conds {
+                    let mut q = p.clone();
+                    q.push(*c);
+                    next.push(q);
+                }
+            }
+            partial = next;
+            if out.len() + partial.len() > MAX_RULES_PER_SYSCALL {
+                return None;
+            }
+        }
+        out.extend(partial);
+    }
+    for r in &mut out {
+        r.sort();
+    }
+    out.sort();
+    Some(out)
+}
+
+fn collect_products(
+    b: &mut Bdd,
+    f: Node,
+    arg: u8,
+    prefix: &mut Vec<Node>,
+    out: &mut Vec<Vec<Node>>,
+) {
+    if f == FALSE {
+        return;
+    }
+    if arg == 6 {
+        out.push(prefix.clone());
+        return;
+    }
+    for (s, g) in b.cut(f, arg) {
+        prefix.push(s);
+        collect_products(b, g, arg + 1, prefix, out);
+        prefix.pop();
+    }
+}
+
+fn cond_of(index: u8, op: Op, value: u64, value_two: u64) -> ArgCondition {
+    ArgCondition {
+        index,
+        value,
+        value_two,
+        op,
+    }
+}
+
+/// Whether `s` (a set of values of `arg`) tests a bit of the high word.
+fn uses_high_word(b: &Bdd, s: Node) -> bool {
+    let mut stack = vec![s];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(n) = stack.pop() {
+        if n <= TRUE || !seen.insert(n) {
+            continue;
+        }
+        let (_, bit) = bdd::arg_bit(b.top(n));
+        if bit >= 32 {
+            return true;
+        }
+        let (lo, hi) = b.children(n);
+        stack.push(lo);
+        stack.push(hi);
+    }
+    false
+}
+
+/// The fewest OCI conditions on argument `index` whose union is the set `s`.
+///
+/// Three ways to read the comparisons: on a 64-bit arch they compare all 64 bits (`native`,
+/// `top` = u64::MAX); when the set ignores the high word (a 32-bit argument) only masked
+/// patterns inside the low word say it exactly; on a 32-bit arch libseccomp compares low
+/// words, so every comparison works within the low word.
+fn emit_set(b: &mut Bdd, index: u8, s: Node, arch32: bool) -> Option<Vec<ArgCondition>> {
+    let high = uses_high_word(b, s);
+    let (top, native) = if arch32 {
+        (LOW, true)
+    } else if high {
+        (u64::MAX, true)
+    } else {
+        (LOW, false)
+    };
+    // The values up to `top`: where the set ignores the high word this is its low-word image.
+    let range = b.cmp(index, u64::MAX, 0, CmpOp::Le, top);
+    let s = b.and(s, range);
+    let mut best: Option<Vec<ArgCondition>> = None;
+    let mut consider = |c: Vec<ArgCondition>| {
+        if best.as_ref().is_none_or(|b| c.len() < b.len()) {
+            best = Some(c);
+        }
+    };
+    // Patterns found in `s` also test the high word against 0 where `top` cuts it off: drop
+    // those bits, the comparison is within the low word.
+    let cube = |mask: u64, value: u64| {
+        let (mask, value) = (mask & top, value & top);
+        if native && mask == top {
+            cond_of(index, Op::Eq, value, 0)
+        } else {
+            cond_of(index, Op::MaskedEq, mask, value)
+        }
+    };
+    if let Some((mask, value)) = b.cube(s) {
+        return Some(vec![cube(mask, value)]);
+    }
+    if native {
+        let all_but = b.not(s);
+        let co = b.and(all_but, range);
+        if let Some((mask, value)) = b.cube(co) {
+            if mask & top == top {
+                return Some(vec![cond_of(index, Op::Ne, value & top, 0)]);
+            }
+        }
+    }
+    if let Some(ivs) = intervals(b, index, s, top) {
+        let mut conds = Vec::new();
+        for (lo, hi) in ivs {
+            if native && lo == 0 {
+                conds.push(cond_of(index, Op::Le, hi, 0));
+            } else if native && hi == top {
+                conds.push(cond_of(index, Op::Ge, lo, 0));
+            } else {
+                for (mask, value) in prefix_cubes(lo, hi, top) {
+                    conds.push(cube(mask, value));
+                }
+            }
+            if conds.len() > MAX_PIECES {
+                break;
+            }
+        }
+        if conds.len() <= MAX_PIECES {
+            consider(conds);
+        }
+    }
+    // Masked patterns may overlap (they share one action), so grow each as far as the set
+    // allows: "(prot & 4) == 4" rather than 61 prefix patterns.
+    if let Some(cubes) = prime_cover(b, index, s, FALSE) {
+        consider(cubes.into_iter().map(|(m, v)| cube(m, v)).collect());
+    }
+    if native {
+        // One-sided ranges are single comparisons; patterns cover what lies between.
+        let mut conds = Vec::new();
+        let mut rest = s;
+        let lo_end = b.extreme(s, false).filter(|&x| x == 0).and_then(|_| {
+            let not_s = b.not(s);
+            b.extreme(not_s, false)
+        });
+        if let Some(gap) = lo_end {
+            conds.push(cond_of(index, Op::Le, gap - 1, 0));
+            let ge = b.cmp(index, u64::MAX, 0, CmpOp::Ge, gap);
+            rest = b.and(rest, ge);
+        }
+        if b.extreme(s, true) == Some(top) {
+            let not_s = b.not(s);
+            let below = b.and(not_s, range);
+            if let Some(gap) = b.extreme(below, true) {
+                conds.push(cond_of(index, Op::Ge, gap + 1, 0));
+                let le = b.cmp(index, u64::MAX, 0, CmpOp::Le, gap);
+                rest = b.and(rest, le);
+            }
+        }
+        if !conds.is_empty() {
+            // The patterns may reach into the ranges already covered.
+            let not_rest = b.not(rest);
+            let covered = b.and(s, not_rest);
+            if let Some(cubes) = prime_cover(b, index, rest, covered) {
+                conds.extend(cubes.into_iter().map(|(m, v)| cube(m, v)));
+                consider(conds);
+            }
+        }
+    }
+    if let Some(paths) = b.paths(s, MAX_PIECES) {
+        consider(paths.into_iter().map(|(m, v)| cube(m, v)).collect());
+    }
+    best
+}
+
+/// Patterns `(mask, value)` covering `s` exactly, each as large as fits in `s` plus `free`
+/// (values covered anyway, with the same action): take a pattern of what is left, drop each
+/// fixed bit that can go, repeat. `None` past [`MAX_PIECES`].
+fn prime_cover(b: &mut Bdd, index: u8, s: Node, free: Node) -> Option<Vec<(u64, u64)>> {
+    let allowed = b.or(s, free);
+    let not_allowed = b.not(allowed);
+    let mut rest = s;
+    let mut out = Vec::new();
+    while rest != FALSE {
+        let (mut mask, value) = first_path(b, rest);
+        for bit in 0..64 {
+            let m = 1u64 << bit;
+            if mask & m == 0 {
+                continue;
+            }
+            let wider = mask & !m;
+            let c = b.cmp(index, wider, 0, CmpOp::Eq, value & wider);
+            if b.and(c, not_allowed) == FALSE {
+                mask = wider;
+            }
+        }
+        let value = value & mask;
+        let c = b.cmp(index, mask, 0, CmpOp::Eq, value);
+        let not_c = b.not(c);
+        rest = b.and(rest, not_c);
+        out.push((mask, value));
+        if out.len() > MAX_PIECES {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// One pattern inside the non-empty set `s`: the bits tested on one path to TRUE.
+fn first_path(b: &Bdd, s: Node) -> (u64, u64) {
+    let (mut mask, mut value) = (0u64, 0u64);
+    let mut n = s;
+    while n != TRUE {
+        let (_, bit) = bdd::arg_bit(b.top(n));
+        let (lo, hi) = b.children(n);
+        mask |= 1 << bit;
+        if lo == FALSE {
+            value |= 1 << bit;
+            n = hi;
+        } else {
+            n = lo;
+        }
+    }
+    (mask, value)
+}
+
+/// The maximal intervals of `s` within `0..=top`, or `None` when there are too many.
+fn intervals(b: &mut Bdd, index: u8, s: Node, top: u64) -> Option<Vec<(u64, u64)>> {
+    let mut out = Vec::new();
+    let not_s = b.not(s);
+    let mut from = 0u64;
+    loop {
+        let ge = b.cmp(index, u64::MAX, 0, CmpOp::Ge, from);
+        let rest = b.and(s, ge);
+        let Some(lo) = b.extreme(rest, false) else {
+            break;
+        };
+        let ge_lo = b.cmp(index, u64::MAX, 0, CmpOp::Ge, lo);
+        let gap = b.and(not_s, ge_lo);
+        let hi = match b.extreme(gap, false) {
+            Some(g) if g <= top => g - 1,
+            _ => top,
+        };
+        out.push((lo, hi));
+        if out.len() > MAX_PIECES {
+            return None;
+        }
+        if hi >= top {
+            break;
+        }
+        from = hi + 1;
+    }
+    Some(out)
+}
+
+/// `[lo, hi]` as aligned power-of-two blocks, each a pattern `(mask, value)` within `top`.
+fn prefix_cubes(mut lo: u64, hi: u64, top: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    loop {
+        // The largest block starting at lo that fits.
+        let mut k = if lo == 0 { 64 } else { lo.trailing_zeros() };
+        while k > 0 {
+            let size_m1 = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
+            if lo.checked_add(size_m1).is_some_and(|end| end <= hi) {
+                break;
+            }
+            k -= 1;
+        }
+        let size_m1 = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
+        out.push((top & !size_m1, lo));
+        let end = lo + size_m1;
+        if end >= hi {
+            break;
+        }
+        lo = end + 1;
+    }
+    out
+}
+
+/// The set of argument values a condition accepts, as libseccomp enforces it on the arch.
+fn cond_set(b: &mut Bdd, c: &ArgCondition, arch32: bool) -> Node {
+    let c = profiles::solve::enforced(c, arch32);
+    let width = if arch32 { LOW } else { u64::MAX };
+    let op = match c.op {
+        Op::Eq => CmpOp::Eq,
+        Op::Ne => CmpOp::Ne,
+        Op::Lt => CmpOp::Lt,
+        Op::Le => CmpOp::Le,
+        Op::Gt => CmpOp::Gt,
+        Op::Ge => CmpOp::Ge,
+        Op::MaskedEq => return b.cmp(c.index, c.value & width, 0, CmpOp::Eq, c.value_two),
+    };
+    b.cmp(c.index, width, 0, op, c.value)
+}
+
+/// Why the written rules differ from the wanted regions on an arch, if they do.
+fn mismatch(
+    b: &mut Bdd,
+    written: &[(Action, Vec<Vec<ArgCondition>>)],
+    want: &[(Action, Node)],
+    arch32: bool,
+) -> Option<String> {
+    let mut actions: Vec<Action> = written.iter().map(|(a, _)| *a).collect();
+    actions.extend(want.iter().map(|(a, _)| *a));
+    actions.dedup();
+    for a in actions {
+        let mut got = FALSE;
+        for (_, rs) in written.iter().filter(|(x, _)| *x == a) {
+            for r in rs {
+                let mut all = TRUE;
+                for c in r {
+                    let cs = cond_set(b, c, arch32);
+                    all = b.and(all, cs);
+                }
+                got = b.or(got, all);
+            }
+        }
+        let expected = want
+            .iter()
+            .filter(|(x, _)| *x == a)
+            .fold(FALSE, |acc, (_, n)| b.or(acc, *n));
+        if got != expected {
+            return Some(format!("the rules for {a} differ"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_cubes_cover_exactly() {
+        for (lo, hi) in [(5u64, 9u64), (0, 0), (1, 254), (0x10, 0x1f), (3, 3)] {
+            let cubes = prefix_cubes(lo, hi, LOW);
+            for x in 0..300u64 {
+                let n = cubes.iter().filter(|(m, v)| x & m == *v).count();
+                assert_eq!(n, usize::from((lo..=hi).contains(&x)), "x={x} [{lo},{hi}]");
+            }
+        }
+        assert_eq!(prefix_cubes(0, u64::MAX, u64::MAX), vec![(0, 0)]);
+    }
+}
