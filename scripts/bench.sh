@@ -4,3 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "bench: cargo bench -p profiles (compile time, instructions per syscall)"
 cargo bench -p profiles --bench compile --quiet
+echo "bench: cargo bench -p kafel-dsl (Kafel-like policy: compile time, instructions per syscall)"
+cargo bench -p kafel-dsl --bench compile --quiet

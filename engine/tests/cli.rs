@@ -397,3 +397,417 @@ fn golden_transcripts() {
     let o = rpod(&["seccomp", "compile", small]);
     insta::assert_snapshot!("compile_small_json", stdout(&o));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Kafel-like policies: compile, decompile, fmt, and the profile verbs taking a policy.
+//
+// Each command runs in a temporary directory with relative paths, so messages name files as a
+// user typed them and the transcripts need no scrubbing.
+
+/// A formatted policy (`rpod seccomp fmt --check` passes on it).
+const POLICY: &str = "\
+// A small policy for the CLI transcripts.
+#define STDOUT 1
+
+POLICY io {
+  ALLOW {
+    read,
+    write { fd == STDOUT || fd == 2 }
+  },
+  ERRNO(9) {
+    close { fd <= 2 }
+  }
+}
+
+USE io
+KILL_PROCESS {
+  ptrace
+}
+DEFAULT ERRNO(1)
+";
+
+/// The same policy, as someone might type it.
+const UNFORMATTED: &str = "\
+// A small policy for the CLI transcripts.
+#define STDOUT 1
+POLICY io{ALLOW{read,write{fd==STDOUT||fd==2}},ERRNO(9){close{fd<=2}}}
+USE io, KILL_PROCESS{ptrace}
+DEFAULT ERRNO(1)
+";
+
+/// Runs rpod in `dir`, feeding `stdin` when given (else stdin is empty).
+fn rpod_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rpod"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rpod");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    pipe.write_all(stdin.unwrap_or("").as_bytes())
+        .expect("write rpod's stdin");
+    drop(pipe);
+    child.wait_with_output().expect("run rpod")
+}
+
+/// What a user sees: the command, its exit code, stdout and stderr.
+fn transcript(args: &[&str], o: &Output) -> String {
+    fn section(name: &str, text: &str) -> String {
+        let mut s = format!("--- {name}\n{text}");
+        if !text.is_empty() && !text.ends_with('\n') {
+            s.push_str("\n[no newline at end]\n");
+        }
+        s
+    }
+    format!(
+        "$ rpod {}\nexit {}\n{}{}",
+        args.join(" "),
+        o.status
+            .code()
+            .map_or_else(|| "by a signal".to_string(), |c| c.to_string()),
+        section("stdout", &stdout(o)),
+        section("stderr", &stderr(o)),
+    )
+}
+
+/// Runs each command in `dir` and joins their transcripts.
+fn session(dir: &Path, commands: &[(&[&str], Option<&str>)]) -> (String, Vec<Output>) {
+    let mut text = String::new();
+    let mut outputs = Vec::new();
+    for (args, stdin) in commands {
+        let o = rpod_in(dir, args, *stdin);
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&transcript(args, &o));
+        outputs.push(o);
+    }
+    (text, outputs)
+}
+
+#[test]
+fn policy_compiles_to_json_and_bpf_that_act_as_its_rules_say() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "policy.kafel", POLICY);
+    let (text, o) = session(
+        dir.path(),
+        &[
+            (
+                &["seccomp", "compile", "policy.kafel", "--arch", "x86_64"],
+                None,
+            ),
+            (
+                &[
+                    "seccomp",
+                    "compile",
+                    "policy.kafel",
+                    "--arch",
+                    "x86_64",
+                    "--format",
+                    "bpf",
+                    "-o",
+                    "policy.bpf",
+                ],
+                None,
+            ),
+            (
+                &["seccomp", "disasm", "policy.bpf", "--arch", "x86_64"],
+                None,
+            ),
+            (
+                &[
+                    "seccomp",
+                    "simulate",
+                    "policy.kafel",
+                    "--arch",
+                    "x86_64",
+                    "write",
+                    "1",
+                ],
+                None,
+            ),
+            (
+                &[
+                    "seccomp",
+                    "simulate",
+                    "policy.kafel",
+                    "--arch",
+                    "x86_64",
+                    "write",
+                    "3",
+                ],
+                None,
+            ),
+            (
+                &[
+                    "seccomp",
+                    "simulate",
+                    "policy.bpf",
+                    "--arch",
+                    "x86_64",
+                    "write",
+                    "3",
+                ],
+                None,
+            ),
+            (
+                &[
+                    "seccomp",
+                    "simulate",
+                    "policy.bpf",
+                    "--arch",
+                    "x86_64",
+                    "close",
+                    "1",
+                ],
+                None,
+            ),
+        ],
+    );
+    for (i, o) in o.iter().enumerate() {
+        assert_eq!(o.status.code(), Some(0), "command {i} failed:\n{text}");
+    }
+    let actions: Vec<String> = o[3..].iter().map(stdout).collect();
+    assert_eq!(
+        actions,
+        ["ALLOW\n", "ERRNO(1)\n", "ERRNO(1)\n", "ERRNO(9)\n"],
+        "simulate must print the policy's actions:\n{text}"
+    );
+    serde_json::from_slice::<serde_json::Value>(&o[0].stdout).expect("compile writes JSON");
+    insta::assert_snapshot!("policy_compile_session", text);
+}
+
+#[test]
+fn policy_compiles_from_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = ["seccomp", "compile", "-", "--arch", "x86_64"];
+    let o = rpod_in(dir.path(), &args, Some(POLICY));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let from_file = {
+        write(dir.path(), "policy.kafel", POLICY);
+        rpod_in(
+            dir.path(),
+            &["seccomp", "compile", "policy.kafel", "--arch", "x86_64"],
+            None,
+        )
+    };
+    assert_eq!(
+        stdout(&o),
+        stdout(&from_file),
+        "stdin and a file compile alike"
+    );
+    insta::assert_snapshot!("policy_compile_stdin", transcript(&args, &o));
+}
+
+#[test]
+fn include_dir_resolves_an_include() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("lib")).expect("mkdir lib");
+    write(
+        dir.path(),
+        "lib/net.policy",
+        "#define AF_UNIX 1\n\nPOLICY net {\n  ALLOW {\n    socket { family == AF_UNIX }\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "main.kafel",
+        "#include \"net.policy\"\n\nUSE net\nDEFAULT KILL_PROCESS\n",
+    );
+    let (text, o) = session(
+        dir.path(),
+        &[
+            (
+                &[
+                    "seccomp",
+                    "compile",
+                    "main.kafel",
+                    "--arch",
+                    "x86_64",
+                    "-I",
+                    "lib",
+                ],
+                None,
+            ),
+            // Without -I the include is looked for next to main.kafel only.
+            (
+                &["seccomp", "compile", "main.kafel", "--arch", "x86_64"],
+                None,
+            ),
+        ],
+    );
+    assert_eq!(o[0].status.code(), Some(0), "{text}");
+    assert_eq!(o[1].status.code(), Some(125), "{text}");
+    insta::assert_snapshot!("policy_include_dir", text);
+}
+
+#[test]
+fn policy_with_errors_exits_125_shows_carets_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "bad.kafel",
+        "DEFAULT ERRNO(1)\nALLOW { read, opn, write { fdd == 1 } }\n",
+    );
+    let args = [
+        "seccomp",
+        "compile",
+        "bad.kafel",
+        "--arch",
+        "x86_64",
+        "-o",
+        "out.json",
+    ];
+    let o = rpod_in(dir.path(), &args, None);
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "nothing on stdout: {}", stdout(&o));
+    assert!(
+        !dir.path().join("out.json").exists(),
+        "a failed compile must not write -o"
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list the directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["bad.kafel"], "no temporary file is left behind");
+    insta::assert_snapshot!("policy_compile_errors", transcript(&args, &o));
+}
+
+#[test]
+fn decompile_of_podmans_default_compiles_back_to_an_equivalent_profile() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles/tests/fixtures");
+    let arches = ["--arch", "x86_64", "--arch", "x86", "--arch", "x32"];
+    let mut args = vec!["seccomp", "decompile", "podman-default.json"];
+    args.extend(arches);
+    let o = rpod_in(&fixtures, &args, None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("podman_default_decompiled", transcript(&args, &o));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "podman.kafel", &stdout(&o));
+    let mut compile = vec!["seccomp", "compile", "podman.kafel", "-o", "back.json"];
+    compile.extend(arches);
+    let c = rpod_in(dir.path(), &compile, None);
+    assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+    let original = podman_default();
+    let mut diff = vec!["seccomp", "diff", original.as_str(), "back.json"];
+    diff.extend(arches);
+    let d = rpod_in(dir.path(), &diff, None);
+    assert_eq!(
+        d.status.code(),
+        Some(0),
+        "the decompiled policy must mean what the profile means:\n{}{}",
+        stdout(&d),
+        stderr(&d)
+    );
+}
+
+#[test]
+fn fmt_check_fails_on_an_unformatted_file_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "messy.kafel", UNFORMATTED);
+    write(dir.path(), "tidy.kafel", POLICY);
+    let (text, o) = session(
+        dir.path(),
+        &[
+            (&["seccomp", "fmt", "--check", "messy.kafel"], None),
+            (&["seccomp", "fmt", "--check", "tidy.kafel"], None),
+        ],
+    );
+    assert_eq!(o[0].status.code(), Some(1), "{text}");
+    assert_eq!(o[1].status.code(), Some(0), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.kafel")).expect("read messy.kafel"),
+        UNFORMATTED,
+        "--check must not write"
+    );
+    insta::assert_snapshot!("policy_fmt_check", text);
+}
+
+#[test]
+fn fmt_rewrites_a_file_in_place_and_formats_stdin_to_stdout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "messy.kafel", UNFORMATTED);
+    let (text, o) = session(
+        dir.path(),
+        &[
+            (&["seccomp", "fmt", "messy.kafel"], None),
+            (&["seccomp", "fmt", "--check", "messy.kafel"], None),
+            (&["seccomp", "fmt", "-"], Some(UNFORMATTED)),
+        ],
+    );
+    for (i, o) in o.iter().enumerate() {
+        assert_eq!(o.status.code(), Some(0), "command {i} failed:\n{text}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.kafel")).expect("read messy.kafel"),
+        POLICY,
+        "fmt must rewrite the file in its canonical form"
+    );
+    assert_eq!(stdout(&o[2]), POLICY, "fmt - must print the canonical form");
+    insta::assert_snapshot!("policy_fmt_rewrite", text);
+}
+
+#[test]
+fn lint_and_explain_accept_a_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "policy.kafel", POLICY);
+    let (text, o) = session(
+        dir.path(),
+        &[
+            (
+                &["seccomp", "lint", "policy.kafel", "--arch", "x86_64"],
+                None,
+            ),
+            (
+                &["seccomp", "explain", "policy.kafel", "--arch", "x86_64"],
+                None,
+            ),
+        ],
+    );
+    for (i, o) in o.iter().enumerate() {
+        assert_eq!(o.status.code(), Some(0), "command {i} failed:\n{text}");
+    }
+    insta::assert_snapshot!("policy_lint_explain", text);
+}
+
+#[test]
+fn explain_compiles_a_policy_for_the_arch_given() {
+    // Found writing these transcripts: `load_profile` calls `compile_policy(path, bytes, &[],
+    // &[])`, so the policy is compiled for the host while the context says --arch; `compile`
+    // honours --arch. s390x stands for "an arch this machine is not".
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "policy.kafel", POLICY);
+    let o = rpod_in(
+        dir.path(),
+        &["seccomp", "explain", "policy.kafel", "--arch", "s390x"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("architectures: s390x (host)\n"),
+        "the policy must be compiled for s390x only:\n{text}"
+    );
+    // And an error on the target arch is one, as with compile.
+    write(
+        dir.path(),
+        "open.kafel",
+        "DEFAULT ERRNO(1)\nALLOW { open }\n",
+    );
+    let o = rpod_in(
+        dir.path(),
+        &["seccomp", "lint", "open.kafel", "--arch", "aarch64"],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(125),
+        "aarch64 has no open:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+}

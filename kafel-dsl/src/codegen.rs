@@ -60,6 +60,12 @@ pub fn to_bpf(p: &Policy) -> Result<Program, Vec<Diagnostic>> {
             } else {
                 g.ret(BAD_ARCH_ACTION)
             };
+            // -1 (a tracer skipping the syscall) goes to the x86_64 rules, as in libseccomp.
+            let x32 = if arches.contains(&Arch::X86_64) {
+                g.jump(BPF_JMP | BPF_JEQ | BPF_K, u32::MAX, x64, x32)
+            } else {
+                x32
+            };
             // Kafel forgets this test, so x32 syscalls pass a pure x86_64 policy.
             let split = g.jump(
                 BPF_JMP | BPF_JGE | BPF_K,

@@ -157,7 +157,10 @@ impl Program {
     pub fn effective_arch(&self, arch: Arch, nr: u32) -> Option<Arch> {
         let audit = arch.audit_arch();
         if audit == Arch::X86_64.audit_arch() {
-            let want = if nr & profiles::arch::X32_SYSCALL_BIT != 0 {
+            // -1 is not an x32 number: it is what a tracer sets to skip a syscall, and
+            // libseccomp lets it through to the x86_64 rules (so does rpod's BPF).
+            let minus_one = nr == u32::MAX && self.arches.contains(&Arch::X86_64);
+            let want = if nr & profiles::arch::X32_SYSCALL_BIT != 0 && !minus_one {
                 Arch::X32
             } else {
                 Arch::X86_64

@@ -33,6 +33,7 @@ pub mod parse;
 pub mod sema;
 pub mod source;
 pub mod syscalls;
+pub mod verify;
 
 use std::path::PathBuf;
 

@@ -63,6 +63,7 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
     for (&(arch, nr), s) in &p.syscalls {
         let mut covered = FALSE;
         let mut by_action: Vec<(Action, Node)> = Vec::new();
+        let mut action_spans: Vec<(Action, Span)> = Vec::new();
         let mut failed = false;
         for r in &s.rules {
             let c = match cond(&mut b, &r.cond) {
@@ -82,13 +83,31 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
             };
             let nc = b.not(covered);
             let here = b.and(c, nc);
+            if c == FALSE {
+                warnings.push(
+                    Diagnostic::warning(r.span, format!("this rule never matches on {arch}"))
+                        .with_label("its condition is false for every argument value")
+                        .with_note("note: a 4-byte argument is its low word: compared with a constant above 0xffffffff it is never equal"),
+                );
+            } else if here == FALSE {
+                warnings.push(
+                    Diagnostic::warning(r.span, format!("this rule never applies on {arch}"))
+                        .with_label(format!(
+                            "earlier rules for {} match every call it matches",
+                            s.written
+                        )),
+                );
+            }
             covered = b.or(covered, c);
             if r.action == p.default || here == FALSE {
                 continue;
             }
             match by_action.iter_mut().find(|(a, _)| *a == r.action) {
                 Some((_, n)) => *n = b.or(*n, here),
-                None => by_action.push((r.action, here)),
+                None => {
+                    action_spans.push((r.action, r.span));
+                    by_action.push((r.action, here));
+                }
             }
         }
         if failed || by_action.is_empty() {
@@ -97,8 +116,12 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
         let span = s.rules[0].span;
         for (a, _) in &by_action {
             if let Err(why) = oci_action(*a) {
+                let at = action_spans
+                    .iter()
+                    .find(|(x, _)| x == a)
+                    .map_or(span, |(_, sp)| *sp);
                 errors.push(
-                    Diagnostic::error(span, format!("OCI JSON cannot express the action {a}"))
+                    Diagnostic::error(at, format!("OCI JSON cannot express the action {a}"))
                         .with_label(why)
                         .with_note(BPF_HINT),
                 );
@@ -137,7 +160,35 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
     }
 
     // One rule set per name, written from the first arch that has the name, checked on all.
-    let mut rules: BTreeMap<(OciAction, Vec<ArgCondition>), Vec<String>> = BTreeMap::new();
+    let mut ordered: Vec<(&'static str, Vec<FlatRule>)> = Vec::new();
+    // The libseccomp here may not build filters for every arch (mixed endianness); then the
+    // rules are written as computed, exact by construction, but unchecked against libseccomp.
+    let empty = profiles::resolve::Resolved {
+        default_action: Action::Allow,
+        arches: p.arches.clone(),
+        rules: Vec::new(),
+        flags: Vec::new(),
+        dropped: Vec::new(),
+    };
+    let checkable = match crate::verify::build_bounded(&empty, &p.arches) {
+        Ok(_) => true,
+        Err(e) => {
+            let why = match e {
+                crate::verify::BuildFailure::Refused(m) => m,
+                crate::verify::BuildFailure::Hang => "it did not answer".to_string(),
+            };
+            warnings.push(
+                Diagnostic::warning(
+                    p.default_span.unwrap_or_default(),
+                    "the OCI rules were not checked against libseccomp",
+                )
+                .with_label(format!(
+                    "libseccomp on this machine cannot build this filter: {why}"
+                )),
+            );
+            false
+        }
+    };
     for (name, span) in names {
         let arches_with: Vec<(Arch, u32)> = p
             .arches
@@ -148,62 +199,107 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
             continue;
         };
         let mine = regions[&(first, nr)].clone();
-        let mut written: Vec<(Action, Vec<Vec<ArgCondition>>)> = Vec::new();
-        for (action, region) in &mine {
-            match emit_region(&mut b, *region, first.is_32bit()) {
-                Some(rs) => written.push((*action, rs)),
-                None => {
-                    errors.push(
+        // The fewest conditions first; if libseccomp cannot build them right in any order,
+        // masked patterns only (libseccomp 2.5.4 misbuilds some `<=`/`>=` mixes on one
+        // argument), then one rule per BDD path.
+        let mut last_failure = None;
+        let mut done = false;
+        for style in [Style::Fewest, Style::Masks, Style::Paths] {
+            let mut written: Vec<(Action, Vec<Vec<ArgCondition>>)> = Vec::new();
+            let mut too_many = false;
+            for (action, region) in &mine {
+                match emit_region(&mut b, *region, first.is_32bit(), style) {
+                    Some(rs) => written.push((*action, rs)),
+                    None => too_many = true,
+                }
+            }
+            if too_many {
+                last_failure.get_or_insert(
+                    Diagnostic::error(
+                        span,
+                        format!("{name} needs more than {MAX_RULES_PER_SYSCALL} OCI rules"),
+                    )
+                    .with_label("its argument conditions split into too many pieces")
+                    .with_note(BPF_HINT),
+                );
+                continue;
+            }
+            let mut semantic = Vec::new();
+            for &(arch, nr) in &arches_with {
+                let want = regions.get(&(arch, nr)).cloned().unwrap_or_default();
+                if let Some(why) = mismatch(&mut b, &written, &want, arch.is_32bit()) {
+                    semantic.push(if arch == first {
                         Diagnostic::error(
                             span,
-                            format!("{name} needs more than {MAX_RULES_PER_SYSCALL} OCI rules"),
+                            format!("internal error: the OCI rules for {name} would change its meaning ({why})"),
                         )
-                        .with_label("its argument conditions split into too many pieces")
+                        .with_note("note: please report this policy; `--format bpf` is not affected")
+                    } else {
+                        Diagnostic::error(
+                            span,
+                            format!("{name} means something else on {arch} than on {first}"),
+                        )
+                        .with_label(why)
+                        .with_note("note: OCI JSON has one rule set per syscall name for all arches")
+                        .with_note(format!(
+                            "help: compile for one arch at a time (--arch {first}), or use --format bpf"
+                        ))
+                    });
+                }
+            }
+            if !semantic.is_empty() {
+                errors.extend(semantic);
+                done = true;
+                break;
+            }
+            let order = if checkable {
+                libseccomp_order(p, name, &written, &arches_with, &regions, &mut b)
+            } else {
+                Ok(written
+                    .iter()
+                    .flat_map(|(a, rs)| rs.iter().map(move |r| (*a, r.clone())))
+                    .collect())
+            };
+            match order {
+                Ok(order) => {
+                    ordered.push((name, order));
+                    done = true;
+                    break;
+                }
+                Err(why) => {
+                    last_failure = Some(
+                        Diagnostic::error(
+                            span,
+                            format!(
+                                "libseccomp {} cannot build the OCI rules for {name} correctly",
+                                table::LIBSECCOMP_VERSION
+                            ),
+                        )
+                        .with_label(why)
+                        .with_note(
+                            "note: runc builds OCI JSON with libseccomp; rpod tried several rule sets and orders",
+                        )
                         .with_note(BPF_HINT),
                     );
                 }
             }
         }
-        for &(arch, nr) in &arches_with {
-            let want = regions.get(&(arch, nr)).cloned().unwrap_or_default();
-            if let Some(why) = mismatch(&mut b, &written, &want, arch.is_32bit()) {
-                let internal = arch == first;
-                let d = if internal {
-                    Diagnostic::error(
-                        span,
-                        format!("internal error: the OCI rules for {name} would change its meaning ({why})"),
-                    )
-                    .with_note("note: please report this policy; `--format bpf` is not affected")
-                } else {
-                    Diagnostic::error(
-                        span,
-                        format!("{name} means something else on {arch} than on {first}"),
-                    )
-                    .with_label(why)
-                    .with_note("note: OCI JSON has one rule set per syscall name for all arches")
-                    .with_note(format!(
-                        "help: compile for one arch at a time (--arch {first}), or use --format bpf"
-                    ))
-                };
-                errors.push(d);
-            }
-        }
-        for (action, rs) in written {
-            let Ok(kind) = oci_action(action) else {
-                continue;
-            };
-            for args in rs {
-                rules
-                    .entry((kind, args))
-                    .or_default()
-                    .push(name.to_string());
-            }
+        if !done {
+            errors.extend(last_failure);
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
 
+    if p.default == Action::UserNotif {
+        return Err(vec![Diagnostic::error(
+            p.default_span.unwrap_or_default(),
+            "OCI JSON cannot use USER_NOTIF as the default action",
+        )
+        .with_label("runc refuses SCMP_ACT_NOTIFY as the default action")
+        .with_note(BPF_HINT)]);
+    }
     let (default_action, default_errno_ret) = oci_action(p.default).map_err(|why| {
         vec![Diagnostic::error(
             p.default_span.unwrap_or_default(),
@@ -216,21 +312,169 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
     profile.default_errno_ret = default_errno_ret;
     profile.architectures = p.arches.clone();
     profile.architectures.sort();
-    for (((kind, errno_ret), args), mut names) in rules {
+    // Unconditional rules grouped by action; rules with arguments per syscall, in the order
+    // libseccomp was seen to build correctly.
+    let mut plain: BTreeMap<OciAction, Vec<String>> = BTreeMap::new();
+    let mut conditional = Vec::new();
+    for (name, rules) in ordered {
+        for (action, args) in rules {
+            let (kind, errno_ret) = oci_action(action).expect("checked above");
+            if args.is_empty() {
+                plain
+                    .entry((kind, errno_ret))
+                    .or_default()
+                    .push(name.to_string());
+            } else {
+                conditional.push(oci_rule(vec![name.to_string()], kind, errno_ret, args));
+            }
+        }
+    }
+    for ((kind, errno_ret), mut names) in plain {
         names.sort();
         names.dedup();
-        profile.syscalls.push(OciRule {
-            names,
-            action: kind,
-            errno_ret,
-            args,
-            comment: String::new(),
-            includes: profiles::model::Filter::default(),
-            excludes: profiles::model::Filter::default(),
-        });
+        profile
+            .syscalls
+            .push(oci_rule(names, kind, errno_ret, Vec::new()));
     }
+    profile.syscalls.extend(conditional);
     Ok(Lowered { profile, warnings })
 }
+
+fn oci_rule(
+    names: Vec<String>,
+    action: ActionKind,
+    errno_ret: Option<u32>,
+    args: Vec<ArgCondition>,
+) -> OciRule {
+    OciRule {
+        names,
+        action,
+        errno_ret,
+        args,
+        comment: String::new(),
+        includes: profiles::model::Filter::default(),
+        excludes: profiles::model::Filter::default(),
+    }
+}
+
+/// The rules for `name` in an order libseccomp builds correctly on every arch that has the
+/// syscall, checked exactly (see [`crate::verify`]). Tries the rules as written, with every
+/// rule comparing the same arguments (an always-true `>= 0` where a rule leaves one free:
+/// libseccomp 2.5.4 hangs on some mixes), and reversed.
+fn libseccomp_order(
+    p: &Program,
+    name: &'static str,
+    written: &[(Action, Vec<Vec<ArgCondition>>)],
+    arches_with: &[(Arch, u32)],
+    regions: &BTreeMap<(Arch, u32), Vec<(Action, Node)>>,
+    b: &mut Bdd,
+) -> Result<Vec<FlatRule>, String> {
+    let flat: Vec<(Action, Vec<ArgCondition>)> = written
+        .iter()
+        .flat_map(|(a, rs)| rs.iter().map(move |r| (*a, r.clone())))
+        .collect();
+    if flat.iter().all(|(_, args)| args.is_empty()) {
+        return Ok(flat);
+    }
+    let mut used: Vec<u8> = flat
+        .iter()
+        .flat_map(|(_, args)| args.iter().map(|c| c.index))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let padded: Vec<(Action, Vec<ArgCondition>)> = flat
+        .iter()
+        .map(|(a, args)| {
+            let mut args = args.clone();
+            for &i in &used {
+                if !args.iter().any(|c| c.index == i) {
+                    args.push(cond_of(i, Op::Ge, 0, 0));
+                }
+            }
+            args.sort();
+            (*a, args)
+        })
+        .collect();
+    let rev = |v: &[(Action, Vec<ArgCondition>)]| v.iter().rev().cloned().collect::<Vec<_>>();
+    let candidates = [flat.clone(), padded.clone(), rev(&flat), rev(&padded)];
+    let mut last = String::new();
+    let mut hangs = 0;
+    for cand in candidates {
+        let resolved = profiles::resolve::Resolved {
+            default_action: p.default,
+            arches: p.arches.clone(),
+            rules: cand
+                .iter()
+                .enumerate()
+                .map(|(i, (a, args))| profiles::resolve::ResolvedRule {
+                    names: vec![name.to_string()],
+                    action: *a,
+                    args: args.clone(),
+                    origin: i,
+                })
+                .collect(),
+            flags: Vec::new(),
+            dropped: Vec::new(),
+        };
+        let prog = match crate::verify::build_bounded(&resolved, &p.arches) {
+            Ok(prog) => prog,
+            Err(crate::verify::BuildFailure::Hang) => {
+                last = "libseccomp did not finish building them".into();
+                hangs += 1;
+                // Each hang leaves a thread spinning; do not pile them up.
+                if hangs == 2 {
+                    break;
+                }
+                continue;
+            }
+            Err(crate::verify::BuildFailure::Refused(m)) => {
+                last = format!("libseccomp refused them: {m}");
+                continue;
+            }
+        };
+        match built_matches(b, &prog, p.default, arches_with, regions) {
+            Ok(()) => return Ok(cand),
+            Err(why) => last = why,
+        }
+    }
+    Err(last)
+}
+
+/// Whether `prog` gives exactly the policy's regions for the syscall on each arch.
+fn built_matches(
+    b: &mut Bdd,
+    prog: &profiles::bpf::Program,
+    default: Action,
+    arches_with: &[(Arch, u32)],
+    regions: &BTreeMap<(Arch, u32), Vec<(Action, Node)>>,
+) -> Result<(), String> {
+    for &(arch, nr) in arches_with {
+        let got = crate::verify::regions(b, prog, arch, nr)
+            .map_err(|u| format!("rpod cannot read libseccomp's program: {}", u.0))?;
+        let mut want: Vec<(Action, Node)> = regions.get(&(arch, nr)).cloned().unwrap_or_default();
+        let covered = want.iter().fold(FALSE, |acc, (_, n)| b.or(acc, *n));
+        let rest = b.not(covered);
+        match want.iter_mut().find(|(a, _)| *a == default) {
+            Some((_, n)) => *n = b.or(*n, rest),
+            None => want.push((default, rest)),
+        }
+        for (a, n) in &want {
+            let g = got
+                .iter()
+                .filter(|(x, _)| x == a)
+                .fold(FALSE, |acc, (_, m)| b.or(acc, *m));
+            if g != *n {
+                return Err(format!(
+                    "libseccomp's filter gives {a} to other arguments on {arch}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One OCI rule for one syscall: its action and AND-ed conditions.
+type FlatRule = (Action, Vec<ArgCondition>);
 
 /// An OCI action and its `errnoRet`.
 type OciAction = (ActionKind, Option<u32>);
@@ -384,7 +628,23 @@ fn cond(b: &mut Bdd, c: &Cond) -> Result<Node, String> {
 }
 
 /// The OCI rules (lists of AND-ed conditions, OR-ed together) for `region`.
-fn emit_region(b: &mut Bdd, region: Node, arch32: bool) -> Option<Vec<Vec<ArgCondition>>> {
+/// How to choose the conditions for one argument's set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// The fewest conditions, comparisons and patterns mixed.
+    Fewest,
+    /// Masked patterns and `==` only.
+    Masks,
+    /// One disjoint pattern per path of the set's diagram.
+    Paths,
+}
+
+fn emit_region(
+    b: &mut Bdd,
+    region: Node,
+    arch32: bool,
+    style: Style,
+) -> Option<Vec<Vec<ArgCondition>>> {
     let mut out = Vec::new();
     let mut products = Vec::new();
     collect_products(b, region, 0, &mut Vec::new(), &mut products);
@@ -396,7 +656,7 @@ fn emit_region(b: &mut Bdd, region: Node, arch32: bool) -> Option<Vec<Vec<ArgCon
             if *s == TRUE {
                 continue;
             }
-            per_arg.push((index, emit_set(b, index, *s, arch32)?));
+            per_arg.push((index, emit_set(b, index, *s, arch32, style)?));
         }
         let mut partial: Vec<Vec<ArgCondition>> = vec![Vec::new()];
         for (_, conds) in per_arg {
@@ -436,7 +696,17 @@ fn collect_products(
         out.push(prefix.clone());
         return;
     }
-    for (s, g) in b.cut(f, arg) {
+    let parts = b.cut(f, arg);
+    for &(s, g) in &parts {
+        // All rules of a region share one action, so they may overlap: values of this argument
+        // whose remaining condition is weaker than g may join s (fewer, wider conditions).
+        let mut s = s;
+        for &(s2, h) in &parts {
+            let nh = b.not(h);
+            if b.and(g, nh) == FALSE {
+                s = b.or(s, s2);
+            }
+        }
         prefix.push(s);
         collect_products(b, g, arg + 1, prefix, out);
         prefix.pop();
@@ -477,7 +747,13 @@ fn uses_high_word(b: &Bdd, s: Node) -> bool {
 /// `top` = u64::MAX); when the set ignores the high word (a 32-bit argument) only masked
 /// patterns inside the low word say it exactly; on a 32-bit arch libseccomp compares low
 /// words, so every comparison works within the low word.
-fn emit_set(b: &mut Bdd, index: u8, s: Node, arch32: bool) -> Option<Vec<ArgCondition>> {
+fn emit_set(
+    b: &mut Bdd,
+    index: u8,
+    s: Node,
+    arch32: bool,
+    style: Style,
+) -> Option<Vec<ArgCondition>> {
     let high = uses_high_word(b, s);
     let (top, native) = if arch32 {
         (LOW, true)
@@ -505,10 +781,16 @@ fn emit_set(b: &mut Bdd, index: u8, s: Node, arch32: bool) -> Option<Vec<ArgCond
             cond_of(index, Op::MaskedEq, mask, value)
         }
     };
+    if style == Style::Paths {
+        return b
+            .paths(s, MAX_PIECES)
+            .map(|p| p.into_iter().map(|(m, v)| cube(m, v)).collect());
+    }
     if let Some((mask, value)) = b.cube(s) {
         return Some(vec![cube(mask, value)]);
     }
-    if native {
+    let ranges = native && style == Style::Fewest;
+    if ranges {
         let all_but = b.not(s);
         let co = b.and(all_but, range);
         if let Some((mask, value)) = b.cube(co) {
@@ -520,9 +802,9 @@ fn emit_set(b: &mut Bdd, index: u8, s: Node, arch32: bool) -> Option<Vec<ArgCond
     if let Some(ivs) = intervals(b, index, s, top) {
         let mut conds = Vec::new();
         for (lo, hi) in ivs {
-            if native && lo == 0 {
+            if ranges && lo == 0 {
                 conds.push(cond_of(index, Op::Le, hi, 0));
-            } else if native && hi == top {
+            } else if ranges && hi == top {
                 conds.push(cond_of(index, Op::Ge, lo, 0));
             } else {
                 for (mask, value) in prefix_cubes(lo, hi, top) {
@@ -542,7 +824,7 @@ fn emit_set(b: &mut Bdd, index: u8, s: Node, arch32: bool) -> Option<Vec<ArgCond
     if let Some(cubes) = prime_cover(b, index, s, FALSE) {
         consider(cubes.into_iter().map(|(m, v)| cube(m, v)).collect());
     }
-    if native {
+    if ranges {
         // One-sided ranges are single comparisons; patterns cover what lies between.
         let mut conds = Vec::new();
         let mut rest = s;

@@ -59,29 +59,35 @@ pub fn analyze(items: &[Item], arches: &[Arch]) -> Result<Analysis, Vec<Diagnost
     let mut entries = Vec::new();
     let mut stack = Vec::new();
     let main = cx.main.clone();
-    for s in &main {
-        cx.expand(s, &mut stack, &mut entries);
+    for (s, pos) in &main {
+        cx.expand(s, *pos, &mut stack, &mut entries);
     }
     let mut reached: HashSet<*const ast::ActionBlock> = HashSet::new();
-    for (block, _) in &entries {
+    for (block, pos) in &entries {
         reached.insert(std::ptr::from_ref(*block));
         let Some(action) = cx.action(&block.action) else {
             continue;
         };
+        cx.pos = *pos;
         for f in &block.filters {
             cx.filter(f, action, arches, Some(&mut program));
         }
     }
-    // Every policy is checked, used or not.
+    // Every policy is checked, used or not: its USEs and its filters.
     let policies: Vec<_> = cx.policy_order.clone();
     for name in policies {
-        let (body, _) = cx.policies[&name];
+        let (body, _, pos) = cx.policies[&name];
+        let mut unused = Vec::new();
+        for s in body {
+            cx.expand(s, pos, &mut vec![name.clone()], &mut unused);
+        }
         for s in body {
             if let Statement::Block(b) = s {
                 if reached.contains(&std::ptr::from_ref(b)) {
                     continue;
                 }
                 if let Some(action) = cx.action(&b.action) {
+                    cx.pos = pos;
                     for f in &b.filters {
                         cx.filter(f, action, arches, None);
                     }
@@ -116,22 +122,27 @@ fn dedup(mut v: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 #[derive(Default)]
 struct Cx<'a> {
-    defines: HashMap<String, (u64, Span)>,
-    policies: HashMap<String, (&'a [Statement], Span)>,
+    /// Name -> value, where, and the index of the item defining it.
+    defines: HashMap<String, (u64, Span, usize)>,
+    /// Index of the item whose filters are being resolved (see [`Cx::val`]).
+    pos: usize,
+    policies: HashMap<String, (&'a [Statement], Span, usize)>,
     policy_order: Vec<String>,
-    main: Vec<&'a Statement>,
+    main: Vec<(&'a Statement, usize)>,
     default: Option<&'a ast::Action>,
     had_policy: bool,
+    /// USE loops already reported, as sorted member lists.
+    loops: HashSet<Vec<String>>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
 }
 
 impl<'a> Cx<'a> {
     fn collect(&mut self, items: &'a [Item]) {
-        for item in items {
+        for (pos, item) in items.iter().enumerate() {
             match item {
                 Item::Define { name, value, .. } => {
-                    if let Some((old, _)) = self.defines.get(&name.name) {
+                    if let Some((old, _, _)) = self.defines.get(&name.name) {
                         // Kafel accepts a redefinition with the same value.
                         if *old != value.value {
                             self.errors.push(
@@ -147,7 +158,7 @@ impl<'a> Cx<'a> {
                         }
                     } else {
                         self.defines
-                            .insert(name.name.clone(), (value.value, name.span));
+                            .insert(name.name.clone(), (value.value, name.span, pos));
                     }
                 }
                 Item::Include { .. } => {}
@@ -163,11 +174,11 @@ impl<'a> Cx<'a> {
                         );
                     } else {
                         self.policies
-                            .insert(name.name.clone(), (body.as_slice(), name.span));
+                            .insert(name.name.clone(), (body.as_slice(), name.span, pos));
                         self.policy_order.push(name.name.clone());
                     }
                 }
-                Item::Statement(s) => self.main.push(s),
+                Item::Statement(s) => self.main.push((s, pos)),
                 Item::Default { action, span } => {
                     if self.default.is_some() {
                         self.errors.push(
@@ -186,13 +197,14 @@ impl<'a> Cx<'a> {
     fn expand(
         &mut self,
         s: &'a Statement,
+        pos: usize,
         stack: &mut Vec<String>,
-        out: &mut Vec<(&'a ast::ActionBlock, ())>,
+        out: &mut Vec<(&'a ast::ActionBlock, usize)>,
     ) {
         match s {
-            Statement::Block(b) => out.push((b, ())),
+            Statement::Block(b) => out.push((b, pos)),
             Statement::Use { name, span } => {
-                let Some(&(body, _)) = self.policies.get(&name.name) else {
+                let Some(&(body, _, body_pos)) = self.policies.get(&name.name) else {
                     let known: Vec<&str> = self.policies.keys().map(String::as_str).collect();
                     let mut d =
                         Diagnostic::error(name.span, format!("undefined policy '{}'", name.name));
@@ -202,18 +214,34 @@ impl<'a> Cx<'a> {
                     self.errors.push(d);
                     return;
                 };
-                if stack.contains(&name.name) || stack.len() >= MAX_USE_DEPTH {
-                    let mut chain = stack.clone();
+                if let Some(start) = stack.iter().position(|n| *n == name.name) {
+                    let mut chain = stack[start..].to_vec();
                     chain.push(name.name.clone());
+                    // One error per loop, wherever the check entered it.
+                    let mut key = stack[start..].to_vec();
+                    key.sort();
+                    if !self.loops.insert(key) {
+                        return;
+                    }
                     self.errors.push(
                         Diagnostic::error(*span, format!("policy '{}' uses itself", name.name))
                             .with_label(format!("USE loop: {}", chain.join(" -> "))),
                     );
                     return;
                 }
+                if stack.len() >= MAX_USE_DEPTH {
+                    self.errors.push(
+                        Diagnostic::error(
+                            *span,
+                            format!("USE nested more than {MAX_USE_DEPTH} policies deep"),
+                        )
+                        .with_label(format!("reached through {}", stack.join(" -> "))),
+                    );
+                    return;
+                }
                 stack.push(name.name.clone());
                 for s in body {
-                    self.expand(s, stack, out);
+                    self.expand(s, body_pos, stack, out);
                 }
                 stack.pop();
             }
@@ -224,7 +252,7 @@ impl<'a> Cx<'a> {
         match v {
             Value::Number(n) => Some(n.value),
             Value::Ident(i) => {
-                if let Some((c, _)) = self.defines.get(&i.name) {
+                if let Some((c, _, _)) = self.defines.get(&i.name) {
                     Some(*c)
                 } else {
                     let mut d =
@@ -389,7 +417,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Number, spelling, libseccomp name and argument table of the filter's syscall on `arch`.
-    #[allow(clippy::type_complexity)]
+    #[expect(clippy::type_complexity, reason = "a private tuple read right below")]
     fn syscall(
         &mut self,
         s: &SyscallRef,
@@ -413,7 +441,7 @@ impl<'a> Cx<'a> {
         };
         match s {
             SyscallRef::Name(id) => {
-                if let Some((v, _)) = self.defines.get(&id.name) {
+                if let Some((v, _, _)) = self.defines.get(&id.name) {
                     let v = *v;
                     return custom(self, v, id.span, id.name.clone());
                 }
@@ -523,7 +551,13 @@ impl<'a> Cx<'a> {
                         .position(|(n, _)| *n == id.name)
                         .map(|i| (i, ns[i].1))
                 });
-                if let Some((c, _)) = self.defines.get(&id.name) {
+                // Kafel resolves constants in order: one defined after this filter does not
+                // hide an argument of the same name.
+                let constant = self
+                    .defines
+                    .get(&id.name)
+                    .filter(|(_, _, at)| arg.is_none() || *at < self.pos);
+                if let Some((c, _, _)) = constant {
                     if arg.is_some() {
                         self.warnings.push(
                             Diagnostic::warning(

@@ -127,7 +127,11 @@ fn policy(seed: u64, cross: bool) -> String {
         }
         text.push_str(&format!("{action} {{\n  {}\n}}\n", filters.join(",\n  ")));
     }
-    text.push_str(&format!("DEFAULT {}\n", r.pick(ACTIONS)));
+    // runc refuses SCMP_ACT_NOTIFY as the default, and so does the OCI lowering.
+    text.push_str(&format!(
+        "DEFAULT {}\n",
+        r.pick(&ACTIONS[..ACTIONS.len() - 1])
+    ));
     text
 }
 
@@ -136,8 +140,14 @@ fn run(seed: u64, cross: bool, arches: &[Arch]) -> bool {
     let built = std::panic::catch_unwind(|| support::build("random.kafel", &text, arches))
         .unwrap_or_else(|_| panic!("seed {seed:#x} failed to build:\n{text}"));
     if !cross {
+        // One comparison per argument per rule: a region like "low word != X" on two
+        // arguments needs 32 x 32 masked rules, past the limit; that refusal is the only one
+        // allowed here.
         if let Err(e) = &built.json {
-            panic!("seed {seed:#x}: OCI JSON failed for a policy it can express:\n{text}\n{e}");
+            assert!(
+                e.contains("OCI rules") && e.contains("needs more than"),
+                "seed {seed:#x}: OCI JSON failed for a policy it can express:\n{text}\n{e}"
+            );
         }
     }
     let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -148,7 +158,6 @@ fn run(seed: u64, cross: bool, arches: &[Arch]) -> bool {
 }
 
 #[test]
-#[ignore = "WIP: libseccomp 2.5.4 hangs on some lowered rule sets; enabled by the next commit"]
 fn random_policies_mean_the_same_in_bpf_and_in_oci_json() {
     let mut json = 0;
     let n: u64 = std::env::var("RPOD_PROP_CASES")
@@ -156,7 +165,6 @@ fn random_policies_mean_the_same_in_bpf_and_in_oci_json() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(150);
     for seed in 1..=n {
-        eprintln!("seed {seed}");
         if run(
             seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
             false,
@@ -165,11 +173,14 @@ fn random_policies_mean_the_same_in_bpf_and_in_oci_json() {
             json += 1;
         }
     }
-    assert_eq!(json, 150);
+    // Most generated policies fit in OCI JSON; the rest need too many rules.
+    assert!(
+        json * 4 >= n * 3,
+        "only {json} of {n} policies were said in OCI JSON"
+    );
 }
 
 #[test]
-#[ignore = "WIP: libseccomp 2.5.4 hangs on some lowered rule sets; enabled by the next commit"]
 fn random_policies_with_argument_to_argument_comparisons_compile_to_bpf() {
     for seed in 1..=60u64 {
         run(
@@ -181,7 +192,6 @@ fn random_policies_with_argument_to_argument_comparisons_compile_to_bpf() {
 }
 
 #[test]
-#[ignore = "WIP: libseccomp 2.5.4 hangs on some lowered rule sets; enabled by the next commit"]
 fn random_policies_for_several_arches() {
     // The explicit 64-bit arguments mean something else on 32-bit x86, so OCI JSON may refuse;
     // BPF must always agree.
@@ -192,23 +202,4 @@ fn random_policies_for_several_arches() {
             &[Arch::X86_64, Arch::X86, Arch::Aarch64],
         );
     }
-}
-
-#[test]
-#[ignore = "debugging aid: prints the policy of RPOD_PROP_SEED"]
-fn print_policy() {
-    let seed: u64 = std::env::var("RPOD_PROP_SEED").unwrap().parse().unwrap();
-    println!(
-        "{}",
-        policy(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), false)
-    );
-}
-
-#[test]
-#[ignore = "debugging aid: prints the OCI JSON of the policy file RPOD_PROP_FILE"]
-fn print_json() {
-    let path = std::env::var("RPOD_PROP_FILE").unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    let p = kafel_dsl::compile_str(&path, &text, &kafel_dsl::Options::default()).unwrap();
-    println!("{}", p.to_profile().unwrap().profile.to_json_pretty());
 }

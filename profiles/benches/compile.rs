@@ -181,11 +181,24 @@ fn main() {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("+");
-        let tree =
-            compile::compile_with(&resolved, Some(&arches), Options { binary_tree: true }).unwrap();
-        let linear =
-            compile::compile_with(&resolved, Some(&arches), Options { binary_tree: false })
-                .unwrap();
+        let tree = compile::compile_with(
+            &resolved,
+            Some(&arches),
+            Options {
+                binary_tree: true,
+                verify: true,
+            },
+        )
+        .unwrap();
+        let linear = compile::compile_with(
+            &resolved,
+            Some(&arches),
+            Options {
+                binary_tree: false,
+                verify: true,
+            },
+        )
+        .unwrap();
         let (tm, tx) = insns_per_syscall(&tree.program, Arch::X86_64);
         let (lm, lx) = insns_per_syscall(&linear.program, Arch::X86_64);
         println!(

@@ -16,7 +16,7 @@ pub fn run(args: &DecompileArgs) -> anyhow::Result<u8> {
             "decompile reads OCI seccomp JSON; a policy is already readable (`rpod seccomp fmt`)",
         ));
     }
-    let profile = profile_from(&args.profile, bytes)?;
+    let profile = profile_from(&args.profile, bytes, &[])?;
     let (cx, arches) = context(&args.context)?;
     let arches = arches.unwrap_or_else(|| profile.arches_for(cx.host_arch));
     let name = display_name(&args.profile);

@@ -8,8 +8,8 @@ use crate::cli::seccomp::{DiffArgs, OutputFormat};
 use crate::exit;
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<u8> {
-    let a = load_profile(&args.a)?;
-    let b = load_profile(&args.b)?;
+    let a = load_profile(&args.a, &args.context)?;
+    let b = load_profile(&args.b, &args.context)?;
     let (cx, arches) = context(&args.context)?;
     let opts = DiffOptions {
         arches,

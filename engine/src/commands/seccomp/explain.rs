@@ -5,7 +5,7 @@ use crate::cli::seccomp::{ExplainArgs, OutputFormat};
 use crate::exit;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
-    let profile = load_profile(&args.profile)?;
+    let profile = load_profile(&args.profile, &args.context)?;
     let (cx, _) = context(&args.context)?;
     let explanation = profiles::explain::explain(&profile, &cx);
     match args.format {

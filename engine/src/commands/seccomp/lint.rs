@@ -7,7 +7,7 @@ use crate::cli::seccomp::{FailOn, LintArgs, OutputFormat};
 use crate::exit;
 
 pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
-    let profile = load_profile(&args.profile)?;
+    let profile = load_profile(&args.profile, &args.context)?;
     let (cx, _) = context(&args.context)?;
     let report = lint::lint(&profile, &cx);
     match args.format {

@@ -21,7 +21,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<u8> {
     let inputs = args
         .profiles
         .iter()
-        .map(|p| load_profile(p))
+        .map(|p| load_profile(p, &args.context))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let (cx, arches) = context(&args.context)?;
     let opts = MergeOptions {

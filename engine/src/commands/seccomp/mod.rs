@@ -123,16 +123,21 @@ fn policy_profile(path: &Path, policy: &kafel_dsl::Policy) -> anyhow::Result<Pro
     Ok(lowered.profile)
 }
 
-/// Loads a profile (OCI JSON, or a policy lowered to it for this machine's arch), printing its
-/// warnings to stderr.
-fn load_profile(path: &Path) -> anyhow::Result<Profile> {
-    profile_from(path, io::read_input(path)?)
+/// Loads a profile (OCI JSON, or a policy lowered to it for the `--arch`es, else this machine's),
+/// printing its warnings to stderr.
+fn load_profile(path: &Path, args: &ContextArgs) -> anyhow::Result<Profile> {
+    let (_, arches) = context(args)?;
+    profile_from(
+        path,
+        io::read_input(path)?,
+        arches.as_deref().unwrap_or(&[]),
+    )
 }
 
 /// [`load_profile`] of bytes already read.
-fn profile_from(path: &Path, bytes: Vec<u8>) -> anyhow::Result<Profile> {
+fn profile_from(path: &Path, bytes: Vec<u8>, arches: &[Arch]) -> anyhow::Result<Profile> {
     if kind_of(path, &bytes) == Kind::Policy {
-        let policy = compile_policy(path, bytes, &[], &[])?;
+        let policy = compile_policy(path, bytes, arches, &[])?;
         return policy_profile(path, &policy);
     }
     let text = String::from_utf8(bytes).map_err(|e| {
