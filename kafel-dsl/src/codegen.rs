@@ -180,6 +180,8 @@ enum J {
 struct Gen {
     /// The program, last instruction first.
     code: Vec<Insn>,
+    /// The latest return instruction emitted for each return value.
+    rets: std::collections::HashMap<u32, Label>,
 }
 
 /// Scratch memory ran out: the span of the rule is added by the caller.
@@ -239,17 +241,29 @@ impl Gen {
     /// Dispatch on the syscall number (already in A) for one arch, with each syscall's rules.
     fn arch_block(&mut self, p: &Policy, arch: Arch, errors: &mut Vec<Diagnostic>) -> Label {
         let le = arch.audit_arch() & 0x4000_0000 != 0;
-        let default = self.ret(p.default);
         let mut targets: Vec<(u32, Label)> = Vec::new();
         for (&(a, nr), s) in p.syscalls.range((arch, 0)..=(arch, u32::MAX)).rev() {
             debug_assert_eq!(a, arch);
-            if s.rules.iter().all(|r| r.action == p.default) {
+            // Rules after one that always matches are never reached.
+            let last = s
+                .rules
+                .iter()
+                .position(|r| r.cond == Cond::True)
+                .map_or(s.rules.len(), |i| i + 1);
+            let rules = &s.rules[..last];
+            if rules.iter().all(|r| r.action == p.default) {
                 continue;
             }
-            let mut next = self.ret_far(p.default, default);
+            let always = rules.last().is_some_and(|r| r.cond == Cond::True);
+            let mut next = if always {
+                // Never taken: the last rule always matches.
+                self.here()
+            } else {
+                self.ret_shared(p.default)
+            };
             let mut failed = false;
-            for r in s.rules.iter().rev() {
-                let t = self.ret(r.action);
+            for r in rules.iter().rev() {
+                let t = self.ret_shared(r.action);
                 match self.cond(&r.cond, le, t, next) {
                     Ok(l) => next = l,
                     Err(TooDeep) => {
@@ -269,8 +283,21 @@ impl Gen {
             }
         }
         targets.reverse();
-        let default = self.ret_far(p.default, default);
+        let default = self.ret_shared(p.default);
         self.tree(&targets, default)
+    }
+
+    /// A return of `a`, shared with an earlier one while jumps from here can still reach it.
+    fn ret_shared(&mut self, a: Action) -> Label {
+        let ret = a.to_ret();
+        if let Some(&l) = self.rets.get(&ret) {
+            if self.here() - l < 200 {
+                return l;
+            }
+        }
+        let l = self.ret(a);
+        self.rets.insert(ret, l);
+        l
     }
 
     fn tree(&mut self, items: &[(u32, Label)], default: Label) -> Label {
