@@ -27,7 +27,28 @@ cat > "$work/web.json" <<'JSON'
 }
 JSON
 
+cat > "$work/web.kafel" <<'KAFEL'
+// A Kafel-like policy: first match wins per syscall; 32-bit arguments compare their low word.
+#define AF_UNIX 1
+#define AF_INET 2
+ERRNO(1) { mkdir, ptrace }
+ALLOW {
+  read, close, exit_group, openat, fstat, mmap, brk, accept4, epoll_wait,
+  write { fd == 1 || fd == 2 },
+  socket(domain, type, protocol) { domain == AF_UNIX || domain == AF_INET }
+}
+DEFAULT ERRNO(38)
+KAFEL
+
 echo "rpod seccomp demo: working in $work"
+run "$rpod" seccomp compile "$work/web.kafel" -o "$work/web-kafel.json"
+echo "wrote $(grep -c '"names"' "$work/web-kafel.json") OCI rules with the policy's exact meaning"
+run "$rpod" seccomp simulate "$work/web-kafel.json" write 1
+run "$rpod" seccomp simulate "$work/web-kafel.json" write 5
+run "$rpod" seccomp compile "$work/web.kafel" --format bpf -o "$work/web-kafel.bpf"
+run "$rpod" seccomp simulate "$work/web-kafel.bpf" socket 10
+step "$rpod seccomp decompile $work/web-kafel.json | head -20"
+"$rpod" seccomp decompile "$work/web-kafel.json" | head -20
 run "$rpod" seccomp validate "$podman_default"
 run "$rpod" seccomp lint "$work/web.json" --fail-on never
 run "$rpod" seccomp compile "$work/web.json" --format bpf -o "$work/web.bpf"
