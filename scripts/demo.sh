@@ -67,5 +67,29 @@ echo "(exit ${PIPESTATUS[0]}: 1 means the profiles differ)"
 set -e
 run "$rpod" seccomp merge "$work/web.json" "$podman_default" --arch x86_64 -o "$work/merged.json"
 echo "merged profile: $(grep -c '"names"' "$work/merged.json") rules"
+
+if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ]; then
+  step "a busybox image from Debian's busybox-static, run under the policy above"
+  mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root}
+  cp /bin/busybox "$work/rootfs/bin/" && chroot "$work/rootfs" /bin/busybox --install -s /bin
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"; echo 'root:x:0:' > "$work/rootfs/etc/group"
+  tar -C "$work/rootfs" -cf "$work/busybox.tar" .
+  R=("$rpod" --root "$work/store/root" --runroot "$work/store/run")
+  run "${R[@]}" import "$work/busybox.tar" busybox
+  run "${R[@]}" images
+  cat > "$work/nomkdir.kafel" <<'KAFEL'
+DEFAULT ALLOW
+ERRNO(1) { mkdir, mkdirat }
+KAFEL
+  run "${R[@]}" run --rm busybox grep Seccomp: /proc/self/status
+  run "${R[@]}" run --rm --security-opt "seccomp=$work/nomkdir.kafel" busybox sh -c 'mkdir /tmp/x || echo "mkdir denied as the policy says"; touch /tmp/y && echo "touch still works"'
+  id=$("${R[@]}" run -d --name demo busybox sh -c 'echo hello from a detached container; exec sleep 30')
+  sleep 0.3
+  run "${R[@]}" ps
+  run "${R[@]}" logs demo
+  run "${R[@]}" rm -f demo
+else
+  echo "(skipping the container part: it needs root, runc and busybox-static)"
+fi
 echo
 echo "demo done"

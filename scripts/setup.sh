@@ -5,6 +5,9 @@ set -euo pipefail
 packages=(
   libseccomp-dev   # libseccomp, which compiles profiles to BPF the way runc does
   pkg-config       # lets the libseccomp crate find it
+  busybox-static   # /bin/busybox for the busybox image the tests build (engine/tests/images.rs)
+  runc             # the default OCI runtime
+  crun             # the other OCI runtime rpod drives
 )
 
 missing=()

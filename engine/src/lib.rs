@@ -4,6 +4,11 @@
 //! (`profiles` for seccomp) and returns an exit status. `main` alone prints errors.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod cli;
 pub mod commands;
+pub mod container;
 pub mod exit;
+pub mod image;
+pub mod runtime;
+pub mod storage;

@@ -1,5 +1,6 @@
 //! What each command does: resolve settings, call the library, print, return an exit status.
 
+pub mod container;
 pub mod io;
 pub mod seccomp;
 
@@ -35,5 +36,6 @@ pub fn hinted(
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Seccomp(cmd) => seccomp::run(cmd),
+        _ => container::run(cli),
     }
 }

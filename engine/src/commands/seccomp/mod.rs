@@ -296,3 +296,31 @@ fn load_program(path: &Path, args: &ContextArgs) -> anyhow::Result<Program> {
         arch: cx.host_arch,
     })
 }
+
+/// The profile for `rpod run --security-opt seccomp=FILE`: OCI JSON or a policy (compiled for
+/// this machine's arch). What libseccomp or runc would enforce differently from the profile as
+/// written is reported before the container starts.
+///
+/// # Errors
+/// An invalid profile or policy.
+pub fn profile_for_container(path: &Path, bytes: Vec<u8>) -> anyhow::Result<Profile> {
+    let profile = profile_from(path, bytes, &[])?;
+    let resolved = profile.resolve(&Context::default());
+    if let Ok(compiled) = profiles::compile::compile(&resolved, None) {
+        let changes: Vec<Note> = compiled
+            .notes
+            .into_iter()
+            .filter(|n| {
+                !matches!(
+                    n.kind,
+                    profiles::compile::NoteKind::FlagNotInBpf
+                        | profiles::compile::NoteKind::NotVerified
+                )
+            })
+            .collect();
+        for n in &changes {
+            eprintln!("warning: {}: {n}", path.display());
+        }
+    }
+    Ok(profile)
+}

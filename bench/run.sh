@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Start-up cost of `rpod run --rm busybox true` against `runc run` of a prepared bundle (the
+# floor: what rpod drives) and, when installed, `podman run --rm`. Prints medians and ratios.
+# Needs root, runc and busybox-static. Usage: bench/run.sh [RUNS]
+set -euo pipefail
+runs=${1:-30}
+here=$(cd "$(dirname "$0")/.." && pwd)
+rpod=$here/target/release/rpod
+[ -x "$rpod" ] || (cd "$here" && cargo build --release --quiet)
+work=$(mktemp -d)
+trap 'umount -l "$work"/*/root/containers/*/merged 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root}
+cp /bin/busybox "$work/rootfs/bin/" && chroot "$work/rootfs" /bin/busybox --install -s /bin
+echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"; echo 'root:x:0:' > "$work/rootfs/etc/group"
+tar -C "$work/rootfs" -cf "$work/busybox.tar" .
+R=("$rpod" --root "$work/s/root" --runroot "$work/s/run")
+"${R[@]}" import "$work/busybox.tar" busybox >/dev/null
+# The bare bundle: rpod's own config.json for the same container (default seccomp profile,
+# capabilities, masked paths), so runc does the same work.
+id=$("${R[@]}" create busybox true)
+mkdir -p "$work/bundle"
+cp "$work/s/run/containers/$id/config.json" "$work/bundle/"
+rootfs=$("${R[@]}" mount "$id")
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+time_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000 )); }
+
+bare=(); ours=(); pod=()
+for i in $(seq "$runs"); do
+  bare+=("$(time_ms runc run --bundle "$work/bundle" "bench-$i")")
+  ours+=("$(time_ms "${R[@]}" run --rm busybox true)")
+done
+if command -v podman >/dev/null; then
+  podman load -i "$work/busybox.tar" >/dev/null 2>&1 || podman import "$work/busybox.tar" busybox >/dev/null
+  for i in $(seq "$runs"); do pod+=("$(time_ms podman run --rm busybox true)"); done
+fi
+b=$(printf '%s\n' "${bare[@]}" | median); o=$(printf '%s\n' "${ours[@]}" | median)
+echo "runs: $runs, median wall time (ms) of starting and removing a container that runs 'true'"
+printf '%-40s %8.1f ms  %6s\n' "runc run (prepared bundle)" "$(echo "$b/1000" | bc -l)" "1.00x"
+printf '%-40s %8.1f ms  %6.2fx\n' "rpod run --rm busybox true" "$(echo "$o/1000" | bc -l)" "$(echo "$o/$b" | bc -l)"
+if [ ${#pod[@]} -gt 0 ]; then
+  p=$(printf '%s\n' "${pod[@]}" | median)
+  printf '%-40s %8.1f ms  %6.2fx\n' "podman run --rm busybox true" "$(echo "$p/1000" | bc -l)" "$(echo "$p/$b" | bc -l)"
+else
+  echo "podman: not installed (apt-get install podman to compare)"
+fi
+"${R[@]}" rm "$id" >/dev/null

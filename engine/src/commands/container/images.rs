@@ -1,0 +1,142 @@
+//! `rpod import|load|images|rmi|tag|system df`.
+
+use std::path::Path;
+
+use crate::cli::container::{ImagesArgs, ImportArgs, LoadArgs, RmiArgs, TagArgs};
+use crate::cli::seccomp::OutputFormat;
+use crate::exit;
+use crate::image::{self, ImportOptions, LoadOptions, Removal};
+use crate::storage::Store;
+
+pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<u8> {
+    let opts = ImportOptions {
+        reference: a.reference.clone(),
+        changes: a.changes.clone(),
+        message: a.message.clone(),
+        ..ImportOptions::default()
+    };
+    let img = if a.tarball.as_os_str() == "-" {
+        image::import(store, &mut std::io::stdin().lock(), &opts)?
+    } else {
+        let mut f = std::fs::File::open(&a.tarball).map_err(|e| {
+            anyhow::Error::new(e).context(format!("cannot open {}", a.tarball.display()))
+        })?;
+        image::import(store, &mut f, &opts)?
+    };
+    println!("sha256:{}", img.id);
+    Ok(exit::OK)
+}
+
+pub fn load(store: &Store, a: &LoadArgs) -> anyhow::Result<u8> {
+    let imgs = image::load(store, Path::new(&a.input), &LoadOptions::default())?;
+    for i in imgs {
+        if i.names.is_empty() {
+            println!("Loaded image: sha256:{}", i.id);
+        }
+        for n in &i.names {
+            println!("Loaded image: {n}");
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn human(n: u64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "a size for people")]
+    let f = n as f64;
+    if n >= 1 << 30 {
+        format!("{:.1} GB", f / 1e9)
+    } else if n >= 1 << 20 {
+        format!("{:.1} MB", f / 1e6)
+    } else {
+        format!("{:.1} kB", f / 1e3)
+    }
+}
+
+pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
+    let list = image::list(store)?;
+    if a.format == OutputFormat::Json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(exit::OK);
+    }
+    println!(
+        "{:<40}  {:<12}  {:<14}  SIZE",
+        "REPOSITORY", "TAG", "IMAGE ID"
+    );
+    for i in &list {
+        let short = &i.id[..12.min(i.id.len())];
+        if i.names.is_empty() {
+            println!(
+                "{:<40}  {:<12}  {:<14}  {}",
+                "<none>",
+                "<none>",
+                short,
+                human(i.size)
+            );
+        }
+        for n in &i.names {
+            let (repo, tag) = n.rsplit_once(':').unwrap_or((n, "latest"));
+            println!("{repo:<40}  {tag:<12}  {short:<14}  {}", human(i.size));
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn rmi(store: &Store, a: &RmiArgs) -> anyhow::Result<u8> {
+    for r in &a.images {
+        match image::remove(store, r, a.force)? {
+            Removal::Untagged { name, .. } => println!("Untagged: {name}"),
+            Removal::Deleted(d) => {
+                for n in &d.names {
+                    println!("Untagged: {n}");
+                }
+                println!("Deleted: {}", d.id);
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn tag(store: &Store, a: &TagArgs) -> anyhow::Result<u8> {
+    for n in &a.names {
+        image::tag(store, &a.image, n)?;
+    }
+    Ok(exit::OK)
+}
+
+pub fn df(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
+    let du = image::disk_usage(store)?;
+    let containers = store.containers()?;
+    if a.format == OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "Images": du,
+                "Containers": containers.len(),
+            }))?
+        );
+        return Ok(exit::OK);
+    }
+    println!(
+        "{:<12}  {:<6}  {:<6}  {:<10}  RECLAIMABLE",
+        "TYPE", "TOTAL", "ACTIVE", "SIZE"
+    );
+    println!(
+        "{:<12}  {:<6}  {:<6}  {:<10}  {}",
+        "Images",
+        du.total,
+        du.active,
+        human(du.size),
+        human(du.reclaimable)
+    );
+    let running = containers
+        .iter()
+        .filter(|c| c.state == crate::storage::ContainerState::Running)
+        .count();
+    println!(
+        "{:<12}  {:<6}  {:<6}",
+        "Containers",
+        containers.len(),
+        running
+    );
+    Ok(exit::OK)
+}

@@ -1,0 +1,59 @@
+//! `rpod inspect` and `rpod image inspect`.
+
+use serde_json::json;
+
+use crate::cli::container::InspectArgs;
+use crate::container;
+use crate::exit;
+use crate::image;
+use crate::storage::Store;
+
+fn secs(t: Option<std::time::SystemTime>) -> serde_json::Value {
+    t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(serde_json::Value::Null, |d| json!(d.as_secs()))
+}
+
+pub fn run(store: &Store, a: &InspectArgs, containers_first: bool) -> anyhow::Result<u8> {
+    let mut out = Vec::new();
+    for name in &a.names {
+        if containers_first {
+            if let Ok(c) = store.lookup_container(name) {
+                let c = container::reconcile(store, c)?;
+                let m = container::meta(&c)?;
+                let spec: serde_json::Value = std::fs::read_to_string(c.bundle.join("config.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or(serde_json::Value::Null);
+                out.push(json!({
+                    "Id": c.id,
+                    "Name": c.name,
+                    "Image": c.image_id,
+                    "ImageName": m.image,
+                    "Created": secs(Some(c.created)),
+                    "Path": m.command.first(),
+                    "Args": m.command.get(1..).unwrap_or(&[]),
+                    "State": {
+                        "Status": c.state.as_str(),
+                        "Running": c.state == crate::storage::ContainerState::Running,
+                        "Pid": c.pid.unwrap_or(0),
+                        "ExitCode": c.exit_code,
+                        "StartedAt": secs(c.started_at),
+                        "FinishedAt": secs(c.finished_at),
+                    },
+                    "OCIRuntime": c.runtime,
+                    "Bundle": c.bundle,
+                    "Rootfs": m.rootfs,
+                    "LogPath": m.log_path,
+                    "AutoRemove": m.rm,
+                    "Seccomp": { "Profile": m.seccomp.profile, "Digest": m.seccomp.digest },
+                    "OCIConfig": spec,
+                }));
+                continue;
+            }
+        }
+        let i = image::inspect(store, name)?;
+        out.push(serde_json::to_value(i)?);
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(exit::OK)
+}

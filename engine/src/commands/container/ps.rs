@@ -1,0 +1,98 @@
+//! `rpod ps`.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::cli::container::PsArgs;
+use crate::cli::seccomp::OutputFormat;
+use crate::container;
+use crate::exit;
+use crate::storage::{ContainerState, Store};
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Row {
+    id: String,
+    names: Vec<String>,
+    image: String,
+    command: Vec<String>,
+    state: String,
+    exit_code: Option<i32>,
+    pid: i32,
+    created: u64,
+    seccomp: String,
+}
+
+fn ago(t: SystemTime) -> String {
+    let s = t.elapsed().map(|d| d.as_secs()).unwrap_or(0);
+    match s {
+        0..=59 => format!("{s} seconds ago"),
+        60..=3599 => format!("{} minutes ago", s / 60),
+        _ => format!("{} hours ago", s / 3600),
+    }
+}
+
+pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<u8> {
+    let mut rows = Vec::new();
+    for c in store.containers()? {
+        let c = container::reconcile(store, c)?;
+        if !a.all && c.state != ContainerState::Running {
+            continue;
+        }
+        let m = container::meta(&c).ok();
+        rows.push((
+            c.created,
+            Row {
+                id: c.id.clone(),
+                names: vec![c.name.clone()],
+                image: m.as_ref().map(|m| m.image.clone()).unwrap_or_default(),
+                command: m.as_ref().map(|m| m.command.clone()).unwrap_or_default(),
+                state: c.state.as_str().to_string(),
+                exit_code: c.exit_code,
+                pid: c.pid.unwrap_or(0),
+                created: c
+                    .created
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0),
+                seccomp: m.map(|m| m.seccomp.profile).unwrap_or_default(),
+            },
+        ));
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    if a.format == OutputFormat::Json {
+        let v: Vec<&Row> = rows.iter().map(|(_, r)| r).collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(exit::OK);
+    }
+    println!(
+        "{:<12}  {:<22}  {:<24}  {:<16}  {:<22}  NAMES",
+        "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS"
+    );
+    for (created, r) in &rows {
+        let status = match (r.state.as_str(), r.exit_code) {
+            ("exited", Some(code)) => format!("Exited ({code})"),
+            ("running", _) => "Up".to_string(),
+            (s, _) => s.to_string(),
+        };
+        let mut cmd = r.command.join(" ");
+        if cmd.len() > 24 {
+            cmd.truncate(21);
+            cmd.push_str("...");
+        }
+        println!(
+            "{:<12}  {:<22}  {:<24}  {:<16}  {:<22}  {}",
+            &r.id[..12],
+            r.image,
+            cmd,
+            ago(*created),
+            status,
+            r.names.join(",")
+        );
+        if a.ns {
+            println!("              pid ns, seccomp: {}", r.seccomp);
+        }
+    }
+    Ok(exit::OK)
+}

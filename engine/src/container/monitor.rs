@@ -1,0 +1,153 @@
+//! The per-container monitor: runs the OCI runtime, keeps the output in the log, records the
+//! exit code and cleans up, as podman's conmon does.
+//!
+//! In the foreground (`rpod run` without `-d`) the output is also copied to rpod's own stdout
+//! and stderr. Detached, `rpod container monitor ID` runs in its own session with stdio on
+//! /dev/null, so it outlives the `rpod run -d` that started it.
+
+use std::fs;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context as _;
+
+use super::{meta, paths, remove_files, unmount_rootfs};
+use crate::runtime::{self, ProcessIo};
+use crate::storage::ContainerState;
+use crate::storage::Store;
+
+/// How the monitor shows output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attach {
+    /// Copy the container's output to rpod's stdout/stderr too; stdin is passed through.
+    Foreground { stdin: bool },
+    /// Only the log.
+    Detached,
+}
+
+/// Runs container `id` to completion. Returns its exit code (128+N when killed by signal N).
+///
+/// # Errors
+/// Runtime failures (with 126/127 codes available through
+/// [`runtime::RuntimeError::command_exit_code`]); storage errors.
+pub fn run(store: &Store, id: &str, attach: Attach) -> anyhow::Result<i32> {
+    let c = store
+        .container(id)?
+        .with_context(|| format!("no container {id}"))?;
+    let m = meta(&c)?;
+    let p = paths(store, id);
+    fs::write(&p.monitor_pid, std::process::id().to_string())
+        .with_context(|| format!("cannot write {}", p.monitor_pid.display()))?;
+    let rt = runtime::from_name(&c.runtime, store.runroot())?;
+    let log = Mutex::new(
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&m.log_path)
+            .with_context(|| format!("cannot open the log {}", m.log_path.display()))?,
+    );
+    let (out_r, out_w) = std::io::pipe().context("cannot create a pipe")?;
+    let (err_r, err_w) = std::io::pipe().context("cannot create a pipe")?;
+    let stdin = match attach {
+        Attach::Foreground { stdin: true } => std::process::Stdio::inherit(),
+        _ => std::process::Stdio::null(),
+    };
+    let io = ProcessIo {
+        stdin,
+        stdout: out_w.into(),
+        stderr: err_w.into(),
+    };
+    store.set_container_running(id, 0, SystemTime::now())?;
+    let foreground = matches!(attach, Attach::Foreground { .. });
+    let started = Instant::now();
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut so = std::io::stdout();
+            let echo: Option<&mut dyn std::io::Write> =
+                if foreground { Some(&mut so) } else { None };
+            super::copy_to_log(out_r, "stdout", &log, echo);
+        });
+        s.spawn(|| {
+            let mut se = std::io::stderr();
+            let echo: Option<&mut dyn std::io::Write> =
+                if foreground { Some(&mut se) } else { None };
+            super::copy_to_log(err_r, "stderr", &log, echo);
+        });
+        // Detached, record the container's pid once the runtime reports it (for ps and
+        // stop); the foreground path skips this to start as fast as `runc run`.
+        let recorder = (!foreground).then(|| {
+            let (root, runroot) = (store.root().to_path_buf(), store.runroot().to_path_buf());
+            let rt = &rt;
+            let done = &done;
+            s.spawn(move || {
+                let Ok(own) = Store::open(&root, &runroot) else {
+                    return;
+                };
+                let deadline = started + Duration::from_secs(10);
+                while Instant::now() < deadline && !done.load(Ordering::Relaxed) {
+                    if let Ok(st) = rt.state(id) {
+                        if st.pid > 0 {
+                            let _ = own.set_container_running(id, st.pid, SystemTime::now());
+                            return;
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+        });
+        let r = rt.run(id, &c.bundle, io);
+        done.store(true, Ordering::Relaxed);
+        if let Some(h) = recorder {
+            let _ = h.join();
+        }
+        r
+    });
+    // The container's own code; a runtime that also logged an error (runc does when the
+    // process is killed) still reports 128+N; 126/127 when the command cannot be run.
+    let code = match &result {
+        Ok(code) => Some(*code),
+        Err(runtime::RuntimeError::Failed { code: Some(c), .. }) if *c > 128 => Some(*c),
+        Err(e) => e.command_exit_code().map(i32::from),
+    };
+    store.set_container_exited(id, code.unwrap_or(125), SystemTime::now())?;
+    let _ = std::io::stdout().flush();
+    cleanup(store, id)?;
+    match (code, result) {
+        (Some(c), Err(e)) if c < 128 => {
+            // Not found / cannot invoke: podman prints the runtime's reason and exits 126/127.
+            let msg = format!("error: {e}\n");
+            if foreground {
+                let _ = std::io::stderr().write_all(msg.as_bytes());
+            } else if let Ok(mut f) = log.lock() {
+                let _ = write!(f, "{} stderr F {}", super::timestamp(), msg);
+            }
+            Ok(c)
+        }
+        (Some(c), _) => Ok(c),
+        (None, Err(e)) => Err(e.into()),
+        (None, Ok(_)) => unreachable!("Ok always has a code"),
+    }
+}
+
+/// After an exit: unmount, delete the runtime's state, and remove the container for `--rm`.
+/// Safe to run twice (`rpod container cleanup`).
+pub fn cleanup(store: &Store, id: &str) -> anyhow::Result<()> {
+    let Some(c) = store.container(id)? else {
+        return Ok(());
+    };
+    let p = paths(store, id);
+    if let Ok(rt) = runtime::from_name(&c.runtime, store.runroot()) {
+        let _ = rt.delete(id, true);
+    }
+    unmount_rootfs(&p)?;
+    let _ = fs::remove_file(&p.monitor_pid);
+    if meta(&c).is_ok_and(|m| m.rm) {
+        store.set_container_state(id, ContainerState::Removing)?;
+        remove_files(store, &c)?;
+        store.delete_container(id)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! rpod as users run it, end to end (root, runc, the real kernel): import a busybox image built
+//! from Debian's busybox-static, then `rpod run`, `ps`, `logs`, `exec`, `stop`, `rm`, with the
+//! seccomp profile really enforced. Every test uses its own `--root`/`--runroot`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use rpod_tests::require;
+
+fn ready() -> bool {
+    require("root", nix::unistd::geteuid().is_root())
+        && require(
+            "runc",
+            std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("runc").is_file())),
+        )
+        && require("busybox-static", Path::new("/bin/busybox").is_file())
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    /// A fresh store with `busybox` imported.
+    fn new() -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let rootfs = dir.path().join("rootfs");
+        for d in ["bin", "etc", "tmp", "proc", "sys", "dev", "root"] {
+            std::fs::create_dir_all(rootfs.join(d)).expect("mkdir");
+        }
+        std::fs::copy("/bin/busybox", rootfs.join("bin/busybox")).expect("copy busybox");
+        let st = Command::new("chroot")
+            .arg(&rootfs)
+            .args(["/bin/busybox", "--install", "-s", "/bin"])
+            .status()
+            .expect("chroot");
+        assert!(st.success(), "busybox --install failed");
+        std::fs::write(rootfs.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
+            .expect("passwd");
+        std::fs::write(rootfs.join("etc/group"), "root:x:0:\n").expect("group");
+        let tar = dir.path().join("busybox.tar");
+        let st = Command::new("tar")
+            .arg("-C")
+            .arg(&rootfs)
+            .arg("-cf")
+            .arg(&tar)
+            .arg(".")
+            .status()
+            .expect("tar");
+        assert!(st.success());
+        let e = Env { dir };
+        let o = e.rpod(&[
+            "import",
+            tar.to_str().expect("utf8"),
+            "busybox",
+            "--change",
+            "CMD=[\"/bin/sh\"]",
+        ]);
+        assert!(
+            o.status.success(),
+            "import: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        e
+    }
+
+    fn rpod(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("rpod runs")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rpod"));
+        c.arg("--root")
+            .arg(self.dir.path().join("root"))
+            .arg("--runroot")
+            .arg(self.dir.path().join("run"))
+            .args(args)
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn out(&self, args: &[&str]) -> String {
+        let o = self.rpod(args);
+        assert!(
+            o.status.success(),
+            "rpod {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).to_string()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        // Nothing may stay mounted under the temp dir.
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        for line in mounts.lines() {
+            if let Some(p) = line.split(' ').nth(4) {
+                if p.starts_with(self.dir.path().to_str().unwrap_or("\0")) {
+                    let _ = nix::mount::umount2(p, nix::mount::MntFlags::MNT_DETACH);
+                }
+            }
+        }
+    }
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn run_prints_output_and_exits_with_the_containers_code() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    assert_eq!(
+        e.out(&["run", "--rm", "busybox", "echo", "hello"]),
+        "hello\n"
+    );
+    assert_eq!(
+        code(&e.rpod(&["run", "--rm", "busybox", "sh", "-c", "exit 3"])),
+        3
+    );
+    assert_eq!(
+        code(&e.rpod(&["run", "--rm", "busybox", "no-such-command"])),
+        127
+    );
+    assert_eq!(
+        code(&e.rpod(&["run", "--rm", "busybox", "/etc/passwd"])),
+        126
+    );
+    assert_eq!(code(&e.rpod(&["run", "--rm", "no-such-image"])), 125);
+    // --rm leaves nothing behind.
+    assert_eq!(e.out(&["ps", "-a", "--format", "json"]).trim(), "[]");
+}
+
+#[test]
+fn the_default_profile_is_loaded_and_denies_what_podman_denies() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let status = |extra: &[&str]| {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[
+            "busybox",
+            "grep",
+            "-E",
+            "^(Seccomp|NoNewPrivs|CapEff):",
+            "/proc/self/status",
+        ]);
+        e.out(&args)
+    };
+    let default = status(&[]);
+    assert!(default.contains("Seccomp:\t2"), "{default}");
+    // podman's default capability set: chown dac_override fowner fsetid kill setgid setuid
+    // setpcap net_bind_service sys_chroot setfcap.
+    assert!(default.contains("CapEff:\t00000000800405fb"), "{default}");
+    assert!(status(&["--security-opt", "seccomp=unconfined"]).contains("Seccomp:\t0"));
+    assert!(status(&["--security-opt", "no-new-privileges"]).contains("NoNewPrivs:\t1"));
+    let dropped = status(&["--cap-drop", "ALL"]);
+    assert!(dropped.contains("CapEff:\t0000000000000000"), "{dropped}");
+}
+
+#[test]
+fn a_profile_that_denies_mkdir_makes_only_mkdir_fail() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    for (name, text) in [
+        ("deny.kafel", "DEFAULT ALLOW\nERRNO(1) { mkdir, mkdirat }\n"),
+        (
+            "deny.json",
+            r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}"#,
+        ),
+    ] {
+        let path = e.dir.path().join(name);
+        std::fs::write(&path, text).expect("profile");
+        let opt = format!("seccomp={}", path.display());
+        let o = e.rpod(&[
+            "run",
+            "--rm",
+            "--security-opt",
+            &opt,
+            "busybox",
+            "sh",
+            "-c",
+            "echo before; mkdir /tmp/x; echo status=$?; touch /tmp/y && echo touched",
+        ]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(out, "before\nstatus=1\ntouched\n", "{name}: {err}");
+        assert!(err.contains("Operation not permitted"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn detached_containers_are_listed_logged_stopped_and_removed() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let id = e.out(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "busybox",
+        "sh",
+        "-c",
+        "echo started; exec sleep 60",
+    ]);
+    assert_eq!(id.trim().len(), 64);
+    let ps = e.out(&["ps", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&ps).expect("json");
+    assert_eq!(v[0]["Names"][0], "web");
+    assert_eq!(v[0]["State"], "running");
+    assert!(v[0]["Pid"].as_i64().unwrap_or(0) > 0);
+    // The log has the first line once the shell ran.
+    let mut logs = String::new();
+    for _ in 0..50 {
+        logs = e.out(&["logs", "web"]);
+        if !logs.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(logs, "started\n");
+    assert_eq!(e.out(&["exec", "web", "echo", "from-exec"]), "from-exec\n");
+    assert_eq!(code(&e.rpod(&["exec", "web", "sh", "-c", "exit 4"])), 4);
+    let inspect: serde_json::Value =
+        serde_json::from_str(&e.out(&["inspect", "web"])).expect("json");
+    assert_eq!(inspect[0]["Seccomp"]["Profile"], "default");
+    assert!(inspect[0]["Seccomp"]["Digest"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("sha256:"));
+    e.out(&["stop", "-t", "1", "web"]);
+    let ps = e.out(&["ps", "-a", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&ps).expect("json");
+    assert_eq!(v[0]["State"], "exited");
+    assert_eq!(
+        v[0]["ExitCode"], 137,
+        "sleep ignores nothing but SIGTERM as pid 1: killed"
+    );
+    e.out(&["rm", "web"]);
+    assert_eq!(e.out(&["ps", "-a", "--format", "json"]).trim(), "[]");
+}
+
+#[test]
+fn pid_host_and_volumes() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let mine = std::process::id().to_string();
+    let ps = e.out(&["run", "--rm", "--pid=host", "busybox", "ls", "/proc"]);
+    assert!(ps.lines().any(|l| l == mine), "the host's pids are visible");
+    let ps = e.out(&["run", "--rm", "busybox", "ls", "/proc"]);
+    assert!(!ps.lines().any(|l| l == mine));
+    let vol = e.dir.path().join("vol");
+    std::fs::create_dir(&vol).expect("vol");
+    let spec = format!("{}:/data", vol.display());
+    e.out(&[
+        "run",
+        "--rm",
+        "-v",
+        &spec,
+        "busybox",
+        "sh",
+        "-c",
+        "echo hi > /data/f",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(vol.join("f")).expect("written"),
+        "hi\n"
+    );
+    let ro = format!("{}:/data:ro", vol.display());
+    let o = e.rpod(&[
+        "run",
+        "--rm",
+        "-v",
+        &ro,
+        "busybox",
+        "sh",
+        "-c",
+        "echo x > /data/g",
+    ]);
+    assert_ne!(code(&o), 0);
+    assert!(!vol.join("g").exists());
+}
+
+#[test]
+fn twenty_parallel_runs_leave_no_phantom_containers() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            e.cmd(&["run", "--rm", "busybox", "true"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().expect("wait");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(e.out(&["ps", "-a", "--format", "json"]).trim(), "[]");
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    let root: PathBuf = e.dir.path().join("root");
+    assert!(
+        !mounts.contains(root.to_str().expect("utf8")),
+        "no container root filesystem stays mounted"
+    );
+}
