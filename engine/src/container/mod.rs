@@ -248,7 +248,7 @@ pub fn create(store: &Store, req: CreateRequest) -> anyhow::Result<ContainerReco
         Ok(())
     })();
     if let Err(e) = made {
-        let _ = remove_files(store, &record);
+        let _ = remove_files(store, &record, true);
         let _ = store.delete_container(&id);
         return Err(e);
     }
@@ -289,11 +289,15 @@ pub fn unmount_rootfs(p: &Paths) -> anyhow::Result<()> {
     }
 }
 
-/// Removes a container's files (not its row): runtime state, mount, directories.
-pub fn remove_files(store: &Store, c: &ContainerRecord) -> anyhow::Result<()> {
+/// Removes a container's files (not its row): the runtime's state when `runtime_state` (a
+/// created container; `runc run` removes its own when the process exits), the mount, the
+/// directories.
+pub fn remove_files(store: &Store, c: &ContainerRecord, runtime_state: bool) -> anyhow::Result<()> {
     let p = paths(store, &c.id);
-    if let Ok(rt) = crate::runtime::from_name(&c.runtime, store.runroot()) {
-        let _ = rt.delete(&c.id, true);
+    if runtime_state {
+        if let Ok(rt) = crate::runtime::from_name(&c.runtime, store.runroot()) {
+            let _ = rt.delete(&c.id, true);
+        }
     }
     unmount_rootfs(&p)?;
     for d in [&p.dir, &p.bundle] {

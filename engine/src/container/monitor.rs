@@ -139,14 +139,12 @@ pub fn cleanup(store: &Store, id: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let p = paths(store, id);
-    if let Ok(rt) = runtime::from_name(&c.runtime, store.runroot()) {
-        let _ = rt.delete(id, true);
-    }
+    // `runc run` (and crun's) deleted its state when the process exited.
     unmount_rootfs(&p)?;
     let _ = fs::remove_file(&p.monitor_pid);
     if meta(&c).is_ok_and(|m| m.rm) {
         store.set_container_state(id, ContainerState::Removing)?;
-        remove_files(store, &c)?;
+        remove_files(store, &c, false)?;
         store.delete_container(id)?;
     }
     Ok(())

@@ -153,7 +153,7 @@ pub fn rm(store: &Store, a: &RmArgs) -> anyhow::Result<u8> {
         // The monitor may have removed it (--rm) while we stopped it.
         if let Some(c) = store.container(&c.id)? {
             store.set_container_state(&c.id, ContainerState::Removing)?;
-            container::remove_files(store, &c)?;
+            container::remove_files(store, &c, true)?;
             store.delete_container(&c.id)?;
         }
         println!("{name}");
