@@ -317,10 +317,20 @@ pub fn meta(c: &ContainerRecord) -> anyhow::Result<Meta> {
         .with_context(|| format!("container {} has unreadable metadata", c.name))
 }
 
-/// Whether process `pid` exists.
+/// Whether process `pid` exists and is not a zombie waiting to be reaped.
 #[must_use]
 pub fn alive(pid: i32) -> bool {
-    pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    if pid <= 0 || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err() {
+        return false;
+    }
+    // /proc/PID/stat: "pid (comm) S ...", the state after the last ')'.
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st != "Z"))
+        })
+        .unwrap_or(false)
 }
 
 /// The pid of the container's monitor, if it wrote one.

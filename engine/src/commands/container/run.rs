@@ -45,7 +45,32 @@ fn seccomp_of(value: &str) -> anyhow::Result<(Seccomp, SeccompSource)> {
     ))
 }
 
-fn request(a: RunArgs) -> anyhow::Result<CreateRequest> {
+/// `container:NAME` becomes `container:PID` of that running container (podman's form); pids
+/// and paths pass through.
+fn resolve_container_ns(store: &Store, value: &Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(v) = value else { return Ok(None) };
+    let Some(name) = v.strip_prefix("container:") else {
+        return Ok(Some(v.clone()));
+    };
+    if name.parse::<i32>().is_ok() || name.starts_with('/') {
+        return Ok(Some(v.clone()));
+    }
+    let c = container::reconcile(store, store.lookup_container(name)?)?;
+    match c.pid {
+        Some(pid) if c.state == ContainerState::Running && pid > 0 => {
+            Ok(Some(format!("container:{pid}")))
+        }
+        _ => bail!(usage(
+            format!("container {name} is not running"),
+            "a namespace can only be joined while its container runs",
+        )),
+    }
+}
+
+fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
+    a.pid = resolve_container_ns(store, &a.pid)?;
+    a.ipc = resolve_container_ns(store, &a.ipc)?;
+    a.uts = resolve_container_ns(store, &a.uts)?;
     if a.tty {
         bail!(usage(
             "-t/--tty is not supported yet",
@@ -152,7 +177,7 @@ fn request(a: RunArgs) -> anyhow::Result<CreateRequest> {
 }
 
 pub fn create(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
-    let req = request(a)?;
+    let req = request(store, a)?;
     let c = container::create(store, req)?;
     println!("{}", c.id);
     Ok(exit::OK)
@@ -161,7 +186,7 @@ pub fn create(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
 pub fn run(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
     let detach = a.detach;
     let interactive = a.interactive;
-    let req = request(a)?;
+    let req = request(store, a)?;
     let c = container::create(store, req)?;
     if detach {
         spawn_monitor(store, &c.id)?;
