@@ -479,3 +479,44 @@ fn pid_container_joins_another_containers_pid_namespace() {
     );
     e.out(&["rm", "-f", "first"]);
 }
+
+#[test]
+fn tty_gives_the_process_a_terminal() {
+    if !ready()
+        || !require(
+            "script (util-linux)",
+            Path::new("/usr/bin/script").is_file(),
+        )
+    {
+        return;
+    }
+    let e = Env::new();
+    let rpod = format!(
+        "{} --root {} --runroot {} run --rm -it busybox sh",
+        env!("CARGO_BIN_EXE_rpod"),
+        e.dir.path().join("root").display(),
+        e.dir.path().join("run").display()
+    );
+    // `script` gives rpod a terminal of its own, as a person's shell would.
+    let mut child = Command::new("script")
+        .args(["-qec", &rpod, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"tty; echo from-the-terminal\nexit 2\n")
+        .expect("type");
+    let o = child.wait_with_output().expect("wait");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("/dev/pts/0"),
+        "the shell has a terminal:\n{out}"
+    );
+    assert!(out.contains("from-the-terminal"), "{out}");
+    assert_eq!(code(&o), 2, "the container's exit code:\n{out}");
+}

@@ -15,6 +15,7 @@
 //! monitor is gone is marked exited by [`reconcile`], and `rpod rm` removes what is left.
 
 pub mod monitor;
+pub mod tty;
 
 use std::fs;
 use std::io::{BufRead, Write as _};
@@ -44,6 +45,9 @@ pub struct Meta {
     pub log_path: PathBuf,
     pub rootfs: PathBuf,
     pub hostname: Option<String>,
+    /// `-t`: the process has a terminal.
+    #[serde(default)]
+    pub tty: bool,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -211,6 +215,7 @@ pub fn create(store: &Store, req: CreateRequest) -> anyhow::Result<ContainerReco
         log_path: p.log.clone(),
         rootfs: p.merged.clone(),
         hostname: config.hostname.clone(),
+        tty: config.terminal,
     };
     let record = ContainerRecord {
         id: id.clone(),

@@ -60,6 +60,15 @@ pub fn run(store: &Store, id: &str, attach: Attach) -> anyhow::Result<i32> {
         stderr: err_w.into(),
     };
     store.set_container_running(id, 0, SystemTime::now())?;
+    if m.tty {
+        let result = super::tty::run(rt.as_ref(), id, &c.bundle, &log, &|pid| {
+            let _ = store.set_container_running(id, pid, SystemTime::now());
+        });
+        let code = result.as_ref().map_or(125, |c| *c);
+        store.set_container_exited(id, code, SystemTime::now())?;
+        cleanup(store, id)?;
+        return result;
+    }
     let foreground = matches!(attach, Attach::Foreground { .. });
     let started = Instant::now();
     let done = AtomicBool::new(false);

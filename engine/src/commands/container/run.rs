@@ -71,13 +71,8 @@ fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
     a.pid = resolve_container_ns(store, &a.pid)?;
     a.ipc = resolve_container_ns(store, &a.ipc)?;
     a.uts = resolve_container_ns(store, &a.uts)?;
-    if a.tty {
-        bail!(usage(
-            "-t/--tty is not supported yet",
-            "run without -t; output is passed through as it is",
-        ));
-    }
     let mut c = ContainerConfig::new(a.command.clone());
+    c.terminal = a.tty;
     for e in &a.env {
         if e.contains('=') {
             c.env.push(e.clone());
