@@ -98,7 +98,9 @@ pub fn run(store: &Store, id: &str, attach: Attach) -> anyhow::Result<i32> {
                 let deadline = started + Duration::from_secs(10);
                 while Instant::now() < deadline && !done.load(Ordering::Relaxed) {
                     if let Ok(st) = rt.state(id) {
-                        if st.pid > 0 {
+                        // Only once started: a process killed while the runtime sets it up
+                        // makes the runtime fail instead of reporting 128+N.
+                        if st.pid > 0 && st.status == runtime::Status::Running {
                             let _ = own.set_container_running(id, st.pid, SystemTime::now());
                             return;
                         }

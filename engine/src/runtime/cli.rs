@@ -11,11 +11,11 @@ use oci_spec::runtime::Process;
 use serde::Deserialize;
 
 use super::error::RuntimeError;
-use super::{CreateOptions, ExecOptions, ProcessIo, RuntimeDirs, State};
+use super::{CreateOptions, ExecOptions, OciRuntime, ProcessIo, RuntimeDirs, State};
 
 /// One runtime binary and where it keeps state and logs.
 #[derive(Debug, Clone)]
-pub(crate) struct Cli {
+pub struct Cli {
     pub name: &'static str,
     pub binary: PathBuf,
     pub dirs: RuntimeDirs,
@@ -303,6 +303,53 @@ impl Cli {
         // The runtime removed the container when it exited; its log has been read.
         let _ = std::fs::remove_file(&mark.path);
         result
+    }
+}
+
+/// Both runtimes take the same command line for everything rpod uses.
+impl OciRuntime for Cli {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn binary(&self) -> &Path {
+        &self.binary
+    }
+
+    fn dirs(&self) -> &RuntimeDirs {
+        &self.dirs
+    }
+
+    fn version(&self) -> Result<String, RuntimeError> {
+        Cli::version(self)
+    }
+
+    fn create(&self, id: &str, bundle: &Path, opts: CreateOptions) -> Result<(), RuntimeError> {
+        Cli::create(self, id, bundle, opts)
+    }
+
+    fn start(&self, id: &str) -> Result<(), RuntimeError> {
+        Cli::start(self, id)
+    }
+
+    fn state(&self, id: &str) -> Result<State, RuntimeError> {
+        Cli::state(self, id)
+    }
+
+    fn kill(&self, id: &str, signal: Signal, all: bool) -> Result<(), RuntimeError> {
+        Cli::kill(self, id, signal, all)
+    }
+
+    fn delete(&self, id: &str, force: bool) -> Result<(), RuntimeError> {
+        Cli::delete(self, id, force)
+    }
+
+    fn exec(&self, id: &str, process: &Process, opts: ExecOptions) -> Result<i32, RuntimeError> {
+        Cli::exec(self, id, process, opts)
+    }
+
+    fn run(&self, id: &str, bundle: &Path, io: ProcessIo) -> Result<i32, RuntimeError> {
+        Cli::run(self, id, bundle, io)
     }
 }
 

@@ -29,6 +29,7 @@
 //! ```
 
 mod cli;
+pub use cli::Cli;
 pub mod crun;
 mod error;
 pub mod runc;
@@ -303,17 +304,17 @@ pub fn from_name(name: &str, runroot: &Path) -> Result<Box<dyn OciRuntime>, Runt
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
         return Ok(if file.starts_with("crun") {
-            Box::new(Crun::new(path, RuntimeDirs::under(runroot, "crun")))
+            Box::new(crun::new(path, RuntimeDirs::under(runroot, "crun")))
         } else {
-            Box::new(Runc::new(path, RuntimeDirs::under(runroot, "runc")))
+            Box::new(runc::new(path, RuntimeDirs::under(runroot, "runc")))
         });
     }
     match name {
-        "runc" => Ok(Box::new(Runc::new(
+        "runc" => Ok(Box::new(runc::new(
             find("runc")?,
             RuntimeDirs::under(runroot, "runc"),
         ))),
-        "crun" => Ok(Box::new(Crun::new(
+        "crun" => Ok(Box::new(crun::new(
             find("crun")?,
             RuntimeDirs::under(runroot, "crun"),
         ))),
