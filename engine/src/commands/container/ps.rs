@@ -22,6 +22,22 @@ struct Row {
     pid: i32,
     created: u64,
     seccomp: String,
+    /// With `--ns`: the namespace inodes of the running process (`pid`, `mnt`, `net`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespaces: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// The namespaces of `pid` as `/proc/PID/ns/*` names them (`net:[4026531840]` -> `4026531840`).
+fn namespaces(pid: i32) -> std::collections::BTreeMap<String, String> {
+    ["cgroup", "ipc", "mnt", "net", "pid", "user", "uts"]
+        .iter()
+        .filter_map(|ns| {
+            let link = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).ok()?;
+            let text = link.to_string_lossy();
+            let inode = text.split('[').nth(1)?.trim_end_matches(']').to_string();
+            Some(((*ns).to_string(), inode))
+        })
+        .collect()
 }
 
 fn ago(t: SystemTime) -> String {
@@ -57,6 +73,8 @@ pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<u8> {
                     .map(|d| d.as_secs())
                     .unwrap_or(0),
                 seccomp: m.map(|m| m.seccomp.profile).unwrap_or_default(),
+                namespaces: (a.ns && c.state == ContainerState::Running)
+                    .then(|| namespaces(c.pid.unwrap_or(0))),
             },
         ));
     }
@@ -91,7 +109,13 @@ pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<u8> {
             r.names.join(",")
         );
         if a.ns {
-            println!("              pid ns, seccomp: {}", r.seccomp);
+            let ns = r.namespaces.as_ref().map_or_else(String::new, |m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            println!("              seccomp: {}  {ns}", r.seccomp);
         }
     }
     Ok(exit::OK)
