@@ -576,26 +576,14 @@ fn build(name: &str, resolved: &Resolved, arches: &[Arch]) -> Result<Built, Stri
 /// [`compile::compile`] on another thread, given up after [`LIBSECCOMP_TIMEOUT`]; the thread is
 /// then left behind (safe Rust cannot stop it, and libseccomp holds no lock we need).
 fn compile_bounded(r: Resolved) -> Result<bpf::Program, String> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let out = compile::compile(&r, None).map(|c| c.program).map_err(|e| {
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                let _ = write!(message, ": {s}");
-                source = s.source();
-            }
-            message
-        });
-        // The receiver is gone only after a timeout, and then nobody wants the result.
-        let _ = tx.send(out);
-    });
-    match rx.recv_timeout(LIBSECCOMP_TIMEOUT) {
-        Ok(Ok(p)) => Ok(p),
-        Ok(Err(message)) => Err(format!(
+    let out = compile::compile_bounded(&r, None, compile::Options::default(), LIBSECCOMP_TIMEOUT)
+        .map(|c| c.program);
+    match out {
+        Ok(p) => Ok(p),
+        Err(compile::Bounded::Refused(message)) => Err(format!(
             "libseccomp refuses them ({message}), so runc cannot load the profile"
         )),
-        Err(_) => Err(format!(
+        Err(compile::Bounded::Hang) => Err(format!(
             "libseccomp did not finish building them within {}s",
             LIBSECCOMP_TIMEOUT.as_secs()
         )),

@@ -209,26 +209,17 @@ pub enum BuildFailure {
 /// # Errors
 /// libseccomp refused the rules or did not return in time.
 pub fn build_bounded(r: &Resolved, arches: &[Arch]) -> Result<Program, BuildFailure> {
-    let r = r.clone();
-    let arches = arches.to_vec();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // rpod checks the program exactly itself; the emulator check would only cost time.
-        let options = profiles::compile::Options {
-            verify: false,
-            ..profiles::compile::Options::default()
-        };
-        let out = profiles::compile::compile_with(&r, Some(&arches), options)
-            .map(|c| c.program)
-            .map_err(|e| e.to_string());
-        // The receiver is gone only after a timeout, and then nobody wants the result.
-        let _ = tx.send(out);
-    });
-    match rx.recv_timeout(LIBSECCOMP_TIMEOUT) {
-        Ok(Ok(p)) => Ok(p),
-        Ok(Err(m)) => Err(BuildFailure::Refused(m)),
-        Err(_) => Err(BuildFailure::Hang),
-    }
+    // rpod checks the program exactly itself; the emulator check would only cost time.
+    let options = profiles::compile::Options {
+        verify: false,
+        ..profiles::compile::Options::default()
+    };
+    profiles::compile::compile_bounded(r, Some(arches), options, LIBSECCOMP_TIMEOUT)
+        .map(|c| c.program)
+        .map_err(|e| match e {
+            profiles::compile::Bounded::Hang => BuildFailure::Hang,
+            profiles::compile::Bounded::Refused(m) => BuildFailure::Refused(m),
+        })
 }
 
 #[cfg(test)]

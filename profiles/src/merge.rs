@@ -1206,26 +1206,12 @@ fn candidate_orders(rules: &[OutRule]) -> Vec<Vec<usize>> {
 /// Builds `r` with libseccomp on another thread, giving up after [`LIBSECCOMP_TIMEOUT`]
 /// (libseccomp 2.5.4 can loop forever; the thread is then left behind).
 fn compile_bounded(r: &Resolved) -> Result<bpf::Program, LibseccompFailure> {
-    let r = r.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let out = compile::compile(&r, None).map(|c| c.program).map_err(|e| {
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            message
-        });
-        // The receiver is gone only after a timeout, and then nobody wants the result.
-        let _ = tx.send(out);
-    });
-    match rx.recv_timeout(LIBSECCOMP_TIMEOUT) {
-        Ok(Ok(p)) => Ok(p),
-        Ok(Err(message)) => Err(LibseccompFailure::Refused { message }),
-        Err(_) => Err(LibseccompFailure::Hang),
-    }
+    compile::compile_bounded(r, None, compile::Options::default(), LIBSECCOMP_TIMEOUT)
+        .map(|c| c.program)
+        .map_err(|e| match e {
+            compile::Bounded::Hang => LibseccompFailure::Hang,
+            compile::Bounded::Refused(message) => LibseccompFailure::Refused { message },
+        })
 }
 
 /// Why a built filter could not be confirmed.
