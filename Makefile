@@ -22,11 +22,6 @@ lint: setup
 	@$(CARGO) xtask gen-syscalls --check
 	@echo "test: cargo clippy --all-targets -- -D warnings"
 	@$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
-	@# Seen on this machine kind: a clippy run can leave a failed compiler probe in cargo's
-	@# cache (target/.rustc_info.json), which the next cargo command then reports as
-	@# "failed to run rustc to learn about target-specific information". The cache is
-	@# only an optimization; drop it.
-	@rm -f target/.rustc_info.json
 
 unit: setup
 	@echo "test: cargo test --workspace, doc tests included (RPOD_TEST_REQUIRE=$${RPOD_TEST_REQUIRE:-unset})"

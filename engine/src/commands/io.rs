@@ -68,7 +68,7 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
 
 /// Writes `bytes` to `path` atomically (a temporary file in the same directory, fsynced, then
 /// renamed over the target), or to stdout when `path` is `None` or `-`. A symlink at `path` is
-/// replaced, never followed.
+/// replaced, never followed; a device or FIFO is written to in place.
 ///
 /// # Errors
 /// When the directory is missing or not writable, or the target is a directory.
@@ -85,8 +85,25 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
         out.write_all(bytes).context("cannot write to stdout")?;
         return out.flush().context("cannot write to stdout");
     };
-    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+    let existing = fs::symlink_metadata(path).ok();
+    if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
         bail!("{} is a directory; give a file name", path.display());
+    }
+    // A device or FIFO (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written to, not
+    // replaced: renaming a file over /dev/null would turn it into a regular file for the
+    // whole machine (it happened here).
+    if existing.is_some_and(|m| {
+        use std::os::unix::fs::FileTypeExt as _;
+        let t = m.file_type();
+        t.is_char_device() || t.is_block_device() || t.is_fifo() || t.is_socket()
+    }) {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        return f
+            .write_all(bytes)
+            .with_context(|| format!("cannot write {}", path.display()));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -130,6 +147,22 @@ mod tests {
             .unwrap()
             .file_type()
             .is_symlink());
+    }
+
+    #[test]
+    fn write_output_to_a_fifo_writes_into_it_and_keeps_it() {
+        // Regression (issue 3 session): `-o /dev/null` renamed a file over /dev/null.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(&fifo).unwrap())
+        };
+        write_output(Some(&fifo), b"through the pipe", false).unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        use std::os::unix::fs::FileTypeExt as _;
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
     #[test]
