@@ -26,19 +26,7 @@ impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         let rootfs = dir.path().join("rootfs");
-        for d in ["bin", "etc", "tmp", "proc", "sys", "dev", "root"] {
-            std::fs::create_dir_all(rootfs.join(d)).expect("mkdir");
-        }
-        std::fs::copy("/bin/busybox", rootfs.join("bin/busybox")).expect("copy busybox");
-        let st = Command::new("chroot")
-            .arg(&rootfs)
-            .args(["/bin/busybox", "--install", "-s", "/bin"])
-            .status()
-            .expect("chroot");
-        assert!(st.success(), "busybox --install failed");
-        std::fs::write(rootfs.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
-            .expect("passwd");
-        std::fs::write(rootfs.join("etc/group"), "root:x:0:\n").expect("group");
+        rpod_tests::busybox_rootfs(&rootfs, "root:x:0:0:root:/root:/bin/sh\n", "root:x:0:\n");
         let tar = dir.path().join("busybox.tar");
         let st = Command::new("tar")
             .arg("-C")

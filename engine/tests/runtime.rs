@@ -7,7 +7,6 @@
 //! failure.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,33 +28,14 @@ fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
-fn on_path(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-}
-
-/// Whether `path` is an ELF executable without a program interpreter (statically linked):
-/// a dynamic busybox (Debian's `busybox` package) cannot run in an empty rootfs.
-fn is_static_elf(path: &Path) -> bool {
-    let Ok(b) = fs::read(path) else { return false };
-    if b.len() < 64 || &b[..4] != b"\x7fELF" || b[4] != 2 {
-        return false;
-    }
-    let u16at = |o: usize| usize::from(u16::from_le_bytes([b[o], b[o + 1]]));
-    let phoff = usize::try_from(u64::from_le_bytes(b[32..40].try_into().unwrap())).unwrap();
-    let (phentsize, phnum) = (u16at(54), u16at(56));
-    (0..phnum).all(|i| {
-        let o = phoff + i * phentsize;
-        // PT_INTERP = 3
-        o + 4 > b.len() || u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) != 3
-    })
-}
-
 /// The machine has what these tests need; otherwise a loud skip (or a failure in CI).
 fn ready() -> bool {
     require("root", is_root())
-        && require("runc", on_path("runc"))
-        && require("busybox-static", is_static_elf(Path::new("/bin/busybox")))
+        && require("runc", rpod_tests::on_path("runc"))
+        && require(
+            "busybox-static",
+            rpod_tests::is_static_elf(Path::new("/bin/busybox")),
+        )
 }
 
 /// A busybox root filesystem: `/bin/busybox` copied in, `busybox --install -s` run inside it
@@ -70,26 +50,7 @@ impl Rootfs {
             .prefix("rpod-rootfs-")
             .tempdir()
             .expect("cannot create a temporary rootfs");
-        let root = dir.path();
-        for d in [
-            "bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "home/app", "tmp",
-        ] {
-            fs::create_dir_all(root.join(d)).expect("cannot create rootfs directories");
-        }
-        fs::set_permissions(root.join("tmp"), fs::Permissions::from_mode(0o1777)).unwrap();
-        fs::copy("/bin/busybox", root.join("bin/busybox")).expect("cannot copy /bin/busybox");
-        let out = Command::new("chroot")
-            .arg(root)
-            .args(["/bin/busybox", "--install", "-s"])
-            .output()
-            .expect("cannot run chroot");
-        assert!(
-            out.status.success(),
-            "busybox --install -s failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        fs::write(root.join("etc/passwd"), PASSWD).unwrap();
-        fs::write(root.join("etc/group"), GROUP).unwrap();
+        rpod_tests::busybox_rootfs(dir.path(), PASSWD, GROUP);
         Rootfs { dir }
     }
 
@@ -742,7 +703,7 @@ fn mount_hugetlb() -> Result<(), String> {
 /// controller it knows is mounted, so the test mounts hugetlb first, as NOTES.md says.
 #[test]
 fn crun_runs_the_same_bundle() {
-    if !ready() || !require("crun", on_path("crun")) {
+    if !ready() || !require("crun", rpod_tests::on_path("crun")) {
         return;
     }
     if let Err(e) = mount_hugetlb() {

@@ -212,6 +212,68 @@ pub fn run_probe(probe: &Path, filter: &[u8], nr: u32, args: [u64; 6]) -> Kernel
     Probe::new(probe).run(filter, nr, args)
 }
 
+/// Whether an executable named `name` is on `$PATH`.
+#[must_use]
+pub fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+}
+
+/// Whether `path` is an ELF executable without a program interpreter (statically linked):
+/// a dynamic busybox (Debian's `busybox` package) cannot run in an empty rootfs.
+#[must_use]
+pub fn is_static_elf(path: &Path) -> bool {
+    let Ok(b) = std::fs::read(path) else {
+        return false;
+    };
+    if b.len() < 64 || &b[..4] != b"\x7fELF" || b[4] != 2 {
+        return false;
+    }
+    let u16at = |o: usize| usize::from(u16::from_le_bytes([b[o], b[o + 1]]));
+    let Ok(phoff) = usize::try_from(u64::from_le_bytes([
+        b[32], b[33], b[34], b[35], b[36], b[37], b[38], b[39],
+    ])) else {
+        return false;
+    };
+    let (phentsize, phnum) = (u16at(54), u16at(56));
+    (0..phnum).all(|i| {
+        let o = phoff + i * phentsize;
+        // PT_INTERP = 3
+        o + 4 > b.len() || u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]) != 3
+    })
+}
+
+/// Fills `root` with a busybox root filesystem: Debian's static `/bin/busybox` copied in,
+/// `busybox --install -s` run inside it by chroot, and `/etc/passwd` and `/etc/group` with
+/// the given contents.
+///
+/// # Panics
+/// When busybox cannot be copied or installed (the caller checked [`is_static_elf`]).
+pub fn busybox_rootfs(root: &Path, passwd: &str, group: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    for d in [
+        "bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "home/app", "tmp", "proc", "sys",
+        "dev",
+    ] {
+        std::fs::create_dir_all(root.join(d)).expect("cannot create rootfs directories");
+    }
+    std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777))
+        .expect("cannot chmod /tmp");
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("cannot copy /bin/busybox");
+    let out = Command::new("chroot")
+        .arg(root)
+        .args(["/bin/busybox", "--install", "-s"])
+        .output()
+        .expect("cannot run chroot");
+    assert!(
+        out.status.success(),
+        "busybox --install -s failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(root.join("etc/passwd"), passwd).expect("cannot write /etc/passwd");
+    std::fs::write(root.join("etc/group"), group).expect("cannot write /etc/group");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,6 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context as _};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
 use crate::bundle::{self, ContainerConfig};
 use crate::image;
@@ -71,9 +70,10 @@ impl SeccompSource {
     }
 }
 
+/// `sha256:HEX` of `bytes`, as storage names blobs.
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    crate::storage::Digest::of_bytes(bytes).to_string()
 }
 
 /// Paths of one container.
