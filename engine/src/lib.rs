@@ -12,3 +12,4 @@ pub mod exit;
 pub mod image;
 pub mod runtime;
 pub mod storage;
+pub mod trace;

@@ -34,6 +34,7 @@ pub mod lint;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod record;
 pub mod resolve;
 pub mod solve;
 pub mod suggest;

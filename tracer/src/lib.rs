@@ -1,4 +1,316 @@
-//! The syscall recorder: loads the `ebpf` program with aya, scopes it to one container's
-//! process tree, and hands the recorded syscall set to `profiles`.
+//! rpod's syscall recorder: loads the `ebpf` program with aya, scopes it to one process tree,
+//! and reads what that tree did as a [`profiles::record::Recording`].
 //!
-//! Not implemented yet (issue 5). The crate exports nothing, and no rpod command records.
+//! The model. A *recording* covers the tasks (threads and processes) descended from the thread
+//! that calls [`Recorder::start`] (which then starts the runtime or the command).
+//! Syscalls count only inside the *window*: from the moment a task's seccomp filter install
+//! returns 0 ([`Start::SeccompFilter`], what an enforced profile sees: the runtime installs
+//! the container's filter, then execs the workload) or from its execve ([`Start::Exec`], for a
+//! command on the host), inherited by every child and thread, up to the exit of the last one.
+//! Nothing is recorded for tasks outside the tree.
+//!
+//! ```no_run
+//! let rec = tracer::Recorder::start(&tracer::Options::default())?;
+//! // ... start the runtime, wait for it ...
+//! let done = rec.finish(std::time::Duration::from_secs(2))?;
+//! println!("{} syscalls", done.recording.syscalls.len());
+//! # Ok::<(), tracer::Error>(())
+//! ```
+//!
+//! The program is attached only between [`Recorder::start`] and [`Recorder::finish`] (or
+//! drop): while attached, every syscall on the machine pays one hash lookup.
+
+mod error;
+pub mod tracefs;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use aya::maps::{Array, HashMap, MapData, PerCpuArray};
+use aya::programs::{RawTracePoint, TracePoint};
+use aya::{Ebpf, EbpfLoader};
+use profiles::record::{ArgSpec, RecordedArg, Recording};
+use profiles::Arch;
+use rpod_ebpf_common::{globals, stats, task, ArgKey, MAX_SYSCALL_NR};
+
+pub use error::Error;
+
+/// The program's object file, built by build.rs.
+static PROGRAM: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/rpod-syscalls"));
+
+/// Where the window opens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Start {
+    /// When a task of the tree installs a seccomp filter (a container runtime applying the
+    /// profile, right before it execs the workload).
+    #[default]
+    SeccompFilter,
+    /// When a task of the tree calls execve (a command run on the host).
+    Exec,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub start: Start,
+    /// Syscalls whose argument values are recorded (libseccomp names).
+    pub args: BTreeMap<String, ArgSpec>,
+}
+
+/// A recording in progress: the program is loaded and attached, and the thread that started
+/// it roots the traced tree.
+pub struct Recorder {
+    ebpf: Ebpf,
+    arch: Arch,
+    start: Start,
+    args: BTreeMap<u32, (String, ArgSpec)>,
+}
+
+/// A finished recording and how complete it is.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub recording: Recording,
+    /// Syscalls seen in the window.
+    pub seen: u64,
+    /// Tasks the program could not track (map full): their syscalls are missing.
+    pub lost_tasks: u64,
+    /// Argument values that did not fit in the map: their syscalls are allowed whole.
+    pub lost_arg_values: u64,
+    /// Tasks of the tree still in the window when the recording was read (for example a
+    /// daemon that escaped a `--pid=host` container): later syscalls are not recorded.
+    pub still_running: usize,
+}
+
+impl Finished {
+    /// Whether anything was lost.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.lost_tasks == 0 && self.still_running == 0
+    }
+}
+
+fn map_err(map: &'static str) -> impl FnOnce(aya::maps::MapError) -> Error {
+    move |e| Error::Map {
+        map,
+        source: Some(e),
+    }
+}
+
+impl Recorder {
+    /// Loads and attaches the program and makes the calling thread the root of the tree.
+    ///
+    /// # Errors
+    /// No tracefs, a kernel that refuses the program (the verifier log is in the error), an
+    /// argument spec for a syscall this arch lacks.
+    pub fn start(options: &Options) -> Result<Recorder, Error> {
+        let arch = Arch::native();
+        let tracefs = tracefs::ensure_mounted()?;
+        let off = |cat, ev, field| tracefs::field_offset(&tracefs, cat, ev, field);
+        let fork_parent = off("sched", "sched_process_fork", "parent_pid")?;
+        let fork_child = off("sched", "sched_process_fork", "child_pid")?;
+        let exit_pid = off("sched", "sched_process_exit", "pid")?;
+        let exec_pid = off("sched", "sched_process_exec", "pid")?;
+        let exec_old = off("sched", "sched_process_exec", "old_pid")?;
+        let mut ebpf = EbpfLoader::new()
+            .override_global(globals::FORK_PARENT_PID, &fork_parent, true)
+            .override_global(globals::FORK_CHILD_PID, &fork_child, true)
+            .override_global(globals::EXIT_PID, &exit_pid, true)
+            .override_global(globals::EXEC_PID, &exec_pid, true)
+            .override_global(globals::EXEC_OLD_PID, &exec_old, true)
+            .load(PROGRAM)
+            .map_err(Error::Load)?;
+
+        let mut args = BTreeMap::new();
+        {
+            let mut specs: Array<&mut MapData, rpod_ebpf_common::ArgSpec> =
+                Array::try_from(ebpf.map_mut("ARG_SPECS").ok_or(Error::Map {
+                    map: "ARG_SPECS",
+                    source: None,
+                })?)
+                .map_err(map_err("ARG_SPECS"))?;
+            for (name, spec) in &options.args {
+                let nr = profiles::syscalls::number(arch, name).ok_or_else(|| Error::NoNumber {
+                    name: name.clone(),
+                    arch: arch.short_name(),
+                })?;
+                let value = rpod_ebpf_common::ArgSpec {
+                    mask: spec.mask,
+                    index: u32::from(spec.index),
+                    enabled: 1,
+                };
+                specs.set(nr, value, 0).map_err(map_err("ARG_SPECS"))?;
+                args.insert(nr, (name.clone(), *spec));
+            }
+        }
+
+        for (name, category) in [
+            ("sched_process_fork", "sched"),
+            ("sched_process_exec", "sched"),
+            ("sched_process_exit", "sched"),
+        ] {
+            let p: &mut TracePoint =
+                program(&mut ebpf, name)?
+                    .try_into()
+                    .map_err(|source| Error::Program {
+                        program: name,
+                        source,
+                    })?;
+            p.load().map_err(|source| Error::Program {
+                program: name,
+                source,
+            })?;
+            p.attach(category, name).map_err(|source| Error::Program {
+                program: name,
+                source,
+            })?;
+        }
+        // sys_exit before sys_enter, so no filter install is entered without its return seen.
+        for name in ["sys_exit", "sys_enter"] {
+            let p: &mut RawTracePoint =
+                program(&mut ebpf, name)?
+                    .try_into()
+                    .map_err(|source| Error::Program {
+                        program: name,
+                        source,
+                    })?;
+            p.load().map_err(|source| Error::Program {
+                program: name,
+                source,
+            })?;
+            p.attach(name).map_err(|source| Error::Program {
+                program: name,
+                source,
+            })?;
+        }
+
+        // The calling thread roots the tree: what it forks (the runtime, the command) and the
+        // threads those start are added by the fork hook, already attached. Other threads of
+        // this process (log copiers, other recordings) stay out.
+        let flags = match options.start {
+            Start::SeccompFilter => 0,
+            Start::Exec => task::OPEN_ON_EXEC,
+        };
+        let mut tasks: HashMap<&mut MapData, u32, u32> =
+            HashMap::try_from(ebpf.map_mut("TASKS").ok_or(Error::Map {
+                map: "TASKS",
+                source: None,
+            })?)
+            .map_err(map_err("TASKS"))?;
+        let tid = u32::try_from(nix::unistd::gettid().as_raw()).expect("thread ids are positive");
+        tasks.insert(tid, flags, 0).map_err(map_err("TASKS"))?;
+        Ok(Recorder {
+            ebpf,
+            arch,
+            start: options.start,
+            args,
+        })
+    }
+
+    /// Waits up to `grace` for every task in the window to exit, reads the maps and detaches.
+    ///
+    /// # Errors
+    /// A map the kernel will not read.
+    pub fn finish(self, grace: Duration) -> Result<Finished, Error> {
+        let deadline = Instant::now() + grace;
+        let mut still_running = self.open_tasks()?;
+        while still_running > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+            still_running = self.open_tasks()?;
+        }
+        let counts: PerCpuArray<&MapData, u64> =
+            PerCpuArray::try_from(self.map("COUNTS")?).map_err(map_err("COUNTS"))?;
+        let mut recording = Recording::new(self.arch);
+        for slot in 0..2 * MAX_SYSCALL_NR {
+            let calls: u64 = counts
+                .get(&slot, 0)
+                .map_err(map_err("COUNTS"))?
+                .iter()
+                .sum();
+            if calls == 0 {
+                continue;
+            }
+            let (nr, into) = if slot < MAX_SYSCALL_NR {
+                (slot, &mut recording.syscalls)
+            } else {
+                (slot - MAX_SYSCALL_NR, &mut recording.handoff)
+            };
+            match profiles::syscalls::name(self.arch, nr) {
+                Some(name) => {
+                    *into.entry(name.to_string()).or_default() += calls;
+                }
+                None => {
+                    *recording.unnamed.entry(nr).or_default() += calls;
+                }
+            }
+        }
+        if self.start == Start::Exec {
+            // The execve that opened the window ran before it: a launcher applying the
+            // profile before exec'ing the command needs it.
+            *recording.syscalls.entry("execve".to_string()).or_default() += 1;
+        }
+        let values: HashMap<&MapData, ArgKey, u64> =
+            HashMap::try_from(self.map("ARG_VALUES")?).map_err(map_err("ARG_VALUES"))?;
+        for item in values.iter() {
+            let (key, calls) = item.map_err(map_err("ARG_VALUES"))?;
+            let Some((name, spec)) = self.args.get(&key.nr) else {
+                continue;
+            };
+            recording
+                .args
+                .entry(name.clone())
+                .or_insert_with(|| RecordedArg {
+                    index: spec.index,
+                    mask: spec.mask,
+                    values: BTreeMap::new(),
+                })
+                .values
+                .insert(key.value, calls);
+        }
+        let stats: PerCpuArray<&MapData, u64> =
+            PerCpuArray::try_from(self.map("STATS")?).map_err(map_err("STATS"))?;
+        let stat = |i: u32| -> Result<u64, Error> {
+            Ok(stats.get(&i, 0).map_err(map_err("STATS"))?.iter().sum())
+        };
+        let lost_arg_values = stat(stats::LOST_ARG_VALUES)?;
+        if lost_arg_values > 0 {
+            // Some values are missing: a rule listing the others would deny them.
+            recording.args.clear();
+        }
+        Ok(Finished {
+            seen: stat(stats::SEEN)?,
+            lost_tasks: stat(stats::LOST_TASKS)?,
+            lost_arg_values,
+            still_running,
+            recording,
+        })
+    }
+
+    fn map(&self, name: &'static str) -> Result<&aya::maps::Map, Error> {
+        self.ebpf.map(name).ok_or(Error::Map {
+            map: name,
+            source: None,
+        })
+    }
+
+    /// Tasks of the tree currently in the window.
+    fn open_tasks(&self) -> Result<usize, Error> {
+        let tasks: HashMap<&MapData, u32, u32> =
+            HashMap::try_from(self.map("TASKS")?).map_err(map_err("TASKS"))?;
+        // An entry can vanish while the map is walked (the task exited): skip it.
+        let n = tasks
+            .iter()
+            .flatten()
+            .filter(|(_, flags)| flags & task::OPEN != 0)
+            .count();
+        Ok(n)
+    }
+}
+
+fn program<'a>(
+    ebpf: &'a mut Ebpf,
+    name: &'static str,
+) -> Result<&'a mut aya::programs::Program, Error> {
+    ebpf.program_mut(name).ok_or(Error::Program {
+        program: name,
+        source: aya::programs::ProgramError::UnexpectedProgramType,
+    })
+}

@@ -47,6 +47,9 @@ pub struct Meta {
     /// `-t`: the process has a terminal.
     #[serde(default)]
     pub tty: bool,
+    /// The syscall recording the monitor makes (`io.containers.trace-syscall`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<crate::trace::Request>,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -148,6 +151,8 @@ pub struct CreateRequest {
     pub runtime: String,
     pub rm: bool,
     pub seccomp: SeccompSource,
+    /// Record the container's syscalls into a profile.
+    pub trace: Option<crate::trace::Request>,
 }
 
 /// The command line from the image's Entrypoint/Cmd and the user's, as podman combines them.
@@ -216,6 +221,7 @@ pub fn create(store: &Store, req: CreateRequest) -> anyhow::Result<ContainerReco
         rootfs: p.merged.clone(),
         hostname: config.hostname.clone(),
         tty: config.terminal,
+        trace: req.trace.clone(),
     };
     let record = ContainerRecord {
         id: id.clone(),

@@ -33,11 +33,43 @@ pub enum Attach {
 /// Runtime failures (with 126/127 codes available through
 /// [`runtime::RuntimeError::command_exit_code`]); storage errors.
 pub fn run(store: &Store, id: &str, attach: Attach) -> anyhow::Result<i32> {
+    run_with(store, id, attach, None)
+}
+
+/// [`run`], with the syscall recorder already started on this thread when the container
+/// records (`rpod run` loads it before creating the container); started here otherwise.
+///
+/// # Errors
+/// As [`run`]; a recorder that cannot start; a recorded profile that cannot be written (after
+/// the container ran and was cleaned up).
+pub fn run_with(
+    store: &Store,
+    id: &str,
+    attach: Attach,
+    recorder: Option<tracer::Recorder>,
+) -> anyhow::Result<i32> {
     let c = store
         .container(id)?
         .with_context(|| format!("no container {id}"))?;
     let m = meta(&c)?;
     let p = paths(store, id);
+    // The recorder's tree is rooted at this thread, which starts the runtime below.
+    let recording = match (&m.trace, recorder) {
+        (Some(t), Some(r)) => Some((t, r)),
+        (Some(t), None) => {
+            let options = tracer::Options {
+                start: tracer::Start::SeccompFilter,
+                args: t.args.clone(),
+            };
+            let r = tracer::Recorder::start(&options).map_err(|e| {
+                let _ = store.set_container_exited(id, 125, SystemTime::now());
+                let _ = cleanup(store, id);
+                anyhow::Error::new(e).context("cannot record syscalls")
+            })?;
+            Some((t, r))
+        }
+        (None, _) => None,
+    };
     fs::write(&p.monitor_pid, std::process::id().to_string())
         .with_context(|| format!("cannot write {}", p.monitor_pid.display()))?;
     let rt = runtime::from_name(&c.runtime, store.runroot())?;
@@ -66,7 +98,11 @@ pub fn run(store: &Store, id: &str, attach: Attach) -> anyhow::Result<i32> {
         });
         let code = result.as_ref().map_or(125, |c| *c);
         store.set_container_exited(id, code, SystemTime::now())?;
+        let recorded = recording.map(|(t, r)| finish_recording(t, r, &log, true));
         cleanup(store, id)?;
+        if let Some(Err(e)) = recorded {
+            return Err(e);
+        }
         return result;
     }
     let foreground = matches!(attach, Attach::Foreground { .. });
@@ -125,7 +161,11 @@ pub fn run(store: &Store, id: &str, attach: Attach) -> anyhow::Result<i32> {
     };
     store.set_container_exited(id, code.unwrap_or(125), SystemTime::now())?;
     let _ = std::io::stdout().flush();
+    let recorded = recording.map(|(t, r)| finish_recording(t, r, &log, foreground));
     cleanup(store, id)?;
+    if let Some(Err(e)) = recorded {
+        return Err(e);
+    }
     match (code, result) {
         (Some(c), Err(e)) if c < 128 => {
             // Not found / cannot invoke: podman prints the runtime's reason and exits 126/127.
@@ -140,6 +180,58 @@ pub fn run(store: &Store, id: &str, attach: Attach) -> anyhow::Result<i32> {
         (Some(c), _) => Ok(c),
         (None, Err(e)) => Err(e.into()),
         (None, Ok(_)) => unreachable!("Ok always has a code"),
+    }
+}
+
+/// Reads the recording once the container's last process is gone and writes the profile.
+/// In the foreground the outcome goes to stderr; detached, to the container's log.
+fn finish_recording(
+    req: &crate::trace::Request,
+    recorder: tracer::Recorder,
+    log: &Mutex<fs::File>,
+    foreground: bool,
+) -> anyhow::Result<()> {
+    let say = |line: &str| {
+        if foreground {
+            eprintln!("{line}");
+        } else if let Ok(mut f) = log.lock() {
+            let _ = writeln!(f, "{} stderr F {line}", super::timestamp());
+        }
+    };
+    let result = (|| -> anyhow::Result<crate::trace::Written> {
+        let mut finished = recorder.finish(Duration::from_secs(2))?;
+        // Both runtimes' handoffs, so the profile starts the container under either; the
+        // ones not seen in this run are counted 0 in the side file.
+        for s in runtime::handoff::SYSCALLS {
+            finished
+                .recording
+                .handoff
+                .entry((*s).to_string())
+                .or_insert(0);
+        }
+        // Read the input again: the recording may have taken hours.
+        let base = req.check()?;
+        Ok(crate::trace::write(req, base.as_ref(), &finished)?)
+    })();
+    match result {
+        Ok(w) => {
+            for warning in &w.warnings {
+                say(&format!("rpod: warning: {warning}"));
+            }
+            say(&format!(
+                "rpod: recorded {} syscalls into {} (counts in {})",
+                w.syscalls,
+                req.output.display(),
+                w.counts.display()
+            ));
+            Ok(())
+        }
+        Err(e) => {
+            if !foreground {
+                say(&format!("rpod: error: no profile written: {e:#}"));
+            }
+            Err(e.context(format!("no profile written to {}", req.output.display())))
+        }
     }
 }
 

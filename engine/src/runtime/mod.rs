@@ -32,6 +32,7 @@ mod cli;
 pub use cli::Cli;
 pub mod crun;
 mod error;
+pub mod handoff;
 pub mod runc;
 
 use std::collections::BTreeMap;

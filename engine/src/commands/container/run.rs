@@ -12,6 +12,7 @@ use crate::commands::{hinted, io};
 use crate::container::{self, monitor, CreateRequest, SeccompSource};
 use crate::exit;
 use crate::storage::{ContainerState, Store};
+use crate::trace;
 
 fn usage(what: impl Into<String>, hint: &str) -> anyhow::Error {
     let what = what.into();
@@ -147,6 +148,18 @@ fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
             .ok_or_else(|| usage(format!("invalid --annotation {kv}"), "write KEY=VALUE"))?;
         annotations.insert(k.to_string(), v.to_string());
     }
+    let trace = trace_request(&annotations, &a.security_opt)?;
+    if trace.is_some() {
+        // The window opens when the runtime installs the container's filter: record under one
+        // that allows everything, so no syscall is hidden from the tracepoint.
+        c.seccomp = Seccomp::Profile(profiles::model::Profile::new(
+            profiles::model::ActionKind::Allow,
+        ));
+        source = SeccompSource {
+            profile: "allow-all (recording syscalls)".into(),
+            digest: None,
+        };
+    }
     c.annotations = annotations;
     for u in &a.ulimits {
         c.ulimits.push(u.parse().map_err(|e| {
@@ -168,7 +181,46 @@ fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
         runtime: a.runtime,
         rm: a.rm,
         seccomp: source,
+        trace,
     })
+}
+
+/// The recording the annotations ask for, checked before anything runs: a profile that could
+/// not be written is an error now, not after the workload ran.
+fn trace_request(
+    annotations: &BTreeMap<String, String>,
+    security_opt: &[String],
+) -> anyhow::Result<Option<trace::Request>> {
+    let args = annotations.get(trace::ARGS_ANNOTATION).map(String::as_str);
+    let Some(value) = annotations.get(trace::ANNOTATION) else {
+        if args.is_some() {
+            bail!(usage(
+                format!("{} without {}", trace::ARGS_ANNOTATION, trace::ANNOTATION),
+                &format!("add --annotation {}=of:/path/out.json", trace::ANNOTATION),
+            ));
+        }
+        return Ok(None);
+    };
+    if let Some(o) = security_opt.iter().find(|o| o.starts_with("seccomp")) {
+        bail!(usage(
+            format!("--security-opt {o} cannot be combined with {}", trace::ANNOTATION),
+            "a recording runs under an allow-all filter; to start from a profile, write if:PROFILE;of:OUT",
+        ));
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let req = trace::Request::parse(value, args, &cwd).map_err(trace_error)?;
+    req.check().map_err(trace_error)?;
+    Ok(Some(req))
+}
+
+fn trace_error(e: trace::TraceError) -> anyhow::Error {
+    let mut what = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        what = format!("{what}: {c}");
+        cause = c.source();
+    }
+    usage(what, &e.hint().unwrap_or_default())
 }
 
 pub fn create(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
@@ -182,18 +234,40 @@ pub fn run(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
     let detach = a.detach;
     let interactive = a.interactive;
     let req = request(store, a)?;
+    // Load the recorder before the container exists, so a kernel that refuses it fails the
+    // run cleanly. Detached, the monitor records; this one only proves it can.
+    let recorder = match &req.trace {
+        Some(t) => Some(start_recorder(t)?),
+        None => None,
+    };
     let c = container::create(store, req)?;
     if detach {
+        drop(recorder);
         spawn_monitor(store, &c.id)?;
         println!("{}", c.id);
         return Ok(exit::OK);
     }
-    let code = monitor::run(
+    let code = monitor::run_with(
         store,
         &c.id,
         monitor::Attach::Foreground { stdin: interactive },
+        recorder,
     )?;
     Ok(exit_byte(code))
+}
+
+fn start_recorder(t: &trace::Request) -> anyhow::Result<tracer::Recorder> {
+    let options = tracer::Options {
+        start: tracer::Start::SeccompFilter,
+        args: t.args.clone(),
+    };
+    tracer::Recorder::start(&options).map_err(|e| {
+        let what = format!("cannot record syscalls ({})", trace::ANNOTATION);
+        match e.hint() {
+            Some(h) => hinted(anyhow::Error::new(e), what, h),
+            None => anyhow::Error::new(e).context(what),
+        }
+    })
 }
 
 /// The container's code as rpod's own (podman's convention: 0-255 as is).

@@ -1,0 +1,93 @@
+//! What the kernel-side recorder (`ebpf`) and its loader (`tracer`) agree on: map names, map
+//! value layouts, task flags and limits. `no_std`, so the eBPF program can use it.
+//!
+//! The model: `TASKS` holds every task (thread id) of the recorded process tree with its
+//! [`task`] flags. A task is *in the window* once it, or the thread group it belongs to, has
+//! installed a seccomp filter (or exec'd, for a host recording). Syscalls made in the window
+//! are counted per number in `COUNTS`; for the syscalls the user chose, one argument is masked
+//! and counted per value in `ARG_VALUES`.
+#![no_std]
+
+/// Flags of a traced task, the value of the `TASKS` map.
+pub mod task {
+    /// Syscalls are recorded: the task (or an ancestor) installed a seccomp filter, or exec'd
+    /// while [`OPEN_ON_EXEC`] was set.
+    pub const OPEN: u32 = 1;
+    /// The task entered `seccomp(SECCOMP_SET_MODE_FILTER)` or `prctl(PR_SET_SECCOMP, 2)`; the
+    /// window opens if it returns 0.
+    pub const PENDING: u32 = 2;
+    /// The pending filter install asked for `SECCOMP_FILTER_FLAG_TSYNC`: on success every
+    /// thread of the process is in the window.
+    pub const PENDING_TSYNC: u32 = 4;
+    /// Open the window when the task calls execve (host recordings: `rpod seccomp record`).
+    pub const OPEN_ON_EXEC: u32 = 8;
+    /// In the window, but still the runtime: the filter is installed and the task has not
+    /// exec'd the workload yet. Its syscalls are counted apart (`COUNTS[MAX_SYSCALL_NR + nr]`).
+    pub const HANDOFF: u32 = 16;
+    /// Flags a child task inherits from the task that forked it.
+    pub const INHERITED: u32 = OPEN | OPEN_ON_EXEC | HANDOFF;
+}
+
+/// Syscall numbers below this are counted (`COUNTS` has twice as many slots: the workload's,
+/// then the runtime handoff's); above it (invalid numbers, which the kernel
+/// answers with ENOSYS) only the `STATS` counter [`stats::OUT_OF_RANGE`] moves.
+pub const MAX_SYSCALL_NR: u32 = 1024;
+/// Tasks alive at once in one recording.
+pub const MAX_TASKS: u32 = 32768;
+/// Distinct (syscall, argument value) pairs in one recording.
+pub const MAX_ARG_VALUES: u32 = 8192;
+
+/// Indexes of the per-CPU `STATS` array: what the recorder could not keep. A recording whose
+/// `LOST_*` counters are not zero is incomplete, and the tracer says so.
+pub mod stats {
+    /// A forked task could not be added to `TASKS` (map full).
+    pub const LOST_TASKS: u32 = 0;
+    /// An argument value could not be added to `ARG_VALUES` (map full).
+    pub const LOST_ARG_VALUES: u32 = 1;
+    /// Syscalls in the window with a number at or above `MAX_SYSCALL_NR` (or negative).
+    pub const OUT_OF_RANGE: u32 = 2;
+    /// Syscalls seen in the window, all numbers.
+    pub const SEEN: u32 = 3;
+    pub const LEN: u32 = 4;
+}
+
+/// Which argument of a syscall to record, the value of the `ARG_SPECS` array (indexed by
+/// syscall number). `mask` is AND-ed with the register before counting, so `mmap`'s `prot` can
+/// be reduced to its PROT_EXEC bit.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArgSpec {
+    pub mask: u64,
+    /// Argument index 0-5.
+    pub index: u32,
+    /// 1 when this syscall's argument is recorded.
+    pub enabled: u32,
+}
+
+/// Key of the `ARG_VALUES` hash map: a syscall, the argument index and the masked value.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArgKey {
+    pub nr: u32,
+    pub index: u32,
+    pub value: u64,
+}
+
+/// Offsets of the fields the program reads in tracepoint records, from
+/// `/sys/kernel/tracing/events/sched/*/format` (they changed between kernels), set as globals
+/// at load time.
+pub mod globals {
+    pub const FORK_PARENT_PID: &str = "FORK_PARENT_PID";
+    pub const FORK_CHILD_PID: &str = "FORK_CHILD_PID";
+    pub const EXIT_PID: &str = "EXIT_PID";
+    pub const EXEC_PID: &str = "EXEC_PID";
+    pub const EXEC_OLD_PID: &str = "EXEC_OLD_PID";
+}
+
+#[cfg(feature = "user")]
+mod user {
+    // SAFETY: plain #[repr(C)] integers with no padding (u64 + u32 + u32; u32 + u32 + u64).
+    unsafe impl aya::Pod for super::ArgSpec {}
+    // SAFETY: as above.
+    unsafe impl aya::Pod for super::ArgKey {}
+}

@@ -1,0 +1,409 @@
+//! Recording a workload's syscalls into a profile: the `io.containers.trace-syscall`
+//! annotation (podman's oci-seccomp-bpf-hook syntax) and `rpod seccomp record`.
+//!
+//! A [`Request`] says where the profile goes (`of:`), what it starts from (`if:`) and which
+//! arguments to record. It is checked before anything runs ([`Request::check`]): a recording
+//! that cannot be written is an error at `rpod run`, not a surprise after the workload ran.
+//! [`write`] turns a [`tracer::Finished`] into the profile and the counts side file
+//! (`OUT.counts.json`, how often each syscall was seen over the recordings merged), each
+//! written to a temporary file and renamed into place.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+
+use profiles::model::{ActionKind, Profile};
+use profiles::record::{ArgSpec, Counts, RecordError};
+use serde::{Deserialize, Serialize};
+
+/// podman's annotation: `of:OUT` or `if:IN;of:OUT`.
+pub const ANNOTATION: &str = "io.containers.trace-syscall";
+/// rpod's: the syscalls whose arguments are recorded (`socket,clone,ioctl:1,mmap:2:0x4`).
+pub const ARGS_ANNOTATION: &str = "io.rpod.trace-syscall.args";
+
+/// Input profiles larger than this are refused.
+const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A recording to make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The profile to start from (`if:`).
+    pub input: Option<PathBuf>,
+    /// Where the profile is written (`of:`).
+    pub output: PathBuf,
+    /// Syscalls whose argument values become rules.
+    #[serde(default)]
+    pub args: BTreeMap<String, ArgSpec>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error("invalid {ANNOTATION} value {value:?}: {why}")]
+    Syntax { value: String, why: String },
+    #[error("invalid list of syscalls whose arguments to record")]
+    Args(#[source] RecordError),
+    #[error("cannot record to {}: {why}", path.display())]
+    Output { path: PathBuf, why: String },
+    #[error("cannot use {} as the input profile: {why}", path.display())]
+    Input { path: PathBuf, why: String },
+    #[error("cannot build the recorded profile")]
+    Build(#[source] RecordError),
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("nothing was recorded: no process installed its seccomp filter (did the runtime fail before starting the workload?)")]
+    Empty,
+}
+
+impl TraceError {
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            TraceError::Syntax { .. } => Some(format!(
+                "write {ANNOTATION}=of:/path/out.json or {ANNOTATION}=if:/path/in.json;of:/path/out.json"
+            )),
+            TraceError::Args(_) => Some(
+                "write NAME, NAME:INDEX or NAME:INDEX:MASK items separated by commas, e.g. socket,ioctl,mmap".into(),
+            ),
+            TraceError::Output { .. } => {
+                Some("name a regular file (or a new one) in an existing, writable directory".into())
+            }
+            TraceError::Input { .. } => Some(
+                "the input must be a JSON seccomp profile that denies by default, such as an earlier recording".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl Request {
+    /// Parses the annotation's value (`of:OUT` or `if:IN;of:OUT`, in any order) and the
+    /// optional argument list. Relative paths are taken from `cwd` (podman's hook needs
+    /// absolute ones; `rpod run` resolves them where it runs).
+    ///
+    /// # Errors
+    /// [`TraceError::Syntax`] for a missing `of:`, an unknown or repeated key, an empty path;
+    /// [`TraceError::Args`] for a bad argument list.
+    pub fn parse(value: &str, args: Option<&str>, cwd: &Path) -> Result<Request, TraceError> {
+        let bad = |why: &str| TraceError::Syntax {
+            value: value.to_string(),
+            why: why.to_string(),
+        };
+        let (mut input, mut output) = (None, None);
+        for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, path) = part
+                .split_once(':')
+                .ok_or_else(|| bad(&format!("{part:?} is not if:PATH or of:PATH")))?;
+            let slot = match key.trim() {
+                "if" => &mut input,
+                "of" => &mut output,
+                k => return Err(bad(&format!("unknown key {k:?} (only if: and of:)"))),
+            };
+            if slot.is_some() {
+                return Err(bad(&format!("{key}: is given twice")));
+            }
+            let path = path.trim();
+            if path.is_empty() {
+                return Err(bad(&format!("{key}: has no path")));
+            }
+            *slot = Some(cwd.join(path));
+        }
+        let output = output.ok_or_else(|| bad("no of:PATH says where the profile goes"))?;
+        let args = match args {
+            Some(a) => profiles::record::parse_arg_specs(a).map_err(TraceError::Args)?,
+            None => BTreeMap::new(),
+        };
+        Ok(Request {
+            input,
+            output,
+            args,
+        })
+    }
+
+    /// Checks, before the workload runs, that the output can be written and the input read;
+    /// returns the input profile.
+    ///
+    /// # Errors
+    /// An output that is a symlink, a directory or another non-regular file, in a missing or
+    /// unwritable directory; an input that cannot be read or is not a profile that denies by
+    /// default.
+    pub fn check(&self) -> Result<Option<Profile>, TraceError> {
+        check_output(&self.output)?;
+        let dir = parent(&self.output);
+        // Writable? Create and drop a temporary file where the real one will be made.
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| TraceError::Output {
+            path: self.output.clone(),
+            why: format!("cannot create a file in {}: {e}", dir.display()),
+        })?;
+        self.input.as_deref().map(load_input).transpose()
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn check_output(path: &Path) -> Result<(), TraceError> {
+    let bad = |why: String| TraceError::Output {
+        path: path.to_path_buf(),
+        why,
+    };
+    let dir = parent(path);
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(bad(format!("{} is not a directory", dir.display()))),
+        Err(e) => return Err(bad(format!("directory {}: {e}", dir.display()))),
+    }
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(bad(
+            "it is a symlink; rpod does not write a profile through a symlink".into(),
+        )),
+        Ok(m) if m.is_dir() => Err(bad("it is a directory".into())),
+        Ok(m) if !m.is_file() => Err(bad(
+            "it is not a regular file (a device, socket or FIFO)".into()
+        )),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(bad(e.to_string())),
+    }
+}
+
+fn read_limited(path: &Path) -> Result<String, String> {
+    let f = fs::File::open(path).map_err(|e| e.to_string())?;
+    let m = f.metadata().map_err(|e| e.to_string())?;
+    if !m.is_file() {
+        return Err("not a regular file".into());
+    }
+    let mut text = String::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!("larger than {} MiB", MAX_INPUT_BYTES >> 20));
+    }
+    Ok(text)
+}
+
+fn load_input(path: &Path) -> Result<Profile, TraceError> {
+    let bad = |why: String| TraceError::Input {
+        path: path.to_path_buf(),
+        why,
+    };
+    let text = read_limited(path).map_err(bad)?;
+    let profile = profiles::load::from_str(&text)
+        .map_err(|e| bad(e.to_string()))?
+        .profile;
+    if profile.default_action == ActionKind::Allow {
+        return Err(bad(RecordError::AllowAllBase.to_string()));
+    }
+    Ok(profile)
+}
+
+/// The counts side file of a profile: `ls.json` -> `ls.counts.json`.
+#[must_use]
+pub fn counts_path(profile: &Path) -> PathBuf {
+    match profile.extension() {
+        Some(e) if e == "json" => profile.with_extension("counts.json"),
+        _ => {
+            let mut s = profile.as_os_str().to_owned();
+            s.push(".counts.json");
+            PathBuf::from(s)
+        }
+    }
+}
+
+/// What [`write`] wrote, and what a user should know about it.
+#[derive(Debug)]
+pub struct Written {
+    pub syscalls: usize,
+    pub counts: PathBuf,
+    pub warnings: Vec<String>,
+}
+
+/// Builds the profile of `finished` (on top of `base`, the checked input) and writes it and
+/// its counts side file.
+///
+/// # Errors
+/// Nothing recorded; the output became a symlink or a non-regular file since the check; a
+/// write that fails.
+pub fn write(
+    req: &Request,
+    base: Option<&Profile>,
+    finished: &tracer::Finished,
+) -> Result<Written, TraceError> {
+    if finished.seen == 0 {
+        return Err(TraceError::Empty);
+    }
+    let built =
+        profiles::record::to_profile(&finished.recording, base).map_err(TraceError::Build)?;
+    let mut warnings = Vec::new();
+    if finished.lost_tasks > 0 {
+        warnings.push(format!(
+            "{} processes or threads could not be tracked: the profile may miss their syscalls",
+            finished.lost_tasks
+        ));
+    }
+    if finished.still_running > 0 {
+        warnings.push(format!(
+            "{} processes of the workload were still running when the recording ended; later syscalls are not in the profile",
+            finished.still_running
+        ));
+    }
+    if finished.lost_arg_values > 0 {
+        warnings.push("too many argument values to keep: the syscalls chosen for argument recording are allowed with any argument".into());
+    }
+    if !built.kept_blocked.is_empty() {
+        warnings.push(format!(
+            "the input profile blocks {}, which the workload called; they stay blocked",
+            built.kept_blocked.join(", ")
+        ));
+    }
+    if !built.widened.is_empty() {
+        warnings.push(format!(
+            "{} took more than {} argument values; allowed with any argument",
+            built.widened.join(", "),
+            profiles::record::MAX_VALUES_PER_SYSCALL
+        ));
+    }
+    if !built.unnamed.is_empty() {
+        let nrs: Vec<String> = built.unnamed.iter().map(u32::to_string).collect();
+        warnings.push(format!(
+            "syscall numbers {} have no name in libseccomp; the profile cannot list them (they get the default action)",
+            nrs.join(", ")
+        ));
+    }
+    let mut counts = req
+        .input
+        .as_deref()
+        .map(counts_path)
+        .and_then(|p| read_limited(&p).ok())
+        .and_then(|t| serde_json::from_str::<Counts>(&t).ok())
+        .unwrap_or_default();
+    counts.add(&finished.recording);
+    let counts_file = counts_path(&req.output);
+    check_output(&req.output)?;
+    check_output(&counts_file)?;
+    replace(&req.output, built.profile.to_json_pretty().as_bytes())?;
+    replace(&counts_file, counts.to_json_pretty().as_bytes())?;
+    Ok(Written {
+        syscalls: finished.recording.syscalls.len(),
+        counts: counts_file,
+        warnings,
+    })
+}
+
+/// Writes `bytes` to a temporary file next to `path`, fsyncs it and renames it over `path`:
+/// a reader sees the old file or the new one, never half of one, and a symlink put at `path`
+/// meanwhile is replaced, not followed.
+fn replace(path: &Path, bytes: &[u8]) -> Result<(), TraceError> {
+    let err = |source| TraceError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(parent(path)).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))
+        .map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_annotation_takes_of_and_if_in_any_order() {
+        let r = Request::parse("if:/a/in.json;of:/b/out.json", None, Path::new("/")).unwrap();
+        assert_eq!(r.input.as_deref(), Some(Path::new("/a/in.json")));
+        assert_eq!(r.output, Path::new("/b/out.json"));
+        let r = Request::parse("of:out.json; if:in.json", Some("socket"), Path::new("/w")).unwrap();
+        assert_eq!(r.output, Path::new("/w/out.json"));
+        assert_eq!(r.input.as_deref(), Some(Path::new("/w/in.json")));
+        assert_eq!(r.args.len(), 1);
+    }
+
+    #[test]
+    fn a_bad_annotation_says_what_is_wrong() {
+        for (v, why) in [
+            ("if:/a.json", "no of:PATH"),
+            ("of:/a;of:/b", "given twice"),
+            ("xf:/a", "unknown key"),
+            ("of:", "has no path"),
+            ("/tmp/out.json", "is not if:PATH"),
+        ] {
+            let e = Request::parse(v, None, Path::new("/")).unwrap_err();
+            assert!(e.to_string().contains(why), "{v}: {e}");
+        }
+        assert!(matches!(
+            Request::parse("of:/a", Some("sockett"), Path::new("/")),
+            Err(TraceError::Args(_))
+        ));
+    }
+
+    #[test]
+    fn outputs_that_are_symlinks_directories_or_in_missing_directories_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let link = d.path().join("link.json");
+        std::os::unix::fs::symlink("/etc/passwd", &link).unwrap();
+        let req = |p: &Path| Request {
+            input: None,
+            output: p.to_path_buf(),
+            args: BTreeMap::new(),
+        };
+        let e = req(&link).check().unwrap_err().to_string();
+        assert!(e.contains("symlink"), "{e}");
+        let e = req(d.path()).check().unwrap_err().to_string();
+        assert!(e.contains("directory"), "{e}");
+        let e = req(&d.path().join("no/such/out.json"))
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("No such file"), "{e}");
+        let e = req(Path::new("/dev/null")).check().unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        req(&d.path().join("new.json")).check().unwrap();
+        assert_eq!(
+            fs::read_to_string("/etc/passwd").map(|s| s.is_empty()).ok(),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn inputs_must_be_profiles_that_deny_by_default() {
+        let d = tempfile::tempdir().unwrap();
+        let allow = d.path().join("allow.json");
+        fs::write(&allow, r#"{"defaultAction":"SCMP_ACT_ALLOW"}"#).unwrap();
+        let mut r = Request::parse("of:out.json", None, d.path()).unwrap();
+        r.input = Some(allow);
+        assert!(r
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("allows every syscall"));
+        r.input = Some(d.path().join("missing.json"));
+        assert!(matches!(r.check(), Err(TraceError::Input { .. })));
+    }
+
+    #[test]
+    fn the_counts_file_sits_next_to_the_profile() {
+        assert_eq!(
+            counts_path(Path::new("/t/ls.json")),
+            Path::new("/t/ls.counts.json")
+        );
+        assert_eq!(
+            counts_path(Path::new("/t/ls")),
+            Path::new("/t/ls.counts.json")
+        );
+    }
+}
