@@ -8,6 +8,7 @@ packages=(
   busybox-static   # /bin/busybox for the busybox image the tests build (engine/tests/images.rs)
   runc             # the default OCI runtime
   crun             # the other OCI runtime rpod drives
+  strace           # the reference the syscall recorder is tested against (engine/tests/trace.rs)
 )
 
 missing=()
@@ -28,3 +29,20 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 echo "setup: $(cargo --version)"
+
+# The eBPF syscall recorder (ebpf/) is built by tracer/build.rs with the nightly toolchain,
+# its rust-src (for -Z build-std=core) and bpf-linker 0.10.0, the last release that links with
+# the nightly toolchain's own LLVM (no system LLVM needed). See ../shared/NOTES.md.
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  echo "setup: installing the nightly toolchain (rustup) for the eBPF program"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+  echo "setup: adding rust-src to the nightly toolchain (rustup)"
+  rustup component add rust-src --toolchain nightly
+fi
+if ! bpf-linker --version 2>/dev/null | grep -q ' 0\.10\.'; then
+  echo "setup: installing bpf-linker 0.10.0 (cargo install, about 1.5 min)"
+  cargo +nightly install bpf-linker@0.10.0 --locked --force --quiet
+fi
+echo "setup: eBPF toolchain: $(rustup run nightly rustc --version), $(bpf-linker --version)"

@@ -7,3 +7,7 @@ pub const OK: u8 = 0;
 pub const FOUND: u8 = 1;
 /// An error in rpod itself, usage errors included (podman's 125).
 pub const RPOD_ERROR: u8 = 125;
+/// The command could not be invoked (podman's and the shell's 126).
+pub const CANNOT_INVOKE: u8 = 126;
+/// The command was not found (podman's and the shell's 127).
+pub const NOT_FOUND: u8 = 127;

@@ -62,24 +62,7 @@ impl Rootfs {
     /// binary) into the rootfs as `/probe`, with an allow-all filter at `/allow.bpf`: the
     /// probe installs that filter, which leaves the container's own filter in charge.
     fn with_probe(self) -> Rootfs {
-        let probe = probe_binary();
-        let ldd = Command::new("ldd")
-            .arg(&probe)
-            .output()
-            .expect("cannot run ldd");
-        for line in String::from_utf8_lossy(&ldd.stdout).lines() {
-            let lib = match line.split_once("=>") {
-                Some((_, rest)) => rest.trim(),
-                None => line.trim(),
-            };
-            let Some(path) = lib.split_whitespace().next().filter(|p| p.starts_with('/')) else {
-                continue;
-            };
-            let dst = self.path().join(path.trim_start_matches('/'));
-            fs::create_dir_all(dst.parent().unwrap()).unwrap();
-            fs::copy(path, &dst).unwrap_or_else(|e| panic!("cannot copy {path}: {e}"));
-        }
-        fs::copy(&probe, self.path().join("probe")).expect("cannot copy the probe");
+        rpod_tests::install_binary(self.path(), &probe_binary(), "/probe");
         let allow = profiles::bpf::Insn::stmt(
             profiles::bpf::code::BPF_RET | profiles::bpf::code::BPF_K,
             profiles::bpf::SECCOMP_RET_ALLOW,
@@ -90,24 +73,8 @@ impl Rootfs {
     }
 }
 
-/// `rpod-tests`' `seccomp-probe`, built by `cargo test --workspace`; built here otherwise.
 fn probe_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let target_dir = exe.parent().and_then(Path::parent).unwrap();
-    let probe = target_dir.join("seccomp-probe");
-    if !probe.is_file() {
-        let status = Command::new(option_env!("CARGO").unwrap_or("cargo"))
-            .args(["build", "-p", "rpod-tests", "--bin", "seccomp-probe"])
-            .status()
-            .expect("cannot run cargo to build seccomp-probe");
-        assert!(status.success(), "cargo build of seccomp-probe failed");
-    }
-    assert!(
-        probe.is_file(),
-        "seccomp-probe not found at {}",
-        probe.display()
-    );
-    probe
+    rpod_tests::test_binary("seccomp-probe")
 }
 
 /// A runtime with its state under a fresh temporary runroot.

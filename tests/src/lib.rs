@@ -274,6 +274,58 @@ pub fn busybox_rootfs(root: &Path, passwd: &str, group: &str) {
     std::fs::write(root.join("etc/group"), group).expect("cannot write /etc/group");
 }
 
+/// A binary of this package (`seccomp-probe`, `syscall-markers`), built by
+/// `cargo test --workspace`; built here when a suite runs alone.
+///
+/// # Panics
+/// When cargo cannot build it.
+#[must_use]
+pub fn test_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    let target_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let bin = target_dir.join(name);
+    if !bin.is_file() {
+        let status = Command::new(option_env!("CARGO").unwrap_or("cargo"))
+            .args(["build", "-p", "rpod-tests", "--bin", name])
+            .status()
+            .expect("cannot run cargo");
+        assert!(status.success(), "cargo build of {name} failed");
+    }
+    assert!(bin.is_file(), "{name} not found at {}", bin.display());
+    bin
+}
+
+/// Copies a dynamically linked binary into `rootfs` at `dest` (relative to the rootfs), with
+/// the shared libraries `ldd` lists at their own paths, so it runs in a busybox container.
+///
+/// # Panics
+/// When `ldd` fails or a file cannot be copied.
+pub fn install_binary(rootfs: &Path, binary: &Path, dest: &str) {
+    let ldd = Command::new("ldd")
+        .arg(binary)
+        .output()
+        .expect("cannot run ldd");
+    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+        let lib = match line.split_once("=>") {
+            Some((_, rest)) => rest.trim(),
+            None => line.trim(),
+        };
+        let Some(path) = lib.split_whitespace().next().filter(|p| p.starts_with('/')) else {
+            continue;
+        };
+        let dst = rootfs.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(dst.parent().expect("a library path has a parent"))
+            .expect("cannot create a library directory");
+        std::fs::copy(path, &dst).unwrap_or_else(|e| panic!("cannot copy {path}: {e}"));
+    }
+    let dst = rootfs.join(dest.trim_start_matches('/'));
+    std::fs::copy(binary, &dst)
+        .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", binary.display(), dst.display()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

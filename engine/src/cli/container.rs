@@ -104,6 +104,9 @@ pub struct PsArgs {
     /// Show the namespaces' modes.
     #[arg(long)]
     pub ns: bool,
+    /// Print only the container ids.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
 }

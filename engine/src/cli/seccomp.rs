@@ -71,6 +71,18 @@ pub enum Seccomp {
     ///
     /// Example: rpod seccomp decompile /usr/share/containers/seccomp.json -o podman.kafel
     Decompile(DecompileArgs),
+    /// Record the syscalls of a command run on the host into a profile.
+    ///
+    /// The command runs with rpod's eBPF recorder attached (root needed), from its execve to
+    /// the exit of its last descendant, threads and children included. The profile denies
+    /// (EPERM) what was not recorded. Exit status: the command's (128+N when killed by
+    /// signal N), 127 when it cannot be found, 125 when the recording fails. Ctrl-C stops the
+    /// command and the profile is still written.
+    ///
+    /// For containers use `rpod run --annotation io.containers.trace-syscall=of:OUT`.
+    ///
+    /// Example: rpod seccomp record -o ls.json --args socket,mmap -- ls -l /
+    Record(RecordArgs),
     /// Format Kafel-like policies canonically, in place.
     ///
     /// With --check nothing is written: exit 1 when a file is not formatted. `-` formats stdin
@@ -147,6 +159,28 @@ pub struct DecompileArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Write the profile here (atomically; a symlink or non-regular file is refused), and
+    /// how often each syscall was seen next to it (`OUT.counts.json`). Without it the profile
+    /// is printed on stdout when the command exits.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Start from this profile (as the annotation's `if:`): its rules are kept, what it
+    /// blocks stays blocked, the recorded syscalls are added. Give the previous output to
+    /// merge recordings.
+    #[arg(short, long, value_name = "IN")]
+    pub input: Option<PathBuf>,
+    /// Record argument values of these syscalls and allow only those: `NAME` (rpod's default
+    /// argument: socket family, clone flags, ioctl request, prctl option, PROT_EXEC of
+    /// mmap/mprotect, personality), `NAME:INDEX` or `NAME:INDEX:MASK`, comma-separated.
+    #[arg(long, value_name = "LIST")]
+    pub args: Option<String>,
+    /// The command and its arguments.
+    #[arg(required = true, last = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

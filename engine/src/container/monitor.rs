@@ -97,8 +97,9 @@ pub fn run_with(
             let _ = store.set_container_running(id, pid, SystemTime::now());
         });
         let code = result.as_ref().map_or(125, |c| *c);
-        store.set_container_exited(id, code, SystemTime::now())?;
+        // The profile before the exit is reported, so `rpod wait` can be followed by its use.
         let recorded = recording.map(|(t, r)| finish_recording(t, r, &log, true));
+        store.set_container_exited(id, code, SystemTime::now())?;
         cleanup(store, id)?;
         if let Some(Err(e)) = recorded {
             return Err(e);
@@ -159,9 +160,10 @@ pub fn run_with(
         Err(runtime::RuntimeError::Failed { code: Some(c), .. }) if *c > 128 => Some(*c),
         Err(e) => e.command_exit_code().map(i32::from),
     };
-    store.set_container_exited(id, code.unwrap_or(125), SystemTime::now())?;
     let _ = std::io::stdout().flush();
+    // The profile before the exit is reported, so `rpod wait` can be followed by its use.
     let recorded = recording.map(|(t, r)| finish_recording(t, r, &log, foreground));
+    store.set_container_exited(id, code.unwrap_or(125), SystemTime::now())?;
     cleanup(store, id)?;
     if let Some(Err(e)) = recorded {
         return Err(e);
@@ -219,7 +221,7 @@ fn finish_recording(
                 say(&format!("rpod: warning: {warning}"));
             }
             say(&format!(
-                "rpod: recorded {} syscalls into {} (counts in {})",
+                "rpod: {} syscalls allowed in {} (counts in {})",
                 w.syscalls,
                 req.output.display(),
                 w.counts.display()

@@ -225,7 +225,25 @@ impl Cli {
     }
 
     pub fn state(&self, id: &str) -> Result<State, RuntimeError> {
-        let out = self.output("state", id, &["state", id])?;
+        // A query, polled while `run` starts the container: it must not write its "container
+        // does not exist" into the log `run` reads its own errors from (the runtime prints
+        // them on stderr without --log).
+        check_id(id)?;
+        let out = self
+            .command(None)
+            .args(["state", id])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(self.spawn_err("state"))?;
+        if !out.status.success() {
+            return Err(RuntimeError::Failed {
+                runtime: self.name.into(),
+                op: "state",
+                id: id.into(),
+                code: out.status.code(),
+                message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
         serde_json::from_slice(&out.stdout).map_err(|source| RuntimeError::State {
             runtime: self.name.into(),
             id: id.into(),

@@ -192,7 +192,11 @@ fn read_limited(path: &Path) -> Result<String, String> {
     Ok(text)
 }
 
-fn load_input(path: &Path) -> Result<Profile, TraceError> {
+/// Reads an input profile (`if:`), which must deny by default.
+///
+/// # Errors
+/// [`TraceError::Input`].
+pub fn load_input(path: &Path) -> Result<Profile, TraceError> {
     let bad = |why: String| TraceError::Input {
         path: path.to_path_buf(),
         why,
@@ -220,25 +224,18 @@ pub fn counts_path(profile: &Path) -> PathBuf {
     }
 }
 
-/// What [`write`] wrote, and what a user should know about it.
+/// A recorded profile, built, with what a user should know about it.
 #[derive(Debug)]
-pub struct Written {
-    pub syscalls: usize,
-    pub counts: PathBuf,
+pub struct Built {
+    pub profile: Profile,
     pub warnings: Vec<String>,
 }
 
-/// Builds the profile of `finished` (on top of `base`, the checked input) and writes it and
-/// its counts side file.
+/// Builds the profile of `finished` on top of `base` (the checked input, `if:`).
 ///
 /// # Errors
-/// Nothing recorded; the output became a symlink or a non-regular file since the check; a
-/// write that fails.
-pub fn write(
-    req: &Request,
-    base: Option<&Profile>,
-    finished: &tracer::Finished,
-) -> Result<Written, TraceError> {
+/// Nothing recorded; a base that allows everything.
+pub fn build(base: Option<&Profile>, finished: &tracer::Finished) -> Result<Built, TraceError> {
     if finished.seen == 0 {
         return Err(TraceError::Empty);
     }
@@ -280,6 +277,32 @@ pub fn write(
             nrs.join(", ")
         ));
     }
+    Ok(Built {
+        profile: built.profile,
+        warnings,
+    })
+}
+
+/// What [`write`] wrote, and what a user should know about it.
+#[derive(Debug)]
+pub struct Written {
+    pub syscalls: usize,
+    pub counts: PathBuf,
+    pub warnings: Vec<String>,
+}
+
+/// Builds the profile of `finished` (on top of `base`, the checked input) and writes it and
+/// its counts side file (merged with the input's, when it has one).
+///
+/// # Errors
+/// As [`build`]; the output became a symlink or a non-regular file since the check; a write
+/// that fails.
+pub fn write(
+    req: &Request,
+    base: Option<&Profile>,
+    finished: &tracer::Finished,
+) -> Result<Written, TraceError> {
+    let built = build(base, finished)?;
     let mut counts = req
         .input
         .as_deref()
@@ -293,10 +316,17 @@ pub fn write(
     check_output(&counts_file)?;
     replace(&req.output, built.profile.to_json_pretty().as_bytes())?;
     replace(&counts_file, counts.to_json_pretty().as_bytes())?;
+    let allowed: std::collections::BTreeSet<&String> = built
+        .profile
+        .syscalls
+        .iter()
+        .filter(|r| r.action == ActionKind::Allow)
+        .flat_map(|r| &r.names)
+        .collect();
     Ok(Written {
-        syscalls: finished.recording.syscalls.len(),
+        syscalls: allowed.len(),
         counts: counts_file,
-        warnings,
+        warnings: built.warnings,
     })
 }
 

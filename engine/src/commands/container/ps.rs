@@ -84,6 +84,13 @@ pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(exit::OK);
     }
+    if a.quiet {
+        // podman's -q: the short ids, one per line.
+        for (_, r) in &rows {
+            println!("{}", &r.id[..12]);
+        }
+        return Ok(exit::OK);
+    }
     println!(
         "{:<12}  {:<22}  {:<24}  {:<16}  {:<22}  NAMES",
         "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS"

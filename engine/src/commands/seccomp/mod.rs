@@ -8,6 +8,7 @@ mod explain;
 mod fmt;
 mod lint;
 mod merge;
+mod record;
 mod simulate;
 mod validate;
 
@@ -33,6 +34,7 @@ pub fn run(cmd: Seccomp) -> anyhow::Result<u8> {
         Seccomp::Validate(a) => validate::run(&a),
         Seccomp::Compile(a) => compile::run(&a),
         Seccomp::Decompile(a) => decompile::run(&a),
+        Seccomp::Record(a) => record::run(&a),
         Seccomp::Fmt(a) => fmt::run(&a),
         Seccomp::Simulate(a) => simulate::run(&a),
         Seccomp::Disasm(a) => disasm::run(&a),

@@ -1,0 +1,136 @@
+//! `rpod seccomp record [-o OUT] [-i IN] [--args LIST] -- COMMAND...`: a host command's
+//! syscalls, from its execve to the exit of its last descendant, as a profile.
+
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+
+use crate::cli::seccomp::RecordArgs;
+use crate::commands::{hinted, io};
+use crate::exit;
+use crate::trace::{self, TraceError};
+
+fn trace_error(e: TraceError) -> anyhow::Error {
+    let mut what = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        what = format!("{what}: {c}");
+        cause = c.source();
+    }
+    match e.hint() {
+        Some(h) => hinted(anyhow::anyhow!("{what}"), what, h),
+        None => anyhow::anyhow!("{what}"),
+    }
+}
+
+pub fn run(a: &RecordArgs) -> anyhow::Result<u8> {
+    let args = match &a.args {
+        Some(list) => {
+            profiles::record::parse_arg_specs(list).map_err(|e| trace_error(TraceError::Args(e)))?
+        }
+        None => Default::default(),
+    };
+    // Everything that could fail after the command ran is checked first.
+    let request = match &a.output {
+        Some(out) if out.as_os_str() != "-" => {
+            let req = trace::Request {
+                input: a.input.clone(),
+                output: out.clone(),
+                args: args.clone(),
+            };
+            req.check().map_err(trace_error)?;
+            Some(req)
+        }
+        _ => None,
+    };
+    let base = match &a.input {
+        Some(i) => Some(trace::load_input(i).map_err(trace_error)?),
+        None => None,
+    };
+    let options = tracer::Options {
+        start: tracer::Start::Exec,
+        args,
+    };
+    let recorder = tracer::Recorder::start(&options).map_err(|e| {
+        let what = "cannot record syscalls";
+        match e.hint() {
+            Some(h) => hinted(anyhow::Error::new(e), what, h),
+            None => anyhow::Error::new(e).context(what),
+        }
+    })?;
+
+    // Ctrl-C reaches the command from the terminal; rpod outlives it to write the profile.
+    // SIGTERM and SIGHUP sent to rpod are passed on to the command.
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGQUIT, SIGTERM, SIGHUP])
+        .context("cannot install signal handlers")?;
+    let handle = signals.handle();
+    let program = &a.command[0];
+    let child = Command::new(program).args(&a.command[1..]).spawn();
+    let (status, forwarder) = match child {
+        Ok(mut child) => {
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+            let forwarder = std::thread::spawn(move || {
+                for sig in signals.forever() {
+                    if sig == SIGTERM || sig == SIGHUP {
+                        if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
+                            let _ = nix::sys::signal::kill(pid, s);
+                        }
+                    }
+                }
+            });
+            (child.wait().map_err(Some), Some(forwarder))
+        }
+        Err(e) => (Err(Some(e)), None),
+    };
+    handle.close();
+    if let Some(f) = forwarder {
+        let _ = f.join();
+    }
+    let name = program.to_string_lossy();
+    let code = match &status {
+        Ok(s) => s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)),
+        Err(Some(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("rpod: {name}: command not found");
+            i32::from(exit::NOT_FOUND)
+        }
+        Err(e) => {
+            eprintln!(
+                "rpod: cannot run {name}: {}",
+                e.as_ref().map_or_else(String::new, ToString::to_string)
+            );
+            i32::from(exit::CANNOT_INVOKE)
+        }
+    };
+    let finished = recorder
+        .finish(Duration::from_secs(2))
+        .context("cannot read the recording")?;
+    if status.is_err() {
+        // Nothing ran: no profile.
+        return Ok(u8::try_from(code).unwrap_or(exit::RPOD_ERROR));
+    }
+    match &request {
+        Some(req) => {
+            let w = trace::write(req, base.as_ref(), &finished).map_err(trace_error)?;
+            for warning in &w.warnings {
+                eprintln!("rpod: warning: {warning}");
+            }
+            eprintln!(
+                "rpod: {} syscalls allowed in {} (counts in {})",
+                w.syscalls,
+                req.output.display(),
+                w.counts.display()
+            );
+        }
+        None => {
+            let built = trace::build(base.as_ref(), &finished).map_err(trace_error)?;
+            for warning in &built.warnings {
+                eprintln!("rpod: warning: {warning}");
+            }
+            io::write_output(None, built.profile.to_json_pretty().as_bytes(), false)?;
+        }
+    }
+    Ok(u8::try_from(code.rem_euclid(256)).unwrap_or(exit::RPOD_ERROR))
+}
