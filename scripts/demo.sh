@@ -88,6 +88,18 @@ KAFEL
   run "${R[@]}" ps
   run "${R[@]}" logs demo
   run "${R[@]}" rm -f demo
+
+  step "record what 'ls /' does (eBPF), then enforce the recorded profile"
+  run "${R[@]}" run --rm --annotation "io.containers.trace-syscall=of:$work/ls.json" busybox ls /
+  echo "recorded profile: $(grep -c '^        "' "$work/ls.json") syscalls allowed, default EPERM"
+  step "$rpod seccomp explain $work/ls.json | head -25"
+  "$rpod" seccomp explain "$work/ls.json" | head -25 || true
+  run "${R[@]}" run --rm --security-opt "seccomp=$work/ls.json" busybox ls /
+  run "${R[@]}" run --rm --security-opt "seccomp=$work/ls.json" busybox sh -c 'mkdir /tmp/x || echo "mkdir was never recorded, so it is denied"'
+  step "record a host command, with the socket family recorded too"
+  run "$rpod" seccomp record -o "$work/nc.json" --args socket -- /bin/busybox sh -c 'echo | nc -w1 127.0.0.1 9 || true'
+  step "$rpod seccomp diff $work/ls.json $work/nc.json | head -20"
+  "$rpod" seccomp diff "$work/ls.json" "$work/nc.json" | head -20 || true
 else
   echo "(skipping the container part: it needs root, runc and busybox-static)"
 fi

@@ -28,10 +28,18 @@ pub mod task {
     pub const INHERITED: u32 = OPEN | OPEN_ON_EXEC | HANDOFF;
 }
 
-/// Syscall numbers below this are counted (`COUNTS` has twice as many slots: the workload's,
-/// then the runtime handoff's); above it (invalid numbers, which the kernel
+/// Syscall numbers below this are counted. `COUNTS` has four blocks of this many slots, see
+/// [`slot`]; above it (invalid numbers, which the kernel
 /// answers with ENOSYS) only the `STATS` counter [`stats::OUT_OF_RANGE`] moves.
 pub const MAX_SYSCALL_NR: u32 = 1024;
+/// Where `COUNTS` keeps a syscall: block 0 the workload's native calls, 1 the handoff's native
+/// calls, 2 the workload's 32-bit (compat) calls, 3 the handoff's compat calls.
+pub mod slot {
+    pub const HANDOFF: u32 = 1;
+    pub const COMPAT: u32 = 2;
+    pub const BLOCKS: u32 = 4;
+}
+
 /// Tasks alive at once in one recording.
 pub const MAX_TASKS: u32 = 32768;
 /// Distinct (syscall, argument value) pairs in one recording.

@@ -25,7 +25,7 @@ mod program {
         programs::{RawTracePointContext, TracePointContext},
     };
     use rpod_ebpf_common::{
-        stats, task, ArgKey, ArgSpec, MAX_ARG_VALUES, MAX_SYSCALL_NR, MAX_TASKS,
+        slot, stats, task, ArgKey, ArgSpec, MAX_ARG_VALUES, MAX_SYSCALL_NR, MAX_TASKS,
     };
 
     /// Offsets in tracepoint records, set by the loader from tracefs.
@@ -46,7 +46,8 @@ mod program {
     #[map]
     static TSYNC: HashMap<u32, u32> = HashMap::with_max_entries(1024, 0);
     #[map]
-    static COUNTS: PerCpuArray<u64> = PerCpuArray::with_max_entries(2 * MAX_SYSCALL_NR, 0);
+    static COUNTS: PerCpuArray<u64> =
+        PerCpuArray::with_max_entries(slot::BLOCKS * MAX_SYSCALL_NR, 0);
     #[map]
     static ARG_SPECS: Array<ArgSpec> = Array::with_max_entries(MAX_SYSCALL_NR, 0);
     #[map]
@@ -61,6 +62,12 @@ mod program {
         pub const ARG_OFFSETS: [usize; 6] = [112, 104, 96, 56, 72, 64];
         pub const NR_SECCOMP: i64 = 317;
         pub const NR_PRCTL: i64 = 157;
+        /// `cs` in `struct pt_regs`: `__USER32_CS` (0x23) when the task runs 32-bit code,
+        /// whose syscalls use the i386 table.
+        pub const MODE_OFFSET: usize = 136;
+        pub fn is_compat(mode: u64) -> bool {
+            mode == 0x23
+        }
     }
     #[cfg(bpf_target_arch = "aarch64")]
     mod arch {
@@ -68,8 +75,13 @@ mod program {
         pub const ARG_OFFSETS: [usize; 6] = [0, 8, 16, 24, 32, 40];
         pub const NR_SECCOMP: i64 = 277;
         pub const NR_PRCTL: i64 = 167;
+        /// `pstate`, after regs[31], sp and pc: PSR_MODE32_BIT for AArch32 tasks.
+        pub const MODE_OFFSET: usize = 264;
+        pub fn is_compat(mode: u64) -> bool {
+            mode & 0x10 != 0
+        }
     }
-    use arch::{ARG_OFFSETS, NR_PRCTL, NR_SECCOMP};
+    use arch::{is_compat, ARG_OFFSETS, MODE_OFFSET, NR_PRCTL, NR_SECCOMP};
 
     const SECCOMP_SET_MODE_FILTER: u64 = 1;
     const SECCOMP_FILTER_FLAG_TSYNC: u64 = 1;
@@ -89,12 +101,16 @@ mod program {
         }
     }
 
-    /// Syscall argument `i` from the `pt_regs` at `regs`.
-    fn arg(regs: *const u8, i: usize) -> u64 {
-        let off = ARG_OFFSETS[i];
+    /// The u64 at `off` in the `pt_regs` at `regs`.
+    fn reg(regs: *const u8, off: usize) -> u64 {
         // SAFETY: `regs` is the kernel's pt_regs pointer for this syscall; the helper checks
         // the read.
         unsafe { bpf_probe_read_kernel(regs.add(off).cast::<u64>()) }.unwrap_or(0)
+    }
+
+    /// Syscall argument `i` from the `pt_regs` at `regs`.
+    fn arg(regs: *const u8, i: usize) -> u64 {
+        reg(regs, ARG_OFFSETS[i])
     }
 
     #[raw_tracepoint(tracepoint = "sys_enter")]
@@ -121,12 +137,16 @@ mod program {
             bump(stats::SEEN);
             if nr >= 0 && nr < i64::from(MAX_SYSCALL_NR) {
                 let nr = nr as u32;
-                let slot = if handoff { MAX_SYSCALL_NR + nr } else { nr };
-                if let Some(p) = COUNTS.get_ptr_mut(slot) {
+                let compat = is_compat(reg(regs, MODE_OFFSET));
+                let block =
+                    if handoff { slot::HANDOFF } else { 0 } + if compat { slot::COMPAT } else { 0 };
+                if let Some(p) = COUNTS.get_ptr_mut(block * MAX_SYSCALL_NR + nr) {
                     // SAFETY: per-CPU slot.
                     unsafe { *p += 1 };
                 }
-                if let Some(spec) = ARG_SPECS.get(nr) {
+                // Argument specs are by native number.
+                let spec = if compat { None } else { ARG_SPECS.get(nr) };
+                if let Some(spec) = spec {
                     if spec.enabled != 0 && (spec.index as usize) < 6 {
                         let key = ArgKey {
                             nr,

@@ -141,6 +141,10 @@ pub struct Recording {
     /// profile allows them too: the filter sees them.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub handoff: BTreeMap<String, u64>,
+    /// Syscalls made through the 32-bit ABI (`arch`'s compat arch: x86 on x86_64, arm on
+    /// aarch64), named from that arch's table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compat: Option<CompatCalls>,
     /// Numbers with no libseccomp name on this arch (calls the kernel answers with ENOSYS, or
     /// syscalls newer than libseccomp): they cannot be named in an OCI profile.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -156,6 +160,7 @@ impl Recording {
             arch,
             syscalls: BTreeMap::new(),
             handoff: BTreeMap::new(),
+            compat: None,
             unnamed: BTreeMap::new(),
             args: BTreeMap::new(),
         }
@@ -164,6 +169,14 @@ impl Recording {
 
 /// Distinct values above which an argument rule is not worth it: the syscall is allowed whole.
 pub const MAX_VALUES_PER_SYSCALL: usize = 64;
+
+/// The 32-bit calls of a recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompatCalls {
+    pub arch: Arch,
+    /// libseccomp name (in `arch`'s table) -> calls.
+    pub syscalls: BTreeMap<String, u64>,
+}
 
 /// A profile built from a recording, with what a reviewer should know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,15 +214,20 @@ pub fn to_profile(rec: &Recording, base: Option<&Profile>) -> Result<Built, Reco
         None => {
             let mut p = Profile::new(ActionKind::Errno);
             p.default_errno_ret = Some(1);
-            p.architectures = vec![rec.arch];
             p
         }
     };
-    if base.is_some()
-        && !profile.architectures.is_empty()
-        && !profile.architectures.contains(&rec.arch)
-    {
-        profile.architectures.push(rec.arch);
+    // A base that lists no arches covers the native one (and runtimes add its compat arches);
+    // one that lists some gets the recording's.
+    let compat = rec.compat.as_ref().filter(|c| !c.syscalls.is_empty());
+    let mut arches = vec![rec.arch];
+    arches.extend(compat.map(|c| c.arch));
+    if base.is_none() || !profile.architectures.is_empty() {
+        for a in arches {
+            if !profile.architectures.contains(&a) {
+                profile.architectures.push(a);
+            }
+        }
     }
     let mut blocked = BTreeSet::new();
     let mut allowed_whole = BTreeSet::new();
@@ -230,7 +248,13 @@ pub fn to_profile(rec: &Recording, base: Option<&Profile>) -> Result<Built, Reco
     };
     let mut whole = Vec::new();
     let mut arg_rules = Vec::new();
-    let names: BTreeSet<&String> = rec.syscalls.keys().chain(rec.handoff.keys()).collect();
+    // OCI names apply to every listed arch: a name recorded on one is allowed on all of them.
+    let names: BTreeSet<&String> = rec
+        .syscalls
+        .keys()
+        .chain(rec.handoff.keys())
+        .chain(compat.into_iter().flat_map(|c| c.syscalls.keys()))
+        .collect();
     for name in names {
         if blocked.contains(name) {
             built.kept_blocked.push(name.clone());
@@ -349,6 +373,9 @@ pub struct Counts {
     /// The launcher's calls (see [`Recording::handoff`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub handoff: BTreeMap<String, SyscallCount>,
+    /// 32-bit calls, by arch (see [`Recording::compat`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub compat: BTreeMap<Arch, BTreeMap<String, SyscallCount>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub args: BTreeMap<String, RecordedArg>,
 }
@@ -365,15 +392,17 @@ impl Counts {
     /// Adds one recording.
     pub fn add(&mut self, rec: &Recording) {
         self.recordings += 1;
-        for (into, from) in [
-            (&mut self.syscalls, &rec.syscalls),
-            (&mut self.handoff, &rec.handoff),
-        ] {
+        fn add(into: &mut BTreeMap<String, SyscallCount>, from: &BTreeMap<String, u64>) {
             for (name, &calls) in from {
                 let c = into.entry(name.clone()).or_default();
                 c.calls = c.calls.saturating_add(calls);
                 c.recordings += 1;
             }
+        }
+        add(&mut self.syscalls, &rec.syscalls);
+        add(&mut self.handoff, &rec.handoff);
+        if let Some(c) = &rec.compat {
+            add(self.compat.entry(c.arch).or_default(), &c.syscalls);
         }
         for (name, arg) in &rec.args {
             match self.args.get_mut(name) {
@@ -578,6 +607,23 @@ mod tests {
             .filter(|r| r.names == ["socket"])
             .collect();
         assert_eq!(socket.len(), 2, "{second:#?}");
+    }
+
+    #[test]
+    fn compat_calls_add_their_arch_and_names() {
+        let mut r = rec(&["read"]);
+        r.compat = Some(CompatCalls {
+            arch: Arch::X86,
+            syscalls: [("mkdir".to_string(), 1)].into(),
+        });
+        let p = to_profile(&r, None).unwrap().profile;
+        assert_eq!(p.architectures, [Arch::X86_64, Arch::X86]);
+        assert_eq!(p.syscalls[0].names, ["mkdir", "read"]);
+        let mut c = Counts::default();
+        c.add(&r);
+        assert_eq!(c.compat[&Arch::X86]["mkdir"].calls, 1);
+        let back: Counts = serde_json::from_str(&c.to_json_pretty()).unwrap();
+        assert_eq!(back, c);
     }
 
     #[test]

@@ -326,6 +326,46 @@ pub fn install_binary(rootfs: &Path, binary: &Path, dest: &str) {
         .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", binary.display(), dst.display()));
 }
 
+/// A static i386 ELF (84-byte headers and 24 bytes of code) that calls `mkdir` (i386 number
+/// 39) on a path that cannot exist, then `exit(0)` (number 1), both with `int 0x80`: a 32-bit
+/// (compat) workload without a 32-bit toolchain.
+#[must_use]
+pub fn i386_mkdir_elf() -> Vec<u8> {
+    const BASE: u32 = 0x0804_8000;
+    const CODE: u32 = 52 + 32;
+    let path = b"/nonexistent/rpod-compat\0";
+    let path_addr = BASE + CODE + 26;
+    let mut code = vec![0xb8];
+    code.extend(39u32.to_le_bytes()); // mov eax, 39 (mkdir)
+    code.push(0xbb);
+    code.extend(path_addr.to_le_bytes()); // mov ebx, path
+    code.push(0xb9);
+    code.extend(0o755u32.to_le_bytes()); // mov ecx, 0755
+    code.extend([0xcd, 0x80]); // int 0x80
+    code.push(0xb8);
+    code.extend(1u32.to_le_bytes()); // mov eax, 1 (exit)
+    code.extend([0x31, 0xdb, 0xcd, 0x80]); // xor ebx, ebx; int 0x80
+    assert_eq!(code.len(), 26);
+    code.extend(path);
+    let size = CODE + u32::try_from(code.len()).expect("tiny");
+    let mut elf = b"\x7fELF\x01\x01\x01\x00".to_vec();
+    elf.extend([0u8; 8]);
+    for v in [2u16, 3] {
+        elf.extend(v.to_le_bytes()); // ET_EXEC, EM_386
+    }
+    for v in [1u32, BASE + CODE, 52, 0, 0] {
+        elf.extend(v.to_le_bytes()); // version, entry, phoff, shoff, flags
+    }
+    for v in [52u16, 32, 1, 0, 0, 0] {
+        elf.extend(v.to_le_bytes()); // ehsize, phentsize, phnum, shentsize, shnum, shstrndx
+    }
+    for v in [1u32, 0, BASE, BASE, size, size, 5, 0x1000] {
+        elf.extend(v.to_le_bytes()); // PT_LOAD, offset, vaddr, paddr, filesz, memsz, R+X, align
+    }
+    elf.extend(code);
+    elf
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

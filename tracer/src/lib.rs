@@ -29,9 +29,9 @@ use std::time::{Duration, Instant};
 use aya::maps::{Array, HashMap, MapData, PerCpuArray};
 use aya::programs::{RawTracePoint, TracePoint};
 use aya::{Ebpf, EbpfLoader};
-use profiles::record::{ArgSpec, RecordedArg, Recording};
+use profiles::record::{ArgSpec, CompatCalls, RecordedArg, Recording};
 use profiles::Arch;
-use rpod_ebpf_common::{globals, stats, task, ArgKey, MAX_SYSCALL_NR};
+use rpod_ebpf_common::{globals, slot, stats, task, ArgKey, MAX_SYSCALL_NR};
 
 pub use error::Error;
 
@@ -75,6 +75,9 @@ pub struct Finished {
     pub lost_tasks: u64,
     /// Argument values that did not fit in the map: their syscalls are allowed whole.
     pub lost_arg_values: u64,
+    /// Calls with a number outside every table (negative, x32's bit 30, invalid): not in the
+    /// recording; they get the profile's default action.
+    pub out_of_range: u64,
     /// Tasks of the tree still in the window when the recording was read (for example a
     /// daemon that escaped a `--pid=host` container): later syscalls are not recorded.
     pub still_running: usize,
@@ -164,7 +167,12 @@ impl Recorder {
             })?;
         }
         // sys_exit before sys_enter, so no filter install is entered without its return seen.
-        for name in ["sys_exit", "sys_enter"] {
+        // A window that opens at exec needs no sys_exit: every syscall then pays one hook less.
+        let hooks: &[&'static str] = match options.start {
+            Start::SeccompFilter => &["sys_exit", "sys_enter"],
+            Start::Exec => &["sys_enter"],
+        };
+        for &name in hooks {
             let p: &mut RawTracePoint =
                 program(&mut ebpf, name)?
                     .try_into()
@@ -219,21 +227,28 @@ impl Recorder {
         let counts: PerCpuArray<&MapData, u64> =
             PerCpuArray::try_from(self.map("COUNTS")?).map_err(map_err("COUNTS"))?;
         let mut recording = Recording::new(self.arch);
-        for slot in 0..2 * MAX_SYSCALL_NR {
+        let compat_arch = compat_arch(self.arch);
+        let mut compat = BTreeMap::new();
+        for index in 0..slot::BLOCKS * MAX_SYSCALL_NR {
             let calls: u64 = counts
-                .get(&slot, 0)
+                .get(&index, 0)
                 .map_err(map_err("COUNTS"))?
                 .iter()
                 .sum();
             if calls == 0 {
                 continue;
             }
-            let (nr, into) = if slot < MAX_SYSCALL_NR {
-                (slot, &mut recording.syscalls)
+            let (block, nr) = (index / MAX_SYSCALL_NR, index % MAX_SYSCALL_NR);
+            let (arch, into) = if block & slot::COMPAT != 0 {
+                // The handoff is the (native) runtime's: a compat call there is the workload's
+                // own exec'd code only in theory; count both as the workload's.
+                (compat_arch, &mut compat)
+            } else if block & slot::HANDOFF != 0 {
+                (Some(self.arch), &mut recording.handoff)
             } else {
-                (slot - MAX_SYSCALL_NR, &mut recording.handoff)
+                (Some(self.arch), &mut recording.syscalls)
             };
-            match profiles::syscalls::name(self.arch, nr) {
+            match arch.and_then(|a| profiles::syscalls::name(a, nr)) {
                 Some(name) => {
                     *into.entry(name.to_string()).or_default() += calls;
                 }
@@ -241,6 +256,12 @@ impl Recorder {
                     *recording.unnamed.entry(nr).or_default() += calls;
                 }
             }
+        }
+        if let (Some(arch), false) = (compat_arch, compat.is_empty()) {
+            recording.compat = Some(CompatCalls {
+                arch,
+                syscalls: compat,
+            });
         }
         if self.start == Start::Exec {
             // The execve that opened the window ran before it: a launcher applying the
@@ -279,6 +300,7 @@ impl Recorder {
             seen: stat(stats::SEEN)?,
             lost_tasks: stat(stats::LOST_TASKS)?,
             lost_arg_values,
+            out_of_range: stat(stats::OUT_OF_RANGE)?,
             still_running,
             recording,
         })
@@ -302,6 +324,15 @@ impl Recorder {
             .filter(|(_, flags)| flags & task::OPEN != 0)
             .count();
         Ok(n)
+    }
+}
+
+/// The 32-bit ABI a native arch runs.
+fn compat_arch(native: Arch) -> Option<Arch> {
+    match native {
+        Arch::X86_64 => Some(Arch::X86),
+        Arch::Aarch64 => Some(Arch::Arm),
+        _ => None,
     }
 }
 

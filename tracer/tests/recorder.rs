@@ -138,3 +138,31 @@ fn only_the_starting_threads_descendants_are_recorded() {
         "a process outside the tree was recorded: {n:?}"
     );
 }
+
+#[test]
+fn thirty_two_bit_calls_are_named_from_the_i386_table() {
+    if !can_record() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let elf = dir.path().join("mkdir32");
+    std::fs::write(&elf, rpod_tests::i386_mkdir_elf()).unwrap();
+    std::fs::set_permissions(&elf, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let f = record(
+        &Options {
+            start: Start::Exec,
+            ..Options::default()
+        },
+        &mut Command::new(&elf),
+    );
+    let compat = f
+        .recording
+        .compat
+        .as_ref()
+        .expect("32-bit calls recorded apart");
+    assert_eq!(compat.arch, profiles::Arch::X86);
+    let names: Vec<&str> = compat.syscalls.keys().map(String::as_str).collect();
+    assert_eq!(names, ["exit", "mkdir"]);
+    // i386's 39 and 1 are x86_64's getpid and write: neither may appear.
+    assert_eq!(f.recording.syscalls.keys().collect::<Vec<_>>(), ["execve"]);
+}

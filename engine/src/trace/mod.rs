@@ -257,6 +257,12 @@ pub fn build(base: Option<&Profile>, finished: &tracer::Finished) -> Result<Buil
     if finished.lost_arg_values > 0 {
         warnings.push("too many argument values to keep: the syscalls chosen for argument recording are allowed with any argument".into());
     }
+    if finished.out_of_range > 0 {
+        warnings.push(format!(
+            "{} calls had a number outside the syscall tables (invalid numbers, or x32's); no profile can allow them by name",
+            finished.out_of_range
+        ));
+    }
     if !built.kept_blocked.is_empty() {
         warnings.push(format!(
             "the input profile blocks {}, which the workload called; they stay blocked",
