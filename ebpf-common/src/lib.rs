@@ -1,8 +1,8 @@
 //! What the kernel-side recorder (`ebpf`) and its loader (`tracer`) agree on: map names, map
 //! value layouts, task flags and limits. `no_std`, so the eBPF program can use it.
 //!
-//! The model: `TASKS` holds every task (thread id) of the recorded process tree with its
-//! [`task`] flags. A task is *in the window* once it, or the thread group it belongs to, has
+//! The model: `TASKS` (indexed by thread id) holds the [`task`] flags of every task of the
+//! recorded process tree, 0 for the others. A task is *in the window* once it, or the thread group it belongs to, has
 //! installed a seccomp filter (or exec'd, for a host recording). Syscalls made in the window
 //! are counted per number in `COUNTS`; for the syscalls the user chose, one argument is masked
 //! and counted per value in `ARG_VALUES`.
@@ -14,7 +14,7 @@ pub mod task {
     /// while [`OPEN_ON_EXEC`] was set.
     pub const OPEN: u32 = 1;
     /// The task entered `seccomp(SECCOMP_SET_MODE_FILTER)` or `prctl(PR_SET_SECCOMP, 2)`; the
-    /// window opens if it returns 0.
+    /// window opens if its filter chain has changed at its next syscall.
     pub const PENDING: u32 = 2;
     /// The pending filter install asked for `SECCOMP_FILTER_FLAG_TSYNC`: on success every
     /// thread of the process is in the window.
@@ -24,8 +24,14 @@ pub mod task {
     /// In the window, but still the runtime: the filter is installed and the task has not
     /// exec'd the workload yet. Its syscalls are counted apart (`COUNTS[MAX_SYSCALL_NR + nr]`).
     pub const HANDOFF: u32 = 16;
+    /// The task's mode was read since its last exec (`pt_regs`' code segment).
+    pub const MODE_KNOWN: u32 = 32;
+    /// The task runs 32-bit code: its syscall numbers are the compat arch's.
+    pub const COMPAT: u32 = 64;
+    /// The task is in the traced tree. Every member has it, so 0 means "not traced".
+    pub const TRACED: u32 = 128;
     /// Flags a child task inherits from the task that forked it.
-    pub const INHERITED: u32 = OPEN | OPEN_ON_EXEC | HANDOFF;
+    pub const INHERITED: u32 = TRACED | OPEN | OPEN_ON_EXEC | HANDOFF | MODE_KNOWN | COMPAT;
 }
 
 /// Syscall numbers below this are counted. `COUNTS` has four blocks of this many slots, see
@@ -40,7 +46,8 @@ pub mod slot {
     pub const BLOCKS: u32 = 4;
 }
 
-/// Tasks alive at once in one recording.
+/// Size of the `TASKS` array (indexed by thread id) in the object file; the loader resizes
+/// it to the kernel's `pid_max`.
 pub const MAX_TASKS: u32 = 32768;
 /// Distinct (syscall, argument value) pairs in one recording.
 pub const MAX_ARG_VALUES: u32 = 8192;
@@ -54,8 +61,9 @@ pub mod stats {
     pub const LOST_ARG_VALUES: u32 = 1;
     /// Syscalls in the window with a number at or above `MAX_SYSCALL_NR` (or negative).
     pub const OUT_OF_RANGE: u32 = 2;
-    /// Syscalls seen in the window, all numbers.
-    pub const SEEN: u32 = 3;
+    /// +1 when a task enters the window, -1 (wrapping) when one in it exits: the sum over the
+    /// CPUs is the number of tasks in the window.
+    pub const OPEN_DELTA: u32 = 3;
     pub const LEN: u32 = 4;
 }
 
@@ -81,15 +89,14 @@ pub struct ArgKey {
     pub value: u64,
 }
 
-/// Offsets of the fields the program reads in tracepoint records, from
-/// `/sys/kernel/tracing/events/sched/*/format` (they changed between kernels), set as globals
-/// at load time.
+/// Globals the loader sets.
 pub mod globals {
-    pub const FORK_PARENT_PID: &str = "FORK_PARENT_PID";
-    pub const FORK_CHILD_PID: &str = "FORK_CHILD_PID";
-    pub const EXIT_PID: &str = "EXIT_PID";
-    pub const EXEC_PID: &str = "EXEC_PID";
-    pub const EXEC_OLD_PID: &str = "EXEC_OLD_PID";
+    /// Byte offset of `pid` in `struct task_struct`, from the kernel's BTF.
+    pub const TASK_PID: &str = "TASK_PID";
+    /// 1 when some syscall's argument is recorded.
+    pub const ARGS_ON: &str = "ARGS_ON";
+    /// Byte offset of `seccomp.filter` in `struct task_struct`, from the kernel's BTF.
+    pub const TASK_SECCOMP_FILTER: &str = "TASK_SECCOMP_FILTER";
 }
 
 #[cfg(feature = "user")]

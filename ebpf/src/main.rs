@@ -1,17 +1,19 @@
 //! rpod's syscall recorder, kernel side. See `rpod-ebpf-common` for the maps' model.
 //!
-//! Four hooks, all cheap for tasks that are not recorded (one hash lookup):
-//! - `sys_enter` (raw tracepoint): count the syscall when the task is in the window, record
-//!   the chosen argument, and notice a seccomp filter install about to happen;
-//! - `sys_exit` (raw tracepoint): a filter install that returned 0 opens the window;
+//! Four raw tracepoints, all cheap for tasks that are not recorded (one array lookup):
+//! - `sys_enter`: count the syscall when the task is in the window, record the chosen
+//!   argument, notice a seccomp filter install about to happen, and at the installer's next
+//!   syscall, whether it succeeded (its filter chain changed: the window opens);
 //! - `sched_process_fork`: a child or thread of a traced task is traced, with its flags;
 //! - `sched_process_exec`: a host recording opens at exec; a non-leader thread that execs takes
 //!   the leader's id;
 //! - `sched_process_exit`: forget the task.
 //!
-//! Raw tracepoints are used on the hot path because they skip the perf record the classic
-//! `raw_syscalls` tracepoints build for every syscall; the syscall's arguments are read from
-//! the `pt_regs` the kernel passes, whose layout is user ABI (`asm/ptrace.h`).
+//! Raw tracepoints: on the hot path they skip the perf record classic tracepoints build for
+//! every call, they need no tracefs, and they detach in microseconds (a classic tracepoint's
+//! perf event took 80 ms each to release here). The syscall's arguments are read from the
+//! `pt_regs` the kernel passes, whose layout is user ABI (`asm/ptrace.h`); the only kernel
+//! struct offset needed, `task_struct.pid`, comes from BTF.
 #![cfg_attr(target_arch = "bpf", no_std)]
 #![cfg_attr(target_arch = "bpf", no_main)]
 #![cfg_attr(not(target_arch = "bpf"), allow(dead_code, unused_imports))]
@@ -19,35 +21,45 @@
 #[cfg(target_arch = "bpf")]
 mod program {
     use aya_ebpf::{
-        helpers::{bpf_get_current_pid_tgid, bpf_probe_read_kernel},
-        macros::{map, raw_tracepoint, tracepoint},
+        helpers::{bpf_get_current_pid_tgid, bpf_get_current_task, bpf_probe_read_kernel},
+        macros::{map, raw_tracepoint},
         maps::{Array, HashMap, PerCpuArray},
-        programs::{RawTracePointContext, TracePointContext},
+        programs::RawTracePointContext,
     };
     use rpod_ebpf_common::{
         slot, stats, task, ArgKey, ArgSpec, MAX_ARG_VALUES, MAX_SYSCALL_NR, MAX_TASKS,
     };
 
-    /// Offsets in tracepoint records, set by the loader from tracefs.
+    /// Offset of `pid` in `struct task_struct`, set by the loader from the kernel's BTF.
     #[no_mangle]
-    static FORK_PARENT_PID: u32 = 12;
+    static TASK_PID: u32 = 0;
+    /// 1 when some syscall's argument is recorded (`ARG_SPECS` is not all zero).
     #[no_mangle]
-    static FORK_CHILD_PID: u32 = 20;
+    static ARGS_ON: u32 = 0;
+    /// Offset of `seccomp.filter` in `struct task_struct` (the task's filter chain), from BTF.
     #[no_mangle]
-    static EXIT_PID: u32 = 24;
-    #[no_mangle]
-    static EXEC_PID: u32 = 12;
-    #[no_mangle]
-    static EXEC_OLD_PID: u32 = 16;
+    static TASK_SECCOMP_FILTER: u32 = 0;
 
+    /// Flags by thread id; 0 for tasks outside the tree. An array, not a hash: the lookup every
+    /// syscall on the machine pays is then an inlined bounds check and add. The loader sizes
+    /// it to `kernel.pid_max`.
     #[map]
-    static TASKS: HashMap<u32, u32> = HashMap::with_max_entries(MAX_TASKS, 0);
+    static TASKS: Array<u32> = Array::with_max_entries(MAX_TASKS, 0);
     /// Thread groups whose filter was installed with TSYNC: all their threads are in the window.
     #[map]
     static TSYNC: HashMap<u32, u32> = HashMap::with_max_entries(1024, 0);
+    /// The filter chain of a task that entered a filter install, as it was then: a different
+    /// one at its next syscall means the install succeeded.
+    #[map]
+    static PENDING_FILTER: HashMap<u32, u64> = HashMap::with_max_entries(1024, 0);
     #[map]
     static COUNTS: PerCpuArray<u64> =
         PerCpuArray::with_max_entries(slot::BLOCKS * MAX_SYSCALL_NR, 0);
+    /// One bit per `COUNTS` slot this CPU has used, so the loader reads 64 words and the
+    /// slots used instead of all 4096.
+    #[map]
+    static USED: PerCpuArray<u64> =
+        PerCpuArray::with_max_entries(slot::BLOCKS * MAX_SYSCALL_NR / 64, 0);
     #[map]
     static ARG_SPECS: Array<ArgSpec> = Array::with_max_entries(MAX_SYSCALL_NR, 0);
     #[map]
@@ -88,17 +100,27 @@ mod program {
     const PR_SET_SECCOMP: u64 = 22;
     const SECCOMP_MODE_FILTER: u64 = 2;
 
-    fn global(v: &u32) -> usize {
+    fn global(v: &u32) -> u32 {
         // SAFETY: a read of a static the loader may have rewritten; volatile so the compiler
         // does not fold the default value in.
-        unsafe { core::ptr::read_volatile(v) as usize }
+        unsafe { core::ptr::read_volatile(v) }
+    }
+
+    fn add_stat(index: u32, delta: u64) {
+        if let Some(p) = STATS.get_ptr_mut(index) {
+            // SAFETY: per-CPU slot, this program is the only writer on this CPU.
+            unsafe { *p = (*p).wrapping_add(delta) };
+        }
     }
 
     fn bump(index: u32) {
-        if let Some(p) = STATS.get_ptr_mut(index) {
-            // SAFETY: per-CPU slot, this program is the only writer on this CPU.
-            unsafe { *p += 1 };
-        }
+        add_stat(index, 1);
+    }
+
+    /// A task enters (`true`) or leaves the window: the per-CPU deltas sum to the number of
+    /// tasks in it, which the loader watches to know when the last one exited.
+    fn count_open(entering: bool) {
+        add_stat(stats::OPEN_DELTA, if entering { 1 } else { u64::MAX });
     }
 
     /// The u64 at `off` in the `pt_regs` at `regs`.
@@ -113,17 +135,86 @@ mod program {
         reg(regs, ARG_OFFSETS[i])
     }
 
+    /// The current task's seccomp filter chain (`current->seccomp.filter`).
+    fn current_filter() -> u64 {
+        // SAFETY: a helper with no arguments; the pointer is only read through the checked
+        // bpf_probe_read_kernel.
+        let task = unsafe { bpf_get_current_task() } as *const u8;
+        // SAFETY: the offset comes from this kernel's BTF; the helper checks the read.
+        unsafe {
+            bpf_probe_read_kernel(
+                task.add(global(&TASK_SECCOMP_FILTER) as usize)
+                    .cast::<u64>(),
+            )
+        }
+        .unwrap_or(0)
+    }
+
+    /// A task that entered a filter install makes its next syscall: if its filter chain
+    /// changed, the install succeeded and the window opens (before this syscall, which the
+    /// filter sees). This replaces a sys_exit hook, which would cost every syscall on the
+    /// machine a second program run.
+    fn settle_pending(tid: u32, tgid: u32, flags: u32) -> u32 {
+        // SAFETY: a copy of the value is taken at once.
+        let before = unsafe { PENDING_FILTER.get(&tid) }.copied();
+        let _ = PENDING_FILTER.remove(&tid);
+        let mut next = flags & !(task::PENDING | task::PENDING_TSYNC);
+        if before.is_some_and(|b| b != current_filter()) && flags & task::OPEN == 0 {
+            next |= task::OPEN | task::HANDOFF;
+            count_open(true);
+            if flags & task::PENDING_TSYNC != 0 {
+                let _ = TSYNC.insert(&tgid, &1, 0);
+            }
+        }
+        next
+    }
+
+    fn record_arg(regs: *const u8, nr: u32) {
+        let Some(spec) = ARG_SPECS.get(nr) else {
+            return;
+        };
+        if spec.enabled == 0 || spec.index as usize >= 6 {
+            return;
+        }
+        let key = ArgKey {
+            nr,
+            index: spec.index,
+            value: arg(regs, spec.index as usize) & spec.mask,
+        };
+        match ARG_VALUES.get_ptr_mut(&key) {
+            Some(p) => {
+                // SAFETY: a value pointer of ARG_VALUES. Two CPUs may race on the count (the
+                // BPF target has no fetch-add in core); the count is a hint for reviewers, the
+                // key is what matters.
+                unsafe { *p += 1 };
+            }
+            None => {
+                if ARG_VALUES.insert(&key, &1, 0).is_err() {
+                    bump(stats::LOST_ARG_VALUES);
+                }
+            }
+        }
+    }
+
     #[raw_tracepoint(tracepoint = "sys_enter")]
     pub fn sys_enter(ctx: RawTracePointContext) -> i32 {
         let ids = bpf_get_current_pid_tgid();
-        let tid = ids as u32;
-        let Some(state) = TASKS.get_ptr_mut(&tid) else {
+        let Some(state) = TASKS.get_ptr_mut(ids as u32) else {
             return 0;
         };
+        // SAFETY: a value pointer of TASKS, valid for this program run; only this task
+        // writes its own entry.
+        let mut flags = unsafe { *state };
+        if flags == 0 {
+            return 0;
+        }
         let regs: *const u8 = ctx.arg(0);
         let nr: i64 = ctx.arg(1);
-        // SAFETY: a value pointer of TASKS, valid for this program run.
-        let flags = unsafe { *state };
+        if flags & task::PENDING != 0 {
+            flags = settle_pending(ids as u32, (ids >> 32) as u32, flags);
+            // SAFETY: as above.
+            unsafe { *state = flags };
+        }
         // Threads of a process whose filter was installed with TSYNC are the runtime's.
         let (open, handoff) = if flags & task::OPEN != 0 {
             (true, flags & task::HANDOFF != 0)
@@ -134,39 +225,35 @@ mod program {
             (tsync, tsync)
         };
         if open {
-            bump(stats::SEEN);
             if nr >= 0 && nr < i64::from(MAX_SYSCALL_NR) {
                 let nr = nr as u32;
-                let compat = is_compat(reg(regs, MODE_OFFSET));
+                // A task's mode only changes at exec: read it once per exec.
+                if flags & task::MODE_KNOWN == 0 {
+                    flags |= task::MODE_KNOWN;
+                    if is_compat(reg(regs, MODE_OFFSET)) {
+                        flags |= task::COMPAT;
+                    }
+                    // SAFETY: as above.
+                    unsafe { *state = flags };
+                }
+                let compat = flags & task::COMPAT != 0;
                 let block =
                     if handoff { slot::HANDOFF } else { 0 } + if compat { slot::COMPAT } else { 0 };
-                if let Some(p) = COUNTS.get_ptr_mut(block * MAX_SYSCALL_NR + nr) {
-                    // SAFETY: per-CPU slot.
-                    unsafe { *p += 1 };
-                }
-                // Argument specs are by native number.
-                let spec = if compat { None } else { ARG_SPECS.get(nr) };
-                if let Some(spec) = spec {
-                    if spec.enabled != 0 && (spec.index as usize) < 6 {
-                        let key = ArgKey {
-                            nr,
-                            index: spec.index,
-                            value: arg(regs, spec.index as usize) & spec.mask,
-                        };
-                        match ARG_VALUES.get_ptr_mut(&key) {
-                            Some(p) => {
-                                // SAFETY: a value pointer of ARG_VALUES. Two CPUs may race on
-                                // the count (the BPF target has no fetch-add in core); the
-                                // count is a hint for reviewers, the key is what matters.
-                                unsafe { *p += 1 };
-                            }
-                            None => {
-                                if ARG_VALUES.insert(&key, &1, 0).is_err() {
-                                    bump(stats::LOST_ARG_VALUES);
-                                }
+                let index = block * MAX_SYSCALL_NR + nr;
+                if let Some(p) = COUNTS.get_ptr_mut(index) {
+                    // SAFETY: per-CPU slots.
+                    unsafe {
+                        if *p == 0 {
+                            if let Some(u) = USED.get_ptr_mut(index / 64) {
+                                *u |= 1 << (index % 64);
                             }
                         }
+                        *p += 1;
                     }
+                }
+                // Argument specs are by native number.
+                if !compat && global(&ARGS_ON) != 0 {
+                    record_arg(regs, nr);
                 }
             } else {
                 bump(stats::OUT_OF_RANGE);
@@ -186,96 +273,97 @@ mod program {
             } else {
                 0
             };
-            if pending != 0 {
-                // SAFETY: as above; only this task writes its own entry.
+            if pending != 0
+                && PENDING_FILTER
+                    .insert(&(ids as u32), &current_filter(), 0)
+                    .is_ok()
+            {
+                // SAFETY: as above.
                 unsafe { *state = flags | pending };
             }
         }
         0
     }
 
-    #[raw_tracepoint(tracepoint = "sys_exit")]
-    pub fn sys_exit(ctx: RawTracePointContext) -> i32 {
+    /// `sched_process_fork(parent, child)`, run by the parent.
+    #[raw_tracepoint(tracepoint = "sched_process_fork")]
+    pub fn sched_process_fork(ctx: RawTracePointContext) -> i32 {
         let ids = bpf_get_current_pid_tgid();
-        let tid = ids as u32;
-        let Some(state) = TASKS.get_ptr_mut(&tid) else {
+        let Some(flags) = TASKS.get(ids as u32).copied() else {
+            return 0;
+        };
+        if flags == 0 {
+            return 0;
+        }
+        let child: *const u8 = ctx.arg(1);
+        // SAFETY: the offset comes from this kernel's BTF; the helper checks the read.
+        let child =
+            unsafe { bpf_probe_read_kernel(child.add(global(&TASK_PID) as usize).cast::<u32>()) };
+        let mut inherited = flags & task::INHERITED;
+        // SAFETY: a plain lookup.
+        if inherited & task::OPEN == 0 && unsafe { TSYNC.get(&((ids >> 32) as u32)) }.is_some() {
+            inherited |= task::OPEN | task::HANDOFF;
+        }
+        match child.ok().and_then(|c| TASKS.get_ptr_mut(c)) {
+            Some(p) => {
+                // SAFETY: the child's entry; the child has not run yet.
+                unsafe { *p = inherited };
+                if inherited & task::OPEN != 0 {
+                    count_open(true);
+                }
+            }
+            None => bump(stats::LOST_TASKS),
+        }
+        0
+    }
+
+    /// `sched_process_exec(p, old_pid, bprm)`, run by the task that exec'd (now `p`).
+    #[raw_tracepoint(tracepoint = "sched_process_exec")]
+    pub fn sched_process_exec(ctx: RawTracePointContext) -> i32 {
+        let pid = bpf_get_current_pid_tgid() as u32;
+        let old: u64 = ctx.arg(1);
+        let old = old as u32;
+        let Some(old_state) = TASKS.get_ptr_mut(old) else {
             return 0;
         };
         // SAFETY: a value pointer of TASKS.
-        let flags = unsafe { *state };
-        if flags & task::PENDING == 0 {
+        let flags = unsafe { *old_state };
+        if flags == 0 {
             return 0;
         }
-        let ret: i64 = ctx.arg(1);
-        let mut next = flags & !(task::PENDING | task::PENDING_TSYNC);
-        if ret == 0 && flags & task::OPEN == 0 {
-            next |= task::OPEN | task::HANDOFF;
-            if flags & task::PENDING_TSYNC != 0 {
-                let _ = TSYNC.insert(&((ids >> 32) as u32), &1, 0);
-            }
-        }
-        // SAFETY: only this task writes its own entry.
-        unsafe { *state = next };
-        0
-    }
-
-    #[tracepoint(category = "sched", name = "sched_process_fork")]
-    pub fn sched_process_fork(ctx: TracePointContext) -> u32 {
-        // SAFETY: offsets from this kernel's format file; the helper checks the reads.
-        let (Ok(parent), Ok(child)) = (
-            unsafe { ctx.read_at::<u32>(global(&FORK_PARENT_PID)) },
-            unsafe { ctx.read_at::<u32>(global(&FORK_CHILD_PID)) },
-        ) else {
-            return 0;
-        };
-        // SAFETY: a copy of the value is taken at once.
-        let Some(flags) = (unsafe { TASKS.get(&parent) }).copied() else {
-            return 0;
-        };
-        let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
-        let mut inherited = flags & task::INHERITED;
-        // SAFETY: a plain lookup.
-        if inherited & task::OPEN == 0 && unsafe { TSYNC.get(&tgid) }.is_some() {
-            inherited |= task::OPEN | task::HANDOFF;
-        }
-        if TASKS.insert(&child, &inherited, 0).is_err() {
-            bump(stats::LOST_TASKS);
-        }
-        0
-    }
-
-    #[tracepoint(category = "sched", name = "sched_process_exec")]
-    pub fn sched_process_exec(ctx: TracePointContext) -> u32 {
-        // SAFETY: offsets from this kernel's format file.
-        let (Ok(pid), Ok(old)) = (unsafe { ctx.read_at::<u32>(global(&EXEC_PID)) }, unsafe {
-            ctx.read_at::<u32>(global(&EXEC_OLD_PID))
-        }) else {
-            return 0;
-        };
-        // SAFETY: a copy of the value is taken at once.
-        let Some(flags) = (unsafe { TASKS.get(&old) }).copied() else {
-            return 0;
-        };
-        // The exec ends the runtime's handoff: the workload starts.
-        let mut next = flags & !task::HANDOFF;
+        // The exec ends the runtime's handoff and may change the mode.
+        let mut next = flags & !(task::HANDOFF | task::MODE_KNOWN | task::COMPAT);
         if flags & task::OPEN_ON_EXEC != 0 {
             next = (next & !task::OPEN_ON_EXEC) | task::OPEN;
+            if flags & task::OPEN == 0 {
+                count_open(true);
+            }
         }
         if old != pid {
             // A non-leader thread exec'd and now has the leader's id (de_thread).
-            let _ = TASKS.remove(&old);
+            // SAFETY: as above.
+            unsafe { *old_state = 0 };
         }
-        if TASKS.insert(&pid, &next, 0).is_err() {
-            bump(stats::LOST_TASKS);
+        match TASKS.get_ptr_mut(pid) {
+            // SAFETY: this task's own entry.
+            Some(p) => unsafe { *p = next },
+            None => bump(stats::LOST_TASKS),
         }
         0
     }
 
-    #[tracepoint(category = "sched", name = "sched_process_exit")]
-    pub fn sched_process_exit(ctx: TracePointContext) -> u32 {
-        // SAFETY: offset from this kernel's format file.
-        if let Ok(pid) = unsafe { ctx.read_at::<u32>(global(&EXIT_PID)) } {
-            let _ = TASKS.remove(&pid);
+    /// `sched_process_exit(p, ...)`, run by the exiting task.
+    #[raw_tracepoint(tracepoint = "sched_process_exit")]
+    pub fn sched_process_exit(_ctx: RawTracePointContext) -> i32 {
+        let tid = bpf_get_current_pid_tgid() as u32;
+        if let Some(p) = TASKS.get_ptr_mut(tid) {
+            // SAFETY: this task's own entry.
+            unsafe {
+                if *p & task::OPEN != 0 {
+                    count_open(false);
+                }
+                *p = 0;
+            }
         }
         0
     }

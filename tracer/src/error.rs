@@ -4,14 +4,10 @@ use std::path::PathBuf;
 /// and the kernel's own words (the verifier log included) are kept.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("tracefs is not mounted and cannot be mounted at {}", path.display())]
-    Tracefs {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot read the tracepoint format {}: {why}", path.display())]
-    TracepointFormat { path: PathBuf, why: String },
+    #[error("cannot read the kernel's BTF {}: {why}", path.display())]
+    Btf { path: PathBuf, why: String },
+    #[error("cannot read /proc/sys/kernel/pid_max: {why}")]
+    PidMax { why: String },
     #[error("cannot load the syscall recorder into the kernel")]
     Load(#[source] aya::EbpfError),
     #[error("the kernel refused the recorder's program `{program}`")]
@@ -35,8 +31,8 @@ impl Error {
     #[must_use]
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Error::Tracefs { .. } | Error::Load(_) | Error::Program { .. } => Some(
-                "recording needs root (CAP_BPF and CAP_PERFMON), a kernel with BPF raw tracepoints (4.17+) and tracefs",
+            Error::Btf { .. } | Error::Load(_) | Error::Program { .. } => Some(
+                "recording needs root (CAP_BPF and CAP_PERFMON) and a kernel with BPF raw tracepoints and BTF (CONFIG_DEBUG_INFO_BTF, /sys/kernel/btf/vmlinux)",
             ),
             _ => None,
         }

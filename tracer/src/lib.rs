@@ -20,20 +20,24 @@
 //! The program is attached only between [`Recorder::start`] and [`Recorder::finish`] (or
 //! drop): while attached, every syscall on the machine pays one hash lookup.
 
+mod btf;
 mod error;
-pub mod tracefs;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aya::maps::{Array, HashMap, MapData, PerCpuArray};
-use aya::programs::{RawTracePoint, TracePoint};
+use aya::programs::RawTracePoint;
 use aya::{Ebpf, EbpfLoader};
 use profiles::record::{ArgSpec, CompatCalls, RecordedArg, Recording};
 use profiles::Arch;
 use rpod_ebpf_common::{globals, slot, stats, task, ArgKey, MAX_SYSCALL_NR};
 
 pub use error::Error;
+
+/// The kernel's own BTF, where `task_struct`'s layout is read.
+const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 
 /// The program's object file, built by build.rs.
 static PROGRAM: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/rpod-syscalls"));
@@ -60,6 +64,8 @@ pub struct Options {
 /// it roots the traced tree.
 pub struct Recorder {
     ebpf: Ebpf,
+    /// The attachments, owned so [`Recorder::finish`] detaches them before reading.
+    links: Vec<aya::programs::raw_trace_point::RawTracePointLink>,
     arch: Arch,
     start: Start,
     args: BTreeMap<u32, (String, ArgSpec)>,
@@ -98,27 +104,45 @@ fn map_err(map: &'static str) -> impl FnOnce(aya::maps::MapError) -> Error {
     }
 }
 
+/// A recorder loaded into the kernel (maps created, program not attached yet). Loading takes
+/// tens of milliseconds (aya parses the kernel's BTF), so it may run on another thread while
+/// the container is prepared; [`Loaded::attach`] then runs on the thread that will start it.
+pub struct Loaded {
+    ebpf: Ebpf,
+    arch: Arch,
+    start: Start,
+    args: BTreeMap<u32, (String, ArgSpec)>,
+}
+
 impl Recorder {
-    /// Loads and attaches the program and makes the calling thread the root of the tree.
+    /// Loads and attaches the program and makes the calling thread the root of the tree:
+    /// [`Recorder::load`] then [`Loaded::attach`].
     ///
     /// # Errors
-    /// No tracefs, a kernel that refuses the program (the verifier log is in the error), an
-    /// argument spec for a syscall this arch lacks.
+    /// As those.
     pub fn start(options: &Options) -> Result<Recorder, Error> {
+        Recorder::load(options)?.attach()
+    }
+
+    /// Loads the program and its maps, not attached.
+    ///
+    /// # Errors
+    /// No BTF, a kernel that refuses the program (the verifier log is in the error), an
+    /// argument spec for a syscall this arch lacks.
+    pub fn load(options: &Options) -> Result<Loaded, Error> {
         let arch = Arch::native();
-        let tracefs = tracefs::ensure_mounted()?;
-        let off = |cat, ev, field| tracefs::field_offset(&tracefs, cat, ev, field);
-        let fork_parent = off("sched", "sched_process_fork", "parent_pid")?;
-        let fork_child = off("sched", "sched_process_fork", "child_pid")?;
-        let exit_pid = off("sched", "sched_process_exit", "pid")?;
-        let exec_pid = off("sched", "sched_process_exec", "pid")?;
-        let exec_old = off("sched", "sched_process_exec", "old_pid")?;
+        let kernel = btf::Btf::read(Path::new(KERNEL_BTF))?;
+        let task_pid = kernel.member_offset("task_struct", "pid")?;
+        let task_filter = kernel.member_offset("task_struct", "seccomp")?
+            + kernel.member_offset("seccomp", "filter")?;
         let mut ebpf = EbpfLoader::new()
-            .override_global(globals::FORK_PARENT_PID, &fork_parent, true)
-            .override_global(globals::FORK_CHILD_PID, &fork_child, true)
-            .override_global(globals::EXIT_PID, &exit_pid, true)
-            .override_global(globals::EXEC_PID, &exec_pid, true)
-            .override_global(globals::EXEC_OLD_PID, &exec_old, true)
+            // The program needs no CO-RE relocations (record offsets come from tracefs,
+            // pt_regs is user ABI): skipping the kernel's BTF saves parsing 6 MB at each start.
+            .btf(None)
+            .override_global(globals::TASK_PID, &task_pid, true)
+            .override_global(globals::TASK_SECCOMP_FILTER, &task_filter, true)
+            .override_global(globals::ARGS_ON, &u32::from(!options.args.is_empty()), true)
+            .map_max_entries("TASKS", pid_max()?)
             .load(PROGRAM)
             .map_err(Error::Load)?;
 
@@ -145,91 +169,106 @@ impl Recorder {
             }
         }
 
-        for (name, category) in [
-            ("sched_process_fork", "sched"),
-            ("sched_process_exec", "sched"),
-            ("sched_process_exit", "sched"),
-        ] {
-            let p: &mut TracePoint =
-                program(&mut ebpf, name)?
-                    .try_into()
-                    .map_err(|source| Error::Program {
-                        program: name,
-                        source,
-                    })?;
-            p.load().map_err(|source| Error::Program {
-                program: name,
-                source,
-            })?;
-            p.attach(category, name).map_err(|source| Error::Program {
-                program: name,
-                source,
-            })?;
-        }
-        // sys_exit before sys_enter, so no filter install is entered without its return seen.
-        // A window that opens at exec needs no sys_exit: every syscall then pays one hook less.
-        let hooks: &[&'static str] = match options.start {
-            Start::SeccompFilter => &["sys_exit", "sys_enter"],
-            Start::Exec => &["sys_enter"],
-        };
-        for &name in hooks {
-            let p: &mut RawTracePoint =
-                program(&mut ebpf, name)?
-                    .try_into()
-                    .map_err(|source| Error::Program {
-                        program: name,
-                        source,
-                    })?;
-            p.load().map_err(|source| Error::Program {
-                program: name,
-                source,
-            })?;
-            p.attach(name).map_err(|source| Error::Program {
-                program: name,
-                source,
-            })?;
-        }
-
-        // The calling thread roots the tree: what it forks (the runtime, the command) and the
-        // threads those start are added by the fork hook, already attached. Other threads of
-        // this process (log copiers, other recordings) stay out.
-        let flags = match options.start {
-            Start::SeccompFilter => 0,
-            Start::Exec => task::OPEN_ON_EXEC,
-        };
-        let mut tasks: HashMap<&mut MapData, u32, u32> =
-            HashMap::try_from(ebpf.map_mut("TASKS").ok_or(Error::Map {
-                map: "TASKS",
-                source: None,
-            })?)
-            .map_err(map_err("TASKS"))?;
-        let tid = u32::try_from(nix::unistd::gettid().as_raw()).expect("thread ids are positive");
-        tasks.insert(tid, flags, 0).map_err(map_err("TASKS"))?;
-        Ok(Recorder {
+        Ok(Loaded {
             ebpf,
             arch,
             start: options.start,
             args,
         })
     }
+}
 
+impl Loaded {
+    /// Attaches the program and makes the calling thread the root of the traced tree.
+    ///
+    /// # Errors
+    /// The kernel refuses to load or attach a hook.
+    pub fn attach(self) -> Result<Recorder, Error> {
+        let Loaded {
+            mut ebpf,
+            arch,
+            start,
+            args,
+        } = self;
+        let mut links = Vec::new();
+        // The process tree first, then the syscall hook.
+        for name in [
+            "sched_process_fork",
+            "sched_process_exec",
+            "sched_process_exit",
+            "sys_enter",
+        ] {
+            let err = |source| Error::Program {
+                program: name,
+                source,
+            };
+            let p: &mut RawTracePoint = program(&mut ebpf, name)?.try_into().map_err(err)?;
+            p.load().map_err(err)?;
+            let id = p.attach(name).map_err(err)?;
+            links.push(p.take_link(id).map_err(err)?);
+        }
+
+        // The calling thread roots the tree: what it forks (the runtime, the command) and the
+        // threads those start are added by the fork hook, already attached. Other threads of
+        // this process (log copiers, other recordings) stay out.
+        let flags = match start {
+            Start::SeccompFilter => task::TRACED,
+            Start::Exec => task::TRACED | task::OPEN_ON_EXEC,
+        };
+        let mut tasks: Array<&mut MapData, u32> =
+            Array::try_from(ebpf.map_mut("TASKS").ok_or(Error::Map {
+                map: "TASKS",
+                source: None,
+            })?)
+            .map_err(map_err("TASKS"))?;
+        let tid = u32::try_from(nix::unistd::gettid().as_raw()).expect("thread ids are positive");
+        tasks.set(tid, flags, 0).map_err(map_err("TASKS"))?;
+        Ok(Recorder {
+            ebpf,
+            links,
+            arch,
+            start,
+            args,
+        })
+    }
+}
+
+impl Recorder {
     /// Waits up to `grace` for every task in the window to exit, reads the maps and detaches.
     ///
     /// # Errors
     /// A map the kernel will not read.
-    pub fn finish(self, grace: Duration) -> Result<Finished, Error> {
+    pub fn finish(mut self, grace: Duration) -> Result<Finished, Error> {
         let deadline = Instant::now() + grace;
         let mut still_running = self.open_tasks()?;
         while still_running > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(2));
             still_running = self.open_tasks()?;
         }
+        // Detach first: the machine stops paying for the hooks, and the counts stop moving.
+        self.links.clear();
         let counts: PerCpuArray<&MapData, u64> =
             PerCpuArray::try_from(self.map("COUNTS")?).map_err(map_err("COUNTS"))?;
         let mut recording = Recording::new(self.arch);
         let compat_arch = compat_arch(self.arch);
         let mut compat = BTreeMap::new();
-        for index in 0..slot::BLOCKS * MAX_SYSCALL_NR {
+        let mut seen = 0u64;
+        let used: PerCpuArray<&MapData, u64> =
+            PerCpuArray::try_from(self.map("USED")?).map_err(map_err("USED"))?;
+        let mut slots = Vec::new();
+        for word in 0..slot::BLOCKS * MAX_SYSCALL_NR / 64 {
+            let bits = used
+                .get(&word, 0)
+                .map_err(map_err("USED"))?
+                .iter()
+                .fold(0u64, |a, b| a | b);
+            slots.extend(
+                (0..64)
+                    .filter(|b| bits & (1 << b) != 0)
+                    .map(|b| word * 64 + b),
+            );
+        }
+        for index in slots {
             let calls: u64 = counts
                 .get(&index, 0)
                 .map_err(map_err("COUNTS"))?
@@ -238,6 +277,7 @@ impl Recorder {
             if calls == 0 {
                 continue;
             }
+            seen += calls;
             let (block, nr) = (index / MAX_SYSCALL_NR, index % MAX_SYSCALL_NR);
             let (arch, into) = if block & slot::COMPAT != 0 {
                 // The handoff is the (native) runtime's: a compat call there is the workload's
@@ -292,15 +332,17 @@ impl Recorder {
             Ok(stats.get(&i, 0).map_err(map_err("STATS"))?.iter().sum())
         };
         let lost_arg_values = stat(stats::LOST_ARG_VALUES)?;
+        let out_of_range = stat(stats::OUT_OF_RANGE)?;
+        let seen = seen + out_of_range;
         if lost_arg_values > 0 {
             // Some values are missing: a rule listing the others would deny them.
             recording.args.clear();
         }
         Ok(Finished {
-            seen: stat(stats::SEEN)?,
+            seen,
             lost_tasks: stat(stats::LOST_TASKS)?,
             lost_arg_values,
-            out_of_range: stat(stats::OUT_OF_RANGE)?,
+            out_of_range,
             still_running,
             recording,
         })
@@ -313,18 +355,27 @@ impl Recorder {
         })
     }
 
-    /// Tasks of the tree currently in the window.
+    /// Tasks of the tree currently in the window: the sum of the per-CPU enter/leave deltas.
     fn open_tasks(&self) -> Result<usize, Error> {
-        let tasks: HashMap<&MapData, u32, u32> =
-            HashMap::try_from(self.map("TASKS")?).map_err(map_err("TASKS"))?;
-        // An entry can vanish while the map is walked (the task exited): skip it.
-        let n = tasks
+        let stats: PerCpuArray<&MapData, u64> =
+            PerCpuArray::try_from(self.map("STATS")?).map_err(map_err("STATS"))?;
+        let sum = stats
+            .get(&stats::OPEN_DELTA, 0)
+            .map_err(map_err("STATS"))?
             .iter()
-            .flatten()
-            .filter(|(_, flags)| flags & task::OPEN != 0)
-            .count();
-        Ok(n)
+            .fold(0u64, |a, v| a.wrapping_add(*v));
+        // Negative (a task that entered before an exit was counted on another CPU) reads as 0.
+        Ok(usize::try_from(i64::from_ne_bytes(sum.to_ne_bytes())).unwrap_or(0))
     }
+}
+
+/// The kernel's `pid_max`: thread ids are below it, and `TASKS` is indexed by them.
+fn pid_max() -> Result<u32, Error> {
+    let path = "/proc/sys/kernel/pid_max";
+    std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|s| s.trim().parse::<u32>().map_err(|e| e.to_string()))
+        .map_err(|why| Error::PidMax { why })
 }
 
 /// The 32-bit ABI a native arch runs.

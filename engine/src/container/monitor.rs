@@ -62,9 +62,18 @@ pub fn run_with(
                 args: t.args.clone(),
             };
             let r = tracer::Recorder::start(&options).map_err(|e| {
+                let e = anyhow::Error::new(e).context("cannot record syscalls");
+                // Detached, nobody sees this process's stderr: the log says why.
+                if let Ok(mut f) = fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&m.log_path)
+                {
+                    let _ = writeln!(f, "{} stderr F rpod: error: {e:#}", super::timestamp());
+                }
                 let _ = store.set_container_exited(id, 125, SystemTime::now());
                 let _ = cleanup(store, id);
-                anyhow::Error::new(e).context("cannot record syscalls")
+                e
             })?;
             Some((t, r))
         }

@@ -233,14 +233,30 @@ pub fn create(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
 pub fn run(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
     let detach = a.detach;
     let interactive = a.interactive;
+    // Load the recorder while the request is checked and the container prepared (aya's load
+    // takes tens of ms); a kernel that refuses it fails the run before anything started, and
+    // the container is removed. Detached, the monitor records; this one only proves it can.
+    let loading = early_loader(&a.annotations);
     let req = request(store, a)?;
-    // Load the recorder before the container exists, so a kernel that refuses it fails the
-    // run cleanly. Detached, the monitor records; this one only proves it can.
-    let recorder = match &req.trace {
-        Some(t) => Some(start_recorder(t)?),
-        None => None,
+    let fallback = req.trace.as_ref().map(recorder_options);
+    let created = container::create(store, req);
+    let loaded = match (loading, fallback) {
+        (Some(h), _) => Some(h.join().expect("the recorder's loader does not panic")),
+        (None, Some(options)) => Some(tracer::Recorder::load(&options)),
+        (None, None) => None,
     };
-    let c = container::create(store, req)?;
+    let c = created?;
+    let recorder = match loaded {
+        None => None,
+        Some(loaded) => match loaded.and_then(tracer::Loaded::attach) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let _ = container::remove_files(store, &c, false);
+                let _ = store.delete_container(&c.id);
+                return Err(recorder_error(e));
+            }
+        },
+    };
     if detach {
         drop(recorder);
         spawn_monitor(store, &c.id)?;
@@ -256,18 +272,41 @@ pub fn run(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
     Ok(exit_byte(code))
 }
 
-fn start_recorder(t: &trace::Request) -> anyhow::Result<tracer::Recorder> {
+/// Starts loading the recorder at once when the annotations ask for a recording, before they
+/// are checked (a bad request drops it).
+fn early_loader(
+    annotations: &[String],
+) -> Option<std::thread::JoinHandle<Result<tracer::Loaded, tracer::Error>>> {
+    let value = |key: &str| {
+        annotations
+            .iter()
+            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+    };
+    value(trace::ANNOTATION)?;
+    let args = match value(trace::ARGS_ANNOTATION) {
+        Some(list) => profiles::record::parse_arg_specs(list).ok()?,
+        None => BTreeMap::new(),
+    };
     let options = tracer::Options {
         start: tracer::Start::SeccompFilter,
-        args: t.args.clone(),
+        args,
     };
-    tracer::Recorder::start(&options).map_err(|e| {
-        let what = format!("cannot record syscalls ({})", trace::ANNOTATION);
-        match e.hint() {
-            Some(h) => hinted(anyhow::Error::new(e), what, h),
-            None => anyhow::Error::new(e).context(what),
-        }
-    })
+    Some(std::thread::spawn(move || tracer::Recorder::load(&options)))
+}
+
+fn recorder_options(t: &trace::Request) -> tracer::Options {
+    tracer::Options {
+        start: tracer::Start::SeccompFilter,
+        args: t.args.clone(),
+    }
+}
+
+fn recorder_error(e: tracer::Error) -> anyhow::Error {
+    let what = format!("cannot record syscalls ({})", trace::ANNOTATION);
+    match e.hint() {
+        Some(h) => hinted(anyhow::Error::new(e), what, h),
+        None => anyhow::Error::new(e).context(what),
+    }
 }
 
 /// The container's code as rpod's own (podman's convention: 0-255 as is).
