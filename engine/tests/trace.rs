@@ -132,6 +132,34 @@ fn a_recorded_ls_profile_runs_ls_under_runc_and_crun_and_denies_mkdir() {
     let counts = read_json(&e.dir.path().join("ls.counts.json"));
     assert_eq!(counts["recordings"], 1);
     assert!(counts["syscalls"]["getdents64"]["calls"].as_u64().unwrap() >= 2);
+    // No larger than needed: the profile is exactly what ls itself called (the same as
+    // `strace -f` of busybox ls in the same root filesystem, after its exec) plus the runtimes'
+    // handoff (issue 5).
+    let workload: BTreeSet<String> = counts["syscalls"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    if rpod_tests::require("strace", rpod_tests::on_path("strace")) {
+        let mut straced = strace_after_exec(&e.dir.path().join("rootfs"), &["/bin/ls", "/"]);
+        // The exec itself is the runtime's (handoff), not ls's.
+        straced.remove("execve");
+        assert_eq!(
+            workload, straced,
+            "recorded in the container vs strace -f in a chroot"
+        );
+    }
+    let mut expected = workload.clone();
+    expected.extend(
+        rpod::runtime::handoff::SYSCALLS
+            .iter()
+            .map(ToString::to_string),
+    );
+    assert_eq!(
+        names, expected,
+        "the profile: what ls called plus the handoff, nothing else"
+    );
 
     let seccomp = format!("seccomp={}", out.display());
     let enforced = e.out(&[
@@ -319,6 +347,27 @@ fn strace_names(text: &str) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// Syscall names `strace -f` sees from `chroot ROOT CMD...`, from the exec of CMD on.
+fn strace_after_exec(root: &Path, cmd: &[&str]) -> BTreeSet<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("strace.txt");
+    let st = Command::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(&out)
+        .arg("chroot")
+        .arg(root)
+        .args(cmd)
+        .stdout(Stdio::null())
+        .status()
+        .expect("strace runs");
+    assert!(st.success());
+    let text = fs::read_to_string(&out).unwrap();
+    let marker = format!("execve(\"{}\"", cmd[0]);
+    let at = text.find(&marker).expect("the exec of the command");
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    strace_names(&text[line_start..])
 }
 
 #[test]

@@ -29,6 +29,29 @@ pub fn hinted(
     cause.into().context(Hint(hint.into())).context(message)
 }
 
+/// A recording request's error, its causes on one line, with its hint.
+pub fn trace_error(e: crate::trace::TraceError) -> anyhow::Error {
+    let mut what = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        what = format!("{what}: {c}");
+        cause = c.source();
+    }
+    match e.hint() {
+        Some(h) => hinted(anyhow::anyhow!("{what}"), what, h),
+        None => anyhow::anyhow!("{what}"),
+    }
+}
+
+/// The recorder could not load or attach: the kernel's words, and what the user can do.
+pub fn recorder_error(e: tracer::Error) -> anyhow::Error {
+    let what = "cannot record syscalls";
+    match e.hint() {
+        Some(h) => hinted(anyhow::Error::new(e), what, h),
+        None => anyhow::Error::new(e).context(what),
+    }
+}
+
 /// Runs a parsed command line and returns the process exit code.
 ///
 /// # Errors

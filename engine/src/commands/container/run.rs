@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _};
 
 use crate::bundle::{ContainerConfig, NamespaceMode, NetworkMode, Seccomp};
 use crate::cli::container::{MonitorArgs, RunArgs, StartArgs};
-use crate::commands::{hinted, io};
+use crate::commands::{hinted, io, recorder_error, trace_error};
 use crate::container::{self, monitor, CreateRequest, SeccompSource};
 use crate::exit;
 use crate::storage::{ContainerState, Store};
@@ -213,16 +213,6 @@ fn trace_request(
     Ok(Some(req))
 }
 
-fn trace_error(e: trace::TraceError) -> anyhow::Error {
-    let mut what = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        what = format!("{what}: {c}");
-        cause = c.source();
-    }
-    usage(what, &e.hint().unwrap_or_default())
-}
-
 pub fn create(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
     let req = request(store, a)?;
     let c = container::create(store, req)?;
@@ -298,14 +288,6 @@ fn recorder_options(t: &trace::Request) -> tracer::Options {
     tracer::Options {
         start: tracer::Start::SeccompFilter,
         args: t.args.clone(),
-    }
-}
-
-fn recorder_error(e: tracer::Error) -> anyhow::Error {
-    let what = format!("cannot record syscalls ({})", trace::ANNOTATION);
-    match e.hint() {
-        Some(h) => hinted(anyhow::Error::new(e), what, h),
-        None => anyhow::Error::new(e).context(what),
     }
 }
 

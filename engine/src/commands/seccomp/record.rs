@@ -9,22 +9,9 @@ use anyhow::Context as _;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 use crate::cli::seccomp::RecordArgs;
-use crate::commands::{hinted, io};
+use crate::commands::{io, recorder_error, trace_error};
 use crate::exit;
 use crate::trace::{self, TraceError};
-
-fn trace_error(e: TraceError) -> anyhow::Error {
-    let mut what = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        what = format!("{what}: {c}");
-        cause = c.source();
-    }
-    match e.hint() {
-        Some(h) => hinted(anyhow::anyhow!("{what}"), what, h),
-        None => anyhow::anyhow!("{what}"),
-    }
-}
 
 pub fn run(a: &RecordArgs) -> anyhow::Result<u8> {
     let args = match &a.args {
@@ -54,13 +41,7 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<u8> {
         start: tracer::Start::Exec,
         args,
     };
-    let recorder = tracer::Recorder::start(&options).map_err(|e| {
-        let what = "cannot record syscalls";
-        match e.hint() {
-            Some(h) => hinted(anyhow::Error::new(e), what, h),
-            None => anyhow::Error::new(e).context(what),
-        }
-    })?;
+    let recorder = tracer::Recorder::start(&options).map_err(recorder_error)?;
 
     // Ctrl-C reaches the command from the terminal; rpod outlives it to write the profile.
     // SIGTERM and SIGHUP sent to rpod are passed on to the command.
