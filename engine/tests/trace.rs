@@ -630,3 +630,31 @@ fn seccomp_record_returns_the_commands_exit_code() {
     assert!(allowed(&profile).contains("exit_group"));
     assert_eq!(code(&run(&["/no/such/command"])), 127);
 }
+
+#[test]
+fn a_recording_stopped_with_sigterm_still_writes_the_profile() {
+    if !can_record() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sleep.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_rpod"))
+        .args(["seccomp", "record", "-o"])
+        .arg(&out)
+        .args(["--", "/bin/busybox", "sleep", "30"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let o = child.wait_with_output().unwrap();
+    // rpod passes SIGTERM on to the command, and exits with its status (128 + 15).
+    assert_eq!(code(&o), 143, "{}", stderr(&o));
+    let names = allowed(&read_json(&out));
+    assert!(
+        names.contains("clock_nanosleep") || names.contains("nanosleep"),
+        "{names:?}"
+    );
+}

@@ -136,8 +136,9 @@ impl Recorder {
         let task_filter = kernel.member_offset("task_struct", "seccomp")?
             + kernel.member_offset("seccomp", "filter")?;
         let mut ebpf = EbpfLoader::new()
-            // The program needs no CO-RE relocations (record offsets come from tracefs,
-            // pt_regs is user ABI): skipping the kernel's BTF saves parsing 6 MB at each start.
+            // No CO-RE relocations: the two kernel offsets come from `btf` above, and pt_regs is
+            // user ABI. (`EbpfLoader::new` has parsed the kernel BTF already, ~25 ms: hence
+            // [`Loaded`], so that can happen on another thread.)
             .btf(None)
             .override_global(globals::TASK_PID, &task_pid, true)
             .override_global(globals::TASK_SECCOMP_FILTER, &task_filter, true)
@@ -280,8 +281,7 @@ impl Recorder {
             seen += calls;
             let (block, nr) = (index / MAX_SYSCALL_NR, index % MAX_SYSCALL_NR);
             let (arch, into) = if block & slot::COMPAT != 0 {
-                // The handoff is the (native) runtime's: a compat call there is the workload's
-                // own exec'd code only in theory; count both as the workload's.
+                // Runtimes are native code: 32-bit calls, handoff or not, are the workload's.
                 (compat_arch, &mut compat)
             } else if block & slot::HANDOFF != 0 {
                 (Some(self.arch), &mut recording.handoff)
