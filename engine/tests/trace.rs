@@ -433,6 +433,12 @@ fn a_detached_container_is_recorded_until_its_last_process_exits() {
         "sleep 0.3; mkdir /tmp/late",
     ]);
     let id = id.trim();
+    let inspect: Value = serde_json::from_str(&e.out(&["inspect", id])).unwrap();
+    assert_eq!(inspect[0]["TraceSyscall"]["Output"], out.to_str().unwrap());
+    assert_eq!(
+        inspect[0]["Seccomp"]["Profile"],
+        "allow-all (recording syscalls)"
+    );
     let w = e.out(&["wait", id]);
     assert_eq!(w.trim(), "0");
     // The monitor writes the profile before it reports the exit.

@@ -46,6 +46,12 @@ pub fn run(store: &Store, a: &InspectArgs, containers_first: bool) -> anyhow::Re
                     "LogPath": m.log_path,
                     "AutoRemove": m.rm,
                     "Seccomp": { "Profile": m.seccomp.profile, "Digest": m.seccomp.digest },
+                    // The recording the monitor makes (io.containers.trace-syscall), if any.
+                    "TraceSyscall": m.trace.as_ref().map(|t| json!({
+                        "Input": t.input,
+                        "Output": t.output,
+                        "Args": t.args.keys().collect::<Vec<_>>(),
+                    })),
                     "OCIConfig": spec,
                 }));
                 continue;
