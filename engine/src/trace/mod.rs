@@ -134,6 +134,7 @@ impl Request {
     /// default.
     pub fn check(&self) -> Result<Option<Profile>, TraceError> {
         check_output(&self.output)?;
+        check_output(&counts_path(&self.output))?;
         let dir = parent(&self.output);
         // Writable? Create and drop a temporary file where the real one will be made.
         tempfile::NamedTempFile::new_in(dir).map_err(|e| TraceError::Output {
@@ -429,6 +430,15 @@ mod tests {
             .contains("allows every syscall"));
         r.input = Some(d.path().join("missing.json"));
         assert!(matches!(r.check(), Err(TraceError::Input { .. })));
+    }
+
+    #[test]
+    fn a_symlink_where_the_counts_file_goes_is_refused_too() {
+        let d = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", d.path().join("p.counts.json")).unwrap();
+        let r = Request::parse("of:p.json", None, d.path()).unwrap();
+        let e = r.check().unwrap_err().to_string();
+        assert!(e.contains("p.counts.json") && e.contains("symlink"), "{e}");
     }
 
     #[test]
