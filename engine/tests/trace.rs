@@ -664,3 +664,32 @@ fn a_recording_stopped_with_sigterm_still_writes_the_profile() {
         "{names:?}"
     );
 }
+
+#[test]
+fn a_container_with_a_terminal_is_recorded_too() {
+    if !can_record() || !rpod_tests::require("script (util-linux)", rpod_tests::on_path("script")) {
+        return;
+    }
+    let e = Env::new();
+    let out = e.dir.path().join("tty.json");
+    let rpod = format!(
+        "{} --root {} --runroot {} run --rm -t --annotation {} busybox ls /",
+        env!("CARGO_BIN_EXE_rpod"),
+        e.dir.path().join("root").display(),
+        e.dir.path().join("run").display(),
+        annotation(&out),
+    );
+    // `script` gives rpod a terminal of its own, as a person's shell would.
+    let o = Command::new("script")
+        .args(["-qec", &rpod, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("script");
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let names = allowed(&read_json(&out));
+    // On a terminal, ls asks for the window size.
+    assert!(
+        names.contains("getdents64") && names.contains("ioctl"),
+        "{names:?}"
+    );
+}
