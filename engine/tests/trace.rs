@@ -67,6 +67,18 @@ fn annotation(out: &Path) -> String {
     format!("{ANNOTATION}=of:{}", out.display())
 }
 
+/// `rpod run --rm --annotation io.containers.trace-syscall=VALUE busybox CMD...`.
+fn run_recorded(e: &Env, value: &str, cmd: &[&str]) -> std::process::Output {
+    let annotation = format!("{ANNOTATION}={value}");
+    let mut args = vec!["run", "--rm", "--annotation", &annotation, "busybox"];
+    args.extend(cmd);
+    e.rpod(&args)
+}
+
+fn of(out: &Path) -> String {
+    format!("of:{}", out.display())
+}
+
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -82,15 +94,7 @@ fn a_recorded_ls_profile_runs_ls_under_runc_and_crun_and_denies_mkdir() {
     }
     let e = Env::new();
     let out = e.dir.path().join("ls.json");
-    let recorded = e.rpod(&[
-        "run",
-        "--rm",
-        "--annotation",
-        &annotation(&out),
-        "busybox",
-        "ls",
-        "/",
-    ]);
+    let recorded = run_recorded(&e, &of(&out), &["ls", "/"]);
     assert_eq!(code(&recorded), 0, "{}", stderr(&recorded));
     let plain = e.out(&["run", "--rm", "busybox", "ls", "/"]);
     assert_eq!(
@@ -465,30 +469,10 @@ fn if_merges_a_new_recording_into_the_previous_one() {
     let e = Env::new();
     let first = e.dir.path().join("first.json");
     let second = e.dir.path().join("second.json");
-    let o = e.rpod(&[
-        "run",
-        "--rm",
-        "--annotation",
-        &annotation(&first),
-        "busybox",
-        "ls",
-        "/",
-    ]);
+    let o = run_recorded(&e, &of(&first), &["ls", "/"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let merged = format!(
-        "{ANNOTATION}=if:{};of:{}",
-        first.display(),
-        second.display()
-    );
-    let o = e.rpod(&[
-        "run",
-        "--rm",
-        "--annotation",
-        &merged,
-        "busybox",
-        "mkdir",
-        "/tmp/x",
-    ]);
+    let merged = format!("if:{};{}", first.display(), of(&second));
+    let o = run_recorded(&e, &merged, &["mkdir", "/tmp/x"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let (a, b) = (allowed(&read_json(&first)), allowed(&read_json(&second)));
     assert!(b.is_superset(&a));
@@ -505,20 +489,8 @@ fn if_merges_a_new_recording_into_the_previous_one() {
     )
     .unwrap();
     let third = e.dir.path().join("third.json");
-    let v = format!(
-        "{ANNOTATION}=if:{};of:{}",
-        blocks.display(),
-        third.display()
-    );
-    let o = e.rpod(&[
-        "run",
-        "--rm",
-        "--annotation",
-        &v,
-        "busybox",
-        "mkdir",
-        "/tmp/x",
-    ]);
+    let v = format!("if:{};{}", blocks.display(), of(&third));
+    let o = run_recorded(&e, &v, &["mkdir", "/tmp/x"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("blocks mkdir"), "{}", stderr(&o));
     let p = read_json(&third);
