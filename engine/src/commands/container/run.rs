@@ -223,19 +223,18 @@ pub fn create(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
 pub fn run(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
     let detach = a.detach;
     let interactive = a.interactive;
+    // Load the recorder while the request is checked and the container prepared (aya's load
+    // takes tens of ms); a kernel that refuses it fails the run before anything started, and
+    // the container is removed. Detached, the monitor records; this one only proves it can.
+    let loading = early_loader(&a.annotations);
     let req = request(store, a)?;
-    // Load the recorder while the container is prepared (aya's load takes tens of ms); a
-    // kernel that refuses it fails the run before anything started, and the container is
-    // removed. Detached, the monitor records; this one only proves it can.
-    let loading = req.trace.as_ref().map(|t| {
-        let options = tracer::Options {
-            start: tracer::Start::SeccompFilter,
-            args: t.args.clone(),
-        };
-        std::thread::spawn(move || tracer::Recorder::load(&options))
-    });
+    let fallback = req.trace.as_ref().map(recorder_options);
     let created = container::create(store, req);
-    let loaded = loading.map(|h| h.join().expect("the recorder's loader does not panic"));
+    let loaded = match (loading, fallback) {
+        (Some(h), _) => Some(h.join().expect("the recorder's loader does not panic")),
+        (None, Some(options)) => Some(tracer::Recorder::load(&options)),
+        (None, None) => None,
+    };
     let c = created?;
     let recorder = match loaded {
         None => None,
@@ -261,6 +260,35 @@ pub fn run(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
         recorder,
     )?;
     Ok(exit_byte(code))
+}
+
+/// Starts loading the recorder at once when the annotations ask for a recording, before they
+/// are checked (a bad request drops it).
+fn early_loader(
+    annotations: &[String],
+) -> Option<std::thread::JoinHandle<Result<tracer::Loaded, tracer::Error>>> {
+    let value = |key: &str| {
+        annotations
+            .iter()
+            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+    };
+    value(trace::ANNOTATION)?;
+    let args = match value(trace::ARGS_ANNOTATION) {
+        Some(list) => profiles::record::parse_arg_specs(list).ok()?,
+        None => BTreeMap::new(),
+    };
+    let options = tracer::Options {
+        start: tracer::Start::SeccompFilter,
+        args,
+    };
+    Some(std::thread::spawn(move || tracer::Recorder::load(&options)))
+}
+
+fn recorder_options(t: &trace::Request) -> tracer::Options {
+    tracer::Options {
+        start: tracer::Start::SeccompFilter,
+        args: t.args.clone(),
+    }
 }
 
 /// The container's code as rpod's own (podman's convention: 0-255 as is).
