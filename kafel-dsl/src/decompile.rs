@@ -917,7 +917,7 @@ fn regions(t: &Table, default_action: Action) -> Vec<Segment> {
         .copied()
         .filter(|a| *a != default_action)
         .collect();
-    actions.sort_by_key(|a| rank(*a));
+    actions.sort_by_key(|a| a.decompile_order());
     actions.dedup();
     actions
         .into_iter()
@@ -936,7 +936,7 @@ fn regions(t: &Table, default_action: Action) -> Vec<Segment> {
 fn text_order(p: &SyscallPlan) -> Vec<Segment> {
     let mut s = p.segments.clone();
     if !p.ordered {
-        s.sort_by_key(|x| rank(x.action));
+        s.sort_by_key(|x| x.action.decompile_order());
     }
     s
 }
@@ -949,7 +949,7 @@ fn layout(per_syscall: &BTreeMap<String, SyscallPlan>) -> Vec<Block> {
         .values()
         .flat_map(|p| p.segments.iter().map(|s| s.action))
         .collect();
-    actions.sort_by_key(|a| rank(*a));
+    actions.sort_by_key(|a| a.decompile_order());
     actions.dedup();
     let mut blocks: Vec<Block> = actions
         .into_iter()
@@ -997,21 +997,6 @@ fn layout(per_syscall: &BTreeMap<String, SyscallPlan>) -> Vec<Block> {
         b.extra_for.dedup();
     }
     blocks
-}
-
-/// Block order: ALLOW, LOG, ERRNO by value, TRAP, TRACE by value, USER_NOTIF, KILL,
-/// KILL_PROCESS (from what lets a call through to what stops the process).
-fn rank(a: Action) -> (u8, u16) {
-    match a {
-        Action::Allow => (0, 0),
-        Action::Log => (1, 0),
-        Action::Errno(e) => (2, e),
-        Action::Trap(d) => (3, d),
-        Action::Trace(d) => (4, d),
-        Action::UserNotif => (5, 0),
-        Action::KillThread => (6, 0),
-        Action::KillProcess => (7, 0),
-    }
 }
 
 /// The action as the policy language writes it.
@@ -1690,7 +1675,7 @@ mod tests {
                     .filter(|(_, k)| holds(k, &c.witness, false))
                     .map(|(a, _)| *a)
                     .collect();
-                said.sort_by_key(|a| rank(*a));
+                said.sort_by_key(|a| a.decompile_order());
                 said.dedup();
                 match said.as_slice() {
                     [] => *got != r.default_action,

@@ -481,29 +481,12 @@ type OciAction = (ActionKind, Option<u32>);
 
 /// The OCI action for a seccomp action, or why there is none.
 fn oci_action(a: Action) -> Result<OciAction, String> {
-    Ok(match a {
-        Action::Allow => (ActionKind::Allow, None),
-        Action::Log => (ActionKind::Log, None),
+    match a.to_oci_exact() {
         // SCMP_ACT_KILL is the name every runtime knows for killing the thread.
-        Action::KillThread => (ActionKind::Kill, None),
-        Action::KillProcess => (ActionKind::KillProcess, None),
-        Action::UserNotif => (ActionKind::Notify, None),
-        // Measured with libseccomp 2.5.4: seccomp_rule_add refuses SCMP_ACT_ERRNO(4095)
-        // (EINVAL), although the kernel returns errnos up to MAX_ERRNO (4095).
-        Action::Errno(n) if n >= 4095 => {
-            return Err(format!(
-                "libseccomp refuses ERRNO({n}) (it takes 0-4094), so runc could not load it"
-            ))
-        }
-        Action::Errno(n) => (ActionKind::Errno, Some(u32::from(n))),
-        Action::Trace(n) => (ActionKind::Trace, Some(u32::from(n))),
-        Action::Trap(0) => (ActionKind::Trap, None),
-        Action::Trap(n) => {
-            return Err(format!(
-                "SCMP_ACT_TRAP carries no data in OCI JSON, so TRAP({n}) would become TRAP(0)"
-            ))
-        }
-    })
+        Ok((ActionKind::KillThread, data)) => Ok((ActionKind::Kill, data)),
+        Ok(oci) => Ok(oci),
+        Err(why) => Err(why.to_string()),
+    }
 }
 
 /// An operand as a function of one argument: bit i is x's where `mask` has it and `set` does

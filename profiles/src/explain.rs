@@ -364,21 +364,12 @@ fn probe_arch(c: &crate::compile::Compiled, arch: Arch) -> Action {
     bpf::simulate(&c.program, arch, nr, [0; 6]).action
 }
 
-/// Section order: the default first, then ALLOW, LOG, NOTIFY, TRACE, ERRNO (by errno), TRAP,
-/// KILL_THREAD, KILL_PROCESS.
+/// Section order: the default first, then [`Action::explain_order`].
 fn action_rank(a: Action, default: Action) -> (u8, u16) {
     if a == default {
-        return (0, 0);
-    }
-    match a {
-        Action::Allow => (1, 0),
-        Action::Log => (2, 0),
-        Action::UserNotif => (3, 0),
-        Action::Trace(d) => (4, d),
-        Action::Errno(d) => (5, d),
-        Action::Trap(d) => (6, d),
-        Action::KillThread => (7, 0),
-        Action::KillProcess => (8, 0),
+        (0, 0)
+    } else {
+        a.explain_order()
     }
 }
 

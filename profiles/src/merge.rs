@@ -56,7 +56,7 @@ use serde::{Serialize, Serializer};
 use crate::arch::Arch;
 use crate::bpf::{self, Action};
 use crate::compile;
-use crate::model::{ActionKind, ArgCondition, Filter, Op, Profile, Rule};
+use crate::model::{ArgCondition, Filter, Op, Profile, Rule};
 use crate::resolve::{Context, Resolved, ResolvedRule};
 use crate::solve::{self, next_fixed, prev_fixed, ArgSet, Literal, ARGS, MAX_32BIT};
 use crate::syscalls;
@@ -89,22 +89,6 @@ pub struct MergeOptions {
     /// The output's architectures. Inputs are then read as covering exactly these. Without it
     /// every input must cover the same architectures (a merged rule applies on all of them).
     pub arches: Option<Vec<Arch>>,
-}
-
-/// How strict an action is: KILL_PROCESS 7 > KILL_THREAD > TRAP > ERRNO > NOTIFY > TRACE >
-/// LOG > ALLOW 0.
-#[must_use]
-pub fn strictness(a: Action) -> u8 {
-    match a {
-        Action::KillProcess => 7,
-        Action::KillThread => 6,
-        Action::Trap(_) => 5,
-        Action::Errno(_) => 4,
-        Action::UserNotif => 3,
-        Action::Trace(_) => 2,
-        Action::Log => 1,
-        Action::Allow => 0,
-    }
 }
 
 fn as_display<T: fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -492,7 +476,7 @@ fn decide(
                         .iter()
                         .copied()
                         .fold(None, |best: Option<Action>, a| match best {
-                            Some(b) if strictness(b) >= strictness(a) => Some(b),
+                            Some(b) if b.strictness() >= a.strictness() => Some(b),
                             _ => Some(a),
                         })
                 }
@@ -501,7 +485,7 @@ fn decide(
                         .iter()
                         .copied()
                         .fold(None, |best: Option<Action>, a| match best {
-                            Some(b) if strictness(b) <= strictness(a) => Some(b),
+                            Some(b) if b.strictness() <= a.strictness() => Some(b),
                             _ => Some(a),
                         })
                 }
@@ -1122,19 +1106,6 @@ impl Cx<'_> {
     }
 }
 
-fn kind_of(a: Action) -> (ActionKind, Option<u32>) {
-    match a {
-        Action::KillProcess => (ActionKind::KillProcess, None),
-        Action::KillThread => (ActionKind::KillThread, None),
-        Action::Trap(_) => (ActionKind::Trap, None),
-        Action::Errno(e) => (ActionKind::Errno, Some(u32::from(e))),
-        Action::UserNotif => (ActionKind::Notify, None),
-        Action::Trace(t) => (ActionKind::Trace, Some(u32::from(t))),
-        Action::Log => (ActionKind::Log, None),
-        Action::Allow => (ActionKind::Allow, None),
-    }
-}
-
 /// libseccomp's order of the first node of each condition (`_db_chain_lt` in `db.c`): argument,
 /// then operator class (GE/GT before LE/LT before EQ/NE/MASKED_EQ), then the compared value
 /// (high word, then low word; reversed for LE/LT). libseccomp builds the chain in argument order.
@@ -1174,9 +1145,9 @@ fn candidate_orders(rules: &[OutRule]) -> Vec<Vec<usize>> {
     let mut fewest = desc.clone();
     fewest.sort_by_key(|i| rules[*i].1.len());
     let mut deny_first = desc.clone();
-    deny_first.sort_by_key(|i| std::cmp::Reverse(strictness(rules[*i].0)));
+    deny_first.sort_by_key(|i| std::cmp::Reverse(rules[*i].0.strictness()));
     let mut allow_first = desc.clone();
-    allow_first.sort_by_key(|i| strictness(rules[*i].0));
+    allow_first.sort_by_key(|i| rules[*i].0.strictness());
     // Ascending chain order hung libseccomp most often in random tests: it comes last.
     let mut out = vec![
         most.clone(),
@@ -1325,7 +1296,7 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
             .iter()
             .map(|r| r.default_action)
             .fold(first.default_action, |best, a| {
-                if strictness(a) > strictness(best) {
+                if a.strictness() > best.strictness() {
                     a
                 } else {
                     best
@@ -1432,7 +1403,7 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
     // big ALLOW list. Several rules: libseccomp must see them in an order it builds correctly,
     // so syscalls with the same rules form a group that is ordered and checked once.
     type RuleKey = (u8, String, Vec<ArgCondition>);
-    let key = |(a, c): &OutRule| (strictness(*a), a.to_string(), c.clone());
+    let key = |(a, c): &OutRule| (a.strictness(), a.to_string(), c.clone());
     let mut single: BTreeMap<RuleKey, (Action, Vec<String>)> = BTreeMap::new();
     // Rule set -> (its shapes, the syscalls that get it, their inputs' rules).
     type Group = (Vec<Vec<OutRule>>, Vec<String>, Vec<RuleRef>);
@@ -1466,7 +1437,7 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
         }
     }
     let rule = |names: Vec<String>, action: Action, args: Vec<ArgCondition>| {
-        let (kind, errno_ret) = kind_of(action);
+        let (kind, errno_ret) = action.to_oci();
         Rule {
             names,
             action: kind,
@@ -1489,7 +1460,7 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
                 .map(|(a, c)| rule(names.clone(), *a, c.clone())),
         );
     }
-    let (default_kind, default_errno) = kind_of(default);
+    let (default_kind, default_errno) = default.to_oci();
     let mut flags: Vec<_> = resolved
         .iter()
         .flat_map(|r| r.flags.iter().copied())
@@ -1589,6 +1560,7 @@ mod tests {
     use crate::bpf;
     use crate::compile;
     use crate::load;
+    use crate::model::ActionKind;
     use crate::syscalls;
 
     fn cx() -> Context {
@@ -1741,8 +1713,8 @@ mod tests {
                     // The first of the strictest (max_by_key keeps the last, hence rev) or
                     // the first of the most permissive: on a tie the earlier input wins.
                     _ => *match prefer {
-                        Prefer::Stricter => cands.iter().rev().max_by_key(|a| strictness(**a)),
-                        Prefer::Permissive => cands.iter().min_by_key(|a| strictness(**a)),
+                        Prefer::Stricter => cands.iter().rev().max_by_key(|a| a.strictness()),
+                        Prefer::Permissive => cands.iter().min_by_key(|a| a.strictness()),
                     }
                     .expect("candidates"),
                 };

@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use crate::arch::Arch;
+use crate::bpf::Action;
 
 /// What `SCMP_ACT_*` a profile names, without its data (errno or trace value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,6 +65,57 @@ impl ActionKind {
     #[must_use]
     pub fn takes_errno(self) -> bool {
         matches!(self, ActionKind::Errno | ActionKind::Trace)
+    }
+}
+
+/// Why a seccomp action has no OCI spelling that runc loads as exactly that action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotInOci {
+    /// Measured with libseccomp 2.5.4: `seccomp_rule_add` refuses `SCMP_ACT_ERRNO(4095)`
+    /// (EINVAL), although the kernel returns errnos up to `MAX_ERRNO` (4095).
+    #[error("libseccomp refuses ERRNO({errno}) (it takes 0-4094), so runc could not load it")]
+    ErrnoAboveLibseccomp { errno: u16 },
+    /// OCI JSON has no field for the data of `SCMP_ACT_TRAP`.
+    #[error("SCMP_ACT_TRAP carries no data in OCI JSON, so TRAP({data}) would become TRAP(0)")]
+    TrapData { data: u16 },
+}
+
+/// The one mapping from a seccomp action to what an OCI profile writes
+/// ([`crate::resolve::action`] is the way back).
+impl Action {
+    /// The `SCMP_ACT_*` and `errnoRet` that say this action: `SCMP_ACT_KILL_THREAD` for
+    /// KILL_THREAD, ERRNO and TRACE with their value. TRAP's data is dropped: OCI has no field
+    /// for it, and resolving a profile always gives TRAP(0).
+    #[must_use]
+    pub fn to_oci(self) -> (ActionKind, Option<u32>) {
+        match self {
+            Action::KillProcess => (ActionKind::KillProcess, None),
+            Action::KillThread => (ActionKind::KillThread, None),
+            Action::Trap(_) => (ActionKind::Trap, None),
+            Action::Errno(e) => (ActionKind::Errno, Some(u32::from(e))),
+            Action::UserNotif => (ActionKind::Notify, None),
+            Action::Trace(t) => (ActionKind::Trace, Some(u32::from(t))),
+            Action::Log => (ActionKind::Log, None),
+            Action::Allow => (ActionKind::Allow, None),
+        }
+    }
+
+    /// [`Action::to_oci`] when runc loads the result as exactly this action.
+    ///
+    /// # Errors
+    /// TRAP with data, or an errno libseccomp refuses.
+    pub fn to_oci_exact(self) -> Result<(ActionKind, Option<u32>), NotInOci> {
+        match self {
+            Action::Errno(errno) if errno >= 4095 => Err(NotInOci::ErrnoAboveLibseccomp { errno }),
+            Action::Trap(data) if data != 0 => Err(NotInOci::TrapData { data }),
+            _ => Ok(self.to_oci()),
+        }
+    }
+
+    /// The `SCMP_ACT_*` name of [`Action::to_oci`]: `SCMP_ACT_ERRNO` for ERRNO(38).
+    #[must_use]
+    pub fn scmp_name(self) -> &'static str {
+        self.to_oci().0.scmp_name()
     }
 }
 
@@ -374,5 +426,42 @@ impl Profile {
         let mut s = serde_json::to_string_pretty(self).expect("a profile always serializes");
         s.push('\n');
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_oci_and_back_keeps_every_action_runc_can_load() {
+        for a in [
+            Action::KillProcess,
+            Action::KillThread,
+            Action::Trap(0),
+            Action::Errno(0),
+            Action::Errno(4094),
+            Action::UserNotif,
+            Action::Trace(7),
+            Action::Log,
+            Action::Allow,
+        ] {
+            let (kind, errno_ret) = a.to_oci_exact().expect("loadable");
+            assert_eq!(crate::resolve::action(kind, errno_ret), a);
+        }
+        assert_eq!(Action::Errno(38).scmp_name(), "SCMP_ACT_ERRNO");
+    }
+
+    #[test]
+    fn to_oci_exact_refuses_trap_data_and_errno_4095() {
+        assert_eq!(
+            Action::Trap(3).to_oci_exact(),
+            Err(NotInOci::TrapData { data: 3 })
+        );
+        assert_eq!(
+            Action::Errno(4095).to_oci_exact(),
+            Err(NotInOci::ErrnoAboveLibseccomp { errno: 4095 })
+        );
+        assert_eq!(Action::Trap(3).to_oci(), (ActionKind::Trap, None));
     }
 }

@@ -183,6 +183,75 @@ impl Action {
     }
 }
 
+/// Orderings of actions. There is one notion of *strictness*, the kernel's; two outputs list
+/// actions in orders of their own, kept apart under their own names because their golden files
+/// depend on them (they differ from strictness, and from each other, in where NOTIFY, TRACE,
+/// ERRNO and TRAP go).
+impl Action {
+    /// How strict the action is: KILL_PROCESS 7 > KILL_THREAD 6 > TRAP 5 > ERRNO 4 > NOTIFY 3 >
+    /// TRACE 2 > LOG 1 > ALLOW 0, the precedence seccomp(2) gives the actions when several
+    /// filters return ("the return value ... will always use the highest precedence value").
+    /// The data (errno, trap or trace value) does not count. `merge` resolves conflicts with it.
+    #[must_use]
+    pub const fn strictness(self) -> u8 {
+        match self {
+            Action::KillProcess => 7,
+            Action::KillThread => 6,
+            Action::Trap(_) => 5,
+            Action::Errno(_) => 4,
+            Action::UserNotif => 3,
+            Action::Trace(_) => 2,
+            Action::Log => 1,
+            Action::Allow => 0,
+        }
+    }
+
+    /// The data the action carries (errno, trap or trace value), 0 for the others.
+    #[must_use]
+    pub const fn data(self) -> u16 {
+        match self {
+            Action::Trap(d) | Action::Errno(d) | Action::Trace(d) => d,
+            _ => 0,
+        }
+    }
+
+    /// The order of `rpod seccomp explain`'s sections (after the default action's): ALLOW,
+    /// LOG, NOTIFY, TRACE, ERRNO, TRAP, KILL_THREAD, KILL_PROCESS, by data within one action.
+    /// It is [`Action::strictness`] except that NOTIFY comes before TRACE.
+    #[must_use]
+    pub const fn explain_order(self) -> (u8, u16) {
+        let rank = match self {
+            Action::Allow => 1,
+            Action::Log => 2,
+            Action::UserNotif => 3,
+            Action::Trace(_) => 4,
+            Action::Errno(_) => 5,
+            Action::Trap(_) => 6,
+            Action::KillThread => 7,
+            Action::KillProcess => 8,
+        };
+        (rank, self.data())
+    }
+
+    /// The order of the action blocks `rpod seccomp decompile` writes: ALLOW, LOG, ERRNO, TRAP,
+    /// TRACE, USER_NOTIF, KILL, KILL_PROCESS, by data within one action. Unlike
+    /// [`Action::strictness`] it puts ERRNO and TRAP before TRACE and USER_NOTIF.
+    #[must_use]
+    pub const fn decompile_order(self) -> (u8, u16) {
+        let rank = match self {
+            Action::Allow => 0,
+            Action::Log => 1,
+            Action::Errno(_) => 2,
+            Action::Trap(_) => 3,
+            Action::Trace(_) => 4,
+            Action::UserNotif => 5,
+            Action::KillThread => 6,
+            Action::KillProcess => 7,
+        };
+        (rank, self.data())
+    }
+}
+
 fn data_of(ret: u32) -> u16 {
     // Lossless: the mask leaves 16 bits.
     u16::try_from(ret & SECCOMP_RET_DATA).unwrap_or(u16::MAX)
@@ -262,6 +331,28 @@ mod tests {
             assert_eq!(Action::known(ret), None, "{ret:#x}");
             assert_eq!(Action::from_ret(ret), Action::KillProcess, "{ret:#x}");
         }
+    }
+
+    #[test]
+    fn strictness_follows_the_kernel_precedence_and_ignores_data() {
+        // seccomp(2): the highest-precedence value is the one with the most restrictive action.
+        let by_precedence = [
+            Action::Allow,
+            Action::Log,
+            Action::Trace(1),
+            Action::UserNotif,
+            Action::Errno(1),
+            Action::Trap(0),
+            Action::KillThread,
+            Action::KillProcess,
+        ];
+        for w in by_precedence.windows(2) {
+            assert!(w[0].strictness() < w[1].strictness(), "{} < {}", w[0], w[1]);
+        }
+        assert_eq!(
+            Action::Errno(1).strictness(),
+            Action::Errno(38).strictness()
+        );
     }
 
     #[test]
