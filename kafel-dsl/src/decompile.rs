@@ -57,14 +57,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use profiles::bpf::{self, Action};
 use profiles::explain::ContextSummary;
 use profiles::model::{ArgCondition, Op, Profile};
 use profiles::resolve::{Context, Resolved, ResolvedRule};
 use profiles::solve::{self, Cells, Literal, ARGS, MAX_32BIT};
-use profiles::{compile, errno, lint, syscalls, Arch};
+use profiles::{build, compile, errno, lint, syscalls, Arch};
 
 /// What to decompile for.
 #[derive(Debug, Clone, Copy)]
@@ -90,10 +89,6 @@ const WIDTH: usize = 100;
 
 /// Numbers below this are written in decimal: fds, small enums and errnos read better so.
 const DECIMAL_BELOW: u64 = 4096;
-
-/// How long one libseccomp build may take: libseccomp 2.5.4 loops forever on some rule sets
-/// (see `profiles::merge::LIBSECCOMP_TIMEOUT`).
-const LIBSECCOMP_TIMEOUT: Duration = Duration::from_secs(5);
 
 // ---------------------------------------------------------------------------------------------
 // The syscall table: kafel-dsl's own, since a name the compiler does not resolve cannot be
@@ -566,28 +561,21 @@ fn build(name: &str, resolved: &Resolved, arches: &[Arch]) -> Result<Built, Stri
         flags: Vec::new(),
         dropped: Vec::new(),
     };
-    let program = compile_bounded(one)?;
+    let program = build::bounded(&one, None, compile::Options::default(), build::TIMEOUT)
+        .map_err(|f| match f {
+            build::Failure::Refused { message } => {
+                format!("libseccomp refuses them ({message}), so runc cannot load the profile")
+            }
+            build::Failure::Hang => format!(
+                "libseccomp did not finish building them within {}s",
+                build::TIMEOUT.as_secs()
+            ),
+        })?
+        .program;
     Ok(Built {
         program,
         arches: lib_arches,
     })
-}
-
-/// [`compile::compile`] on another thread, given up after [`LIBSECCOMP_TIMEOUT`]; the thread is
-/// then left behind (safe Rust cannot stop it, and libseccomp holds no lock we need).
-fn compile_bounded(r: Resolved) -> Result<bpf::Program, String> {
-    let out = compile::compile_bounded(&r, None, compile::Options::default(), LIBSECCOMP_TIMEOUT)
-        .map(|c| c.program);
-    match out {
-        Ok(p) => Ok(p),
-        Err(compile::Bounded::Refused(message)) => Err(format!(
-            "libseccomp refuses them ({message}), so runc cannot load the profile"
-        )),
-        Err(compile::Bounded::Hang) => Err(format!(
-            "libseccomp did not finish building them within {}s",
-            LIBSECCOMP_TIMEOUT.as_secs()
-        )),
-    }
 }
 
 fn list_arches(arches: &[Arch]) -> String {
@@ -1644,7 +1632,9 @@ mod tests {
                 .expect("generated profile loads")
                 .profile;
             let r = p.resolve(&cx);
-            let Ok(prog) = compile_bounded(r.clone()) else {
+            let Ok(prog) = build::bounded(&r, None, compile::Options::default(), build::TIMEOUT)
+                .map(|c| c.program)
+            else {
                 // libseccomp refuses the rules (or hangs): runc cannot load the profile.
                 continue;
             };

@@ -20,10 +20,11 @@
 //! `--format bpf` as the way out.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use profiles::bpf::Action;
 use profiles::model::{ActionKind, ArgCondition, Op, Profile, Rule as OciRule};
-use profiles::{syscalls as table, Arch};
+use profiles::{build, compile, syscalls as table, Arch};
 
 use crate::ast::CmpOp;
 use crate::bdd::{self, Bdd, Node, FALSE, TRUE};
@@ -36,6 +37,16 @@ const MAX_RULES_PER_SYSCALL: usize = 512;
 /// Past this many pieces for one argument's value set, give up on that decomposition.
 const MAX_PIECES: usize = 128;
 const LOW: u64 = 0xffff_ffff;
+
+/// How long libseccomp may take for one syscall's rules before rpod gives up on that order.
+const LIBSECCOMP_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// rpod checks each built program exactly itself ([`crate::verify`]); the emulator check in
+/// `compile` would only cost time.
+const BUILD_OPTIONS: compile::Options = compile::Options {
+    binary_tree: true,
+    verify: false,
+};
 
 const BPF_HINT: &str =
     "help: `rpod seccomp compile --format bpf` compiles the policy to BPF with its full meaning";
@@ -170,12 +181,13 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
         flags: Vec::new(),
         dropped: Vec::new(),
     };
-    let checkable = match crate::verify::build_bounded(&empty, &p.arches) {
+    let checkable = match build::bounded(&empty, Some(&p.arches), BUILD_OPTIONS, LIBSECCOMP_TIMEOUT)
+    {
         Ok(_) => true,
         Err(e) => {
             let why = match e {
-                crate::verify::BuildFailure::Refused(m) => m,
-                crate::verify::BuildFailure::Hang => "it did not answer".to_string(),
+                build::Failure::Refused { message } => message,
+                build::Failure::Hang => "it did not answer".to_string(),
             };
             warnings.push(
                 Diagnostic::warning(
@@ -397,47 +409,29 @@ fn libseccomp_order(
         .collect();
     let rev = |v: &[(Action, Vec<ArgCondition>)]| v.iter().rev().cloned().collect::<Vec<_>>();
     let candidates = [flat.clone(), padded.clone(), rev(&flat), rev(&padded)];
-    let mut last = String::new();
-    let mut hangs = 0;
-    for cand in candidates {
-        let resolved = profiles::resolve::Resolved {
-            default_action: p.default,
-            arches: p.arches.clone(),
-            rules: cand
-                .iter()
-                .enumerate()
-                .map(|(i, (a, args))| profiles::resolve::ResolvedRule {
-                    names: vec![name.to_string()],
-                    action: *a,
-                    args: args.clone(),
-                    origin: i,
-                })
-                .collect(),
-            flags: Vec::new(),
-            dropped: Vec::new(),
-        };
-        let prog = match crate::verify::build_bounded(&resolved, &p.arches) {
-            Ok(prog) => prog,
-            Err(crate::verify::BuildFailure::Hang) => {
-                last = "libseccomp did not finish building them".into();
-                hangs += 1;
-                // Each hang leaves a thread spinning; do not pile them up.
-                if hangs == 2 {
-                    break;
-                }
-                continue;
-            }
-            Err(crate::verify::BuildFailure::Refused(m)) => {
-                last = format!("libseccomp refused them: {m}");
-                continue;
-            }
-        };
-        match built_matches(b, &prog, p.default, arches_with, regions) {
-            Ok(()) => return Ok(cand),
-            Err(why) => last = why,
+    let names = [name.to_string()];
+    let target = build::Target {
+        names: &names,
+        default: p.default,
+        arches: &p.arches,
+        options: BUILD_OPTIONS,
+        timeout: LIBSECCOMP_TIMEOUT,
+    };
+    build::first_built_right(&target, candidates, |prog, _| {
+        match built_matches(b, prog, p.default, arches_with, regions) {
+            Ok(()) => build::Verdict::Right,
+            Err(why) => build::Verdict::Wrong(why),
         }
-    }
-    Err(last)
+    })
+    .map_err(|f| match f {
+        build::SearchFailure::Libseccomp(build::Failure::Hang) => {
+            "libseccomp did not finish building them".to_string()
+        }
+        build::SearchFailure::Libseccomp(build::Failure::Refused { message }) => {
+            format!("libseccomp refused them: {message}")
+        }
+        build::SearchFailure::Wrong(why) | build::SearchFailure::GaveUp(why) => why,
+    })
 }
 
 /// Whether `prog` gives exactly the policy's regions for the syscall on each arch.

@@ -8,11 +8,9 @@
 //! chosen values could miss a wrong corner; the symbolic run cannot.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use profiles::bpf::code::*;
 use profiles::bpf::{Action, Program};
-use profiles::resolve::Resolved;
 use profiles::Arch;
 
 use crate::ast::CmpOp;
@@ -191,35 +189,6 @@ pub fn regions(
         }
     }
     Ok(out)
-}
-
-/// How long libseccomp may take for one syscall's rules before rpod gives up on that order.
-pub const LIBSECCOMP_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// Why libseccomp did not give a program.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BuildFailure {
-    Hang,
-    Refused(String),
-}
-
-/// Builds `r` with libseccomp on another thread, giving up after [`LIBSECCOMP_TIMEOUT`]
-/// (libseccomp 2.5.4 can loop forever; the thread is then left behind until the process ends).
-///
-/// # Errors
-/// libseccomp refused the rules or did not return in time.
-pub fn build_bounded(r: &Resolved, arches: &[Arch]) -> Result<Program, BuildFailure> {
-    // rpod checks the program exactly itself; the emulator check would only cost time.
-    let options = profiles::compile::Options {
-        verify: false,
-        ..profiles::compile::Options::default()
-    };
-    profiles::compile::compile_bounded(r, Some(arches), options, LIBSECCOMP_TIMEOUT)
-        .map(|c| c.program)
-        .map_err(|e| match e {
-            profiles::compile::Bounded::Hang => BuildFailure::Hang,
-            profiles::compile::Bounded::Refused(m) => BuildFailure::Refused(m),
-        })
 }
 
 #[cfg(test)]

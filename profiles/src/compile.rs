@@ -341,50 +341,6 @@ pub fn compile_with(
     })
 }
 
-/// Why [`compile_bounded`] gave no filter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Bounded {
-    /// libseccomp did not return in time.
-    Hang,
-    /// libseccomp (or rpod around it) refused; the message has the cause chain.
-    Refused(String),
-}
-
-/// [`compile_with`] on another thread, given up after `timeout`: libseccomp 2.5.4 can loop
-/// forever in `seccomp_rule_add` on some rule sets (see NOTES.md). The thread is then left
-/// behind until the process ends; safe Rust cannot stop it, and it holds no lock rpod needs.
-///
-/// # Errors
-/// [`Bounded::Hang`] after `timeout`, [`Bounded::Refused`] with libseccomp's reason.
-pub fn compile_bounded(
-    r: &Resolved,
-    arches: Option<&[Arch]>,
-    options: Options,
-    timeout: std::time::Duration,
-) -> Result<Compiled, Bounded> {
-    let r = r.clone();
-    let arches = arches.map(<[Arch]>::to_vec);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let out = compile_with(&r, arches.as_deref(), options).map_err(|e| {
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            message
-        });
-        // The receiver is gone only after a timeout, and then nobody wants the result.
-        let _ = tx.send(out);
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(c)) => Ok(c),
-        Ok(Err(m)) => Err(Bounded::Refused(m)),
-        Err(_) => Err(Bounded::Hang),
-    }
-}
-
 /// Most argument combinations checked per syscall and arch.
 const MAX_VERIFY_CELLS: usize = 4096;
 

@@ -23,6 +23,7 @@
 
 pub mod arch;
 pub mod bpf;
+pub mod build;
 pub mod caps;
 pub mod category;
 pub mod compile;

@@ -55,11 +55,11 @@ use serde::{Serialize, Serializer};
 
 use crate::arch::Arch;
 use crate::bpf::{self, Action};
-use crate::compile;
 use crate::model::{ArgCondition, Filter, Op, Profile, Rule};
 use crate::resolve::{Context, Resolved, ResolvedRule};
 use crate::solve::{self, next_fixed, prev_fixed, ArgSet, Literal, ARGS, MAX_32BIT};
 use crate::syscalls;
+use crate::{build, compile};
 
 /// The most rules the merge writes for one syscall before it calls the result inexpressible.
 pub const MAX_RULES_PER_SYSCALL: usize = 256;
@@ -69,7 +69,7 @@ pub const MAX_RULES_PER_SYSCALL: usize = 256;
 pub const MAX_CHECK_CELLS: usize = 1 << 16;
 
 /// How long one libseccomp build may take before the merge gives up on that rule order.
-pub const LIBSECCOMP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub const LIBSECCOMP_TIMEOUT: std::time::Duration = build::TIMEOUT;
 
 /// Which action wins a conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -273,6 +273,15 @@ pub enum LibseccompFailure {
         expected: Action,
         got: Action,
     },
+}
+
+impl From<build::Failure> for LibseccompFailure {
+    fn from(f: build::Failure) -> Self {
+        match f {
+            build::Failure::Hang => LibseccompFailure::Hang,
+            build::Failure::Refused { message } => LibseccompFailure::Refused { message },
+        }
+    }
 }
 
 impl fmt::Display for Inexact {
@@ -930,79 +939,67 @@ impl Cx<'_> {
         shapes: &[Vec<OutRule>],
         inputs: &[RuleRef],
     ) -> Result<Vec<OutRule>, MergeError> {
-        let mut failure = LibseccompFailure::Hang;
+        let target = build::Target {
+            names,
+            default: self.default,
+            arches: &self.arches,
+            options: compile::Options::default(),
+            timeout: LIBSECCOMP_TIMEOUT,
+        };
+        let candidates = shapes.iter().flat_map(|rules| {
+            build::likely_orders(rules)
+                .into_iter()
+                .map(|order| order.iter().map(|i| rules[*i].clone()).collect::<Vec<_>>())
+        });
         let mut witness = [0u64; ARGS];
         let mut partial = false;
-        // Each hang leaves a thread spinning inside libseccomp; give up after two.
-        let mut hangs = 0;
-        let tries = shapes
-            .iter()
-            .flat_map(|rules| candidate_orders(rules).into_iter().map(move |o| (rules, o)));
-        for (rules, order) in tries {
-            let ordered: Vec<OutRule> = order.iter().map(|i| rules[*i].clone()).collect();
-            let r = Resolved {
-                default_action: self.default,
-                arches: self.arches.clone(),
-                rules: ordered
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (action, args))| ResolvedRule {
-                        names: names.to_vec(),
-                        action: *action,
-                        args: args.clone(),
-                        origin: i,
-                    })
-                    .collect(),
-                flags: Vec::new(),
-                dropped: Vec::new(),
-            };
-            match compile_bounded(&r) {
-                Ok(prog) => match check_program(
-                    &prog,
-                    names,
-                    &ordered,
-                    self.default,
-                    &self.arches,
-                    &mut partial,
-                ) {
-                    Ok(()) => return Ok(ordered),
-                    Err(CheckFailure::Wrong {
-                        arch,
-                        args,
-                        expected,
-                        got,
-                    }) => {
+        let found =
+            build::first_built_right(&target, candidates, |prog, rules| {
+                match check_program(prog, names, rules, self.default, &self.arches, &mut partial) {
+                    Ok(()) => build::Verdict::Right,
+                    Err(f @ CheckFailure::Wrong { args, .. }) => {
                         witness = args;
-                        failure = LibseccompFailure::Wrong {
-                            arch,
-                            expected,
-                            got,
-                        };
+                        build::Verdict::Wrong(f)
                     }
-                    Err(CheckFailure::TooManyCells { total }) => {
-                        return Err(MergeError::NotExpressible {
-                            syscall: names.first().cloned().unwrap_or_default(),
-                            why: Box::new(Inexact::TooManyCells {
-                                total,
-                                limit: MAX_CHECK_CELLS,
-                            }),
-                            rules: inputs.to_vec(),
-                            args: witness,
-                        });
-                    }
-                },
-                Err(LibseccompFailure::Hang) => {
-                    failure = LibseccompFailure::Hang;
-                    hangs += 1;
-                    if hangs == 2 {
-                        break;
-                    }
+                    Err(f @ CheckFailure::TooManyCells { .. }) => build::Verdict::GiveUp(f),
                 }
-                // Refusals (EEXIST for chains libseccomp thinks collide) depend on the order
-                // too: on x86 it rewrites socket rules into socketcall rules.
-                Err(f) => failure = f,
+            });
+        let failure = match found {
+            Ok(ordered) => return Ok(ordered),
+            Err(build::SearchFailure::Libseccomp(f)) => f.into(),
+            Err(
+                build::SearchFailure::Wrong(CheckFailure::Wrong {
+                    arch,
+                    expected,
+                    got,
+                    ..
+                })
+                | build::SearchFailure::GaveUp(CheckFailure::Wrong {
+                    arch,
+                    expected,
+                    got,
+                    ..
+                }),
+            ) => LibseccompFailure::Wrong {
+                arch,
+                expected,
+                got,
+            },
+            Err(
+                build::SearchFailure::GaveUp(CheckFailure::TooManyCells { total })
+                | build::SearchFailure::Wrong(CheckFailure::TooManyCells { total }),
+            ) => {
+                return Err(MergeError::NotExpressible {
+                    syscall: names.first().cloned().unwrap_or_default(),
+                    why: Box::new(Inexact::TooManyCells {
+                        total,
+                        limit: MAX_CHECK_CELLS,
+                    }),
+                    rules: inputs.to_vec(),
+                    args: witness,
+                });
             }
-        }
+        };
         Err(MergeError::NotExpressible {
             syscall: names.first().cloned().unwrap_or_default(),
             why: Box::new(Inexact::Libseccomp {
@@ -1106,83 +1103,14 @@ impl Cx<'_> {
     }
 }
 
-/// libseccomp's order of the first node of each condition (`_db_chain_lt` in `db.c`): argument,
-/// then operator class (GE/GT before LE/LT before EQ/NE/MASKED_EQ), then the compared value
-/// (high word, then low word; reversed for LE/LT). libseccomp builds the chain in argument order.
-fn chain_key(args: &[ArgCondition]) -> Vec<(u8, u8, i64, i64)> {
-    let mut key: Vec<(u8, u8, i64, i64)> = args
-        .iter()
-        .map(|c| {
-            let datum = if c.op == Op::MaskedEq {
-                c.value_two & c.value
-            } else {
-                c.value
-            };
-            let hi = i64::from(u32::try_from(datum >> 32).unwrap_or(u32::MAX));
-            let lo = i64::from(u32::try_from(datum & MAX_32BIT).unwrap_or(u32::MAX));
-            match c.op {
-                Op::Ge | Op::Gt => (c.index, 1, hi, lo),
-                Op::Le | Op::Lt => (c.index, 2, -hi, -lo),
-                Op::Eq | Op::Ne | Op::MaskedEq => (c.index, 3, hi, lo),
-            }
-        })
-        .collect();
-    key.sort_unstable();
-    key
-}
-
 /// A rule of the output: action and conditions.
-type OutRule = (Action, Vec<ArgCondition>);
+type OutRule = build::Rule;
 
-/// Rule orders to try with libseccomp, best first: most conditions first (fewest failures and
-/// no hang in random tests), then other simple orders, then every order of up to five rules.
-fn candidate_orders(rules: &[OutRule]) -> Vec<Vec<usize>> {
-    let n = rules.len();
-    let mut desc: Vec<usize> = (0..n).collect();
-    desc.sort_by(|a, b| chain_key(&rules[*b].1).cmp(&chain_key(&rules[*a].1)));
-    let mut most = desc.clone();
-    most.sort_by_key(|i| std::cmp::Reverse(rules[*i].1.len()));
-    let mut fewest = desc.clone();
-    fewest.sort_by_key(|i| rules[*i].1.len());
-    let mut deny_first = desc.clone();
-    deny_first.sort_by_key(|i| std::cmp::Reverse(rules[*i].0.strictness()));
-    let mut allow_first = desc.clone();
-    allow_first.sort_by_key(|i| rules[*i].0.strictness());
-    // Ascending chain order hung libseccomp most often in random tests: it comes last.
-    let mut out = vec![
-        most.clone(),
-        desc.clone(),
-        deny_first,
-        fewest,
-        allow_first,
-        most.iter().rev().copied().collect(),
-        desc.iter().rev().copied().collect(),
-    ];
-    if n <= 5 {
-        let mut perm: Vec<usize> = (0..n).collect();
-        out.push(perm.clone());
-        // Lexicographic successors (Narayana Pandita).
-        while let Some(i) = (1..n).rev().find(|i| perm[i - 1] < perm[*i]) {
-            let j = (i..n).rev().find(|j| perm[*j] > perm[i - 1]).unwrap_or(i);
-            perm.swap(i - 1, j);
-            perm[i..].reverse();
-            out.push(perm.clone());
-        }
-    }
-    let mut seen = BTreeSet::new();
-    out.retain(|o| seen.insert(o.clone()));
-    out
-}
-
-/// Builds `r` with libseccomp on another thread, giving up after [`LIBSECCOMP_TIMEOUT`]
-/// (libseccomp 2.5.4 can loop forever; the thread is then left behind).
+/// Builds `r` with libseccomp on another thread, giving up after [`LIBSECCOMP_TIMEOUT`].
 fn compile_bounded(r: &Resolved) -> Result<bpf::Program, LibseccompFailure> {
-    compile::compile_bounded(r, None, compile::Options::default(), LIBSECCOMP_TIMEOUT)
+    build::bounded(r, None, compile::Options::default(), LIBSECCOMP_TIMEOUT)
         .map(|c| c.program)
-        .map_err(|e| match e {
-            compile::Bounded::Hang => LibseccompFailure::Hang,
-            compile::Bounded::Refused(message) => LibseccompFailure::Refused { message },
-        })
+        .map_err(LibseccompFailure::from)
 }
 
 /// Why a built filter could not be confirmed.
@@ -1558,6 +1486,7 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
 mod tests {
     use super::*;
     use crate::bpf;
+    use crate::build::chain_key;
     use crate::compile;
     use crate::load;
     use crate::model::ActionKind;
