@@ -30,7 +30,7 @@ use libseccomp::{
 use profiles::bpf::{self, Action};
 use profiles::model::Op;
 use profiles::resolve::{Context, Resolved};
-use profiles::{compile, load, solve, syscalls, Arch};
+use profiles::{compile, load, syscalls, Arch};
 
 const MAX_RUNS: usize = 200;
 const MIN_RUNS: usize = 21;
@@ -509,7 +509,7 @@ fn print_times(text: &str, json: &str, pre: &[RawRule], default: ScmpAction) {
     let t_peer = median(|| drop(black_box(libseccomp_from_json(black_box(json)))));
     let t_load = median(|| drop(black_box(resolve(black_box(json)))));
     let resolved = resolve(json);
-    let t_overlap = median(|| drop(black_box(solve::overlap_notes(black_box(&resolved)))));
+    let t_overlap = median(|| drop(black_box(compile::overlap_notes(black_box(&resolved)))));
     let t_raw = median(|| drop(black_box(raw_libseccomp(pre, default))));
     let t_via_json = median(|| {
         drop(black_box(libseccomp_from_json(&to_json(black_box(text)))));
@@ -530,7 +530,7 @@ fn print_times(text: &str, json: &str, pre: &[RawRule], default: ScmpAction) {
         ),
         ("  of which load + resolve", t_load),
         (
-            "  of which overlap analysis (solve::overlap_notes)",
+            "  of which overlap analysis (compile::overlap_notes)",
             t_overlap,
         ),
         (

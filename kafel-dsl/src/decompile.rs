@@ -344,9 +344,10 @@ fn list_names(names: &[String]) -> String {
     }
 }
 
-/// The conjunctions runc hands libseccomp for a rule (see `profiles::solve::enforced_pieces`,
-/// which is private to profiles): one per condition when an argument repeats, MASKED_EQ with
-/// `valueTwo & value`. Values stay 64-bit: the text declares 64-bit arguments.
+/// The conjunctions runc hands libseccomp for a rule, as `profiles::solve::enforced_pieces`
+/// computes them (one per condition when an argument repeats, MASKED_EQ with
+/// `valueTwo & value`), with a note for each change the text makes. Values stay 64-bit: the text
+/// declares 64-bit arguments.
 fn rule_pieces(rule: &ResolvedRule) -> (Vec<Conj>, Vec<String>) {
     let mut notes = Vec::new();
     let mut counts = [0usize; ARGS];

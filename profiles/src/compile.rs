@@ -11,6 +11,8 @@
 //! - overlapping rules with different actions are resolved by libseccomp's decision tree, not by
 //!   the order in the profile.
 
+use std::collections::BTreeMap;
+
 use libseccomp::{
     ScmpAction, ScmpArch, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall,
 };
@@ -19,8 +21,8 @@ use serde::Serialize;
 use crate::arch::Arch;
 use crate::bpf::{self, Action};
 use crate::model::{ArgCondition, Flag, Op};
-use crate::resolve::Resolved;
-use crate::syscalls;
+use crate::resolve::{Resolved, ResolvedRule};
+use crate::{solve, syscalls};
 
 /// What libseccomp or a runtime does to a profile that changes its meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -322,7 +324,7 @@ pub fn compile_with(
             }
         }
     }
-    notes.extend(crate::solve::overlap_notes(r));
+    notes.extend(overlap_notes(r));
     let mut file = tempfile_for_export()?;
     ctx.export_bpf(&file)
         .map_err(lib_err("exporting the filter"))?;
@@ -341,6 +343,84 @@ pub fn compile_with(
     })
 }
 
+/// `args[0]=0x10, args[2]=0x9` for the arguments either rule compares.
+fn example_args(a: &ResolvedRule, b: &ResolvedRule, w: &[u64; solve::ARGS]) -> String {
+    let mut idx: Vec<usize> = a
+        .args
+        .iter()
+        .chain(&b.args)
+        .map(|c| usize::from(c.index))
+        .filter(|i| *i < solve::ARGS)
+        .collect();
+    idx.sort_unstable();
+    idx.dedup();
+    if idx.is_empty() {
+        return "any arguments".to_string();
+    }
+    let parts: Vec<String> = idx
+        .iter()
+        .map(|i| format!("args[{i}]={:#x}", w[*i]))
+        .collect();
+    format!("e.g. {}", parts.join(", "))
+}
+
+/// One note for each syscall and each pair of rules on it with different actions whose
+/// conditions overlap: libseccomp's decision tree, not the order in the profile, decides which
+/// action such a syscall gets. The note is on the later rule and names a witness.
+///
+/// The rules are read as libseccomp receives them: a rule whose action equals the default is
+/// left out (runc drops it; `compile` notes it), a rule comparing one argument twice counts as
+/// one rule per condition, and MASKED_EQ compares `valueTwo & value`. Values are 64-bit; on a
+/// 32-bit arch more rules may overlap (see [`solve::enforced`]).
+#[must_use]
+pub fn overlap_notes(r: &Resolved) -> Vec<Note> {
+    let mut by_name: BTreeMap<&str, Vec<&ResolvedRule>> = BTreeMap::new();
+    for rule in &r.rules {
+        if rule.action == r.default_action {
+            continue;
+        }
+        for name in &rule.names {
+            let list = by_name.entry(name.as_str()).or_default();
+            if !list.iter().any(|x| std::ptr::eq(*x, rule)) {
+                list.push(rule);
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    for (name, rules) in by_name {
+        for (j, later) in rules.iter().enumerate() {
+            for earlier in &rules[..j] {
+                if earlier.action == later.action {
+                    continue;
+                }
+                let pieces_a = solve::enforced_pieces(&earlier.args, false);
+                let pieces_b = solve::enforced_pieces(&later.args, false);
+                let w = pieces_a
+                    .iter()
+                    .flat_map(|a| pieces_b.iter().map(move |b| (a, b)))
+                    .find_map(|(a, b)| solve::rules_overlap(a, b));
+                if let Some(w) = w {
+                    notes.push(Note {
+                        kind: NoteKind::OverlappingActions,
+                        rule: Some(later.origin),
+                        syscall: Some(name.to_string()),
+                        message: format!(
+                            "overlaps syscalls[{}] ({} vs {}) for {}; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
+                            earlier.origin,
+                            earlier.action,
+                            later.action,
+                            example_args(earlier, later, &w)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    notes.sort();
+    notes.dedup();
+    notes
+}
+
 /// Most argument combinations checked per syscall and arch.
 const MAX_VERIFY_CELLS: usize = 4096;
 
@@ -349,9 +429,8 @@ const MAX_VERIFY_CELLS: usize = 4096;
 /// arguments of one syscall (found while building `merge`), and runc would load the same wrong
 /// filter. Each combination of the rules' comparisons is evaluated by the emulator; where the
 /// rules overlap with different actions there is no single intended answer, and
-/// [`crate::solve::overlap_notes`] already says so.
+/// [`overlap_notes`] already says so.
 fn verify(r: &Resolved, arches: &[Arch], program: &bpf::Program) -> Vec<Note> {
-    use crate::solve;
     let mut notes = Vec::new();
     let mut names: Vec<&str> = r
         .rules
@@ -376,7 +455,7 @@ fn verify(r: &Resolved, arches: &[Arch], program: &bpf::Program) -> Vec<Note> {
             for rule in r.rules.iter().filter(|x| x.names.iter().any(|n| n == name)) {
                 if rule.action != r.default_action {
                     pieces.extend(
-                        solve::enforced_pieces(rule, bits32)
+                        solve::enforced_pieces(&rule.args, bits32)
                             .into_iter()
                             .map(|c| (rule.action, c)),
                     );
@@ -469,6 +548,124 @@ mod tests {
             },
         )
         .action
+    }
+
+    fn c(index: u8, op: Op, value: u64) -> ArgCondition {
+        ArgCondition {
+            index,
+            value,
+            value_two: 0,
+            op,
+        }
+    }
+
+    fn rule(
+        names: &[&str],
+        action: Action,
+        args: Vec<ArgCondition>,
+        origin: usize,
+    ) -> ResolvedRule {
+        ResolvedRule {
+            names: names.iter().map(|s| (*s).to_string()).collect(),
+            action,
+            args,
+            origin,
+        }
+    }
+
+    fn resolved(default_action: Action, rules: Vec<ResolvedRule>) -> Resolved {
+        Resolved {
+            default_action,
+            arches: vec![crate::Arch::X86_64],
+            rules,
+            flags: Vec::new(),
+            dropped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn overlap_notes_name_both_rules_and_a_witness() {
+        let r = resolved(
+            Action::Errno(38),
+            vec![
+                rule(&["socket", "read"], Action::Allow, vec![c(1, Op::Gt, 3)], 0),
+                rule(
+                    &["socket"],
+                    Action::Errno(1),
+                    vec![c(0, Op::Eq, 16), c(2, Op::Eq, 9)],
+                    1,
+                ),
+                // Disjoint from rule 1: no note.
+                rule(&["socket"], Action::Log, vec![c(0, Op::Ne, 16)], 2),
+                // Equal to the default: runc drops it, no note.
+                rule(&["read"], Action::Errno(38), vec![], 3),
+                rule(&["read"], Action::Errno(1), vec![], 4),
+            ],
+        );
+        // Sorted like every note: by rule, then syscall.
+        let notes = overlap_notes(&r);
+        let text: Vec<String> = notes
+            .iter()
+            .map(|n| format!("{} {n}", n.syscall.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "socket syscalls[1]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[0]=0x10, args[1]=0x4, args[2]=0x9; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
+                "socket syscalls[2]: overlaps syscalls[0] (ALLOW vs LOG) for e.g. args[0]=0x0, args[1]=0x4; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
+                "read syscalls[4]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[1]=0x4; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
+            ]
+        );
+        assert!(notes.iter().all(|n| n.kind == NoteKind::OverlappingActions));
+    }
+
+    #[test]
+    fn podman_default_lists_setns_both_allowed_and_denied() {
+        // containers/common 0.50.1 allows setns in its main list and denies it without
+        // CAP_SYS_ADMIN; which one runc enforces is up to libseccomp.
+        let notes_of = |file: &str| -> Vec<String> {
+            let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(path).expect("fixture is readable");
+            let p = crate::load::from_str(&text).expect("fixture loads").profile;
+            let cx = crate::resolve::Context {
+                host_arch: crate::Arch::X86_64,
+                ..crate::resolve::Context::default()
+            };
+            overlap_notes(&p.resolve(&cx))
+                .iter()
+                .map(|n| format!("{} {n}", n.syscall.as_deref().unwrap_or("")))
+                .collect()
+        };
+        assert_eq!(
+            notes_of("podman-default.json"),
+            ["setns syscalls[15]: overlaps syscalls[1] (ALLOW vs ERRNO(1)) for any arguments; the profile does not say which applies, libseccomp's build decides (simulate the example to see)"]
+        );
+        assert!(notes_of("moby-default.json").is_empty());
+    }
+
+    #[test]
+    fn overlap_notes_read_split_rules_as_runc_does() {
+        // 5 <= fd < 10 and fd == 20 are disjoint as written, but runc turns the first rule into
+        // fd >= 5 || fd < 10, which overlaps fd == 20.
+        let r = resolved(
+            Action::Errno(1),
+            vec![
+                rule(
+                    &["read"],
+                    Action::Allow,
+                    vec![c(0, Op::Ge, 5), c(0, Op::Lt, 10)],
+                    0,
+                ),
+                rule(&["read"], Action::KillProcess, vec![c(0, Op::Eq, 20)], 1),
+            ],
+        );
+        let notes = overlap_notes(&r);
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].message.contains("args[0]=0x14"),
+            "{}",
+            notes[0].message
+        );
     }
 
     #[test]

@@ -1616,7 +1616,7 @@ mod tests {
                     // write(0, 1) with ERRNO if args[0] >= 2 and ALLOW if args[0] >= 0 &&
                     // args[1] != 0). The merge reads such rules as written; so does the check.
                     let ambiguous = hits.len() > 1
-                        || solve::overlap_notes(r)
+                        || compile::overlap_notes(r)
                             .iter()
                             .any(|n| n.syscall.as_deref() == Some(name));
                     let mine = if ambiguous {

@@ -19,20 +19,17 @@
 //! exact: "unsatisfiable" is never returned for a satisfiable set.
 //!
 //! On top of that: [`witness`] (a satisfying assignment of all six arguments),
-//! [`rules_overlap`], [`overlap_notes`] for `compile`, and [`cells`], which splits the argument
+//! [`rules_overlap`], [`enforced_pieces`], and [`cells`], which splits the argument
 //! space of one syscall into the satisfiable combinations of a set of atoms, each with one
 //! witness; every point of a cell gives the same truth value to every atom, so a filter built
 //! from those atoms decides the same way on the whole cell. [`cover`] turns a set of cells back
 //! into a short disjunction of conjunctions.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::compile::{Note, NoteKind};
 use crate::model::{ArgCondition, Op};
-use crate::resolve::{Resolved, ResolvedRule};
 
 /// Arguments a syscall has in `seccomp_data`.
 pub const ARGS: usize = 6;
@@ -469,100 +466,23 @@ pub fn satisfies(lits: &[Literal], args: &[u64; ARGS]) -> bool {
     })
 }
 
-/// The conjunctions libseccomp receives for a rule: the rule itself, or one rule per condition
-/// when an argument repeats (runc and crun split such rules, see `compile`), with MASKED_EQ as
-/// libseccomp enforces it (low words only on a 32-bit arch).
-pub(crate) fn enforced_pieces(rule: &ResolvedRule, bits32: bool) -> Vec<Vec<ArgCondition>> {
+/// The conjunctions libseccomp receives for a rule's conditions `args`: the rule itself, or one
+/// rule per condition when an argument repeats (runc and crun split such rules, see `compile`),
+/// with MASKED_EQ as libseccomp enforces it (low words only on a 32-bit arch).
+#[must_use]
+pub fn enforced_pieces(args: &[ArgCondition], bits32: bool) -> Vec<Vec<ArgCondition>> {
     let mut counts = [0usize; ARGS];
-    for c in &rule.args {
+    for c in args {
         if let Some(n) = counts.get_mut(usize::from(c.index)) {
             *n += 1;
         }
     }
-    let args: Vec<ArgCondition> = rule.args.iter().map(|c| enforced(c, bits32)).collect();
+    let args: Vec<ArgCondition> = args.iter().map(|c| enforced(c, bits32)).collect();
     if counts.iter().any(|n| *n > 1) {
         args.into_iter().map(|c| vec![c]).collect()
     } else {
         vec![args]
     }
-}
-
-/// `args[0]=0x10, args[2]=0x9` for the arguments either rule compares.
-fn example_args(a: &ResolvedRule, b: &ResolvedRule, w: &[u64; ARGS]) -> String {
-    let mut idx: Vec<usize> = a
-        .args
-        .iter()
-        .chain(&b.args)
-        .map(|c| usize::from(c.index))
-        .filter(|i| *i < ARGS)
-        .collect();
-    idx.sort_unstable();
-    idx.dedup();
-    if idx.is_empty() {
-        return "any arguments".to_string();
-    }
-    let parts: Vec<String> = idx
-        .iter()
-        .map(|i| format!("args[{i}]={:#x}", w[*i]))
-        .collect();
-    format!("e.g. {}", parts.join(", "))
-}
-
-/// One note for each syscall and each pair of rules on it with different actions whose
-/// conditions overlap: libseccomp's decision tree, not the order in the profile, decides which
-/// action such a syscall gets. The note is on the later rule and names a witness.
-///
-/// The rules are read as libseccomp receives them: a rule whose action equals the default is
-/// left out (runc drops it; `compile` notes it), a rule comparing one argument twice counts as
-/// one rule per condition, and MASKED_EQ compares `valueTwo & value`. Values are 64-bit; on a
-/// 32-bit arch more rules may overlap (see [`enforced`]).
-#[must_use]
-pub fn overlap_notes(r: &Resolved) -> Vec<Note> {
-    let mut by_name: BTreeMap<&str, Vec<&ResolvedRule>> = BTreeMap::new();
-    for rule in &r.rules {
-        if rule.action == r.default_action {
-            continue;
-        }
-        for name in &rule.names {
-            let list = by_name.entry(name.as_str()).or_default();
-            if !list.iter().any(|x| std::ptr::eq(*x, rule)) {
-                list.push(rule);
-            }
-        }
-    }
-    let mut notes = Vec::new();
-    for (name, rules) in by_name {
-        for (j, later) in rules.iter().enumerate() {
-            for earlier in &rules[..j] {
-                if earlier.action == later.action {
-                    continue;
-                }
-                let pieces_a = enforced_pieces(earlier, false);
-                let pieces_b = enforced_pieces(later, false);
-                let w = pieces_a
-                    .iter()
-                    .flat_map(|a| pieces_b.iter().map(move |b| (a, b)))
-                    .find_map(|(a, b)| rules_overlap(a, b));
-                if let Some(w) = w {
-                    notes.push(Note {
-                        kind: NoteKind::OverlappingActions,
-                        rule: Some(later.origin),
-                        syscall: Some(name.to_string()),
-                        message: format!(
-                            "overlaps syscalls[{}] ({} vs {}) for {}; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
-                            earlier.origin,
-                            earlier.action,
-                            later.action,
-                            example_args(earlier, later, &w)
-                        ),
-                    });
-                }
-            }
-        }
-    }
-    notes.sort();
-    notes.dedup();
-    notes
 }
 
 /// One satisfiable combination of atom truth values, with a point in it.
@@ -960,7 +880,6 @@ pub fn cover(cells: &Cells, on: &[bool]) -> Vec<(Vec<Literal>, Vec<usize>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bpf::Action;
     use proptest::prelude::*;
 
     fn c(index: u8, op: Op, value: u64) -> ArgCondition {
@@ -1090,115 +1009,6 @@ mod tests {
             Some([16, 4, 9, 0, 0, 0])
         );
         assert_eq!(rules_overlap(&[], &[]), Some([0; 6]));
-    }
-
-    fn rule(
-        names: &[&str],
-        action: Action,
-        args: Vec<ArgCondition>,
-        origin: usize,
-    ) -> ResolvedRule {
-        ResolvedRule {
-            names: names.iter().map(|s| (*s).to_string()).collect(),
-            action,
-            args,
-            origin,
-        }
-    }
-
-    fn resolved(default_action: Action, rules: Vec<ResolvedRule>) -> Resolved {
-        Resolved {
-            default_action,
-            arches: vec![crate::Arch::X86_64],
-            rules,
-            flags: Vec::new(),
-            dropped: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn overlap_notes_name_both_rules_and_a_witness() {
-        let r = resolved(
-            Action::Errno(38),
-            vec![
-                rule(&["socket", "read"], Action::Allow, vec![c(1, Op::Gt, 3)], 0),
-                rule(
-                    &["socket"],
-                    Action::Errno(1),
-                    vec![c(0, Op::Eq, 16), c(2, Op::Eq, 9)],
-                    1,
-                ),
-                // Disjoint from rule 1: no note.
-                rule(&["socket"], Action::Log, vec![c(0, Op::Ne, 16)], 2),
-                // Equal to the default: runc drops it, no note.
-                rule(&["read"], Action::Errno(38), vec![], 3),
-                rule(&["read"], Action::Errno(1), vec![], 4),
-            ],
-        );
-        // Sorted like every note: by rule, then syscall.
-        let notes = overlap_notes(&r);
-        let text: Vec<String> = notes
-            .iter()
-            .map(|n| format!("{} {n}", n.syscall.as_deref().unwrap_or("")))
-            .collect();
-        assert_eq!(
-            text,
-            [
-                "socket syscalls[1]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[0]=0x10, args[1]=0x4, args[2]=0x9; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
-                "socket syscalls[2]: overlaps syscalls[0] (ALLOW vs LOG) for e.g. args[0]=0x0, args[1]=0x4; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
-                "read syscalls[4]: overlaps syscalls[0] (ALLOW vs ERRNO(1)) for e.g. args[1]=0x4; the profile does not say which applies, libseccomp's build decides (simulate the example to see)",
-            ]
-        );
-        assert!(notes.iter().all(|n| n.kind == NoteKind::OverlappingActions));
-    }
-
-    #[test]
-    fn podman_default_lists_setns_both_allowed_and_denied() {
-        // containers/common 0.50.1 allows setns in its main list and denies it without
-        // CAP_SYS_ADMIN; which one runc enforces is up to libseccomp.
-        let notes_of = |file: &str| -> Vec<String> {
-            let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(path).expect("fixture is readable");
-            let p = crate::load::from_str(&text).expect("fixture loads").profile;
-            let cx = crate::resolve::Context {
-                host_arch: crate::Arch::X86_64,
-                ..crate::resolve::Context::default()
-            };
-            overlap_notes(&p.resolve(&cx))
-                .iter()
-                .map(|n| format!("{} {n}", n.syscall.as_deref().unwrap_or("")))
-                .collect()
-        };
-        assert_eq!(
-            notes_of("podman-default.json"),
-            ["setns syscalls[15]: overlaps syscalls[1] (ALLOW vs ERRNO(1)) for any arguments; the profile does not say which applies, libseccomp's build decides (simulate the example to see)"]
-        );
-        assert!(notes_of("moby-default.json").is_empty());
-    }
-
-    #[test]
-    fn overlap_notes_read_split_rules_as_runc_does() {
-        // 5 <= fd < 10 and fd == 20 are disjoint as written, but runc turns the first rule into
-        // fd >= 5 || fd < 10, which overlaps fd == 20.
-        let r = resolved(
-            Action::Errno(1),
-            vec![
-                rule(
-                    &["read"],
-                    Action::Allow,
-                    vec![c(0, Op::Ge, 5), c(0, Op::Lt, 10)],
-                    0,
-                ),
-                rule(&["read"], Action::KillProcess, vec![c(0, Op::Eq, 20)], 1),
-            ],
-        );
-        let notes = overlap_notes(&r);
-        assert_eq!(notes.len(), 1);
-        assert!(
-            notes[0].message.contains("args[0]=0x14"),
-            "{}",
-            notes[0].message
-        );
     }
 
     #[test]
