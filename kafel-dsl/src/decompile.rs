@@ -58,12 +58,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use profiles::analysis::ContextSummary;
 use profiles::bpf::{self, Action};
-use profiles::explain::ContextSummary;
 use profiles::model::{ArgCondition, Op, Profile};
 use profiles::resolve::{Context, Resolved, ResolvedRule};
 use profiles::solve::{self, Cells, Literal, ARGS, MAX_32BIT};
-use profiles::{build, compile, errno, lint, syscalls, Arch};
+use profiles::{build, compile, errno, syscalls, Arch};
 
 /// What to decompile for.
 #[derive(Debug, Clone, Copy)]
@@ -260,7 +260,7 @@ fn plan(profile: &Profile, opts: &Options) -> Plan {
                 // cannot name it, but it can say so.
                 let via: Vec<(Arch, &'static str)> = arches
                     .iter()
-                    .filter_map(|a| lint::multiplexer(*a, name).map(|m| (*a, m)))
+                    .filter_map(|a| syscalls::multiplexer(*a, name).map(|m| (*a, m)))
                     .collect();
                 match via.first() {
                     Some((_, mux)) => {

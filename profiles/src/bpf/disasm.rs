@@ -11,7 +11,7 @@
 //!
 //! The listing is deterministic: it depends on the instructions and the options only.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
@@ -48,6 +48,14 @@ pub struct Line {
 #[must_use]
 pub fn disasm(prog: &Program) -> String {
     disasm_with(prog, &Options::default())
+}
+
+/// A program displays as its disassembly with default options: the disassembler owns a
+/// program's text form, so `program` does not depend on it.
+impl fmt::Display for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&disasm(self))
+    }
 }
 
 /// The listing of a checked program.

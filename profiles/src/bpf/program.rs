@@ -369,13 +369,6 @@ impl TryFrom<Vec<Insn>> for Program {
     }
 }
 
-impl fmt::Display for Program {
-    /// The disassembly with default options.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&super::disasm::disasm(self))
-    }
-}
-
 fn check(insns: &[Insn]) -> Result<Vec<Op>, ProgramError> {
     let len = insns.len();
     if len == 0 {

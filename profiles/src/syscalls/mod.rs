@@ -102,6 +102,59 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     crate::suggest::nearest(name, all_names().iter().copied())
 }
 
+/// The syscalls `socketcall` multiplexes.
+pub const SOCKET_CALLS: &[&str] = &[
+    "accept",
+    "accept4",
+    "bind",
+    "connect",
+    "getpeername",
+    "getsockname",
+    "getsockopt",
+    "listen",
+    "recv",
+    "recvfrom",
+    "recvmmsg",
+    "recvmsg",
+    "send",
+    "sendmmsg",
+    "sendmsg",
+    "sendto",
+    "setsockopt",
+    "shutdown",
+    "socket",
+    "socketpair",
+];
+
+/// The syscalls `ipc` multiplexes.
+pub const IPC_CALLS: &[&str] = &[
+    "msgctl",
+    "msgget",
+    "msgrcv",
+    "msgsnd",
+    "semctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "shmat",
+    "shmctl",
+    "shmdt",
+    "shmget",
+];
+
+/// The multiplexer (`socketcall`, `ipc`) through which libseccomp filters `name` on `arch`
+/// when the syscall has no number of its own there (`recv` on x86).
+#[must_use]
+pub fn multiplexer(arch: Arch, name: &str) -> Option<&'static str> {
+    if number(arch, name).is_some() {
+        return None;
+    }
+    [("socketcall", SOCKET_CALLS), ("ipc", IPC_CALLS)]
+        .into_iter()
+        .find(|(mux, calls)| calls.contains(&name) && number(arch, mux).is_some())
+        .map(|(mux, _)| mux)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
