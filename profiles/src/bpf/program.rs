@@ -1,7 +1,5 @@
 //! `struct sock_filter` instructions and the checks the kernel makes before it installs them.
 
-use std::fmt;
-
 use super::code::*;
 use super::{BPF_MAXINSNS, BPF_MEMWORDS, SECCOMP_DATA_SIZE};
 
