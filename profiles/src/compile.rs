@@ -551,12 +551,7 @@ mod tests {
     }
 
     fn c(index: u8, op: Op, value: u64) -> ArgCondition {
-        ArgCondition {
-            index,
-            value,
-            value_two: 0,
-            op,
-        }
+        ArgCondition::compare(index, op, value)
     }
 
     fn rule(

@@ -191,6 +191,17 @@ pub struct ArgCondition {
 }
 
 impl ArgCondition {
+    /// `args[index] op value`, with `valueTwo` 0 (give MASKED_EQ's `valueTwo` in a literal).
+    #[must_use]
+    pub const fn compare(index: u8, op: Op, value: u64) -> ArgCondition {
+        ArgCondition {
+            index,
+            value,
+            value_two: 0,
+            op,
+        }
+    }
+
     /// Whether a 64-bit argument value satisfies the condition.
     #[must_use]
     pub fn matches(&self, arg: u64) -> bool {
