@@ -18,6 +18,21 @@
 //! let json = policy.to_profile().expect("expressible in OCI JSON").profile;
 //! assert_eq!(json.syscalls.len(), 2);
 //! ```
+//!
+//! # Layers
+//!
+//! - **Front end**: [`source`] (files and spans), [`parse`] (text to the spanned [`ast`]),
+//!   [`include`](mod@include) (`#include` resolution), [`diag`] (rustc-style diagnostics), [`fmt`] (the
+//!   formatter), [`syscalls`] (the policy language's own syscall names and signatures).
+//! - **Middle**: [`sema`] resolves names, constants and `USE` into the first-match [`ir`].
+//! - **Back ends**: [`codegen`] compiles the IR straight to a `profiles::bpf::Program` (the full
+//!   meaning); [`lower`] writes an OCI profile, cutting the policy into disjoint regions with a
+//!   [`bdd`] and having libseccomp build them through `profiles::build` (the order search `merge`
+//!   uses too), each build checked exactly by [`verify`].
+//! - **Back to text**: [`decompile`] turns an OCI profile into a policy, using the shared
+//!   analysis of `profiles` (`profiles::analysis`, `profiles::syscalls`, `profiles::build`).
+//!
+//! The crate depends on `profiles` only; no module imports one that imports it.
 #![forbid(unsafe_code)]
 
 pub mod ast;

@@ -1,5 +1,5 @@
 //! From syntax to meaning: resolves `#define`s, policies and `USE`, syscall and argument names
-//! per architecture, and action values, into an [`ir::Program`].
+//! per architecture, and action values, into an [`ir::Program`](crate::ir::Program).
 //!
 //! Kafel's rules, and where rpod differs on purpose:
 //! - constants and policies may be used before they are defined (Kafel needs them first);

@@ -19,6 +19,29 @@
 //! assert_eq!(bpf::simulate(&filter.program, Arch::X86_64, mkdir, [0; 6]).action, bpf::Action::Errno(1));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Layers
+//!
+//! Each module imports only from the layers above it (and no two modules import each other):
+//!
+//! 1. **Model**, what a profile says: [`model`] (the OCI profile, [`model::ActionKind`] and the
+//!    one mapping between it and [`bpf::Action`]), [`load`] (JSON with diagnostics), [`arch`],
+//!    [`syscalls`] (per-arch tables, libseccomp's names, the `socketcall`/`ipc` multiplexers),
+//!    [`errno`], [`caps`], [`category`], [`suggest`], [`default_profile`], [`record`] (a
+//!    recording to a profile).
+//! 2. **Resolve**: [`resolve`] flattens `includes`/`excludes` and `archMap` for one container
+//!    context, giving what runc or crun receive.
+//! 3. **Mechanics**: [`solve`] (exact reasoning about argument conditions: cells, witnesses,
+//!    covers), [`bpf`] (the program type, [`bpf::Action`] with its orderings, the emulator, the
+//!    disassembler).
+//! 4. **Compile backends**: [`compile`] (through libseccomp, as runc does, with [`compile::Note`]s
+//!    for every change of meaning) and [`build`] (getting libseccomp to build rules correctly:
+//!    timeout, typed failure, rule-order search). Kafel policies compile straight to BPF in the
+//!    `kafel-dsl` crate.
+//! 5. **Analysis**, what a profile enforces: [`analysis`] (the compiled filter read back,
+//!    [`analysis::risk`] for dangerous syscalls, [`analysis::text`] for conditions as a
+//!    reviewer reads them).
+//! 6. **Tools**: [`lint`], [`explain`], [`diff`], [`merge`], each one `rpod seccomp` verb.
 #![forbid(unsafe_code)]
 
 pub mod analysis;

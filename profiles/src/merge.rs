@@ -4,8 +4,8 @@
 //! - it is allowed when some input allows it (an ALLOW rule, or an ALLOW default with no rule
 //!   of that input matching), unless another input *explicitly* gives it a different action (a
 //!   rule, not a default): that is a *conflict*;
-//! - in a conflict the stricter action wins (KILL_PROCESS > KILL_THREAD > TRAP > ERRNO >
-//!   NOTIFY > TRACE > LOG > ALLOW), or with [`Prefer::Permissive`] the most permissive one;
+//! - in a conflict the stricter action wins ([`Action::strictness`]: KILL_PROCESS > KILL_THREAD >
+//!   TRAP > ERRNO > NOTIFY > TRACE > LOG > ALLOW), or with [`Prefer::Permissive`] the most permissive one;
 //!   rules of different inputs with different non-ALLOW actions conflict the same way; between
 //!   two actions of the same rank (ERRNO(1) and ERRNO(38)) the earlier input wins;
 //! - when no input allows it and no rule matches, the merged default action applies: the
@@ -40,7 +40,8 @@
 //!   of each syscall are built with libseccomp in a few orders (and, failing that, as one rule
 //!   per cell), each built filter is run in the emulator on every cell of every constant on
 //!   every compared argument ([`solve::spread`]), and the first order that decides all cells
-//!   right is written; the whole profile is then built and checked once more.
+//!   right is written ([`build::first_built_right`]); the whole profile is then built and
+//!   checked once more.
 //!
 //! Where a check fails, or the result would need more than [`MAX_RULES_PER_SYSCALL`] rules,
 //! merging fails with [`MergeError::NotExpressible`] naming the syscall, the inputs' rules and

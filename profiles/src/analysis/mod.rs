@@ -1,9 +1,9 @@
 //! What a profile enforces: the analysis `lint`, `explain` (and, through [`ContextSummary`],
 //! the Kafel decompiler) share, so that each reads the same enforced filter the same way.
 //!
-//! An [`Analysis`] is one profile resolved for one container [`Context`] and compiled with
+//! An `Analysis` is one profile resolved for one container [`Context`] and compiled with
 //! libseccomp; a rule is judged by what the compiled filter does with it ([`enforced`],
-//! [`overridden`]): the filter the kernel gets, not the JSON. [`risk`] says how risky an allowed
+//! `overridden`): the filter the kernel gets, not the JSON. [`risk`] says how risky an allowed
 //! syscall is, [`text`] writes argument conditions with the constants a reviewer knows.
 //!
 //! Layers: `model`/`resolve` (what the JSON says, for one context) -> `compile` (what
