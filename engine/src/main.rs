@@ -1,49 +1,61 @@
+//! The `rpod` binary: parses the command line (`cli`), runs a command (`commands`), and is
+//! the one place that prints an error and turns an [`ExitStatus`] into the process's exit
+//! code. Everything else is the `rpod` library.
+
+mod cli;
+mod commands;
+
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use rpod::cli::Cli;
-use rpod::commands::{self, Hint};
-use rpod::exit;
+use cli::Cli;
+use rpod::exit::ExitStatus;
+use rpod::hint::{Hint, Hinted};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // Help and --version are not errors; every usage error is podman's 125.
-            let code = if e.use_stderr() {
-                exit::RPOD_ERROR
+            let status = if e.use_stderr() {
+                ExitStatus::RpodError
             } else {
-                exit::OK
+                ExitStatus::Success
             };
             let _ = e.print();
-            return ExitCode::from(code);
+            return status.into();
         }
     };
     match commands::run(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => status.into(),
         Err(e) => {
             report(&e);
-            ExitCode::from(exit::RPOD_ERROR)
+            exit_status(&e).into()
         }
     }
 }
 
-/// Prints an error once: the message, its causes, every profile problem, and hints.
+/// The status rpod ends with on an error: 125, or the container's 126/127 when its command
+/// could not be run.
+fn exit_status(e: &anyhow::Error) -> ExitStatus {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<rpod::container::Error>())
+        .map_or(ExitStatus::RpodError, rpod::container::Error::exit_status)
+}
+
+/// Prints an error once: the message, its causes, every profile problem, and the first hint
+/// a cause gives.
 fn report(e: &anyhow::Error) {
     // A policy's diagnostics come first, rustc style, then the one-line summary.
-    if let Some(k) = e.downcast_ref::<kafel_dsl::Error>() {
+    if let Some(k) = e.chain().find_map(|c| c.downcast_ref::<kafel_dsl::Error>()) {
         eprintln!("{}", k.render());
         eprintln!("error: {e}: {k}");
     } else {
         eprintln!("error: {e}");
     }
-    // anyhow finds a context value of a given type anywhere in the chain.
-    let hint = e.downcast_ref::<Hint>().map(|h| h.0.clone());
+    let hint = e.chain().find_map(hint_of);
     for cause in e.chain().skip(1) {
-        if hint.as_deref() == Some(cause.to_string().as_str()) {
-            continue;
-        }
         if cause.downcast_ref::<kafel_dsl::Error>().is_some() {
             continue;
         }
@@ -58,4 +70,21 @@ fn report(e: &anyhow::Error) {
     if let Some(h) = hint {
         eprintln!("  hint: {h}");
     }
+}
+
+/// The hint of one cause, if its type gives one: every error type of the library and the
+/// crates below it that implements [`Hint`] is asked here, once.
+fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    fn ask<E: Hint + std::error::Error + 'static>(
+        cause: &(dyn std::error::Error + 'static),
+    ) -> Option<String> {
+        cause.downcast_ref::<E>().and_then(Hint::hint)
+    }
+    ask::<Hinted>(cause)
+        .or_else(|| ask::<rpod::container::Error>(cause))
+        .or_else(|| ask::<rpod::seccomp::InputError>(cause))
+        .or_else(|| ask::<rpod::trace::TraceError>(cause))
+        .or_else(|| ask::<rpod::trace::SessionError>(cause))
+        .or_else(|| ask::<tracer::Error>(cause))
+        .or_else(|| ask::<profiles::merge::MergeError>(cause))
 }

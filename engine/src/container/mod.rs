@@ -13,22 +13,40 @@
 //!
 //! A command killed at any point leaves a state the next command repairs: a container whose
 //! monitor is gone is marked exited by [`reconcile`], and `rpod rm` removes what is left.
+//!
+//! [`Container`] owns one container: its record, its paths, and the OCI runtime it names
+//! (looked up through [`Runtimes`], so a fake runtime drives the same logic in unit tests).
+//! Its methods are the lifecycle: [`Container::create`], [`Container::run`] (the monitor's
+//! job), [`Container::start_detached`], [`Container::stop`], [`Container::kill`],
+//! [`Container::exec`], [`Container::wait`], [`Container::remove`]. States move
+//! configured -> created -> running -> exited (or removing -> gone), and only forward.
+//! Errors are [`Error`], each with its hint; nothing here prints: output goes to the writers a
+//! caller passes in and to the container's log ([`log`]).
 
-pub mod monitor;
-pub mod tty;
+mod error;
+pub mod log;
+mod monitor;
+mod tty;
 
 use std::fs;
-use std::io::{BufRead, Write as _};
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::{bail, Context as _};
+use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{self, ContainerConfig};
+use crate::exit::ExitStatus;
 use crate::image;
+use crate::runtime::{ExecOptions, OciRuntime, ProcessIo, Runtimes};
 use crate::storage::Store;
 use crate::storage::{ContainerRecord, ContainerState};
+
+pub use error::{Error, ExitCode, InState, IsRunning, NoCmd, Wanted};
+pub use log::{LogReader, LogWriter, Stream};
+pub use monitor::Attach;
 
 /// What rpod keeps about a container besides the OCI spec (stored as the record's JSON).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,6 +109,7 @@ pub struct Paths {
     pub monitor_pid: PathBuf,
 }
 
+/// Where container `id`'s files are.
 #[must_use]
 pub fn paths(store: &Store, id: &str) -> Paths {
     let dir = store.root().join("containers").join(id);
@@ -107,16 +126,16 @@ pub fn paths(store: &Store, id: &str) -> Paths {
 }
 
 /// A new container id: 64 hex digits from the kernel's random source.
-fn new_id() -> anyhow::Result<String> {
+fn new_id() -> Result<String, Error> {
     let mut b = [0u8; 32];
     fs::File::open("/dev/urandom")
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b))
-        .context("cannot read /dev/urandom for a container id")?;
+        .map_err(Error::Random)?;
     Ok(hex::encode(b))
 }
 
 /// podman-like generated names: adjective_noun.
-fn new_name(store: &Store, id: &str) -> anyhow::Result<String> {
+fn new_name(store: &Store, id: &str) -> Result<String, Error> {
     const A: &[&str] = &[
         "brave", "calm", "eager", "fond", "keen", "lucid", "merry", "quiet", "sharp", "tender",
     ];
@@ -175,98 +194,537 @@ fn command_line(img: &image::Image, req: &CreateRequest) -> Vec<String> {
     entrypoint.into_iter().chain(cmd).collect()
 }
 
-/// Records a container and mounts its root filesystem; writes its bundle.
-///
-/// # Errors
-/// Unknown image, name in use, no command, mount or bundle failures; nothing is left behind.
-pub fn create(store: &Store, req: CreateRequest) -> anyhow::Result<ContainerRecord> {
-    let img = image::lookup(store, &req.image)?;
-    let args = command_line(&img, &req);
-    if args.is_empty() {
-        bail!(crate::commands::hinted(
-            anyhow::anyhow!("the image has no Cmd or Entrypoint"),
-            format!("no command to run in {}", req.image),
-            "give one after the image: rpod run IMAGE COMMAND...",
-        ));
-    }
-    let id = new_id()?;
-    let name = match &req.name {
-        Some(n) => n.clone(),
-        None => new_name(store, &id)?,
-    };
-    let p = paths(store, &id);
-    let mut config = req.config.clone();
-    config.args = args.clone();
-    // The image's environment and working directory come first; the user's override them.
-    let icfg = img.config.config().clone().unwrap_or_default();
-    let mut env: Vec<String> = icfg.env().clone().unwrap_or_default();
-    for e in &req.config.env {
-        let key = e.split('=').next().unwrap_or_default();
-        env.retain(|x| x.split('=').next() != Some(key));
-        env.push(e.clone());
-    }
-    config.env = env;
-    if config.cwd.is_none() {
-        config.cwd = icfg.working_dir().clone().filter(|w| !w.is_empty());
-    }
-    if config.user.is_none() {
-        config.user = icfg.user().clone().filter(|u| !u.is_empty());
-    }
-    let meta = Meta {
-        image: req.image.clone(),
-        command: args,
-        rm: req.rm,
-        seccomp: req.seccomp.clone(),
-        log_path: p.log.clone(),
-        rootfs: p.merged.clone(),
-        hostname: config.hostname.clone(),
-        tty: config.terminal,
-        trace: req.trace.clone(),
-    };
-    let record = ContainerRecord {
-        id: id.clone(),
-        name,
-        image_id: Some(img.id.clone()),
-        created: SystemTime::now(),
-        state: ContainerState::Configured,
-        spec_json: serde_json::to_string(&meta)?,
-        pid: None,
-        exit_code: None,
-        started_at: None,
-        finished_at: None,
-        runtime: req.runtime.clone(),
-        bundle: p.bundle.clone(),
-    };
-    // The row first: the name is reserved and a failure below is cleaned by `remove`.
-    // Another rpod may take a generated name between the check and the insert: then the
-    // id-based name, which nobody else can have.
-    let mut record = record;
-    match store.insert_container(&record) {
-        Err(crate::storage::StorageError::ContainerNameInUse { .. }) if req.name.is_none() => {
-            record.name = format!("rpod_{}", &id[..12]);
-            store.insert_container(&record)?;
-        }
-        other => other?,
-    }
-    let made = (|| -> anyhow::Result<()> {
-        for d in [&p.upper, &p.work, &p.merged, &p.bundle] {
-            fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
-        }
-        mount_rootfs(store, &img.id, &p)?;
-        let spec = config.to_oci(&p.merged)?;
-        bundle::write_bundle(&p.bundle, &spec)?;
-        store.set_container_state(&id, ContainerState::Created)?;
-        Ok(())
-    })();
-    if let Err(e) = made {
-        let _ = remove_files(store, &record, true);
-        let _ = store.delete_container(&id);
-        return Err(e);
-    }
-    Ok(store.container(&id)?.unwrap_or(record))
+/// Another process to run in a running container (`rpod exec`): it inherits the container's
+/// process settings from its config.json, with these changes.
+#[derive(Debug, Clone, Default)]
+pub struct ExecRequest {
+    pub command: Vec<String>,
+    /// `KEY=VALUE` added to the container's environment.
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    /// `UID[:GID]`, numeric.
+    pub user: Option<String>,
 }
 
-fn mount_rootfs(store: &Store, image_id: &str, p: &Paths) -> anyhow::Result<()> {
+/// One container, with the runtime it names.
+pub struct Container<'a> {
+    store: &'a Store,
+    runtimes: &'a dyn Runtimes,
+    record: ContainerRecord,
+    paths: Paths,
+}
+
+impl std::fmt::Debug for Container<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Container")
+            .field("record", &self.record)
+            .field("runtimes", &self.runtimes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Container<'a> {
+    /// The container called `reference` (a name, an id or an id's prefix), with its state
+    /// repaired if its monitor died ([`reconcile`]).
+    ///
+    /// # Errors
+    /// No such container; storage errors.
+    pub fn lookup(
+        store: &'a Store,
+        runtimes: &'a dyn Runtimes,
+        reference: &str,
+    ) -> Result<Container<'a>, Error> {
+        let record = reconcile(store, store.lookup_container(reference)?)?;
+        Ok(Container::from_record(store, runtimes, record))
+    }
+
+    /// The container of a record already read.
+    #[must_use]
+    pub fn from_record(
+        store: &'a Store,
+        runtimes: &'a dyn Runtimes,
+        record: ContainerRecord,
+    ) -> Container<'a> {
+        let paths = paths(store, &record.id);
+        Container {
+            store,
+            runtimes,
+            record,
+            paths,
+        }
+    }
+
+    /// Records a container and mounts its root filesystem; writes its bundle. The container
+    /// is `created`.
+    ///
+    /// # Errors
+    /// Unknown image, name in use, no command, mount or bundle failures; nothing is left behind.
+    pub fn create(
+        store: &'a Store,
+        runtimes: &'a dyn Runtimes,
+        req: CreateRequest,
+    ) -> Result<Container<'a>, Error> {
+        let img = image::lookup(store, &req.image)?;
+        let args = command_line(&img, &req);
+        if args.is_empty() {
+            return Err(Error::NoCommand {
+                image: req.image,
+                source: NoCmd,
+            });
+        }
+        let id = new_id()?;
+        let name = match &req.name {
+            Some(n) => n.clone(),
+            None => new_name(store, &id)?,
+        };
+        let p = paths(store, &id);
+        let mut config = req.config.clone();
+        config.args = args.clone();
+        // The image's environment and working directory come first; the user's override them.
+        let icfg = img.config.config().clone().unwrap_or_default();
+        let mut env: Vec<String> = icfg.env().clone().unwrap_or_default();
+        for e in &req.config.env {
+            let key = e.split('=').next().unwrap_or_default();
+            env.retain(|x| x.split('=').next() != Some(key));
+            env.push(e.clone());
+        }
+        config.env = env;
+        if config.cwd.is_none() {
+            config.cwd = icfg.working_dir().clone().filter(|w| !w.is_empty());
+        }
+        if config.user.is_none() {
+            config.user = icfg.user().clone().filter(|u| !u.is_empty());
+        }
+        let meta = Meta {
+            image: req.image.clone(),
+            command: args,
+            rm: req.rm,
+            seccomp: req.seccomp.clone(),
+            log_path: p.log.clone(),
+            rootfs: p.merged.clone(),
+            hostname: config.hostname.clone(),
+            tty: config.terminal,
+            trace: req.trace.clone(),
+        };
+        let mut record = ContainerRecord {
+            id: id.clone(),
+            name,
+            image_id: Some(img.id.clone()),
+            created: SystemTime::now(),
+            state: ContainerState::Configured,
+            spec_json: serde_json::to_string(&meta).map_err(|source| Error::Metadata {
+                name: req.name.clone().unwrap_or_else(|| id.clone()),
+                source,
+            })?,
+            pid: None,
+            exit_code: None,
+            started_at: None,
+            finished_at: None,
+            runtime: req.runtime.clone(),
+            bundle: p.bundle.clone(),
+        };
+        // The row first: the name is reserved and a failure below is cleaned by `remove`.
+        // Another rpod may take a generated name between the check and the insert: then the
+        // id-based name, which nobody else can have.
+        match store.insert_container(&record) {
+            Err(crate::storage::StorageError::ContainerNameInUse { .. }) if req.name.is_none() => {
+                record.name = format!("rpod_{}", &id[..12]);
+                store.insert_container(&record)?;
+            }
+            other => other?,
+        }
+        let made = (|| -> Result<(), Error> {
+            for d in [&p.upper, &p.work, &p.merged, &p.bundle] {
+                fs::create_dir_all(d).map_err(Error::io("create", d))?;
+            }
+            mount_rootfs(store, &img.id, &p)?;
+            let spec = config.to_oci(&p.merged)?;
+            bundle::write_bundle(&p.bundle, &spec)?;
+            store.set_container_state(&id, ContainerState::Created)?;
+            Ok(())
+        })();
+        let c = Container::from_record(store, runtimes, record);
+        if let Err(e) = made {
+            let _ = c.remove_files(true);
+            let _ = store.delete_container(&id);
+            return Err(e);
+        }
+        let record = store.container(&id)?.unwrap_or(c.record);
+        Ok(Container::from_record(store, runtimes, record))
+    }
+
+    /// The record as last read.
+    #[must_use]
+    pub fn record(&self) -> &ContainerRecord {
+        &self.record
+    }
+
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.record.name
+    }
+
+    #[must_use]
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// What rpod keeps about the container besides its spec.
+    ///
+    /// # Errors
+    /// A record written by another rpod version.
+    pub fn meta(&self) -> Result<Meta, Error> {
+        meta(&self.record)
+    }
+
+    /// Whether the container's process runs (or is paused).
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self.record.state,
+            ContainerState::Running | ContainerState::Paused
+        )
+    }
+
+    /// Reads the record again (reconciled); `false` when the container is gone.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn refresh(&mut self) -> Result<bool, Error> {
+        match self.store.container(&self.record.id)? {
+            Some(r) => {
+                self.record = reconcile(self.store, r)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The OCI runtime the container runs under.
+    fn runtime(&self) -> Result<Box<dyn OciRuntime>, Error> {
+        Ok(self.runtimes.get(&self.record.runtime)?)
+    }
+
+    /// Sends `signal` to every process of the running container.
+    ///
+    /// # Errors
+    /// [`Error::NotRunning`]; the runtime's refusal.
+    pub fn kill(&self, signal: Signal) -> Result<(), Error> {
+        if !self.is_running() {
+            return Err(self.not_running(Wanted::Signal));
+        }
+        self.runtime()?.kill(&self.record.id, signal, true)?;
+        Ok(())
+    }
+
+    fn not_running(&self, wanted: Wanted) -> Error {
+        Error::NotRunning {
+            name: self.record.name.clone(),
+            wanted,
+            state: InState(self.record.state),
+        }
+    }
+
+    /// Waits up to `timeout` for the container to exit; `true` when it has (or is gone).
+    fn wait_exit(&mut self, timeout: Duration) -> Result<bool, Error> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if !self.refresh()? || !self.is_running() {
+                return Ok(true);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(false)
+    }
+
+    /// SIGTERM, then SIGKILL after `timeout` (podman's `stop -t`); a container that is not
+    /// running is left as it is.
+    ///
+    /// # Errors
+    /// [`Error::DidNotStop`] when it outlives SIGKILL by 10 s; the runtime's refusal.
+    pub fn stop(&mut self, timeout: Duration) -> Result<(), Error> {
+        if !self.is_running() {
+            return Ok(());
+        }
+        let rt = self.runtime()?;
+        if let Err(e) = rt.kill(&self.record.id, Signal::SIGTERM, true) {
+            if !e.is_missing_container() {
+                return Err(e.into());
+            }
+        }
+        if !self.wait_exit(timeout)? {
+            let _ = rt.kill(&self.record.id, Signal::SIGKILL, true);
+            if !self.wait_exit(Duration::from_secs(10))? {
+                return Err(Error::DidNotStop {
+                    name: self.record.name.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the container: its runtime state, mount, directories and record. A running
+    /// container is refused unless `force`, which stops it at once.
+    ///
+    /// # Errors
+    /// [`Error::RemoveRunning`]; as [`Container::stop`]; files that cannot be removed.
+    pub fn remove(mut self, force: bool) -> Result<(), Error> {
+        if self.is_running() {
+            if !force {
+                return Err(Error::RemoveRunning {
+                    name: self.record.name.clone(),
+                    running: IsRunning(self.record.name.clone()),
+                });
+            }
+            self.stop(Duration::ZERO)?;
+        }
+        // The monitor may have removed it (--rm) while we stopped it.
+        if self.refresh()? {
+            self.store
+                .set_container_state(&self.record.id, ContainerState::Removing)?;
+            self.remove_files(true)?;
+            self.store.delete_container(&self.record.id)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the container's files (not its row): the runtime's state when `runtime_state`
+    /// (a created container; `runc run` removes its own when the process exits), the mount,
+    /// the directories.
+    fn remove_files(&self, runtime_state: bool) -> Result<(), Error> {
+        if runtime_state {
+            if let Ok(rt) = self.runtime() {
+                let _ = rt.delete(&self.record.id, true);
+            }
+        }
+        unmount_rootfs(&self.paths)?;
+        for d in [&self.paths.dir, &self.paths.bundle] {
+            if d.exists() {
+                fs::remove_dir_all(d).map_err(Error::io("remove", d))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a container that could not be started (its recorder failed): files and record.
+    ///
+    /// # Errors
+    /// Files that cannot be removed; storage errors.
+    pub fn discard(self) -> Result<(), Error> {
+        self.remove_files(false)?;
+        self.store.delete_container(&self.record.id)?;
+        Ok(())
+    }
+
+    /// Unmounts the root filesystem of a container that is not running.
+    ///
+    /// # Errors
+    /// [`Error::UnmountRunning`]; [`Error::Unmount`].
+    pub fn unmount(&self) -> Result<(), Error> {
+        if self.is_running() {
+            return Err(Error::UnmountRunning {
+                name: self.record.name.clone(),
+            });
+        }
+        unmount_rootfs(&self.paths)
+    }
+
+    /// Runs another process in the running container and returns its status.
+    ///
+    /// # Errors
+    /// [`Error::NotRunning`]; [`Error::CommandFailed`] (126/127) when the runtime cannot start
+    /// the command; an unreadable bundle; the runtime's refusal.
+    pub fn exec(&self, req: &ExecRequest, io: ProcessIo) -> Result<ExitStatus, Error> {
+        if !self.is_running() {
+            return Err(self.not_running(Wanted::Exec));
+        }
+        let rt = self.runtime()?;
+        let name = &self.record.name;
+        let config =
+            fs::read_to_string(self.record.bundle.join("config.json")).map_err(|source| {
+                Error::ReadBundle {
+                    name: name.clone(),
+                    source,
+                }
+            })?;
+        let spec: oci_spec::runtime::Spec =
+            serde_json::from_str(&config).map_err(|source| Error::ParseBundle {
+                name: name.clone(),
+                source,
+            })?;
+        let mut process = spec.process().clone().ok_or(Error::NoProcess)?;
+        process.set_args(Some(req.command.clone()));
+        process.set_terminal(Some(false));
+        let mut env = process.env().clone().unwrap_or_default();
+        env.extend(req.env.iter().cloned());
+        process.set_env(Some(env));
+        if let Some(w) = &req.workdir {
+            process.set_cwd(w.into());
+        }
+        if let Some(u) = &req.user {
+            let (uid, gid) = u.split_once(':').unwrap_or((u, u));
+            let bad = |source| Error::ExecUser {
+                user: u.clone(),
+                source,
+            };
+            let mut user = process.user().clone();
+            user.set_uid(uid.parse().map_err(bad)?);
+            user.set_gid(gid.parse().map_err(bad)?);
+            process.set_user(user);
+        }
+        let opts = ExecOptions {
+            detach: false,
+            pid_file: None,
+            console_socket: None,
+            io,
+        };
+        match rt.exec(&self.record.id, &process, opts) {
+            Ok(code) => Ok(ExitStatus::Container(code)),
+            Err(e) => Err(command_failed(e)),
+        }
+    }
+
+    /// Waits until the container exits and returns its status (-1 when its monitor died
+    /// without recording one).
+    ///
+    /// # Errors
+    /// [`Error::RemovedWhileWaiting`]; storage errors.
+    pub fn wait(&mut self) -> Result<ExitStatus, Error> {
+        loop {
+            if !self.refresh()? {
+                return Err(Error::RemovedWhileWaiting {
+                    name: self.record.name.clone(),
+                });
+            }
+            if matches!(
+                self.record.state,
+                ContainerState::Exited | ContainerState::Stopped
+            ) {
+                return Ok(ExitStatus::Container(self.record.exit_code.unwrap_or(-1)));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Copies the container's output from its log to `out` and `err`; with `follow`, goes on
+    /// until the container is gone or exited.
+    ///
+    /// # Errors
+    /// An unreadable log; storage errors.
+    pub fn logs(
+        &mut self,
+        follow: bool,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let reader = LogReader::new(&self.meta()?.log_path);
+        if !follow {
+            reader.copy_to(out, err)?;
+            return Ok(());
+        }
+        // Follow: print what is new until the container is gone or exited.
+        let mut seen: u64 = 0;
+        loop {
+            let mut buf_out = Vec::new();
+            let mut buf_err = Vec::new();
+            reader.copy_to(&mut buf_out, &mut buf_err)?;
+            let all = [buf_out, buf_err].concat();
+            let len = u64::try_from(all.len()).unwrap_or(0);
+            if len > seen {
+                let write = |out: &mut dyn Write| {
+                    out.write_all(&all[usize::try_from(seen).unwrap_or(0)..])?;
+                    out.flush()
+                };
+                write(out).map_err(Error::io("write the log of", self.record.name.as_str()))?;
+                seen = len;
+            }
+            if !self.refresh()?
+                || !(self.is_running() || self.record.state == ContainerState::Created)
+            {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Starts the container's monitor (`monitor`: the command that runs
+    /// [`Container::run`] for this container, detached) in its own process group, with stdio
+    /// on /dev/null, and waits until the container is running (or already gone).
+    ///
+    /// # Errors
+    /// [`Error::SpawnMonitor`]; [`Error::FailedToStart`] when the container exited with 125
+    /// or more before it was seen running; [`Error::StartTimeout`] after 30 s.
+    pub fn start_detached(&self, mut monitor: std::process::Command) -> Result<(), Error> {
+        monitor
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut monitor, 0);
+        monitor.spawn().map_err(Error::SpawnMonitor)?;
+        let id = &self.record.id;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let Some(c) = self.store.container(id)? else {
+                return Ok(());
+            };
+            match c.state {
+                ContainerState::Running if c.pid.is_some_and(|p| p > 0) => return Ok(()),
+                ContainerState::Exited | ContainerState::Stopped | ContainerState::Removing => {
+                    if c.exit_code.is_some_and(|e| e >= 125) {
+                        return Err(Error::FailedToStart {
+                            name: c.name,
+                            status: ExitCode(c.exit_code.unwrap_or(-1)),
+                        });
+                    }
+                    return Ok(());
+                }
+                _ => {}
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Err(Error::StartTimeout { id: id.clone() })
+    }
+
+    /// After an exit: unmount, and remove the container for `--rm`. `runc run` (and crun's)
+    /// deleted its own state when the process exited. Safe to run twice
+    /// (`rpod container cleanup`).
+    ///
+    /// # Errors
+    /// An unmount or removal that fails; storage errors.
+    pub fn cleanup(&mut self) -> Result<(), Error> {
+        if !self.refresh()? {
+            return Ok(());
+        }
+        unmount_rootfs(&self.paths)?;
+        let _ = fs::remove_file(&self.paths.monitor_pid);
+        if self.meta().is_ok_and(|m| m.rm) {
+            self.store
+                .set_container_state(&self.record.id, ContainerState::Removing)?;
+            self.remove_files(false)?;
+            self.store.delete_container(&self.record.id)?;
+        }
+        Ok(())
+    }
+}
+
+/// A runtime error, as podman reports it: the container's 126/127 when the command could not
+/// be run, else the runtime's failure.
+fn command_failed(e: crate::runtime::RuntimeError) -> Error {
+    match e.command_exit_code() {
+        Some(code) => Error::CommandFailed {
+            status: ExitStatus::Container(i32::from(code)),
+            error: e,
+        },
+        None => Error::Runtime(e),
+    }
+}
+
+fn mount_rootfs(store: &Store, image_id: &str, p: &Paths) -> Result<(), Error> {
     let mut layers = store.layer_dirs(image_id)?;
     // overlayfs lists the top layer first.
     layers.reverse();
@@ -284,48 +742,46 @@ fn mount_rootfs(store: &Store, image_id: &str, p: &Paths) -> anyhow::Result<()> 
         nix::mount::MsFlags::empty(),
         Some(opts.as_str()),
     )
-    .with_context(|| {
-        format!(
-            "cannot mount the overlay root filesystem at {}",
-            p.merged.display()
-        )
+    .map_err(|source| Error::Mount {
+        path: p.merged.clone(),
+        source,
     })
 }
 
-/// Unmounts the root filesystem (already unmounted is fine).
-pub fn unmount_rootfs(p: &Paths) -> anyhow::Result<()> {
-    match nix::mount::umount2(&p.merged, nix::mount::MntFlags::MNT_DETACH) {
-        Ok(()) | Err(nix::errno::Errno::EINVAL | nix::errno::Errno::ENOENT) => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("cannot unmount {}", p.merged.display())),
-    }
+/// Whether `path` is the root of a mount: its device differs from its parent's (an overlay
+/// mount has a device of its own). A path that does not exist is not.
+fn is_mount_point(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let (Ok(m), Some(parent)) = (fs::symlink_metadata(path), path.parent()) else {
+        return false;
+    };
+    fs::metadata(parent).map_or(true, |p| p.dev() != m.dev())
 }
 
-/// Removes a container's files (not its row): the runtime's state when `runtime_state` (a
-/// created container; `runc run` removes its own when the process exits), the mount, the
-/// directories.
-pub fn remove_files(store: &Store, c: &ContainerRecord, runtime_state: bool) -> anyhow::Result<()> {
-    let p = paths(store, &c.id);
-    if runtime_state {
-        if let Ok(rt) = crate::runtime::from_name(&c.runtime, store.runroot()) {
-            let _ = rt.delete(&c.id, true);
-        }
+/// Unmounts the root filesystem (already unmounted is fine).
+fn unmount_rootfs(p: &Paths) -> Result<(), Error> {
+    // Nothing mounted needs no umount (nor the privilege it takes).
+    if !is_mount_point(&p.merged) {
+        return Ok(());
     }
-    unmount_rootfs(&p)?;
-    for d in [&p.dir, &p.bundle] {
-        if d.exists() {
-            fs::remove_dir_all(d).with_context(|| format!("cannot remove {}", d.display()))?;
-        }
+    match nix::mount::umount2(&p.merged, nix::mount::MntFlags::MNT_DETACH) {
+        Ok(()) | Err(nix::errno::Errno::EINVAL | nix::errno::Errno::ENOENT) => Ok(()),
+        Err(source) => Err(Error::Unmount {
+            path: p.merged.clone(),
+            source,
+        }),
     }
-    Ok(())
 }
 
 /// The container's metadata.
 ///
 /// # Errors
 /// A record written by another rpod version.
-pub fn meta(c: &ContainerRecord) -> anyhow::Result<Meta> {
-    serde_json::from_str(&c.spec_json)
-        .with_context(|| format!("container {} has unreadable metadata", c.name))
+pub fn meta(c: &ContainerRecord) -> Result<Meta, Error> {
+    serde_json::from_str(&c.spec_json).map_err(|source| Error::Metadata {
+        name: c.name.clone(),
+        source,
+    })
 }
 
 /// Whether process `pid` exists and is not a zombie waiting to be reaped.
@@ -352,7 +808,10 @@ pub fn monitor_pid(p: &Paths) -> Option<i32> {
 
 /// Fixes a record whose monitor died (killed, machine crash): running or created containers
 /// without a living monitor are exited (code -1 if unknown). Returns the record as it now is.
-pub fn reconcile(store: &Store, c: ContainerRecord) -> anyhow::Result<ContainerRecord> {
+///
+/// # Errors
+/// Storage errors.
+pub fn reconcile(store: &Store, c: ContainerRecord) -> Result<ContainerRecord, Error> {
     if !matches!(
         c.state,
         ContainerState::Running | ContainerState::Configured
@@ -381,137 +840,346 @@ pub fn reconcile(store: &Store, c: ContainerRecord) -> anyhow::Result<ContainerR
     Ok(store.container(&c.id)?.unwrap_or(c))
 }
 
-/// Appends the container's output to its log, one line per entry, in podman's k8s-file
-/// format: `TIMESTAMP STREAM F LINE` (P for a partial line at the end of the stream).
-pub fn copy_to_log(
-    mut from: impl std::io::Read,
-    stream: &'static str,
-    log: &std::sync::Mutex<fs::File>,
-    mut echo: Option<&mut dyn std::io::Write>,
-) {
-    let mut reader = std::io::BufReader::new(&mut from);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        if let Some(w) = echo.as_deref_mut() {
-            let _ = w.write_all(&line);
-            let _ = w.flush();
-        }
-        let full = line.ends_with(b"\n");
-        let body = if full {
-            &line[..line.len() - 1]
-        } else {
-            &line[..]
-        };
-        let ts = timestamp();
-        if let Ok(mut f) = log.lock() {
-            let _ = write!(f, "{ts} {stream} {} ", if full { "F" } else { "P" });
-            let _ = f.write_all(body);
-            let _ = f.write_all(b"\n");
-        }
-    }
-}
-
-/// RFC 3339 with nanoseconds, UTC.
-#[must_use]
-pub fn timestamp() -> String {
-    let d = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, dd) = civil_from_days(i64::try_from(days).unwrap_or(0));
-    format!(
-        "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}.{:09}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60,
-        d.subsec_nanos()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// The log lines' text (without timestamps and streams), joining partial lines.
-pub fn read_log(
-    path: &Path,
-    out: &mut dyn std::io::Write,
-    err: &mut dyn std::io::Write,
-) -> anyhow::Result<u64> {
-    let f = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let mut n = 0;
-    let mut r = std::io::BufReader::new(f);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let got = r.read_until(b'\n', &mut line)?;
-        if got == 0 || !line.ends_with(b"\n") {
-            break;
-        }
-        n += u64::try_from(got).unwrap_or(0);
-        let mut parts = line.splitn(4, |b| *b == b' ');
-        let (_ts, stream, tag, body) = (parts.next(), parts.next(), parts.next(), parts.next());
-        let body = body.unwrap_or(b"\n");
-        let w: &mut dyn std::io::Write = if stream == Some(b"stderr".as_slice()) {
-            &mut *err
-        } else {
-            &mut *out
-        };
-        if tag == Some(b"P".as_slice()) {
-            w.write_all(&body[..body.len().saturating_sub(1)])?;
-        } else {
-            w.write_all(body)?;
-        }
-    }
-    out.flush()?;
-    err.flush()?;
-    Ok(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hint::Hint;
+    use crate::runtime::fake::Fake;
+    use crate::runtime::RuntimeError;
 
-    #[test]
-    fn dates_are_civil() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_786), (2026, 11, 29));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    /// A store in a temporary directory with one container record in `state`, its
+    /// directories made; no image, no mount, no root needed.
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        store: Store,
+        fake: Fake,
+        id: String,
+    }
+
+    fn fixture(state: ContainerState, rm: bool) -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("root"), &dir.path().join("run")).expect("store");
+        let fake = Fake::new(store.runroot());
+        let id = "ab".repeat(32);
+        let p = paths(&store, &id);
+        for d in [&p.dir, &p.merged, &p.bundle] {
+            fs::create_dir_all(d).expect("container dirs");
+        }
+        let meta = Meta {
+            image: "busybox".into(),
+            command: vec!["true".into()],
+            rm,
+            seccomp: SeccompSource::default_profile(),
+            log_path: p.log.clone(),
+            rootfs: p.merged.clone(),
+            hostname: None,
+            tty: false,
+            trace: None,
+        };
+        let record = ContainerRecord {
+            id: id.clone(),
+            name: "web".into(),
+            image_id: None,
+            created: SystemTime::now(),
+            state,
+            spec_json: serde_json::to_string(&meta).expect("meta"),
+            pid: (state == ContainerState::Running)
+                .then(|| i32::try_from(std::process::id()).expect("pid")),
+            exit_code: None,
+            started_at: None,
+            finished_at: None,
+            runtime: "fake".into(),
+            bundle: p.bundle.clone(),
+        };
+        store.insert_container(&record).expect("insert");
+        Fixture {
+            _dir: dir,
+            store,
+            fake,
+            id,
+        }
+    }
+
+    impl Fixture {
+        fn container(&self) -> Container<'_> {
+            Container::lookup(&self.store, &self.fake, &self.id).expect("lookup")
+        }
+
+        fn record(&self) -> Option<ContainerRecord> {
+            self.store.container(&self.id).expect("read record")
+        }
+
+        fn log(&self) -> String {
+            fs::read_to_string(paths(&self.store, &self.id).log).unwrap_or_default()
+        }
+    }
+
+    fn failed(code: i32, message: &str) -> RuntimeError {
+        RuntimeError::Failed {
+            runtime: "fake".into(),
+            op: "run",
+            id: "x".into(),
+            code: Some(code),
+            message: message.into(),
+        }
     }
 
     #[test]
-    fn log_lines_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ctr.log");
-        let log = std::sync::Mutex::new(fs::File::create(&path).unwrap());
-        copy_to_log(&b"hello\nworld"[..], "stdout", &log, None);
-        copy_to_log(&b"oops\n"[..], "stderr", &log, None);
-        let text = fs::read_to_string(&path).unwrap();
-        assert!(text.contains(" stdout F hello\n"), "{text}");
-        assert!(text.contains(" stdout P world\n"), "{text}");
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        read_log(&path, &mut out, &mut err).unwrap();
-        assert_eq!(out, b"hello\nworld");
-        assert_eq!(err, b"oops\n");
+    fn run_moves_created_to_exited_with_the_code() {
+        let f = fixture(ContainerState::Created, false);
+        f.fake.on_run(Ok(3));
+        let status = f.container().run(Attach::Detached, None).expect("run");
+        assert_eq!(status, ExitStatus::Container(3));
+        let r = f.record().expect("kept without --rm");
+        assert_eq!((r.state, r.exit_code), (ContainerState::Exited, Some(3)));
+        assert!(f.fake.calls().contains(&format!("run {}", f.id)));
+        assert!(!paths(&f.store, &f.id).monitor_pid.exists(), "cleaned up");
+    }
+
+    #[test]
+    fn exit_codes_above_255_are_kept_and_wrap_only_at_the_process_edge() {
+        let f = fixture(ContainerState::Created, false);
+        f.fake.on_run(Ok(300));
+        let status = f.container().run(Attach::Detached, None).expect("run");
+        assert_eq!(status, ExitStatus::Container(300));
+        assert_eq!(status.code(), 44);
+        assert_eq!(f.record().and_then(|r| r.exit_code), Some(300));
+    }
+
+    #[test]
+    fn a_container_killed_by_a_signal_exits_128_plus_n_even_when_the_runtime_complains() {
+        let f = fixture(ContainerState::Created, false);
+        // runc logs an error and exits 137 when the process is killed by SIGKILL.
+        f.fake.on_run(Err(failed(137, "signal: killed")));
+        let status = f.container().run(Attach::Detached, None).expect("run");
+        assert_eq!(status, ExitStatus::signaled(9));
+        assert_eq!(f.record().and_then(|r| r.exit_code), Some(137));
+    }
+
+    #[test]
+    fn a_command_not_found_is_127_with_the_runtimes_reason_in_the_log() {
+        let f = fixture(ContainerState::Created, false);
+        f.fake.on_run(Err(failed(
+            1,
+            "exec: \"nope\": executable file not found in $PATH",
+        )));
+        let e = f.container().run(Attach::Detached, None).unwrap_err();
+        assert_eq!(e.exit_status(), ExitStatus::Container(127));
+        assert!(matches!(e, Error::CommandFailed { .. }), "{e:?}");
+        assert_eq!(f.record().and_then(|r| r.exit_code), Some(127));
+        assert!(f.log().contains("stderr F error: "), "{}", f.log());
+    }
+
+    #[test]
+    fn a_runtime_failure_is_an_rpod_error_and_the_container_exits_125() {
+        let f = fixture(ContainerState::Created, false);
+        f.fake.on_run(Err(failed(1, "seccomp: bad profile")));
+        let e = f.container().run(Attach::Detached, None).unwrap_err();
+        assert!(matches!(e, Error::Runtime(_)), "{e:?}");
+        assert_eq!(e.exit_status(), ExitStatus::RpodError);
+        assert_eq!(f.record().and_then(|r| r.exit_code), Some(125));
+    }
+
+    #[test]
+    fn run_with_rm_removes_the_container_after_the_exit() {
+        let f = fixture(ContainerState::Created, true);
+        f.fake.on_run(Ok(0));
+        f.container().run(Attach::Detached, None).expect("run");
+        assert!(f.record().is_none(), "--rm removes the record");
+        assert!(!paths(&f.store, &f.id).dir.exists(), "and the files");
+    }
+
+    #[test]
+    fn the_foreground_echoes_the_output_and_the_log_keeps_it_by_stream() {
+        let f = fixture(ContainerState::Created, false);
+        f.fake
+            .on_run_shell("echo out; echo err >&2; printf partial; exit 7");
+        let (out, err) = (SharedBuf::default(), SharedBuf::default());
+        let status = f
+            .container()
+            .run(
+                Attach::Foreground {
+                    stdin: false,
+                    stdout: Box::new(out.clone()),
+                    stderr: Box::new(err.clone()),
+                },
+                None,
+            )
+            .expect("run");
+        assert_eq!(status, ExitStatus::Container(7));
+        assert_eq!(out.text(), "out\npartial");
+        assert_eq!(err.text(), "err\n");
+        let log = f.log();
+        assert!(log.contains(" stdout F out\n"), "{log}");
+        assert!(log.contains(" stderr F err\n"), "{log}");
+        assert!(log.contains(" stdout P partial\n"), "{log}");
+    }
+
+    #[test]
+    fn detached_the_output_goes_only_to_the_log() {
+        let f = fixture(ContainerState::Created, false);
+        f.fake.on_run_shell("echo detached");
+        f.container().run(Attach::Detached, None).expect("run");
+        assert!(f.log().contains(" stdout F detached\n"), "{}", f.log());
+    }
+
+    #[test]
+    fn kill_refuses_a_container_that_is_not_running_without_calling_the_runtime() {
+        let f = fixture(ContainerState::Exited, false);
+        let e = f.container().kill(Signal::SIGTERM).unwrap_err();
+        assert_eq!(e.to_string(), "container web is not running");
+        assert_eq!(
+            std::error::Error::source(&e).map(ToString::to_string),
+            Some("state exited".into())
+        );
+        assert_eq!(e.hint().as_deref(), Some("nothing to signal"));
+        assert!(f.fake.calls().is_empty(), "{:?}", f.fake.calls());
+    }
+
+    #[test]
+    fn stop_sends_sigterm_and_returns_once_the_monitor_records_the_exit() {
+        let f = fixture(ContainerState::Running, false);
+        let (root, runroot, id) = (
+            f.store.root().to_path_buf(),
+            f.store.runroot().to_path_buf(),
+            f.id.clone(),
+        );
+        f.fake.on_kill(move |sig| {
+            if sig == Signal::SIGTERM {
+                let s = Store::open(&root, &runroot).expect("store");
+                s.set_container_exited(&id, 143, SystemTime::now())
+                    .expect("exited");
+            }
+        });
+        f.container().stop(Duration::from_secs(5)).expect("stop");
+        assert_eq!(f.fake.calls(), vec![format!("kill {} SIGTERM", f.id)]);
+        assert_eq!(f.record().and_then(|r| r.exit_code), Some(143));
+    }
+
+    #[test]
+    fn rm_refuses_a_running_container_and_force_stops_it_first() {
+        let f = fixture(ContainerState::Running, false);
+        let e = f.container().remove(false).unwrap_err();
+        assert_eq!(e.to_string(), "cannot remove web");
+        assert_eq!(e.hint().as_deref(), Some("stop it first, or use rm -f"));
+        assert!(f.record().is_some());
+        let (root, runroot, id) = (
+            f.store.root().to_path_buf(),
+            f.store.runroot().to_path_buf(),
+            f.id.clone(),
+        );
+        f.fake.on_kill(move |_| {
+            let s = Store::open(&root, &runroot).expect("store");
+            s.set_container_exited(&id, 137, SystemTime::now())
+                .expect("exited");
+        });
+        f.container().remove(true).expect("rm -f");
+        assert!(f.record().is_none());
+        assert!(!paths(&f.store, &f.id).dir.exists());
+        assert!(f.fake.calls().contains(&format!("delete {} --force", f.id)));
+    }
+
+    #[test]
+    fn exec_returns_the_process_status_and_maps_a_missing_command_to_127() {
+        let f = fixture(ContainerState::Running, false);
+        let spec = oci_spec::runtime::Spec::default();
+        fs::write(
+            paths(&f.store, &f.id).bundle.join("config.json"),
+            serde_json::to_string(&spec).expect("spec"),
+        )
+        .expect("config.json");
+        let req = ExecRequest {
+            command: vec!["sh".into(), "-c".into(), "exit 44".into()],
+            ..ExecRequest::default()
+        };
+        f.fake.on_exec(Ok(300));
+        let c = f.container();
+        assert_eq!(
+            c.exec(&req, ProcessIo::null()).expect("exec"),
+            ExitStatus::Container(300)
+        );
+        assert!(f
+            .fake
+            .calls()
+            .contains(&format!("exec {} sh -c exit 44", f.id)));
+        f.fake.on_exec(Err(failed(
+            1,
+            "exec failed: executable file not found in $PATH",
+        )));
+        let e = c.exec(&req, ProcessIo::null()).unwrap_err();
+        assert_eq!(e.exit_status(), ExitStatus::Container(127));
+        let bad_user = ExecRequest {
+            user: Some("nobody".into()),
+            ..req
+        };
+        let e = c.exec(&bad_user, ProcessIo::null()).unwrap_err();
+        assert!(matches!(e, Error::ExecUser { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn exec_refuses_a_container_that_is_not_running() {
+        let f = fixture(ContainerState::Created, false);
+        let e = f
+            .container()
+            .exec(&ExecRequest::default(), ProcessIo::null())
+            .unwrap_err();
+        assert_eq!(e.hint().as_deref(), Some("start it first"));
+    }
+
+    #[test]
+    fn a_running_container_whose_monitor_and_process_died_is_exited_with_minus_1() {
+        let f = fixture(ContainerState::Running, false);
+        let mut child = std::process::Command::new("true").spawn().expect("true");
+        let dead = i32::try_from(child.id()).expect("pid");
+        child.wait().expect("reaped");
+        let mut r = f.record().expect("record");
+        r.pid = Some(dead);
+        f.store
+            .set_container_running(&f.id, dead, SystemTime::now())
+            .expect("running");
+        let mut c = f.container();
+        assert_eq!(c.record().state, ContainerState::Exited);
+        assert_eq!(c.wait().expect("wait"), ExitStatus::Container(-1));
+        assert_eq!(ExitStatus::Container(-1).code(), 255);
+    }
+
+    #[test]
+    fn wait_reports_a_container_removed_meanwhile() {
+        let f = fixture(ContainerState::Exited, false);
+        let mut c = f.container();
+        f.store.delete_container(&f.id).expect("delete");
+        let e = c.wait().unwrap_err();
+        assert!(matches!(e, Error::RemovedWhileWaiting { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn an_unknown_runtime_is_reported_when_the_container_needs_it() {
+        let f = fixture(ContainerState::Running, false);
+        let mut r = f.record().expect("record");
+        r.runtime = "kata".into();
+        let c = Container::from_record(&f.store, &f.fake, r);
+        let e = c.kill(Signal::SIGTERM).unwrap_err();
+        assert!(e.to_string().contains("unknown OCI runtime 'kata'"), "{e}");
+    }
+
+    /// A writer the test reads back after the monitor's threads wrote to it.
+    #[derive(Clone, Default)]
+    struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl SharedBuf {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().expect("buffer")).into_owned()
+        }
+    }
+
+    impl Write for SharedBuf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("buffer").extend_from_slice(b);
+            Ok(b.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 }

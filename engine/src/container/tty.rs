@@ -8,31 +8,30 @@
 //! exits, is re-parented to it and reaped with `waitpid`.
 
 use std::fs;
-use std::io::{IoSliceMut, Read as _, Write as _};
+use std::io::{IoSliceMut, Read as _, Write};
 use std::mem::MaybeUninit;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixListener;
 use std::path::Path;
-use std::sync::Mutex;
 
-use anyhow::{bail, Context as _};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
 
+use super::{Error, LogWriter, Stream};
 use crate::runtime::{CreateOptions, OciRuntime, ProcessIo};
 
 /// Receives the pty master the runtime sends on `listener`.
-fn receive_master(listener: &UnixListener) -> anyhow::Result<OwnedFd> {
-    let (stream, _) = listener
-        .accept()
-        .context("the runtime did not connect to the console socket")?;
+fn receive_master(listener: &UnixListener) -> Result<OwnedFd, Error> {
+    let (stream, _) = listener.accept().map_err(Error::terminal(
+        "the runtime did not connect to the console socket",
+    ))?;
     let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let mut byte = [0u8; 256];
     let mut iov = [IoSliceMut::new(&mut byte)];
     rustix::net::recvmsg(&stream, &mut iov, &mut control, RecvFlags::empty())
-        .context("cannot receive the terminal from the runtime")?;
+        .map_err(|e| Error::terminal("cannot receive the terminal from the runtime")(e.into()))?;
     for msg in control.drain() {
         if let RecvAncillaryMessage::ScmRights(mut fds) = msg {
             if let Some(fd) = fds.next() {
@@ -40,7 +39,10 @@ fn receive_master(listener: &UnixListener) -> anyhow::Result<OwnedFd> {
             }
         }
     }
-    bail!("the runtime sent no terminal on the console socket")
+    Err(Error::Terminal {
+        what: "the runtime sent no terminal on the console socket",
+        source: None,
+    })
 }
 
 /// Puts rpod's terminal in raw mode while alive; restores it on drop.
@@ -73,7 +75,8 @@ impl Drop for RawMode {
     }
 }
 
-/// Runs the container with a terminal; returns its exit code (128+N for signal N).
+/// Runs the container with a terminal; returns its exit code (128+N for signal N). The
+/// terminal's output goes to `stdout` (the foreground's; nowhere when detached) and the log.
 ///
 /// # Errors
 /// Runtime failures, a missing terminal, storage errors.
@@ -81,21 +84,24 @@ pub fn run(
     rt: &dyn OciRuntime,
     id: &str,
     bundle: &Path,
-    log: &Mutex<fs::File>,
+    log: &LogWriter,
+    stdout: Option<Box<dyn Write + Send>>,
     on_start: &dyn Fn(i32),
-) -> anyhow::Result<i32> {
-    nix::sys::prctl::set_child_subreaper(true).context("cannot become a child subreaper")?;
+) -> Result<i32, Error> {
+    nix::sys::prctl::set_child_subreaper(true)
+        .map_err(|e| Error::terminal("cannot become a child subreaper")(e.into()))?;
     // A unix socket path must fit in 108 bytes, which a bundle path under a long --runroot
     // does not: a private directory in /tmp holds it.
     let dir = tempfile::Builder::new()
         .prefix("rpod-tty-")
         .tempdir_in("/tmp")
-        .context("cannot create a directory for the console socket")?;
+        .map_err(Error::terminal(
+            "cannot create a directory for the console socket",
+        ))?;
     let socket = dir.path().join("console.sock");
-    let listener = UnixListener::bind(&socket)
-        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    let listener = UnixListener::bind(&socket).map_err(Error::io("listen on", &socket))?;
     let pid_file = bundle.join("container.pid");
-    let master = std::thread::scope(|s| -> anyhow::Result<OwnedFd> {
+    let master = std::thread::scope(|s| -> Result<OwnedFd, Error> {
         let recv = s.spawn(|| receive_master(&listener));
         rt.create(
             id,
@@ -106,15 +112,19 @@ pub fn run(
                 io: ProcessIo::null(),
             },
         )?;
-        recv.join()
-            .map_err(|_| anyhow::anyhow!("the console socket thread failed"))?
+        recv.join().map_err(|_| Error::Terminal {
+            what: "the console socket thread failed",
+            source: None,
+        })?
     })?;
     let _ = fs::remove_file(&socket);
     let pid: i32 = fs::read_to_string(&pid_file)
-        .context("the runtime wrote no pid file")?
+        .map_err(Error::terminal("the runtime wrote no pid file"))?
         .trim()
         .parse()
-        .context("the runtime's pid file holds no pid")?;
+        .map_err(|e| {
+            Error::terminal("the runtime's pid file holds no pid")(std::io::Error::other(e))
+        })?;
     if let Ok(ws) = rustix::termios::tcgetwinsize(std::io::stdin()) {
         let _ = rustix::termios::tcsetwinsize(&master, ws);
     }
@@ -122,7 +132,7 @@ pub fn run(
     let mut to_pty = fs::File::from(
         master
             .try_clone()
-            .context("cannot duplicate the terminal")?,
+            .map_err(Error::terminal("cannot duplicate the terminal"))?,
     );
     let mut from_pty = fs::File::from(master);
     // Keyboard to the container; this thread is left blocked in read when the container ends.
@@ -141,7 +151,7 @@ pub fn run(
         // Output to the terminal as it comes; kept for the log.
         let mut all = Vec::new();
         let mut buf = [0u8; 4096];
-        let mut out = std::io::stdout();
+        let mut out = stdout.unwrap_or_else(|| Box::new(std::io::sink()));
         while let Ok(n) = from_pty.read(&mut buf) {
             if n == 0 {
                 break;
@@ -157,12 +167,16 @@ pub fn run(
             Ok(WaitStatus::Exited(_, c)) => break c,
             Ok(WaitStatus::Signaled(_, sig, _)) => break 128 + sig as i32,
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e).context("cannot wait for the container's process"),
+            Err(e) => {
+                return Err(Error::terminal("cannot wait for the container's process")(
+                    e.into(),
+                ))
+            }
         }
     };
     let output = copier.join().unwrap_or_default();
     drop(raw);
-    super::copy_to_log(&output[..], "stdout", log, None);
+    log.copy(&output[..], Stream::Stdout, None);
     let _ = rt.delete(id, true);
     Ok(code)
 }

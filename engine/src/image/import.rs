@@ -27,10 +27,11 @@ use oci_spec::image::{
 };
 
 use super::{
-    add_layer, canonical_json, host_platform, layer_media_type, lookup, normalize_name, time,
+    add_layer, canonical_json, host_platform, layer_media_type, lookup, normalize_name,
     DefaultDomain, Image, ImageError, Limits,
 };
 use crate::storage::{Digest, NewImage, NewLayer, Staging, Store};
+use crate::time;
 
 /// Options of [`import`].
 #[derive(Debug, Clone, Default)]

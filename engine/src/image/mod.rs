@@ -29,7 +29,6 @@ mod error;
 pub mod import;
 pub mod load;
 pub mod reference;
-pub mod time;
 pub mod unpack;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -42,6 +41,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::storage::{Blob, Digest, ImageRecord, LayerRecord, RemovedImage, Staging, Store};
+use crate::time;
 
 pub use error::{ImageError, UnpackError};
 pub use import::{import, ImportOptions};

@@ -2,8 +2,8 @@
 //!
 //! Same command line as runc for everything rpod uses. crun 1.8.1 refuses a cgroup v1 hybrid
 //! host unless every v1 controller it knows is mounted ("cgroups in hybrid mode not
-//! supported"); on such a machine the `hugetlb` controller must be mounted first (see
-//! NOTES.md). crun caches compiled seccomp filters and accepts raw BPF in the annotation
+//! supported"); on such a machine the `hugetlb` controller must be mounted first
+//! (`docs/host.md`, "Cgroups"). crun caches compiled seccomp filters and accepts raw BPF in the annotation
 //! `run.oci.seccomp_bpf_data`.
 
 use std::path::PathBuf;

@@ -32,6 +32,8 @@ mod cli;
 pub use cli::Cli;
 pub mod crun;
 mod error;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod handoff;
 pub mod runc;
 
@@ -282,6 +284,37 @@ fn find(name: &str) -> Result<PathBuf, RuntimeError> {
             name: name.into(),
             searched: fallback.iter().map(|p| p.display().to_string()).collect(),
         })
+}
+
+/// Finds the runtime a container names. The engine looks runtimes up only through this seam,
+/// so lifecycle logic runs against a fake in unit tests.
+pub trait Runtimes: fmt::Debug + Send + Sync {
+    /// The runtime called `name` (as `--runtime` takes it: `runc`, `crun` or a path).
+    ///
+    /// # Errors
+    /// When the name is unknown or the binary is not found.
+    fn get(&self, name: &str) -> Result<Box<dyn OciRuntime>, RuntimeError>;
+}
+
+/// The runtimes installed on this machine ([`from_name`]), keeping state under a runroot.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    runroot: PathBuf,
+}
+
+impl Installed {
+    #[must_use]
+    pub fn new(runroot: &Path) -> Installed {
+        Installed {
+            runroot: runroot.to_path_buf(),
+        }
+    }
+}
+
+impl Runtimes for Installed {
+    fn get(&self, name: &str) -> Result<Box<dyn OciRuntime>, RuntimeError> {
+        from_name(name, &self.runroot)
+    }
 }
 
 /// The runtime for `--runtime NAME`: `runc`, `crun` (looked up in `$PATH`, then where podman

@@ -6,7 +6,10 @@
 //! that cannot be written is an error at `rpod run`, not a surprise after the workload ran.
 //! [`write`] turns a [`tracer::Finished`] into the profile and the counts side file
 //! (`OUT.counts.json`, how often each syscall was seen over the recordings merged), each
-//! written to a temporary file and renamed into place.
+//! written to a temporary file and renamed into place. A [`Session`] is one recording: the
+//! recorder loaded, attached and finished into a profile.
+
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,6 +20,8 @@ use std::path::{Path, PathBuf};
 use profiles::model::{ActionKind, Profile};
 use profiles::record::{ArgSpec, Counts, RecordError};
 use serde::{Deserialize, Serialize};
+
+pub use session::{Loading, Session, SessionError, Window};
 
 /// podman's annotation: `of:OUT` or `if:IN;of:OUT`.
 pub const ANNOTATION: &str = "io.containers.trace-syscall";
@@ -44,6 +49,11 @@ pub enum TraceError {
     Syntax { value: String, why: String },
     #[error("invalid list of syscalls whose arguments to record")]
     Args(#[source] RecordError),
+    #[error("{ARGS_ANNOTATION} without {ANNOTATION}")]
+    ArgsWithoutRecording,
+    /// Relative paths in the annotation are taken from the current directory.
+    #[error("cannot read the current directory")]
+    Cwd(#[source] std::io::Error),
     #[error("cannot record to {}: {why}", path.display())]
     Output { path: PathBuf, why: String },
     #[error("cannot use {} as the input profile: {why}", path.display())]
@@ -60,13 +70,15 @@ pub enum TraceError {
     Empty,
 }
 
-impl TraceError {
-    #[must_use]
-    pub fn hint(&self) -> Option<String> {
+impl crate::hint::Hint for TraceError {
+    fn hint(&self) -> Option<String> {
         match self {
             TraceError::Syntax { .. } => Some(format!(
                 "write {ANNOTATION}=of:/path/out.json or {ANNOTATION}=if:/path/in.json;of:/path/out.json"
             )),
+            TraceError::ArgsWithoutRecording => {
+                Some(format!("add --annotation {ANNOTATION}=of:/path/out.json"))
+            }
             TraceError::Args(_) => Some(
                 "write NAME, NAME:INDEX or NAME:INDEX:MASK items separated by commas, e.g. socket,ioctl,mmap".into(),
             ),
@@ -82,6 +94,24 @@ impl TraceError {
 }
 
 impl Request {
+    /// The recording a container's annotations ask for ([`ANNOTATION`], with
+    /// [`ARGS_ANNOTATION`]); `None` when they ask for none. Parsed, not yet checked.
+    ///
+    /// # Errors
+    /// As [`Request::parse`]; [`TraceError::ArgsWithoutRecording`] for an argument list without
+    /// a recording.
+    pub fn from_annotations(
+        annotations: &BTreeMap<String, String>,
+        cwd: &Path,
+    ) -> Result<Option<Request>, TraceError> {
+        let args = annotations.get(ARGS_ANNOTATION).map(String::as_str);
+        match annotations.get(ANNOTATION) {
+            Some(value) => Request::parse(value, args, cwd).map(Some),
+            None if args.is_some() => Err(TraceError::ArgsWithoutRecording),
+            None => Ok(None),
+        }
+    }
+
     /// Parses the annotation's value (`of:OUT` or `if:IN;of:OUT`, in any order) and the
     /// optional argument list. Relative paths are taken from `cwd` (podman's hook needs
     /// absolute ones; `rpod run` resolves them where it runs).

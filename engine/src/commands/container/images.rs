@@ -4,11 +4,11 @@ use std::path::Path;
 
 use crate::cli::container::{ImagesArgs, ImportArgs, LoadArgs, RmiArgs, TagArgs};
 use crate::cli::seccomp::OutputFormat;
-use crate::exit;
-use crate::image::{self, ImportOptions, LoadOptions, Removal};
-use crate::storage::Store;
+use rpod::exit::ExitStatus;
+use rpod::image::{self, ImportOptions, LoadOptions, Removal};
+use rpod::storage::Store;
 
-pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<u8> {
+pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<ExitStatus> {
     let opts = ImportOptions {
         reference: a.reference.clone(),
         changes: a.changes.clone(),
@@ -24,10 +24,10 @@ pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<u8> {
         image::import(store, &mut f, &opts)?
     };
     println!("sha256:{}", img.id);
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }
 
-pub fn load(store: &Store, a: &LoadArgs) -> anyhow::Result<u8> {
+pub fn load(store: &Store, a: &LoadArgs) -> anyhow::Result<ExitStatus> {
     let imgs = image::load(store, Path::new(&a.input), &LoadOptions::default())?;
     for i in imgs {
         if i.names.is_empty() {
@@ -37,7 +37,7 @@ pub fn load(store: &Store, a: &LoadArgs) -> anyhow::Result<u8> {
             println!("Loaded image: {n}");
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }
 
 fn human(n: u64) -> String {
@@ -52,11 +52,11 @@ fn human(n: u64) -> String {
     }
 }
 
-pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
+pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<ExitStatus> {
     let list = image::list(store)?;
     if a.format == OutputFormat::Json {
         println!("{}", serde_json::to_string_pretty(&list)?);
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Success);
     }
     println!(
         "{:<40}  {:<12}  {:<14}  SIZE",
@@ -78,10 +78,10 @@ pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
             println!("{repo:<40}  {tag:<12}  {short:<14}  {}", human(i.size));
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }
 
-pub fn rmi(store: &Store, a: &RmiArgs) -> anyhow::Result<u8> {
+pub fn rmi(store: &Store, a: &RmiArgs) -> anyhow::Result<ExitStatus> {
     for r in &a.images {
         match image::remove(store, r, a.force)? {
             Removal::Untagged { name, .. } => println!("Untagged: {name}"),
@@ -93,17 +93,17 @@ pub fn rmi(store: &Store, a: &RmiArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }
 
-pub fn tag(store: &Store, a: &TagArgs) -> anyhow::Result<u8> {
+pub fn tag(store: &Store, a: &TagArgs) -> anyhow::Result<ExitStatus> {
     for n in &a.names {
         image::tag(store, &a.image, n)?;
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }
 
-pub fn df(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
+pub fn df(store: &Store, a: &ImagesArgs) -> anyhow::Result<ExitStatus> {
     let du = image::disk_usage(store)?;
     let containers = store.containers()?;
     if a.format == OutputFormat::Json {
@@ -114,7 +114,7 @@ pub fn df(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
                 "Containers": containers.len(),
             }))?
         );
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Success);
     }
     println!(
         "{:<12}  {:<6}  {:<6}  {:<10}  RECLAIMABLE",
@@ -130,7 +130,7 @@ pub fn df(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
     );
     let running = containers
         .iter()
-        .filter(|c| c.state == crate::storage::ContainerState::Running)
+        .filter(|c| c.state == rpod::storage::ContainerState::Running)
         .count();
     println!(
         "{:<12}  {:<6}  {:<6}",
@@ -138,5 +138,5 @@ pub fn df(store: &Store, a: &ImagesArgs) -> anyhow::Result<u8> {
         containers.len(),
         running
     );
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

@@ -3,17 +3,17 @@
 use serde_json::json;
 
 use crate::cli::container::InspectArgs;
-use crate::container;
-use crate::exit;
-use crate::image;
-use crate::storage::Store;
+use rpod::container;
+use rpod::exit::ExitStatus;
+use rpod::image;
+use rpod::storage::Store;
 
 fn secs(t: Option<std::time::SystemTime>) -> serde_json::Value {
     t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(serde_json::Value::Null, |d| json!(d.as_secs()))
 }
 
-pub fn run(store: &Store, a: &InspectArgs, containers_first: bool) -> anyhow::Result<u8> {
+pub fn run(store: &Store, a: &InspectArgs, containers_first: bool) -> anyhow::Result<ExitStatus> {
     let mut out = Vec::new();
     for name in &a.names {
         if containers_first {
@@ -34,7 +34,7 @@ pub fn run(store: &Store, a: &InspectArgs, containers_first: bool) -> anyhow::Re
                     "Args": m.command.get(1..).unwrap_or(&[]),
                     "State": {
                         "Status": c.state.as_str(),
-                        "Running": c.state == crate::storage::ContainerState::Running,
+                        "Running": c.state == rpod::storage::ContainerState::Running,
                         "Pid": c.pid.unwrap_or(0),
                         "ExitCode": c.exit_code,
                         "StartedAt": secs(c.started_at),
@@ -61,5 +61,5 @@ pub fn run(store: &Store, a: &InspectArgs, containers_first: bool) -> anyhow::Re
         out.push(serde_json::to_value(i)?);
     }
     println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

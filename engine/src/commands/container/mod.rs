@@ -11,7 +11,9 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use crate::cli::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand};
-use crate::storage::{Environment, StorageConfig, Store};
+use rpod::exit::ExitStatus;
+use rpod::runtime::Installed;
+use rpod::storage::{Environment, StorageConfig, Store};
 
 /// Opens the store from the config file and `--root`/`--runroot`.
 fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Store> {
@@ -25,25 +27,26 @@ fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Sto
 ///
 /// # Errors
 /// Any rpod error (exit 125).
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let store = open_store(cli.root.as_deref(), cli.runroot.as_deref())?;
+    let rt = &Installed::new(store.runroot());
     match cli.command {
         Command::Seccomp(_) => unreachable!("dispatched by commands::run"),
-        Command::Run(a) => run::run(&store, a),
-        Command::Create(a) => run::create(&store, a),
-        Command::Start(a) => run::start(&store, &a),
+        Command::Run(a) => run::run(&store, rt, a),
+        Command::Create(a) => run::create(&store, rt, a),
+        Command::Start(a) => run::start(&store, rt, &a),
         Command::Ps(a) => ps::run(&store, &a),
-        Command::Logs(a) => lifecycle::logs(&store, &a),
-        Command::Stop(a) => lifecycle::stop(&store, &a),
-        Command::Kill(a) => lifecycle::kill(&store, &a),
-        Command::Rm(a) => lifecycle::rm(&store, &a),
-        Command::Exec(a) => lifecycle::exec(&store, &a),
+        Command::Logs(a) => lifecycle::logs(&store, rt, &a),
+        Command::Stop(a) => lifecycle::stop(&store, rt, &a),
+        Command::Kill(a) => lifecycle::kill(&store, rt, &a),
+        Command::Rm(a) => lifecycle::rm(&store, rt, &a),
+        Command::Exec(a) => lifecycle::exec(&store, rt, &a),
         Command::Inspect(a) => inspect::run(&store, &a, true),
-        Command::Wait(a) => lifecycle::wait(&store, &a),
-        Command::Mount(a) => lifecycle::mount(&store, &a),
-        Command::Umount(a) => lifecycle::umount(&store, &a),
-        Command::Container(ContainerCommand::Cleanup(a)) => lifecycle::cleanup(&store, &a),
-        Command::Container(ContainerCommand::Monitor(a)) => run::monitor(&store, &a),
+        Command::Wait(a) => lifecycle::wait(&store, rt, &a),
+        Command::Mount(a) => lifecycle::mount(&store, rt, &a),
+        Command::Umount(a) => lifecycle::umount(&store, rt, &a),
+        Command::Container(ContainerCommand::Cleanup(a)) => lifecycle::cleanup(&store, rt, &a),
+        Command::Container(ContainerCommand::Monitor(a)) => run::monitor(&store, rt, &a),
         Command::Import(a) => images::import(&store, &a),
         Command::Load(a) => images::load(&store, &a),
         Command::Images(a) => images::images(&store, &a),

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use crate::cli::container::PsArgs;
 use crate::cli::seccomp::OutputFormat;
-use crate::container;
-use crate::exit;
-use crate::storage::{ContainerState, Store};
+use rpod::container;
+use rpod::exit::ExitStatus;
+use rpod::storage::{ContainerState, Store};
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -49,7 +49,7 @@ fn ago(t: SystemTime) -> String {
     }
 }
 
-pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<u8> {
+pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<ExitStatus> {
     let mut rows = Vec::new();
     for c in store.containers()? {
         let c = container::reconcile(store, c)?;
@@ -82,14 +82,14 @@ pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<u8> {
     if a.format == OutputFormat::Json {
         let v: Vec<&Row> = rows.iter().map(|(_, r)| r).collect();
         println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Success);
     }
     if a.quiet {
         // podman's -q: the short ids, one per line.
         for (_, r) in &rows {
             println!("{}", &r.id[..12]);
         }
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Success);
     }
     println!(
         "{:<12}  {:<22}  {:<24}  {:<16}  {:<22}  NAMES",
@@ -125,5 +125,5 @@ pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<u8> {
             println!("              seccomp: {}  {ns}", r.seccomp);
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

@@ -2,22 +2,17 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 
-use crate::bundle::{ContainerConfig, NamespaceMode, NetworkMode, Seccomp};
 use crate::cli::container::{MonitorArgs, RunArgs, StartArgs};
-use crate::commands::{hinted, io, recorder_error, trace_error};
-use crate::container::{self, monitor, CreateRequest, SeccompSource};
-use crate::exit;
-use crate::storage::{ContainerState, Store};
-use crate::trace;
-
-fn usage(what: impl Into<String>, hint: &str) -> anyhow::Error {
-    let what = what.into();
-    hinted(anyhow::anyhow!("{what}"), what, hint)
-}
+use crate::commands::{hinted, io, usage};
+use rpod::bundle::{ContainerConfig, NamespaceMode, NetworkMode, Seccomp};
+use rpod::container::{self, Attach, Container, CreateRequest, SeccompSource};
+use rpod::exit::ExitStatus;
+use rpod::runtime::Runtimes;
+use rpod::storage::{ContainerState, Store};
+use rpod::trace::{self, Session, Window};
 
 /// The seccomp choice of `--security-opt seccomp=...`, with where it came from.
 fn seccomp_of(value: &str) -> anyhow::Result<(Seccomp, SeccompSource)> {
@@ -33,7 +28,9 @@ fn seccomp_of(value: &str) -> anyhow::Result<(Seccomp, SeccompSource)> {
     let path = Path::new(value);
     let bytes = io::read_input(path)?;
     let digest = container::sha256_hex(&bytes);
-    let profile = super::super::seccomp::profile_for_container(path, bytes)?;
+    let loaded = rpod::seccomp::container_profile(path, bytes)?;
+    eprint!("{}", loaded.warnings);
+    let profile = loaded.profile;
     Ok((
         Seccomp::Profile(profile),
         SeccompSource {
@@ -61,14 +58,55 @@ fn resolve_container_ns(store: &Store, value: &Option<String>) -> anyhow::Result
         Some(pid) if c.state == ContainerState::Running && pid > 0 => {
             Ok(Some(format!("container:{pid}")))
         }
-        _ => bail!(usage(
+        _ => Err(usage(
             format!("container {name} is not running"),
             "a namespace can only be joined while its container runs",
         )),
     }
 }
 
-fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
+/// The annotations as `KEY=VALUE` pairs, and the recording they ask for (parsed, not yet
+/// checked): read once, at the start of `run` and `create`.
+struct Annotations {
+    pairs: anyhow::Result<BTreeMap<String, String>>,
+    trace: Option<Result<trace::Request, trace::TraceError>>,
+}
+
+impl Annotations {
+    fn parse(list: &[String]) -> Annotations {
+        let pairs = list
+            .iter()
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .ok_or_else(|| usage(format!("invalid --annotation {kv}"), "write KEY=VALUE"))
+            })
+            .collect::<anyhow::Result<BTreeMap<_, _>>>();
+        let trace = match &pairs {
+            Ok(map) => match std::env::current_dir() {
+                Ok(cwd) => trace::Request::from_annotations(map, &cwd).transpose(),
+                Err(e) => (map.contains_key(trace::ANNOTATION)
+                    || map.contains_key(trace::ARGS_ANNOTATION))
+                .then_some(Err(trace::TraceError::Cwd(e))),
+            },
+            Err(_) => None,
+        };
+        Annotations { pairs, trace }
+    }
+
+    /// The recording to load the recorder for at once, if the request asks for one that
+    /// parses (a bad one is reported by `request` and drops the recorder).
+    fn wanted_recording(&self) -> Option<&trace::Request> {
+        self.trace.as_ref().and_then(|t| t.as_ref().ok())
+    }
+}
+
+fn request(
+    store: &Store,
+    runtimes: &dyn Runtimes,
+    mut a: RunArgs,
+    annotations: Annotations,
+) -> anyhow::Result<CreateRequest> {
     a.pid = resolve_container_ns(store, &a.pid)?;
     a.ipc = resolve_container_ns(store, &a.ipc)?;
     a.uts = resolve_container_ns(store, &a.uts)?;
@@ -129,7 +167,7 @@ fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
         } else if o == "no-new-privileges" || o == "no-new-privileges=true" {
             c.no_new_privileges = true;
         } else {
-            bail!(usage(
+            return Err(usage(
                 format!("unsupported --security-opt {o}"),
                 "rpod supports seccomp=FILE, seccomp=unconfined and no-new-privileges",
             ));
@@ -141,14 +179,9 @@ fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
             digest: None,
         };
     }
-    let mut annotations = BTreeMap::new();
-    for kv in &a.annotations {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| usage(format!("invalid --annotation {kv}"), "write KEY=VALUE"))?;
-        annotations.insert(k.to_string(), v.to_string());
-    }
-    let trace = trace_request(&annotations, &a.security_opt)?;
+    let Annotations { pairs, trace } = annotations;
+    let annotations = pairs?;
+    let trace = trace_request(trace, &a.security_opt)?;
     if trace.is_some() {
         // The window opens when the runtime installs the container's filter: record under one
         // that allows everything, so no syscall is hidden from the tracepoint.
@@ -171,7 +204,7 @@ fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
         })?);
     }
     // Fail now, not inside the monitor, on an unknown runtime.
-    crate::runtime::from_name(&a.runtime, Path::new("/run/rpod"))?;
+    runtimes.get(&a.runtime)?;
     Ok(CreateRequest {
         image: a.image,
         name: a.name,
@@ -188,178 +221,111 @@ fn request(store: &Store, mut a: RunArgs) -> anyhow::Result<CreateRequest> {
 /// The recording the annotations ask for, checked before anything runs: a profile that could
 /// not be written is an error now, not after the workload ran.
 fn trace_request(
-    annotations: &BTreeMap<String, String>,
+    parsed: Option<Result<trace::Request, trace::TraceError>>,
     security_opt: &[String],
 ) -> anyhow::Result<Option<trace::Request>> {
-    let args = annotations.get(trace::ARGS_ANNOTATION).map(String::as_str);
-    let Some(value) = annotations.get(trace::ANNOTATION) else {
-        if args.is_some() {
-            bail!(usage(
-                format!("{} without {}", trace::ARGS_ANNOTATION, trace::ANNOTATION),
-                &format!("add --annotation {}=of:/path/out.json", trace::ANNOTATION),
-            ));
-        }
+    let Some(parsed) = parsed else {
         return Ok(None);
     };
+    // An argument list without a recording is reported as such, before any combination.
+    if let Err(e @ trace::TraceError::ArgsWithoutRecording) = parsed {
+        return Err(e.into());
+    }
     if let Some(o) = security_opt.iter().find(|o| o.starts_with("seccomp")) {
-        bail!(usage(
+        return Err(usage(
             format!("--security-opt {o} cannot be combined with {}", trace::ANNOTATION),
             "a recording runs under an allow-all filter; to start from a profile, write if:PROFILE;of:OUT",
         ));
     }
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let req = trace::Request::parse(value, args, &cwd).map_err(trace_error)?;
-    req.check().map_err(trace_error)?;
+    let req = parsed?;
+    req.check()?;
     Ok(Some(req))
 }
 
-pub fn create(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
-    let req = request(store, a)?;
-    let c = container::create(store, req)?;
-    println!("{}", c.id);
-    Ok(exit::OK)
+pub fn create(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitStatus> {
+    let annotations = Annotations::parse(&a.annotations);
+    let req = request(store, rt, a, annotations)?;
+    let c = Container::create(store, rt, req)?;
+    println!("{}", c.id());
+    Ok(ExitStatus::Success)
 }
 
-pub fn run(store: &Store, a: RunArgs) -> anyhow::Result<u8> {
+pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitStatus> {
     let detach = a.detach;
     let interactive = a.interactive;
     // Load the recorder while the request is checked and the container prepared (aya's load
     // takes tens of ms); a kernel that refuses it fails the run before anything started, and
     // the container is removed. Detached, the monitor records; this one only proves it can.
-    let loading = early_loader(&a.annotations);
-    let req = request(store, a)?;
-    let fallback = req.trace.as_ref().map(recorder_options);
-    let created = container::create(store, req);
-    let loaded = match (loading, fallback) {
-        (Some(h), _) => Some(h.join().expect("the recorder's loader does not panic")),
-        (None, Some(options)) => Some(tracer::Recorder::load(&options)),
-        (None, None) => None,
-    };
+    let annotations = Annotations::parse(&a.annotations);
+    let loading = annotations
+        .wanted_recording()
+        .map(|t| Session::load(Window::Container, &t.args));
+    let req = request(store, rt, a, annotations)?;
+    let created = Container::create(store, rt, req);
+    let attached = loading.map(trace::Loading::attach);
     let c = created?;
-    let recorder = match loaded {
+    let session = match attached {
         None => None,
-        Some(loaded) => match loaded.and_then(tracer::Loaded::attach) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                let _ = container::remove_files(store, &c, false);
-                let _ = store.delete_container(&c.id);
-                return Err(recorder_error(e));
-            }
-        },
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => {
+            let _ = c.discard();
+            return Err(e.into());
+        }
     };
     if detach {
-        drop(recorder);
-        spawn_monitor(store, &c.id)?;
-        println!("{}", c.id);
-        return Ok(exit::OK);
+        drop(session);
+        c.start_detached(monitor_command(store, c.id())?)?;
+        println!("{}", c.id());
+        return Ok(ExitStatus::Success);
     }
-    let code = monitor::run_with(
-        store,
-        &c.id,
-        monitor::Attach::Foreground { stdin: interactive },
-        recorder,
-    )?;
-    Ok(exit_byte(code))
+    Ok(c.run(foreground(interactive), session)?)
 }
 
-/// Starts loading the recorder at once when the annotations ask for a recording, before they
-/// are checked (a bad request drops it).
-fn early_loader(
-    annotations: &[String],
-) -> Option<std::thread::JoinHandle<Result<tracer::Loaded, tracer::Error>>> {
-    let value = |key: &str| {
-        annotations
-            .iter()
-            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-    };
-    value(trace::ANNOTATION)?;
-    let args = match value(trace::ARGS_ANNOTATION) {
-        Some(list) => profiles::record::parse_arg_specs(list).ok()?,
-        None => BTreeMap::new(),
-    };
-    let options = tracer::Options {
-        start: tracer::Start::SeccompFilter,
-        args,
-    };
-    Some(std::thread::spawn(move || tracer::Recorder::load(&options)))
-}
-
-fn recorder_options(t: &trace::Request) -> tracer::Options {
-    tracer::Options {
-        start: tracer::Start::SeccompFilter,
-        args: t.args.clone(),
+/// The foreground: the container's output on rpod's own stdout and stderr.
+fn foreground(stdin: bool) -> Attach {
+    Attach::Foreground {
+        stdin,
+        stdout: Box::new(std::io::stdout()),
+        stderr: Box::new(std::io::stderr()),
     }
 }
 
-/// The container's code as rpod's own (podman's convention: 0-255 as is).
-fn exit_byte(code: i32) -> u8 {
-    u8::try_from(code.rem_euclid(256)).unwrap_or(exit::RPOD_ERROR)
-}
-
-/// Starts `rpod container monitor ID` in its own process group and waits until the container
-/// is running (or already gone).
-fn spawn_monitor(store: &Store, id: &str) -> anyhow::Result<()> {
+/// `rpod container monitor ID`, with this store: the detached monitor of container `id`.
+fn monitor_command(store: &Store, id: &str) -> anyhow::Result<std::process::Command> {
     let exe = std::env::current_exe().context("cannot find rpod's own executable")?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--root")
         .arg(store.root())
         .arg("--runroot")
         .arg(store.runroot())
-        .args(["container", "monitor", id])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    cmd.spawn()
-        .context("cannot start the container's monitor")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let Some(c) = store.container(id)? else {
-            return Ok(());
-        };
-        match c.state {
-            ContainerState::Running if c.pid.is_some_and(|p| p > 0) => return Ok(()),
-            ContainerState::Exited | ContainerState::Stopped | ContainerState::Removing => {
-                if c.exit_code.is_some_and(|e| e >= 125) {
-                    bail!(hinted(
-                        anyhow::anyhow!("exit code {}", c.exit_code.unwrap_or(-1)),
-                        format!("container {} failed to start", c.name),
-                        format!("see `rpod logs {}` and the runtime's log", c.name),
-                    ));
-                }
-                return Ok(());
-            }
-            _ => {}
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    bail!("container {id} did not start within 30 s")
+        .args(["container", "monitor", id]);
+    Ok(cmd)
 }
 
-pub fn start(store: &Store, a: &StartArgs) -> anyhow::Result<u8> {
-    let mut last = exit::OK;
+pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<ExitStatus> {
+    let mut last = ExitStatus::Success;
     for name in &a.containers {
-        let c = store.lookup_container(name)?;
-        if c.state != ContainerState::Created {
-            bail!(usage(
-                format!("container {} is {}, not created", c.name, c.state.as_str()),
+        let c = Container::from_record(store, rt, store.lookup_container(name)?);
+        let state = c.record().state;
+        if state != ContainerState::Created {
+            return Err(usage(
+                format!("container {} is {}, not created", c.name(), state.as_str()),
                 "only created containers can be started; `rpod run` makes a new one",
             ));
         }
         if a.attach {
-            let code = monitor::run(store, &c.id, monitor::Attach::Foreground { stdin: false })?;
-            last = exit_byte(code);
+            last = c.run(foreground(false), None)?;
         } else {
-            spawn_monitor(store, &c.id)?;
-            println!("{}", c.name);
+            c.start_detached(monitor_command(store, c.id())?)?;
+            println!("{}", c.name());
         }
     }
     Ok(last)
 }
 
 /// The hidden monitor: its own session, then run the container to completion.
-pub fn monitor(store: &Store, a: &MonitorArgs) -> anyhow::Result<u8> {
+pub fn monitor(store: &Store, rt: &dyn Runtimes, a: &MonitorArgs) -> anyhow::Result<ExitStatus> {
     let _ = nix::unistd::setsid();
-    let code = monitor::run(store, &a.container, monitor::Attach::Detached)?;
-    Ok(exit_byte(code))
+    let c = Container::lookup(store, rt, &a.container)?;
+    Ok(c.run(Attach::Detached, None)?)
 }

@@ -5,9 +5,9 @@ use anyhow::Context as _;
 use super::{compile_policy, context, display_name, kind_of, print_notes, profile_from, Kind};
 use crate::cli::seccomp::{CompileArgs, CompileFormat};
 use crate::commands::io;
-use crate::exit;
+use rpod::exit::ExitStatus;
 
-pub fn run(args: &CompileArgs) -> anyhow::Result<u8> {
+pub fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     let (cx, arches) = context(&args.context)?;
     let bytes = io::read_input(&args.profile)?;
     let out = if kind_of(&args.profile, &bytes) == Kind::Policy {
@@ -70,5 +70,5 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<u8> {
         &out,
         args.format == CompileFormat::Bpf,
     )?;
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

@@ -5,9 +5,9 @@ use anyhow::bail;
 use super::{context, display_name, kind_of, profile_from, Kind};
 use crate::cli::seccomp::DecompileArgs;
 use crate::commands::{hinted, io};
-use crate::exit;
+use rpod::exit::ExitStatus;
 
-pub fn run(args: &DecompileArgs) -> anyhow::Result<u8> {
+pub fn run(args: &DecompileArgs) -> anyhow::Result<ExitStatus> {
     let bytes = io::read_input(&args.profile)?;
     if kind_of(&args.profile, &bytes) != Kind::Json {
         bail!(hinted(
@@ -29,5 +29,5 @@ pub fn run(args: &DecompileArgs) -> anyhow::Result<u8> {
         },
     );
     io::write_output(args.output.as_deref(), text.as_bytes(), false)?;
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

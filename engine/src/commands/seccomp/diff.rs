@@ -5,9 +5,9 @@ use profiles::diff::{self, DiffOptions};
 
 use super::{context, load_profile};
 use crate::cli::seccomp::{DiffArgs, OutputFormat};
-use crate::exit;
+use rpod::exit::ExitStatus;
 
-pub fn run(args: &DiffArgs) -> anyhow::Result<u8> {
+pub fn run(args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let a = load_profile(&args.a, &args.context)?;
     let b = load_profile(&args.b, &args.context)?;
     let (cx, arches) = context(&args.context)?;
@@ -22,8 +22,8 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<u8> {
         OutputFormat::Json => print!("{}", d.to_json_pretty()),
     }
     Ok(if d.equivalent() {
-        exit::OK
+        ExitStatus::Success
     } else {
-        exit::FOUND
+        ExitStatus::Found
     })
 }

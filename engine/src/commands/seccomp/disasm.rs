@@ -2,10 +2,10 @@
 
 use super::load_program;
 use crate::cli::seccomp::DisasmArgs;
-use crate::exit;
+use rpod::exit::ExitStatus;
 
-pub fn run(args: &DisasmArgs) -> anyhow::Result<u8> {
+pub fn run(args: &DisasmArgs) -> anyhow::Result<ExitStatus> {
     let p = load_program(&args.input, &args.context)?;
     print!("{}", profiles::bpf::disasm::disasm(&p.program));
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

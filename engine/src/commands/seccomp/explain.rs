@@ -2,9 +2,9 @@
 
 use super::{context, load_profile};
 use crate::cli::seccomp::{ExplainArgs, OutputFormat};
-use crate::exit;
+use rpod::exit::ExitStatus;
 
-pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
+pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     let profile = load_profile(&args.profile, &args.context)?;
     let (cx, _) = context(&args.context)?;
     let explanation = profiles::explain::explain(&profile, &cx);
@@ -12,5 +12,5 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
         OutputFormat::Text => print!("{}", explanation.to_text()),
         OutputFormat::Json => print!("{}", explanation.to_json_pretty()),
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

@@ -7,9 +7,9 @@ use anyhow::bail;
 use super::display_name;
 use crate::cli::seccomp::FmtArgs;
 use crate::commands::{hinted, io};
-use crate::exit;
+use rpod::exit::ExitStatus;
 
-pub fn run(args: &FmtArgs) -> anyhow::Result<u8> {
+pub fn run(args: &FmtArgs) -> anyhow::Result<ExitStatus> {
     let mut unformatted = 0;
     for path in &args.files {
         let text = io::read_text(path)?;
@@ -39,9 +39,9 @@ pub fn run(args: &FmtArgs) -> anyhow::Result<u8> {
     }
     if unformatted > 0 {
         eprintln!("hint: run `rpod seccomp fmt` on the files above");
-        return Ok(exit::FOUND);
+        return Ok(ExitStatus::Found);
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }
 
 fn format(path: &Path, text: &str) -> anyhow::Result<String> {

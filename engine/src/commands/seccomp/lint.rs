@@ -4,9 +4,9 @@ use profiles::lint::{self, Severity};
 
 use super::{context, load_profile};
 use crate::cli::seccomp::{FailOn, LintArgs, OutputFormat};
-use crate::exit;
+use rpod::exit::ExitStatus;
 
-pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
+pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
     let profile = load_profile(&args.profile, &args.context)?;
     let (cx, _) = context(&args.context)?;
     let report = lint::lint(&profile, &cx);
@@ -23,5 +23,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
         FailOn::Never => None,
     };
     let failed = threshold.is_some_and(|t| lint::fails(&report.findings, t));
-    Ok(if failed { exit::FOUND } else { exit::OK })
+    Ok(if failed {
+        ExitStatus::Found
+    } else {
+        ExitStatus::Success
+    })
 }

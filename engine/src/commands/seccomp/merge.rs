@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{context, load_profile};
 use crate::cli::seccomp::{self as cli, MergeArgs, OutputFormat};
 use crate::commands::{hinted, io};
-use crate::exit;
+use rpod::exit::ExitStatus;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -17,7 +17,7 @@ struct Report<'a> {
     notes: &'a [merge::InputNote],
 }
 
-pub fn run(args: &MergeArgs) -> anyhow::Result<u8> {
+pub fn run(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
     let inputs = args
         .profiles
         .iter()
@@ -56,5 +56,5 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<u8> {
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }

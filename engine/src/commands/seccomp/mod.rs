@@ -17,19 +17,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use profiles::compile::Note;
-use profiles::load::Problem;
 use profiles::model::{KernelVersion, Profile};
 use profiles::resolve::Context;
-use profiles::{bpf, caps, load, Arch};
+use profiles::{bpf, caps, Arch};
+use rpod::exit::ExitStatus;
 
 use super::{hinted, io};
 use crate::cli::seccomp::{ContextArgs, Seccomp};
+use rpod::seccomp::{self as input, display_name, kind_of, Kind};
 
 /// Runs one `rpod seccomp` subcommand.
 ///
 /// # Errors
 /// Any rpod error (exit 125).
-pub fn run(cmd: Seccomp) -> anyhow::Result<u8> {
+pub fn run(cmd: Seccomp) -> anyhow::Result<ExitStatus> {
     match cmd {
         Seccomp::Validate(a) => validate::run(&a),
         Seccomp::Compile(a) => compile::run(&a),
@@ -45,47 +46,6 @@ pub fn run(cmd: Seccomp) -> anyhow::Result<u8> {
     }
 }
 
-/// What an input file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// An OCI seccomp profile.
-    Json,
-    /// A Kafel-like policy.
-    Policy,
-    /// A raw `struct sock_filter` array.
-    Bpf,
-}
-
-/// The kind of an input: by extension, else by content (binary is BPF, `{` starts JSON, any
-/// other text is a policy).
-fn kind_of(path: &Path, bytes: &[u8]) -> Kind {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("bpf") => return Kind::Bpf,
-        Some("kafel" | "policy") => return Kind::Policy,
-        Some("json") => return Kind::Json,
-        _ => {}
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) if !text.contains('\0') => {
-            if kafel_dsl::looks_like_policy(text) {
-                Kind::Policy
-            } else {
-                Kind::Json
-            }
-        }
-        _ => Kind::Bpf,
-    }
-}
-
-/// How a path is named in messages: `<stdin>` for `-`.
-fn display_name(path: &Path) -> String {
-    if path.as_os_str() == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
-    }
-}
-
 /// Parses and resolves a policy for `arches` (empty: this machine's), printing its warnings.
 fn compile_policy(
     path: &Path,
@@ -93,35 +53,15 @@ fn compile_policy(
     arches: &[Arch],
     include_dirs: &[PathBuf],
 ) -> anyhow::Result<kafel_dsl::Policy> {
-    let text = String::from_utf8(bytes).map_err(|e| {
-        hinted(
-            e,
-            format!("{} is not UTF-8 text", path.display()),
-            "policies are text; a raw BPF program needs the .bpf extension",
-        )
-    })?;
-    let file = kafel_dsl::source::SourceFile::new(
-        display_name(path),
-        (path.as_os_str() != "-").then(|| path.to_path_buf()),
-        text,
-    );
-    let opts = kafel_dsl::Options {
-        arches: arches.to_vec(),
-        search_path: include_dirs.to_vec(),
-    };
-    let policy = kafel_dsl::compile(file, &opts).map_err(|e| {
-        anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path)))
-    })?;
-    eprint!("{}", policy.render(&policy.warnings));
+    let (policy, warnings) = input::compile_policy(path, bytes, arches, include_dirs)?;
+    eprint!("{warnings}");
     Ok(policy)
 }
 
 /// Lowers a policy to an OCI profile, printing the warnings.
 fn policy_profile(path: &Path, policy: &kafel_dsl::Policy) -> anyhow::Result<Profile> {
-    let lowered = policy.to_profile().map_err(|e| {
-        anyhow::Error::new(e).context(format!("cannot express {} in OCI JSON", display_name(path)))
-    })?;
-    eprint!("{}", policy.render(&lowered.warnings));
+    let lowered = input::policy_profile(path, policy)?;
+    eprint!("{}", lowered.warnings);
     Ok(lowered.profile)
 }
 
@@ -138,32 +78,9 @@ fn load_profile(path: &Path, args: &ContextArgs) -> anyhow::Result<Profile> {
 
 /// [`load_profile`] of bytes already read.
 fn profile_from(path: &Path, bytes: Vec<u8>, arches: &[Arch]) -> anyhow::Result<Profile> {
-    if kind_of(path, &bytes) == Kind::Policy {
-        let policy = compile_policy(path, bytes, arches, &[])?;
-        return policy_profile(path, &policy);
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        hinted(
-            e,
-            format!("{} is not UTF-8 text", path.display()),
-            "profiles are JSON; a raw BPF program needs the .bpf extension",
-        )
-    })?;
-    let loaded = load::from_str(&text).map_err(|e| {
-        hinted(
-            e,
-            format!("invalid profile {}", path.display()),
-            "fix the fields named above; `rpod seccomp validate` checks again",
-        )
-    })?;
-    print_problems(path, &loaded.warnings);
+    let loaded = input::profile_from(path, bytes, arches)?;
+    eprint!("{}", loaded.warnings);
     Ok(loaded.profile)
-}
-
-fn print_problems(path: &Path, problems: &[Problem]) {
-    for p in problems {
-        eprintln!("{}: {p}", path.display());
-    }
 }
 
 fn print_notes(notes: &[Note]) {
@@ -279,17 +196,8 @@ fn load_program(path: &Path, args: &ContextArgs) -> anyhow::Result<Program> {
             arch: cx.host_arch,
         });
     }
-    let text = String::from_utf8(bytes)
-        .with_context(|| format!("{} is not UTF-8 JSON", path.display()))?;
-    let loaded = load::from_str(&text).map_err(|e| {
-        hinted(
-            e,
-            format!("invalid profile {}", path.display()),
-            "fix the fields named above; `rpod seccomp validate` checks again",
-        )
-    })?;
-    print_problems(path, &loaded.warnings);
-    let resolved = loaded.profile.resolve(&cx);
+    let profile = profile_from(path, bytes, &[])?;
+    let resolved = profile.resolve(&cx);
     let compiled = profiles::compile::compile(&resolved, arches.as_deref())
         .with_context(|| format!("cannot compile {}", path.display()))?;
     print_notes(&compiled.notes);
@@ -297,32 +205,4 @@ fn load_program(path: &Path, args: &ContextArgs) -> anyhow::Result<Program> {
         program: compiled.program,
         arch: cx.host_arch,
     })
-}
-
-/// The profile for `rpod run --security-opt seccomp=FILE`: OCI JSON or a policy (compiled for
-/// this machine's arch). What libseccomp or runc would enforce differently from the profile as
-/// written is reported before the container starts.
-///
-/// # Errors
-/// An invalid profile or policy.
-pub fn profile_for_container(path: &Path, bytes: Vec<u8>) -> anyhow::Result<Profile> {
-    let profile = profile_from(path, bytes, &[])?;
-    let resolved = profile.resolve(&Context::default());
-    if let Ok(compiled) = profiles::compile::compile(&resolved, None) {
-        let changes: Vec<Note> = compiled
-            .notes
-            .into_iter()
-            .filter(|n| {
-                !matches!(
-                    n.kind,
-                    profiles::compile::NoteKind::FlagNotInBpf
-                        | profiles::compile::NoteKind::NotVerified
-                )
-            })
-            .collect();
-        for n in &changes {
-            eprintln!("warning: {}: {n}", path.display());
-        }
-    }
-    Ok(profile)
 }

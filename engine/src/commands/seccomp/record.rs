@@ -3,21 +3,18 @@
 
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 use crate::cli::seccomp::RecordArgs;
-use crate::commands::{io, recorder_error, trace_error};
-use crate::exit;
-use crate::trace::{self, TraceError};
+use crate::commands::io;
+use rpod::exit::ExitStatus;
+use rpod::trace::{self, Session, TraceError, Window};
 
-pub fn run(a: &RecordArgs) -> anyhow::Result<u8> {
+pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
     let args = match &a.args {
-        Some(list) => {
-            profiles::record::parse_arg_specs(list).map_err(|e| trace_error(TraceError::Args(e)))?
-        }
+        Some(list) => profiles::record::parse_arg_specs(list).map_err(TraceError::Args)?,
         None => Default::default(),
     };
     // Everything that could fail after the command ran is checked first.
@@ -28,20 +25,16 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<u8> {
                 output: out.clone(),
                 args: args.clone(),
             };
-            req.check().map_err(trace_error)?;
+            req.check()?;
             Some(req)
         }
         _ => None,
     };
     let base = match &a.input {
-        Some(i) => Some(trace::load_input(i).map_err(trace_error)?),
+        Some(i) => Some(trace::load_input(i)?),
         None => None,
     };
-    let options = tracer::Options {
-        start: tracer::Start::Exec,
-        args,
-    };
-    let recorder = tracer::Recorder::start(&options).map_err(recorder_error)?;
+    let session = Session::start(Window::Command, &args)?;
 
     // Ctrl-C reaches the command from the terminal; rpod outlives it to write the profile.
     // SIGTERM and SIGHUP sent to rpod are passed on to the command.
@@ -71,30 +64,28 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<u8> {
         let _ = f.join();
     }
     let name = program.to_string_lossy();
-    let code = match &status {
-        Ok(s) => s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)),
+    let exit = match &status {
+        Ok(s) => ExitStatus::Container(s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))),
         Err(Some(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!("rpod: {name}: command not found");
-            i32::from(exit::NOT_FOUND)
+            ExitStatus::NotFound
         }
         Err(e) => {
             eprintln!(
                 "rpod: cannot run {name}: {}",
                 e.as_ref().map_or_else(String::new, ToString::to_string)
             );
-            i32::from(exit::CANNOT_INVOKE)
+            ExitStatus::CannotInvoke
         }
     };
-    let finished = recorder
-        .finish(Duration::from_secs(2))
-        .context("cannot read the recording")?;
+    let finished = session.finish()?;
     if status.is_err() {
         // Nothing ran: no profile.
-        return Ok(u8::try_from(code).unwrap_or(exit::RPOD_ERROR));
+        return Ok(exit);
     }
     match &request {
         Some(req) => {
-            let w = trace::write(req, base.as_ref(), &finished).map_err(trace_error)?;
+            let w = trace::write(req, base.as_ref(), &finished)?;
             for warning in &w.warnings {
                 eprintln!("rpod: warning: {warning}");
             }
@@ -106,12 +97,12 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<u8> {
             );
         }
         None => {
-            let built = trace::build(base.as_ref(), &finished).map_err(trace_error)?;
+            let built = trace::build(base.as_ref(), &finished)?;
             for warning in &built.warnings {
                 eprintln!("rpod: warning: {warning}");
             }
             io::write_output(None, built.profile.to_json_pretty().as_bytes(), false)?;
         }
     }
-    Ok(u8::try_from(code.rem_euclid(256)).unwrap_or(exit::RPOD_ERROR))
+    Ok(exit)
 }

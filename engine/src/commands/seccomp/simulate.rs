@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::load_program;
 use crate::cli::seccomp::{OutputFormat, SimulateArgs};
 use crate::commands::hinted;
-use crate::exit;
+use rpod::exit::ExitStatus;
 
 #[derive(Serialize)]
 struct Report {
@@ -24,7 +24,7 @@ struct Report {
     instructions: usize,
 }
 
-pub fn run(args: &SimulateArgs) -> anyhow::Result<u8> {
+pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitStatus> {
     let p = load_program(&args.input, &args.context)?;
     let nr = syscall_number(p.arch, &args.syscall)?;
     let mut values = [0u64; 6];
@@ -61,7 +61,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<u8> {
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Success)
 }
 
 fn syscall_number(arch: Arch, s: &str) -> anyhow::Result<u32> {

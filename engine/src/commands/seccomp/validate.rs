@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::seccomp::{OutputFormat, ValidateArgs};
 use crate::commands::io;
-use crate::exit;
+use rpod::exit::ExitStatus;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -13,7 +13,7 @@ struct Report<'a> {
     problems: &'a [Problem],
 }
 
-pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
+pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
     let text = io::read_text(&args.profile)?;
     let problems = match load::from_str(&text) {
         Ok(l) => l.warnings,
@@ -53,5 +53,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    Ok(if valid { exit::OK } else { exit::FOUND })
+    Ok(if valid {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Found
+    })
 }

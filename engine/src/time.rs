@@ -1,5 +1,7 @@
-//! RFC 3339 times, as image configs carry them (`2024-05-01T12:00:00.123456789Z`), without a
-//! date library: civil-from-days and days-from-civil from Howard Hinnant's date algorithms.
+//! RFC 3339 times, the one date format rpod reads and writes: image configs carry them
+//! (`2024-05-01T12:00:00.123456789Z`), and container logs stamp each line with one
+//! ([`now_rfc3339`]). No date library: civil-from-days and days-from-civil from Howard Hinnant's
+//! date algorithms.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,6 +61,12 @@ pub fn format_rfc3339(t: SystemTime) -> String {
     )
 }
 
+/// Now, as RFC 3339 with nanoseconds, UTC (a container log line's timestamp).
+#[must_use]
+pub fn now_rfc3339() -> String {
+    format_rfc3339(SystemTime::now())
+}
+
 /// Unix seconds of an RFC 3339 time (`Z` or `±HH:MM`, any fraction).
 #[must_use]
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
@@ -115,6 +123,7 @@ mod tests {
     fn formats_and_parses_round_trip() {
         assert_eq!(format_unix(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_unix(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_unix(20_786 * 86_400), "2026-11-29T00:00:00Z");
         assert_eq!(
             format_rfc3339(UNIX_EPOCH + Duration::new(1_700_000_000, 5)),
             "2023-11-14T22:13:20.000000005Z"

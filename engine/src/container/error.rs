@@ -1,0 +1,243 @@
+//! Why a container operation failed: one variant per refusal, each with what the user needs
+//! (the container's name, the path, the state) and, where there is one, a hint ([`Hint`]).
+
+use std::path::PathBuf;
+
+use crate::bundle::BundleError;
+use crate::exit::ExitStatus;
+use crate::hint::Hint;
+use crate::image::ImageError;
+use crate::runtime::RuntimeError;
+use crate::storage::{ContainerState, StorageError};
+use crate::trace::SessionError;
+
+/// What a refused operation wanted of a container that is not running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// `kill`.
+    Signal,
+    /// `exec`.
+    Exec,
+}
+
+/// The state a container was in, as the cause of a refusal (`caused by: state exited`).
+#[derive(Debug, thiserror::Error)]
+#[error("state {}", .0.as_str())]
+pub struct InState(pub ContainerState);
+
+/// A container that is running, as the cause of a refusal.
+#[derive(Debug, thiserror::Error)]
+#[error("container {0} is running")]
+pub struct IsRunning(pub String);
+
+/// The image gives no command and none was given.
+#[derive(Debug, thiserror::Error)]
+#[error("the image has no Cmd or Entrypoint")]
+pub struct NoCmd;
+
+/// An error from the container lifecycle.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+
+    #[error(transparent)]
+    Image(#[from] ImageError),
+
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+
+    /// The runtime refused or failed.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+
+    /// The runtime could not start the container's command: not found (127) or not
+    /// executable (126). The container ran nothing; the status is podman's.
+    #[error("{error}")]
+    CommandFailed {
+        status: ExitStatus,
+        error: RuntimeError,
+    },
+
+    #[error("no command to run in {image}")]
+    NoCommand {
+        image: String,
+        #[source]
+        source: NoCmd,
+    },
+
+    #[error("cannot read /dev/urandom for a container id")]
+    Random(#[source] std::io::Error),
+
+    #[error("cannot {what} {}", path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot mount the overlay root filesystem at {}", path.display())]
+    Mount {
+        path: PathBuf,
+        #[source]
+        source: nix::Error,
+    },
+
+    #[error("cannot unmount {}", path.display())]
+    Unmount {
+        path: PathBuf,
+        #[source]
+        source: nix::Error,
+    },
+
+    #[error("container {name} has unreadable metadata")]
+    Metadata {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The container's record went away while it was being run (`rpod rm` from elsewhere).
+    #[error("no container {id}")]
+    Gone { id: String },
+
+    #[error("container {name} is not running")]
+    NotRunning {
+        name: String,
+        wanted: Wanted,
+        #[source]
+        state: InState,
+    },
+
+    #[error("cannot remove {name}")]
+    RemoveRunning {
+        name: String,
+        #[source]
+        running: IsRunning,
+    },
+
+    #[error("container {name} is running; stop it before unmounting")]
+    UnmountRunning { name: String },
+
+    #[error("container {name} did not stop")]
+    DidNotStop { name: String },
+
+    #[error("container {name} failed to start")]
+    FailedToStart {
+        name: String,
+        #[source]
+        status: ExitCode,
+    },
+
+    #[error("container {id} did not start within 30 s")]
+    StartTimeout { id: String },
+
+    #[error("container {name} was removed before it could be waited for")]
+    RemovedWhileWaiting { name: String },
+
+    #[error("cannot start the container's monitor")]
+    SpawnMonitor(#[source] std::io::Error),
+
+    #[error("cannot create a pipe")]
+    Pipe(#[source] std::io::Error),
+
+    /// `exec --user` takes numbers.
+    #[error("exec --user takes uid[:gid], not {user}")]
+    ExecUser {
+        user: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
+
+    #[error("cannot read the bundle of {name}")]
+    ReadBundle {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("the bundle of {name} has an unreadable config.json")]
+    ParseBundle {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error("the container's config.json has no process")]
+    NoProcess,
+
+    /// Setting up the container's terminal (`-t`).
+    #[error("{what}")]
+    Terminal {
+        what: &'static str,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+
+    /// The recorder could not start for a detached container.
+    #[error(transparent)]
+    Recording(Box<SessionError>),
+
+    /// The container ran, but its recorded profile could not be written.
+    #[error("no profile written to {}", output.display())]
+    NotRecorded {
+        output: PathBuf,
+        #[source]
+        source: Box<SessionError>,
+    },
+}
+
+/// A container's exit code, as the cause of a failure to start.
+#[derive(Debug, thiserror::Error)]
+#[error("exit code {0}")]
+pub struct ExitCode(pub i32);
+
+impl Error {
+    /// The exit status rpod ends with on this error: the container's 126 or 127 when its
+    /// command could not be run, otherwise 125.
+    #[must_use]
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::CommandFailed { status, .. } => *status,
+            _ => ExitStatus::RpodError,
+        }
+    }
+
+    pub(crate) fn io(
+        what: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { what, path, source }
+    }
+
+    pub(crate) fn terminal(what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+        move |source| Error::Terminal {
+            what,
+            source: Some(source),
+        }
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::NoCommand { .. } => "give one after the image: rpod run IMAGE COMMAND...".into(),
+            Error::NotRunning {
+                wanted: Wanted::Signal,
+                ..
+            } => "nothing to signal".into(),
+            Error::NotRunning {
+                wanted: Wanted::Exec,
+                ..
+            } => "start it first".into(),
+            Error::RemoveRunning { .. } => "stop it first, or use rm -f".into(),
+            Error::FailedToStart { name, .. } => {
+                format!("see `rpod logs {name}` and the runtime's log")
+            }
+            Error::Recording(e) | Error::NotRecorded { source: e, .. } => return e.hint(),
+            _ => return None,
+        })
+    }
+}
