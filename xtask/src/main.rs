@@ -9,14 +9,16 @@
 //! - `gen-syscall-args`: regenerate `kafel-dsl/src/syscalls/generated.rs`, the syscall argument
 //!   names and sizes, from the running x86_64 kernel's tracefs (as root). Not part of CI: the
 //!   table depends on the kernel's version and configuration.
+//! - `layers`: no import cycles between the modules of a library crate, and no printing in
+//!   library code (for CI; see `layers.rs`).
 
 mod gen_syscall_args;
 mod gen_syscalls;
+mod layers;
 
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask gen-syscalls [--check]\n       cargo xtask gen-syscall-args";
+const USAGE: &str = "usage: cargo xtask gen-syscalls [--check]\n       cargo xtask gen-syscall-args\n       cargo xtask layers";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +27,16 @@ fn main() -> ExitCode {
         ["gen-syscalls"] => gen_syscalls::write(),
         ["gen-syscalls", "--check"] => gen_syscalls::check(),
         ["gen-syscall-args"] => gen_syscall_args::write(),
+        ["layers"] => {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            return match layers::check(&root) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
