@@ -32,7 +32,7 @@ echo "setup: $(cargo --version)"
 
 # The eBPF syscall recorder (ebpf/) is built by tracer/build.rs with the nightly toolchain,
 # its rust-src (for -Z build-std=core) and bpf-linker 0.10.0, the last release that links with
-# the nightly toolchain's own LLVM (no system LLVM needed). See ../shared/NOTES.md.
+# the nightly toolchain's own LLVM (no system LLVM needed). See docs/host.md.
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "setup: installing the nightly toolchain (rustup) for the eBPF program"
   rustup toolchain install nightly --profile minimal

@@ -647,7 +647,7 @@ fn runtime_errors_say_why() {
     assert!(e.is_missing_container(), "{e}");
 }
 
-/// The hugetlb controller crun 1.8.1 insists on for a cgroup v1 hybrid host (NOTES.md).
+/// The hugetlb controller crun 1.8.1 insists on for a cgroup v1 hybrid host (`docs/host.md`).
 fn mount_hugetlb() -> Result<(), String> {
     let dir = Path::new("/sys/fs/cgroup/hugetlb");
     if dir.join("tasks").exists() || !Path::new("/sys/fs/cgroup/memory").is_dir() {
@@ -667,7 +667,7 @@ fn mount_hugetlb() -> Result<(), String> {
 }
 
 /// crun runs the same bundle. crun 1.8.1 refuses a cgroup v1 hybrid host unless every v1
-/// controller it knows is mounted, so the test mounts hugetlb first, as NOTES.md says.
+/// controller it knows is mounted, so the test mounts hugetlb first, as `docs/host.md` says.
 #[test]
 fn crun_runs_the_same_bundle() {
     if !ready() || !require("crun", rpod_tests::on_path("crun")) {

@@ -105,7 +105,7 @@ pub fn code(o: &Output) -> i32 {
 }
 
 /// crun can run here: installed, and, on a cgroup v1 "hybrid" machine, every v1 controller
-/// mounted (crun 1.8 refuses otherwise; this machine kind lacks hugetlb, see NOTES.md), which
+/// mounted (crun 1.8 refuses otherwise; this machine kind lacks hugetlb, see `docs/host.md`), which
 /// this mounts as an administrator would.
 pub fn crun_ready() -> bool {
     if !require("crun", Path::new("/usr/bin/crun").is_file()) {
