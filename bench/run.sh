@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Start-up cost of `rpod run --rm busybox true` against `runc run` of a prepared bundle (the
 # floor: what rpod drives) and, when installed, `podman run --rm`. Prints medians and ratios.
-# Needs root, runc and busybox-static. Usage: bench/run.sh [RUNS]
+# With BASELINE (another rpod binary, e.g. one built from the previous commit), that binary is
+# timed in the same loop, plain and recording, with a store of its own: a same-run comparison.
+# Needs root, runc and busybox-static. Usage: bench/run.sh [RUNS] [BASELINE]
 set -euo pipefail
 runs=${1:-30}
+baseline=${2:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 rpod=$here/target/release/rpod
 [ -x "$rpod" ] || (cd "$here" && cargo build --release --quiet)
@@ -25,10 +28,21 @@ rootfs=$("${R[@]}" mount "$id")
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000 )); }
 
-bare=(); ours=(); pod=()
+if [ -n "$baseline" ]; then
+  B=("$baseline" --root "$work/b/root" --runroot "$work/b/run")
+  "${B[@]}" import "$work/busybox.tar" busybox >/dev/null
+fi
+trace=(--annotation "io.containers.trace-syscall=of:$work/trace.json")
+
+bare=(); ours=(); pod=(); base=(); ours_t=(); base_t=()
 for i in $(seq "$runs"); do
   bare+=("$(time_ms runc run --bundle "$work/bundle" "bench-$i")")
   ours+=("$(time_ms "${R[@]}" run --rm busybox true)")
+  if [ -n "$baseline" ]; then
+    base+=("$(time_ms "${B[@]}" run --rm busybox true)")
+    ours_t+=("$(time_ms "${R[@]}" run --rm "${trace[@]}" busybox true)")
+    base_t+=("$(time_ms "${B[@]}" run --rm "${trace[@]}" busybox true)")
+  fi
 done
 if command -v podman >/dev/null; then
   podman load -i "$work/busybox.tar" >/dev/null 2>&1 || podman import "$work/busybox.tar" busybox >/dev/null
@@ -38,6 +52,16 @@ b=$(printf '%s\n' "${bare[@]}" | median); o=$(printf '%s\n' "${ours[@]}" | media
 echo "runs: $runs, median wall time (ms) of starting and removing a container that runs 'true'"
 printf '%-40s %8.1f ms  %6s\n' "runc run (prepared bundle)" "$(echo "$b/1000" | bc -l)" "1.00x"
 printf '%-40s %8.1f ms  %6.2fx\n' "rpod run --rm busybox true" "$(echo "$o/1000" | bc -l)" "$(echo "$o/$b" | bc -l)"
+if [ -n "$baseline" ]; then
+  for pair in "base:baseline run --rm busybox true" "ours_t:rpod run --rm (recording)" "base_t:baseline run --rm (recording)"; do
+    var=${pair%%:*}; label=${pair#*:}
+    declare -n arr=$var
+    m=$(printf '%s\n' "${arr[@]}" | median)
+    printf '%-40s %8.1f ms  %6.2fx\n' "$label" "$(echo "$m/1000" | bc -l)" "$(echo "$m/$b" | bc -l)"
+  done
+  nb=$(printf '%s\n' "${base[@]}" | median); ot=$(printf '%s\n' "${ours_t[@]}" | median); bt=$(printf '%s\n' "${base_t[@]}" | median)
+  printf 'rpod against the baseline, same run: plain %.2fx, recording %.2fx\n' "$(echo "$o/$nb" | bc -l)" "$(echo "$ot/$bt" | bc -l)"
+fi
 if [ ${#pod[@]} -gt 0 ]; then
   p=$(printf '%s\n' "${pod[@]}" | median)
   printf '%-40s %8.1f ms  %6.2fx\n' "podman run --rm busybox true" "$(echo "$p/1000" | bc -l)" "$(echo "$p/$b" | bc -l)"
