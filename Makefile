@@ -20,6 +20,8 @@ lint: setup
 	@$(CARGO) fmt --all --check
 	@echo "test: syscall tables are up to date (cargo xtask gen-syscalls --check)"
 	@$(CARGO) xtask gen-syscalls --check
+	@echo "test: no import cycles between modules, no printing in library code (cargo xtask layers)"
+	@$(CARGO) xtask layers
 	@echo "test: cargo clippy --all-targets -- -D warnings"
 	@$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 
