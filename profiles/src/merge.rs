@@ -1107,13 +1107,6 @@ impl Cx<'_> {
 /// A rule of the output: action and conditions.
 type OutRule = build::Rule;
 
-/// Builds `r` with libseccomp on another thread, giving up after [`LIBSECCOMP_TIMEOUT`].
-fn compile_bounded(r: &Resolved) -> Result<bpf::Program, LibseccompFailure> {
-    build::bounded(r, None, compile::Options::default(), LIBSECCOMP_TIMEOUT)
-        .map(|c| c.program)
-        .map_err(LibseccompFailure::from)
-}
-
 /// Why a built filter could not be confirmed.
 enum CheckFailure {
     Wrong {
@@ -1426,7 +1419,14 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
     let mut partially_checked = Vec::new();
     if !whole.rules.is_empty() {
         let first = whole.rules[0].names.first().cloned().unwrap_or_default();
-        let prog = compile_bounded(&whole).map_err(|f| fail(&first, libseccomp(f), [0; ARGS]))?;
+        let prog = build::bounded(
+            &whole,
+            None,
+            compile::Options::default(),
+            LIBSECCOMP_TIMEOUT,
+        )
+        .map_err(|f| fail(&first, libseccomp(f.into()), [0; ARGS]))?
+        .program;
         let named: BTreeSet<&String> = whole.rules.iter().flat_map(|r| &r.names).collect();
         for name in named {
             let rules: Vec<OutRule> = whole
