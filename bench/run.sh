@@ -40,8 +40,14 @@ for i in $(seq "$runs"); do
   ours+=("$(time_ms "${R[@]}" run --rm busybox true)")
   if [ -n "$baseline" ]; then
     base+=("$(time_ms "${B[@]}" run --rm busybox true)")
-    ours_t+=("$(time_ms "${R[@]}" run --rm "${trace[@]}" busybox true)")
-    base_t+=("$(time_ms "${B[@]}" run --rm "${trace[@]}" busybox true)")
+    # Which binary records first alternates, so neither gains from the order.
+    if (( i % 2 )); then
+      ours_t+=("$(time_ms "${R[@]}" run --rm "${trace[@]}" busybox true)")
+      base_t+=("$(time_ms "${B[@]}" run --rm "${trace[@]}" busybox true)")
+    else
+      base_t+=("$(time_ms "${B[@]}" run --rm "${trace[@]}" busybox true)")
+      ours_t+=("$(time_ms "${R[@]}" run --rm "${trace[@]}" busybox true)")
+    fi
   fi
 done
 if command -v podman >/dev/null; then
