@@ -13,24 +13,28 @@ use oci_spec::runtime::{
     LinuxSyscallBuilder,
 };
 use profiles::bpf::Action;
-use profiles::model::{ArgCondition, Op, Profile};
+use profiles::model::{ActionKind, ArgCondition, Op, Profile};
 use profiles::resolve::Context;
 
 use super::error::BundleError;
 use super::host::Host;
 
+/// The action as oci-spec's type, with its data: [`Action::to_oci`] says which OCI action and
+/// data an action is (TRAP without data, as runc and crun take it).
 fn action(a: Action) -> (LinuxSeccompAction, Option<u32>) {
-    match a {
-        Action::KillProcess => (LinuxSeccompAction::ScmpActKillProcess, None),
-        Action::KillThread => (LinuxSeccompAction::ScmpActKillThread, None),
-        // runc and crun take no data for TRAP; resolving always yields Trap(0).
-        Action::Trap(_) => (LinuxSeccompAction::ScmpActTrap, None),
-        Action::Errno(e) => (LinuxSeccompAction::ScmpActErrno, Some(u32::from(e))),
-        Action::UserNotif => (LinuxSeccompAction::ScmpActNotify, None),
-        Action::Trace(d) => (LinuxSeccompAction::ScmpActTrace, Some(u32::from(d))),
-        Action::Log => (LinuxSeccompAction::ScmpActLog, None),
-        Action::Allow => (LinuxSeccompAction::ScmpActAllow, None),
-    }
+    let (kind, data) = a.to_oci();
+    let oci = match kind {
+        ActionKind::KillProcess => LinuxSeccompAction::ScmpActKillProcess,
+        ActionKind::Kill => LinuxSeccompAction::ScmpActKill,
+        ActionKind::KillThread => LinuxSeccompAction::ScmpActKillThread,
+        ActionKind::Trap => LinuxSeccompAction::ScmpActTrap,
+        ActionKind::Errno => LinuxSeccompAction::ScmpActErrno,
+        ActionKind::Notify => LinuxSeccompAction::ScmpActNotify,
+        ActionKind::Trace => LinuxSeccompAction::ScmpActTrace,
+        ActionKind::Log => LinuxSeccompAction::ScmpActLog,
+        ActionKind::Allow => LinuxSeccompAction::ScmpActAllow,
+    };
+    (oci, data)
 }
 
 fn op(o: Op) -> LinuxSeccompOperator {
