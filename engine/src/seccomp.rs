@@ -3,10 +3,15 @@
 //! that turns such a file into a [`Profile`]: for `rpod seccomp ...` and for the profile a
 //! container runs under (`--security-opt seccomp=FILE`, [`container_profile`]).
 //!
+//! (`trace::load_input` reads the `if:` input of a recording, which must be JSON that denies by
+//! default, with a size bound of its own.)
+//!
 //! Nothing here prints: what a user should see besides the profile (a policy's warnings with
 //! their carets, a profile's tolerated problems, what libseccomp or runc would enforce
-//! differently) comes back as text in [`Loaded::warnings`], for the caller to print.
+//! differently) is written, as it is found, to the `warn` writer the caller passes (rpod's
+//! stderr), so warnings found before an error are still seen.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use profiles::compile::NoteKind;
@@ -109,15 +114,8 @@ impl Hint for InputError {
     }
 }
 
-/// A profile read from an input, with what the user should be told about it.
-#[derive(Debug)]
-pub struct Loaded {
-    pub profile: Profile,
-    /// Text for stderr, in order, each piece ending in a newline.
-    pub warnings: String,
-}
-
-/// A policy parsed and resolved for `arches` (empty: this machine's), with its warnings.
+/// A policy parsed and resolved for `arches` (empty: this machine's); its warnings go to
+/// `warn`.
 ///
 /// # Errors
 /// [`InputError::NotText`], [`InputError::Policy`].
@@ -126,7 +124,8 @@ pub fn compile_policy(
     bytes: Vec<u8>,
     arches: &[Arch],
     include_dirs: &[PathBuf],
-) -> Result<(kafel_dsl::Policy, String), InputError> {
+    warn: &mut dyn Write,
+) -> Result<kafel_dsl::Policy, InputError> {
     let text = String::from_utf8(bytes).map_err(|source| InputError::NotText {
         path: path.to_path_buf(),
         kind: Kind::Policy,
@@ -145,39 +144,42 @@ pub fn compile_policy(
         name: display_name(path),
         source,
     })?;
-    let warnings = policy.render(&policy.warnings);
-    Ok((policy, warnings))
+    let _ = warn.write_all(policy.render(&policy.warnings).as_bytes());
+    Ok(policy)
 }
 
-/// A policy lowered to an OCI profile, with the lowering's warnings.
+/// A policy lowered to an OCI profile; the lowering's warnings go to `warn`.
 ///
 /// # Errors
 /// [`InputError::Lower`].
-pub fn policy_profile(path: &Path, policy: &kafel_dsl::Policy) -> Result<Loaded, InputError> {
+pub fn policy_profile(
+    path: &Path,
+    policy: &kafel_dsl::Policy,
+    warn: &mut dyn Write,
+) -> Result<Profile, InputError> {
     let lowered = policy.to_profile().map_err(|source| InputError::Lower {
         name: display_name(path),
         source,
     })?;
-    Ok(Loaded {
-        warnings: policy.render(&lowered.warnings),
-        profile: lowered.profile,
-    })
+    let _ = warn.write_all(policy.render(&lowered.warnings).as_bytes());
+    Ok(lowered.profile)
 }
 
-/// A profile from OCI JSON or a policy (lowered for `arches`, else this machine's).
+/// A profile from OCI JSON or a policy (lowered for `arches`, else this machine's); warnings
+/// and tolerated problems go to `warn`.
 ///
 /// # Errors
 /// As [`compile_policy`] and [`policy_profile`]; [`InputError::NotText`] and
 /// [`InputError::Invalid`] for JSON.
-pub fn profile_from(path: &Path, bytes: Vec<u8>, arches: &[Arch]) -> Result<Loaded, InputError> {
+pub fn profile_from(
+    path: &Path,
+    bytes: Vec<u8>,
+    arches: &[Arch],
+    warn: &mut dyn Write,
+) -> Result<Profile, InputError> {
     if kind_of(path, &bytes) == Kind::Policy {
-        let (policy, mut warnings) = compile_policy(path, bytes, arches, &[])?;
-        let lowered = policy_profile(path, &policy)?;
-        warnings.push_str(&lowered.warnings);
-        return Ok(Loaded {
-            profile: lowered.profile,
-            warnings,
-        });
+        let policy = compile_policy(path, bytes, arches, &[], warn)?;
+        return policy_profile(path, &policy, warn);
     }
     let text = String::from_utf8(bytes).map_err(|source| InputError::NotText {
         path: path.to_path_buf(),
@@ -188,38 +190,35 @@ pub fn profile_from(path: &Path, bytes: Vec<u8>, arches: &[Arch]) -> Result<Load
         path: path.to_path_buf(),
         source,
     })?;
-    let warnings = loaded
-        .warnings
-        .iter()
-        .map(|p| format!("{}: {p}\n", path.display()))
-        .collect();
-    Ok(Loaded {
-        profile: loaded.profile,
-        warnings,
-    })
+    for p in &loaded.warnings {
+        let _ = writeln!(warn, "{}: {p}", path.display());
+    }
+    Ok(loaded.profile)
 }
 
 /// The profile for `rpod run --security-opt seccomp=FILE`: OCI JSON or a policy (compiled for
 /// this machine's arch). What libseccomp or runc would enforce differently from the profile as
-/// written is among the warnings, so it is said before the container starts.
+/// written goes to `warn` too, so it is said before the container starts.
 ///
 /// # Errors
 /// As [`profile_from`].
-pub fn container_profile(path: &Path, bytes: Vec<u8>) -> Result<Loaded, InputError> {
-    let mut loaded = profile_from(path, bytes, &[])?;
-    let resolved = loaded.profile.resolve(&Context::default());
+pub fn container_profile(
+    path: &Path,
+    bytes: Vec<u8>,
+    warn: &mut dyn Write,
+) -> Result<Profile, InputError> {
+    let profile = profile_from(path, bytes, &[], warn)?;
+    let resolved = profile.resolve(&Context::default());
     if let Ok(compiled) = profiles::compile::compile(&resolved, None) {
         for n in compiled
             .notes
             .iter()
             .filter(|n| !matches!(n.kind, NoteKind::FlagNotInBpf | NoteKind::NotVerified))
         {
-            loaded
-                .warnings
-                .push_str(&format!("warning: {}: {n}\n", path.display()));
+            let _ = writeln!(warn, "warning: {}: {n}", path.display());
         }
     }
-    Ok(loaded)
+    Ok(profile)
 }
 
 #[cfg(test)]
@@ -240,12 +239,8 @@ mod tests {
 
     #[test]
     fn an_invalid_profile_names_the_file_and_hints_at_validate() {
-        let e = profile_from(
-            Path::new("p.json"),
-            b"{\"defaultAction\":\"NOPE\"}".to_vec(),
-            &[],
-        )
-        .unwrap_err();
+        let json = b"{\"defaultAction\":\"NOPE\"}".to_vec();
+        let e = profile_from(Path::new("p.json"), json, &[], &mut Vec::new()).unwrap_err();
         assert_eq!(e.to_string(), "invalid profile p.json");
         assert!(e
             .hint()
@@ -254,16 +249,23 @@ mod tests {
 
     #[test]
     fn a_policy_becomes_a_profile() {
-        let l = profile_from(
-            Path::new("p.kafel"),
-            b"ALLOW { read } DEFAULT KILL".to_vec(),
-            &[],
-        )
-        .expect("policy");
-        assert!(l
-            .profile
+        let policy = b"ALLOW { read } DEFAULT KILL".to_vec();
+        let p = profile_from(Path::new("p.kafel"), policy, &[], &mut Vec::new()).expect("policy");
+        assert!(p
             .syscalls
             .iter()
-            .any(|r| r.names.contains(&"read".to_string())));
+            .any(|r| r.names.iter().any(|n| n == "read")));
+    }
+
+    /// Review of issue 10: warnings found before the lowering fails are still written.
+    #[test]
+    fn a_policys_warnings_are_written_even_when_lowering_fails() {
+        let mut warn = Vec::new();
+        let policy =
+            b"#define buf 1\nALLOW { write(fd, buf, count) { buf == 1 || fd == count } }\nDEFAULT KILL";
+        let e = profile_from(Path::new("w.kafel"), policy.to_vec(), &[], &mut warn).unwrap_err();
+        assert!(matches!(e, InputError::Lower { .. }), "{e:?}");
+        let text = String::from_utf8_lossy(&warn);
+        assert!(text.contains("warning"), "{text}");
     }
 }

@@ -811,3 +811,51 @@ fn explain_compiles_a_policy_for_the_arch_given() {
         stderr(&o)
     );
 }
+
+/// The error form every engine command shares (issue 10): the message, each cause once, and
+/// the hint the error itself gives; exit 125. A transcript, so a change shows in review.
+#[test]
+fn engine_errors_print_message_causes_and_hint_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let run = dir.path().join("run");
+    let (root, run) = (root.to_str().unwrap(), run.to_str().unwrap());
+    let mut transcript = String::new();
+    for args in [
+        &["run", "--security-opt", "apparmor=x", "busybox", "true"][..],
+        &[
+            "run",
+            "--annotation",
+            "io.rpod.trace-syscall.args=socket",
+            "busybox",
+            "true",
+        ],
+        &[
+            "run",
+            "--annotation",
+            "io.containers.trace-syscall=if:/x",
+            "busybox",
+            "true",
+        ],
+        &[
+            "run",
+            "--annotation",
+            "io.containers.trace-syscall=of:/nonexistent/dir/out.json",
+            "busybox",
+            "true",
+        ],
+        &["kill", "--signal", "BOGUS", "web"],
+        &["rm", "no-such-container"],
+    ] {
+        let mut all = vec!["--root", root, "--runroot", run];
+        all.extend_from_slice(args);
+        let o = rpod(&all);
+        transcript.push_str(&format!(
+            "$ rpod {}\nexit {}\n{}\n",
+            args.join(" "),
+            o.status.code().unwrap_or(-1),
+            stderr(&o).replace(dir.path().to_str().unwrap(), "TMP")
+        ));
+    }
+    insta::assert_snapshot!(transcript);
+}

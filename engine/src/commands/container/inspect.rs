@@ -3,9 +3,10 @@
 use serde_json::json;
 
 use crate::cli::container::InspectArgs;
-use rpod::container;
+use rpod::container::Container;
 use rpod::exit::ExitStatus;
 use rpod::image;
+use rpod::runtime::Runtimes;
 use rpod::storage::Store;
 
 fn secs(t: Option<std::time::SystemTime>) -> serde_json::Value {
@@ -13,13 +14,19 @@ fn secs(t: Option<std::time::SystemTime>) -> serde_json::Value {
         .map_or(serde_json::Value::Null, |d| json!(d.as_secs()))
 }
 
-pub fn run(store: &Store, a: &InspectArgs, containers_first: bool) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    store: &Store,
+    rt: &dyn Runtimes,
+    a: &InspectArgs,
+    containers_first: bool,
+) -> anyhow::Result<ExitStatus> {
     let mut out = Vec::new();
     for name in &a.names {
         if containers_first {
-            if let Ok(c) = store.lookup_container(name) {
-                let c = container::reconcile(store, c)?;
-                let m = container::meta(&c)?;
+            if let Ok(record) = store.lookup_container(name) {
+                let container = Container::reconciled(store, rt, record)?;
+                let m = container.meta()?;
+                let c = container.record();
                 let spec: serde_json::Value = std::fs::read_to_string(c.bundle.join("config.json"))
                     .ok()
                     .and_then(|t| serde_json::from_str(&t).ok())

@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use crate::cli::container::PsArgs;
 use crate::cli::seccomp::OutputFormat;
-use rpod::container;
+use rpod::container::Container;
 use rpod::exit::ExitStatus;
+use rpod::runtime::Runtimes;
 use rpod::storage::{ContainerState, Store};
 
 #[derive(Serialize)]
@@ -49,14 +50,14 @@ fn ago(t: SystemTime) -> String {
     }
 }
 
-pub fn run(store: &Store, a: &PsArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(store: &Store, rt: &dyn Runtimes, a: &PsArgs) -> anyhow::Result<ExitStatus> {
     let mut rows = Vec::new();
-    for c in store.containers()? {
-        let c = container::reconcile(store, c)?;
+    for container in Container::all(store, rt)? {
+        let m = container.meta().ok();
+        let c = container.record();
         if !a.all && c.state != ContainerState::Running {
             continue;
         }
-        let m = container::meta(&c).ok();
         rows.push((
             c.created,
             Row {

@@ -28,9 +28,7 @@ fn seccomp_of(value: &str) -> anyhow::Result<(Seccomp, SeccompSource)> {
     let path = Path::new(value);
     let bytes = io::read_input(path)?;
     let digest = container::sha256_hex(&bytes);
-    let loaded = rpod::seccomp::container_profile(path, bytes)?;
-    eprint!("{}", loaded.warnings);
-    let profile = loaded.profile;
+    let profile = rpod::seccomp::container_profile(path, bytes, &mut std::io::stderr())?;
     Ok((
         Seccomp::Profile(profile),
         SeccompSource {
@@ -45,7 +43,11 @@ fn seccomp_of(value: &str) -> anyhow::Result<(Seccomp, SeccompSource)> {
 
 /// `container:NAME` becomes `container:PID` of that running container (podman's form); pids
 /// and paths pass through.
-fn resolve_container_ns(store: &Store, value: &Option<String>) -> anyhow::Result<Option<String>> {
+fn resolve_container_ns(
+    store: &Store,
+    runtimes: &dyn Runtimes,
+    value: &Option<String>,
+) -> anyhow::Result<Option<String>> {
     let Some(v) = value else { return Ok(None) };
     let Some(name) = v.strip_prefix("container:") else {
         return Ok(Some(v.clone()));
@@ -53,7 +55,8 @@ fn resolve_container_ns(store: &Store, value: &Option<String>) -> anyhow::Result
     if name.parse::<i32>().is_ok() || name.starts_with('/') {
         return Ok(Some(v.clone()));
     }
-    let c = container::reconcile(store, store.lookup_container(name)?)?;
+    let c = Container::lookup(store, runtimes, name)?;
+    let c = c.record();
     match c.pid {
         Some(pid) if c.state == ContainerState::Running && pid > 0 => {
             Ok(Some(format!("container:{pid}")))
@@ -107,9 +110,9 @@ fn request(
     mut a: RunArgs,
     annotations: Annotations,
 ) -> anyhow::Result<CreateRequest> {
-    a.pid = resolve_container_ns(store, &a.pid)?;
-    a.ipc = resolve_container_ns(store, &a.ipc)?;
-    a.uts = resolve_container_ns(store, &a.uts)?;
+    a.pid = resolve_container_ns(store, runtimes, &a.pid)?;
+    a.ipc = resolve_container_ns(store, runtimes, &a.ipc)?;
+    a.uts = resolve_container_ns(store, runtimes, &a.uts)?;
     let mut c = ContainerConfig::new(a.command.clone());
     c.terminal = a.tty;
     for e in &a.env {
@@ -314,7 +317,16 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
             ));
         }
         if a.attach {
-            last = c.run(foreground(false), None)?;
+            last = match c.run(foreground(false), None) {
+                Ok(status) => status,
+                // The runtime could not start the command (126/127): podman says why and goes
+                // on with the next container; the last one's status is rpod's.
+                Err(container::Error::CommandFailed { status, error }) => {
+                    eprintln!("error: {error}");
+                    status
+                }
+                Err(e) => return Err(e.into()),
+            };
         } else {
             c.start_detached(monitor_command(store, c.id())?)?;
             println!("{}", c.name());

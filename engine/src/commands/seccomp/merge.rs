@@ -3,12 +3,13 @@
 //! The merged profile goes to OUT (or stdout); conflicts and notes go to stderr. With
 //! `--format json` and `-o`, stdout gets a JSON report of the conflicts and notes.
 
+use anyhow::Context as _;
 use profiles::merge::{self, MergeOptions, Prefer};
 use serde::Serialize;
 
 use super::{context, load_profile};
 use crate::cli::seccomp::{self as cli, MergeArgs, OutputFormat};
-use crate::commands::{hinted, io};
+use crate::commands::io;
 use rpod::exit::ExitStatus;
 
 #[derive(Serialize)]
@@ -32,10 +33,8 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
         default_action: None,
         arches,
     };
-    let merged = merge::merge(&inputs, &cx, &opts).map_err(|e| match e.hint() {
-        Some(h) => hinted(e, "cannot merge the profiles", h),
-        None => anyhow::Error::new(e).context("cannot merge the profiles"),
-    })?;
+    // MergeError gives its own hint (rpod::hint_of).
+    let merged = merge::merge(&inputs, &cx, &opts).context("cannot merge the profiles")?;
     for (i, p) in args.profiles.iter().enumerate() {
         eprintln!("input {}: {}", i + 1, p.display());
     }

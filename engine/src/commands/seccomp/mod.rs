@@ -53,16 +53,19 @@ fn compile_policy(
     arches: &[Arch],
     include_dirs: &[PathBuf],
 ) -> anyhow::Result<kafel_dsl::Policy> {
-    let (policy, warnings) = input::compile_policy(path, bytes, arches, include_dirs)?;
-    eprint!("{warnings}");
-    Ok(policy)
+    let mut stderr = std::io::stderr();
+    Ok(input::compile_policy(
+        path,
+        bytes,
+        arches,
+        include_dirs,
+        &mut stderr,
+    )?)
 }
 
 /// Lowers a policy to an OCI profile, printing the warnings.
 fn policy_profile(path: &Path, policy: &kafel_dsl::Policy) -> anyhow::Result<Profile> {
-    let lowered = input::policy_profile(path, policy)?;
-    eprint!("{}", lowered.warnings);
-    Ok(lowered.profile)
+    Ok(input::policy_profile(path, policy, &mut std::io::stderr())?)
 }
 
 /// Loads a profile (OCI JSON, or a policy lowered to it for the `--arch`es, else this machine's),
@@ -78,9 +81,12 @@ fn load_profile(path: &Path, args: &ContextArgs) -> anyhow::Result<Profile> {
 
 /// [`load_profile`] of bytes already read.
 fn profile_from(path: &Path, bytes: Vec<u8>, arches: &[Arch]) -> anyhow::Result<Profile> {
-    let loaded = input::profile_from(path, bytes, arches)?;
-    eprint!("{}", loaded.warnings);
-    Ok(loaded.profile)
+    Ok(input::profile_from(
+        path,
+        bytes,
+        arches,
+        &mut std::io::stderr(),
+    )?)
 }
 
 fn print_notes(notes: &[Note]) {
