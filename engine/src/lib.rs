@@ -14,8 +14,9 @@
 //! - [`trace`]: recording a workload's syscalls (the annotation, a `Session`, the profile);
 //! - [`container`]: one container's lifecycle (`Container`), its monitor and its log.
 //!
-//! Library modules never print: they return typed errors (each with its hint) and write
-//! output only to the writers they are given.
+//! Library modules never print: they return typed errors and write output only to the
+//! writers they are given. An error type that can tell the user what to do implements
+//! [`hint::Hint`]; [`hint_of`] is where the binary asks a cause for its hint.
 #![forbid(unsafe_code)]
 
 pub mod bundle;
@@ -28,3 +29,54 @@ pub mod seccomp;
 pub mod storage;
 pub mod time;
 pub mod trace;
+
+use hint::{Hint, Hinted};
+
+/// The hint of one error in a chain of causes, if its type gives one. Every error type of the
+/// engine and of the crates below it that implements [`Hint`] is listed here, once: the crate
+/// root owns the list, so `hint` itself depends on no module that implements it.
+#[must_use]
+pub fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    fn ask<E: Hint + std::error::Error + 'static>(
+        cause: &(dyn std::error::Error + 'static),
+    ) -> Option<String> {
+        cause.downcast_ref::<E>().and_then(Hint::hint)
+    }
+    ask::<Hinted>(cause)
+        .or_else(|| ask::<container::Error>(cause))
+        .or_else(|| ask::<seccomp::InputError>(cause))
+        .or_else(|| ask::<trace::TraceError>(cause))
+        .or_else(|| ask::<trace::SessionError>(cause))
+        .or_else(|| ask::<tracer::Error>(cause))
+        .or_else(|| ask::<profiles::merge::MergeError>(cause))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of each hinting type: its hint is found through the chain's `dyn Error`.
+    #[test]
+    fn every_hinting_error_type_is_asked() {
+        let errors: Vec<Box<dyn std::error::Error + 'static>> = vec![
+            Box::new(Hinted::new("m", "h", None)),
+            Box::new(container::Error::RemoveRunning {
+                name: "c".into(),
+                running: container::IsRunning("c".into()),
+            }),
+            Box::new(seccomp::InputError::Invalid {
+                path: "p.json".into(),
+                source: profiles::load::from_str("{}").expect_err("no defaultAction"),
+            }),
+            Box::new(trace::TraceError::ArgsWithoutRecording),
+            Box::new(trace::SessionError::Write(
+                trace::TraceError::ArgsWithoutRecording,
+            )),
+            Box::new(profiles::merge::MergeError::NoInputs),
+        ];
+        for e in &errors {
+            assert!(hint_of(e.as_ref()).is_some(), "no hint found for {e:?}");
+        }
+        assert_eq!(hint_of(&std::io::Error::other("x")), None);
+    }
+}

@@ -11,7 +11,6 @@ use clap::Parser;
 
 use cli::Cli;
 use rpod::exit::ExitStatus;
-use rpod::hint::{Hint, Hinted};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -54,7 +53,7 @@ fn report(e: &anyhow::Error) {
     } else {
         eprintln!("error: {e}");
     }
-    let hint = e.chain().find_map(hint_of);
+    let hint = e.chain().find_map(rpod::hint_of);
     for cause in e.chain().skip(1) {
         if cause.downcast_ref::<kafel_dsl::Error>().is_some() {
             continue;
@@ -70,21 +69,4 @@ fn report(e: &anyhow::Error) {
     if let Some(h) = hint {
         eprintln!("  hint: {h}");
     }
-}
-
-/// The hint of one cause, if its type gives one: every error type of the library and the
-/// crates below it that implements [`Hint`] is asked here, once.
-fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
-    fn ask<E: Hint + std::error::Error + 'static>(
-        cause: &(dyn std::error::Error + 'static),
-    ) -> Option<String> {
-        cause.downcast_ref::<E>().and_then(Hint::hint)
-    }
-    ask::<Hinted>(cause)
-        .or_else(|| ask::<rpod::container::Error>(cause))
-        .or_else(|| ask::<rpod::seccomp::InputError>(cause))
-        .or_else(|| ask::<rpod::trace::TraceError>(cause))
-        .or_else(|| ask::<rpod::trace::SessionError>(cause))
-        .or_else(|| ask::<tracer::Error>(cause))
-        .or_else(|| ask::<profiles::merge::MergeError>(cause))
 }

@@ -118,43 +118,44 @@ impl LogReader {
     /// # Errors
     /// [`Error::Io`] when the log cannot be read or the output written.
     pub fn copy_to(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<u64, Error> {
-        let read_err = Error::io("read", &self.path);
         let f = match fs::File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(read_err(e)),
+            Err(e) => return Err(Error::io("read", &self.path)(e)),
         };
-        let copy = || -> std::io::Result<u64> {
-            let mut n = 0;
-            let mut r = std::io::BufReader::new(f);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let got = r.read_until(b'\n', &mut line)?;
-                if got == 0 || !line.ends_with(b"\n") {
-                    break;
-                }
-                n += u64::try_from(got).unwrap_or(0);
-                let mut parts = line.splitn(4, |b| *b == b' ');
-                let (_ts, stream, tag, body) =
-                    (parts.next(), parts.next(), parts.next(), parts.next());
-                let body = body.unwrap_or(b"\n");
-                let w: &mut dyn Write = if stream == Some(b"stderr".as_slice()) {
-                    &mut *err
-                } else {
-                    &mut *out
-                };
-                if tag == Some(b"P".as_slice()) {
-                    w.write_all(&body[..body.len().saturating_sub(1)])?;
-                } else {
-                    w.write_all(body)?;
-                }
+        // A read that fails is the log's; a write that fails is the reader's (a closed pipe).
+        let write_err = Error::io("write out the log", &self.path);
+        let mut n = 0;
+        let mut r = std::io::BufReader::new(f);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let got = r
+                .read_until(b'\n', &mut line)
+                .map_err(Error::io("read", &self.path))?;
+            if got == 0 || !line.ends_with(b"\n") {
+                break;
             }
-            out.flush()?;
-            err.flush()?;
-            Ok(n)
-        };
-        copy().map_err(read_err)
+            n += u64::try_from(got).unwrap_or(0);
+            let mut parts = line.splitn(4, |b| *b == b' ');
+            let (_ts, stream, tag, body) = (parts.next(), parts.next(), parts.next(), parts.next());
+            let body = body.unwrap_or(b"\n");
+            let w: &mut dyn Write = if stream == Some(b"stderr".as_slice()) {
+                &mut *err
+            } else {
+                &mut *out
+            };
+            let text = if tag == Some(b"P".as_slice()) {
+                &body[..body.len().saturating_sub(1)]
+            } else {
+                body
+            };
+            if let Err(e) = w.write_all(text) {
+                return Err(write_err(e));
+            }
+        }
+        out.flush().and_then(|()| err.flush()).map_err(write_err)?;
+        Ok(n)
     }
 }
 

@@ -110,8 +110,7 @@ pub struct Paths {
 }
 
 /// Where container `id`'s files are.
-#[must_use]
-pub fn paths(store: &Store, id: &str) -> Paths {
+fn paths(store: &Store, id: &str) -> Paths {
     let dir = store.root().join("containers").join(id);
     let bundle = store.runroot().join("containers").join(id);
     Paths {
@@ -235,6 +234,31 @@ impl<'a> Container<'a> {
         reference: &str,
     ) -> Result<Container<'a>, Error> {
         let record = reconcile(store, store.lookup_container(reference)?)?;
+        Ok(Container::from_record(store, runtimes, record))
+    }
+
+    /// Every container, each with its state repaired if its monitor died.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn all(store: &'a Store, runtimes: &'a dyn Runtimes) -> Result<Vec<Container<'a>>, Error> {
+        store
+            .containers()?
+            .into_iter()
+            .map(|r| Container::reconciled(store, runtimes, r))
+            .collect()
+    }
+
+    /// The container of a record already read, with its state repaired if its monitor died.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn reconciled(
+        store: &'a Store,
+        runtimes: &'a dyn Runtimes,
+        record: ContainerRecord,
+    ) -> Result<Container<'a>, Error> {
+        let record = reconcile(store, record)?;
         Ok(Container::from_record(store, runtimes, record))
     }
 
@@ -748,20 +772,37 @@ fn mount_rootfs(store: &Store, image_id: &str, p: &Paths) -> Result<(), Error> {
     })
 }
 
-/// Whether `path` is the root of a mount: its device differs from its parent's (an overlay
-/// mount has a device of its own). A path that does not exist is not.
-fn is_mount_point(path: &std::path::Path) -> bool {
-    use std::os::unix::fs::MetadataExt as _;
-    let (Ok(m), Some(parent)) = (fs::symlink_metadata(path), path.parent()) else {
-        return false;
-    };
-    fs::metadata(parent).map_or(true, |p| p.dev() != m.dev())
+/// Whether `path` may be the root of a mount, as the kernel says it (statx(2)'s
+/// `STATX_ATTR_MOUNT_ROOT`, Linux 5.8), or, on an older kernel, because its device differs
+/// from its parent's. A path that does not exist is not; when the answer is unknown (an error
+/// other than ENOENT) it may be, so the caller unmounts rather than deleting through a mount.
+fn may_be_mount_point(path: &std::path::Path) -> bool {
+    use rustix::fs::{AtFlags, StatxAttributes, StatxFlags};
+    match rustix::fs::statx(
+        rustix::fs::CWD,
+        path,
+        AtFlags::NO_AUTOMOUNT | AtFlags::SYMLINK_NOFOLLOW,
+        StatxFlags::empty(),
+    ) {
+        Ok(st) if st.stx_attributes_mask.contains(StatxAttributes::MOUNT_ROOT) => {
+            st.stx_attributes.contains(StatxAttributes::MOUNT_ROOT)
+        }
+        Err(rustix::io::Errno::NOENT) => false,
+        Ok(_) | Err(rustix::io::Errno::NOSYS) => {
+            use std::os::unix::fs::MetadataExt as _;
+            match (fs::symlink_metadata(path), path.parent().map(fs::metadata)) {
+                (Ok(m), Some(Ok(parent))) => m.dev() != parent.dev(),
+                _ => true,
+            }
+        }
+        Err(_) => true,
+    }
 }
 
 /// Unmounts the root filesystem (already unmounted is fine).
 fn unmount_rootfs(p: &Paths) -> Result<(), Error> {
     // Nothing mounted needs no umount (nor the privilege it takes).
-    if !is_mount_point(&p.merged) {
+    if !may_be_mount_point(&p.merged) {
         return Ok(());
     }
     match nix::mount::umount2(&p.merged, nix::mount::MntFlags::MNT_DETACH) {
@@ -777,7 +818,7 @@ fn unmount_rootfs(p: &Paths) -> Result<(), Error> {
 ///
 /// # Errors
 /// A record written by another rpod version.
-pub fn meta(c: &ContainerRecord) -> Result<Meta, Error> {
+fn meta(c: &ContainerRecord) -> Result<Meta, Error> {
     serde_json::from_str(&c.spec_json).map_err(|source| Error::Metadata {
         name: c.name.clone(),
         source,
@@ -785,8 +826,7 @@ pub fn meta(c: &ContainerRecord) -> Result<Meta, Error> {
 }
 
 /// Whether process `pid` exists and is not a zombie waiting to be reaped.
-#[must_use]
-pub fn alive(pid: i32) -> bool {
+fn alive(pid: i32) -> bool {
     if pid <= 0 || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err() {
         return false;
     }
@@ -801,8 +841,7 @@ pub fn alive(pid: i32) -> bool {
 }
 
 /// The pid of the container's monitor, if it wrote one.
-#[must_use]
-pub fn monitor_pid(p: &Paths) -> Option<i32> {
+fn monitor_pid(p: &Paths) -> Option<i32> {
     fs::read_to_string(&p.monitor_pid).ok()?.trim().parse().ok()
 }
 
@@ -811,7 +850,7 @@ pub fn monitor_pid(p: &Paths) -> Option<i32> {
 ///
 /// # Errors
 /// Storage errors.
-pub fn reconcile(store: &Store, c: ContainerRecord) -> Result<ContainerRecord, Error> {
+fn reconcile(store: &Store, c: ContainerRecord) -> Result<ContainerRecord, Error> {
     if !matches!(
         c.state,
         ContainerState::Running | ContainerState::Configured
@@ -1016,7 +1055,7 @@ mod tests {
     }
 
     #[test]
-    fn detached_the_output_goes_only_to_the_log() {
+    fn detached_the_output_goes_to_the_log() {
         let f = fixture(ContainerState::Created, false);
         f.fake.on_run_shell("echo detached");
         f.container().run(Attach::Detached, None).expect("run");
@@ -1132,8 +1171,6 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().expect("true");
         let dead = i32::try_from(child.id()).expect("pid");
         child.wait().expect("reaped");
-        let mut r = f.record().expect("record");
-        r.pid = Some(dead);
         f.store
             .set_container_running(&f.id, dead, SystemTime::now())
             .expect("running");
@@ -1141,6 +1178,14 @@ mod tests {
         assert_eq!(c.record().state, ContainerState::Exited);
         assert_eq!(c.wait().expect("wait"), ExitStatus::Container(-1));
         assert_eq!(ExitStatus::Container(-1).code(), 255);
+    }
+
+    #[test]
+    fn mount_points_are_told_by_the_kernel_and_a_missing_path_is_none() {
+        assert!(may_be_mount_point(std::path::Path::new("/proc")));
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(!may_be_mount_point(dir.path()));
+        assert!(!may_be_mount_point(&dir.path().join("missing")));
     }
 
     #[test]
