@@ -40,10 +40,11 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
         let src = root.join(dir);
         let files = sources(&src, binary)?;
         let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let reexports = reexports(&files);
         for (rel, text) in &files {
             let code = code_of(text);
             let node = node_of(rel);
-            for target in references(rel, &code) {
+            for target in references(rel, &code, &reexports) {
                 if target != node && !is_parent(&target, &node) {
                     edges.entry(node.clone()).or_default().insert(target);
                 }
@@ -158,16 +159,14 @@ fn is_parent(target: &str, node: &str) -> bool {
 
 /// The nodes a file names: `crate::x` is top-level module `x`; `super::y` from a file in a
 /// module folder is its sibling `dir/y` (or the parent's sibling from a folder's `mod.rs`).
-fn references(rel: &Path, code: &str) -> BTreeSet<String> {
+fn references(rel: &Path, code: &str, reexports: &Reexports) -> BTreeSet<String> {
     let node = node_of(rel);
-    let is_mod_file = rel.file_name().is_some_and(|f| f == "mod.rs");
     // The module `super` names: the parent of this file's module.
     let parent: Vec<&str> = {
         let mut p: Vec<&str> = node.split('/').collect();
         p.pop();
         p
     };
-    let _ = is_mod_file;
     let mut out = BTreeSet::new();
     for (prefix, base) in [("crate::", Vec::new()), ("super::", parent)] {
         let mut rest = code;
@@ -177,28 +176,98 @@ fn references(rel: &Path, code: &str) -> BTreeSet<String> {
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                 continue;
             }
-            // `use crate::{a, b::c}` names several.
-            let names: Vec<String> = if let Some(group) = rest.strip_prefix('{') {
-                let end = group.find('}').unwrap_or(group.len());
-                group[..end]
-                    .split(',')
-                    .map(|s| ident(s.trim()))
-                    .filter(|s| !s.is_empty())
-                    .collect()
+            // `use crate::{a, b::{c, d}}` names several.
+            let names: Vec<String> = match rest.strip_prefix('{') {
+                Some(group) => top_level_items(group),
+                None => vec![ident(rest)],
+            };
+            let module = if base.is_empty() {
+                "crate".to_string()
             } else {
-                vec![ident(rest)]
+                base.join("/")
             };
             for name in names {
                 if name.is_empty() || name == "self" || name == "super" {
                     continue;
                 }
-                let mut path = base.clone();
-                path.push(&name);
-                out.insert(path.join("/"));
+                // An item the module re-exports from a child (`pub use log::LogWriter`) is
+                // that child's.
+                match reexports.get(&(module.clone(), name.clone())) {
+                    Some(child) => out.insert(child.clone()),
+                    None => {
+                        let mut path = base.clone();
+                        path.push(&name);
+                        out.insert(path.join("/"))
+                    }
+                };
             }
         }
     }
     out
+}
+
+/// (module, item) -> the child module a `pub use child::...` in that module takes it from.
+type Reexports = BTreeMap<(String, String), String>;
+
+/// The items each module file re-exports from its children.
+fn reexports(files: &[(PathBuf, String)]) -> Reexports {
+    let mut out = Reexports::new();
+    for (rel, text) in files {
+        let module = node_of(rel);
+        let child_of = |name: &str| {
+            if module == "crate" {
+                name.to_string()
+            } else {
+                format!("{module}/{name}")
+            }
+        };
+        let code = code_of(text);
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find("pub use ") {
+            rest = &rest[i + "pub use ".len()..];
+            let child = ident(rest);
+            let Some(after) = rest[child.len()..].strip_prefix("::") else {
+                continue;
+            };
+            let items = match after.strip_prefix('{') {
+                Some(group) => top_level_items(group),
+                None => {
+                    // `pub use child::a::Item;` or `pub use child::Item;`: the last segment.
+                    let path: String = after.chars().take_while(|c| *c != ';').collect();
+                    vec![ident(path.rsplit("::").next().unwrap_or_default())]
+                }
+            };
+            for item in items.into_iter().filter(|i| !i.is_empty() && i != "self") {
+                out.insert((module.clone(), item), child_of(&child));
+            }
+        }
+    }
+    out
+}
+
+/// The first identifier of each top-level entry of a `{...}` group (the text after `{`):
+/// `a, b::{c, d}, e` gives a, b, e.
+fn top_level_items(group: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(ident(group[start..i].trim()));
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(ident(group[start..i].trim()));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.retain(|s| !s.is_empty());
+    items
 }
 
 fn ident(s: &str) -> String {
@@ -271,15 +340,21 @@ mod tests {
 
     #[test]
     fn reads_crate_and_super_paths() {
+        let files = vec![(
+            PathBuf::from("container/mod.rs"),
+            "mod log;\npub use log::{LogReader, LogWriter};\n".to_string(),
+        )];
         let refs = references(
             Path::new("container/monitor.rs"),
-            "use super::{log::Stream, Container};\nuse crate::runtime::{self, X};\n",
+            "use super::{log::Stream, Container, LogWriter};\nuse crate::{runtime::{self, X}, y};\n",
+            &reexports(&files),
         );
-        let want: BTreeSet<String> = ["container/log", "container/Container", "runtime"]
+        let want: BTreeSet<String> = ["container/log", "container/Container", "runtime", "y"]
             .into_iter()
             .map(String::from)
             .collect();
         assert_eq!(refs, want);
+        assert_eq!(top_level_items("a, b::{c, d}, e}"), vec!["a", "b", "e"]);
         assert_eq!(node_of(Path::new("container/mod.rs")), "container");
         assert!(is_parent("container", "container/monitor"));
     }

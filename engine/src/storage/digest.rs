@@ -9,7 +9,13 @@ use std::str::FromStr;
 
 use sha2::{Digest as _, Sha256};
 
-use super::StorageError;
+/// A string that is not a sha256 digest (the store wraps it as
+/// `StorageError::InvalidDigest`; a digest knows nothing of the store's errors).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid digest '{value}': expected sha256:<64 lowercase hex digits>")]
+pub struct InvalidDigest {
+    pub value: String,
+}
 
 /// A sha256 digest.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -22,12 +28,12 @@ impl Digest {
     ///
     /// # Errors
     ///
-    /// [`StorageError::InvalidDigest`] for another algorithm or a malformed hex part.
-    pub fn parse(value: &str) -> Result<Digest, StorageError> {
+    /// [`InvalidDigest`] for another algorithm or a malformed hex part.
+    pub fn parse(value: &str) -> Result<Digest, InvalidDigest> {
         value
             .strip_prefix("sha256:")
             .and_then(|h| Digest::from_hex(h).ok())
-            .ok_or_else(|| StorageError::InvalidDigest {
+            .ok_or_else(|| InvalidDigest {
                 value: value.to_owned(),
             })
     }
@@ -36,14 +42,14 @@ impl Digest {
     ///
     /// # Errors
     ///
-    /// [`StorageError::InvalidDigest`] unless `hex` is exactly 64 lowercase hex digits.
-    pub fn from_hex(hex: &str) -> Result<Digest, StorageError> {
+    /// [`InvalidDigest`] unless `hex` is exactly 64 lowercase hex digits.
+    pub fn from_hex(hex: &str) -> Result<Digest, InvalidDigest> {
         if is_sha256_hex(hex) {
             Ok(Digest {
                 hex: hex.to_owned(),
             })
         } else {
-            Err(StorageError::InvalidDigest {
+            Err(InvalidDigest {
                 value: hex.to_owned(),
             })
         }
@@ -77,9 +83,9 @@ impl fmt::Display for Digest {
 }
 
 impl FromStr for Digest {
-    type Err = StorageError;
+    type Err = InvalidDigest;
 
-    fn from_str(s: &str) -> Result<Digest, StorageError> {
+    fn from_str(s: &str) -> Result<Digest, InvalidDigest> {
         Digest::parse(s)
     }
 }

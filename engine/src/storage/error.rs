@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use super::Digest;
+use super::digest::{Digest, InvalidDigest};
 
 /// What can go wrong in [`Store`](super::Store) and its configuration.
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +53,8 @@ pub enum StorageError {
         source: io::Error,
     },
 
-    #[error("invalid digest '{value}': expected sha256:<64 lowercase hex digits>")]
-    InvalidDigest { value: String },
+    #[error(transparent)]
+    InvalidDigest(#[from] InvalidDigest),
 
     #[error("{what} has digest {actual}, expected {expected}")]
     DigestMismatch {

@@ -65,7 +65,7 @@ use rustix::fs::FlockOperation;
 pub use config::{Environment, StorageConfig};
 pub use containers::{ContainerRecord, ContainerState};
 pub use db::SCHEMA_VERSION;
-pub use digest::{is_sha256_hex, Digest, HashingReader, HashingWriter};
+pub use digest::{is_sha256_hex, Digest, HashingReader, HashingWriter, InvalidDigest};
 pub use error::StorageError;
 
 use db::{read_tx, write_tx};
