@@ -22,18 +22,19 @@
 //!
 //! # Layers
 //!
-//! Each module imports only from the layers above it (and no two modules import each other):
+//! Each module imports only from its own layer or the ones above it, and no import cycle runs
+//! between modules (`cargo xtask layers` checks):
 //!
-//! 1. **Model**, what a profile says: [`model`] (the OCI profile, [`model::ActionKind`] and the
-//!    one mapping between it and [`bpf::Action`]), [`load`] (JSON with diagnostics), [`arch`],
-//!    [`syscalls`] (per-arch tables, libseccomp's names, the `socketcall`/`ipc` multiplexers),
-//!    [`errno`], [`caps`], [`category`], [`suggest`], [`default_profile`], [`record`] (a
-//!    recording to a profile).
+//! 1. **Model**, what a profile says: [`arch`], [`syscalls`] (per-arch tables, libseccomp's
+//!    names, the `socketcall`/`ipc` multiplexers), [`bpf`] (the program type, [`bpf::Action`]
+//!    with its orderings, the emulator, the disassembler: it needs only `arch` and `syscalls`),
+//!    [`model`] (the OCI profile, [`model::ActionKind`] and the one mapping between it and
+//!    [`bpf::Action`]), [`load`] (JSON with diagnostics), [`errno`], [`caps`], [`category`],
+//!    [`suggest`], [`default_profile`], [`record`] (a recording to a profile).
 //! 2. **Resolve**: [`resolve`] flattens `includes`/`excludes` and `archMap` for one container
 //!    context, giving what runc or crun receive.
 //! 3. **Mechanics**: [`solve`] (exact reasoning about argument conditions: cells, witnesses,
-//!    covers), [`bpf`] (the program type, [`bpf::Action`] with its orderings, the emulator, the
-//!    disassembler).
+//!    covers).
 //! 4. **Compile backends**: [`compile`] (through libseccomp, as runc does, with [`compile::Note`]s
 //!    for every change of meaning) and [`build`] (getting libseccomp to build rules correctly:
 //!    timeout, typed failure, rule-order search). Kafel policies compile straight to BPF in the
