@@ -58,15 +58,8 @@ pub fn bounded(
     let arches = arches.map(<[Arch]>::to_vec);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let out = compile::compile_with(&r, arches.as_deref(), options).map_err(|e| {
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            message
-        });
+        let out = compile::compile_with(&r, arches.as_deref(), options)
+            .map_err(|e| crate::chain::one_line(&e));
         // The receiver is gone only after a timeout, and then nobody wants the result.
         let _ = tx.send(out);
     });

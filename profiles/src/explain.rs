@@ -271,7 +271,7 @@ pub fn explain(profile: &Profile, cx: &Context) -> Explanation {
         ),
         Err(e) => (
             Vec::new(),
-            Some(error_chain(e)),
+            Some(crate::chain::one_line(e)),
             Architectures {
                 covered: arches.clone(),
                 uncovered_compat: compat_arches(host)
@@ -309,17 +309,6 @@ pub fn explain(profile: &Profile, cx: &Context) -> Explanation {
         notes,
         compile_error,
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }
 
 /// What the compiled filter returns for a syscall of `arch` (one it allows on the host when the

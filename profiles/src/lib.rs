@@ -30,7 +30,8 @@
 //!    with its orderings, the emulator, the disassembler: it needs only `arch` and `syscalls`),
 //!    [`model`] (the OCI profile, [`model::ActionKind`] and the one mapping between it and
 //!    [`bpf::Action`]), [`load`] (JSON with diagnostics), [`errno`], [`caps`], [`category`],
-//!    [`suggest`], [`default_profile`], [`record`] (a recording to a profile).
+//!    [`suggest`], [`default_profile`], [`record`] (a recording to a profile), [`chain`] (an
+//!    error and its causes as one line).
 //! 2. **Resolve**: [`resolve`] flattens `includes`/`excludes` and `archMap` for one container
 //!    context, giving what runc or crun receive.
 //! 3. **Mechanics**: [`solve`] (exact reasoning about argument conditions: cells, witnesses,
@@ -51,6 +52,7 @@ pub mod bpf;
 pub mod build;
 pub mod caps;
 pub mod category;
+pub mod chain;
 pub mod compile;
 pub mod default_profile;
 pub mod diff;

@@ -802,13 +802,7 @@ fn compile_findings(an: &Analysis<'_>, out: &mut Vec<Finding>) {
     let c = match &an.compiled {
         Ok(c) => c,
         Err(e) => {
-            let mut msg = e.to_string();
-            let mut src = std::error::Error::source(e);
-            while let Some(s) = src {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                src = s.source();
-            }
+            let msg = crate::chain::one_line(e);
             out.push(Finding {
                 id: LintId::CompileFailed,
                 severity: Severity::High,

@@ -86,7 +86,7 @@ impl Container<'_> {
                 Err(e) => {
                     // Detached, nobody sees this process's stderr: the log says why.
                     if let Ok(log) = LogWriter::open(&m.log_path) {
-                        log.note(&format!("rpod: error: {}", one_line(&e)));
+                        log.note(&format!("rpod: error: {}", profiles::chain::one_line(&e)));
                     }
                     let _ = store.set_container_exited(&id, 125, SystemTime::now());
                     let _ = self.cleanup();
@@ -257,23 +257,11 @@ fn finish_recording(
                 source: Box::new(source),
             };
             if notes.stderr.is_none() {
-                notes.say(&format!("rpod: error: {}", one_line(&e)));
+                notes.say(&format!("rpod: error: {}", profiles::chain::one_line(&e)));
             }
             Err(e)
         }
     }
-}
-
-/// An error and its causes on one line (`a: b: c`), for the log, which has one line an entry.
-fn one_line(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 #[cfg(test)]
@@ -281,15 +269,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_line_joins_the_causes() {
+    fn a_failed_recordings_log_line_carries_its_causes() {
         let e = Error::NotRecorded {
             output: "/t/out.json".into(),
             source: Box::new(trace::SessionError::Write(trace::TraceError::Empty)),
         };
         assert!(
-            one_line(&e).starts_with("no profile written to /t/out.json: nothing was recorded"),
+            profiles::chain::one_line(&e)
+                .starts_with("no profile written to /t/out.json: nothing was recorded"),
             "{}",
-            one_line(&e)
+            profiles::chain::one_line(&e)
         );
     }
 }
