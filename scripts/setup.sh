@@ -9,6 +9,7 @@ packages=(
   runc             # the default OCI runtime
   crun             # the other OCI runtime rpod drives
   strace           # the reference the syscall recorder is tested against (engine/tests/trace.rs)
+  skopeo           # writes the image archives rpod must load as the real tools write them
 )
 
 missing=()

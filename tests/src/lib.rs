@@ -20,6 +20,10 @@ use profiles::bpf::Action;
 /// comma-separated list of feature names (`seccomp,runc`).
 pub const REQUIRE_VAR: &str = "RPOD_TEST_REQUIRE";
 
+/// The environment variable naming a file each skip is appended to (`FEATURE<TAB>TEST`), so
+/// `make test` can count skipped tests: libtest reports a test that returned early as passed.
+pub const SKIP_LOG_VAR: &str = "RPOD_TEST_SKIP_LOG";
+
 /// Whether a test that needs `feature` should run.
 ///
 /// `true` when `available`. Otherwise, if [`REQUIRE_VAR`] is `all` or names `feature`, panics
@@ -54,7 +58,27 @@ fn decide(feature: &str, available: bool, wanted: &str) -> bool {
         "\n**************** SKIPPED: {feature} is not available on this machine ****************\n\
          **************** set {REQUIRE_VAR}=all to make this a failure ****************\n"
     );
+    log_skip(feature);
     false
+}
+
+/// Appends `FEATURE<TAB>TEST` to the file [`SKIP_LOG_VAR`] names, if any (the test is the
+/// current thread's name, which libtest sets to the test's path).
+fn log_skip(feature: &str) {
+    let Some(path) = std::env::var_os(SKIP_LOG_VAR) else {
+        return;
+    };
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("an unnamed test")
+        .to_string();
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{feature}\t{test}");
+    }
 }
 
 /// Whether the kernel has seccomp: `/proc/self/status` has a `Seccomp:` line

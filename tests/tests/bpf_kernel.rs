@@ -924,7 +924,11 @@ fn disassembly_of_a_libseccomp_filter_uses_names() {
     let arch = match Arch::native() {
         Arch::X86_64 => "ARCH_X86_64",
         Arch::Aarch64 => "ARCH_AARCH64",
-        _ => return,
+        other => {
+            // The expected listing is written for these two; a skip says so rather than pass.
+            let _skipped = require(&format!("x86_64 or aarch64 (this is {other})"), false);
+            return;
+        }
     };
     assert!(text.contains(&format!("if (A != {arch})")), "{text}");
     assert!(
