@@ -327,9 +327,18 @@ fn min_member(
         bits,
         clauses: &clauses,
         failed: std::collections::HashSet::new(),
+        steps: 0,
     };
     let alive: Vec<bool> = vec![true; clauses.len()];
-    search.dfs(63, 0, &alive, true, true)
+    let found = search.dfs(63, 0, &alive, true, true);
+    SEARCH_STEPS.with(|s| s.set(s.get() + search.steps));
+    found
+}
+
+thread_local! {
+    /// How many states [`min_member`]'s searches visited on this thread: the measure of the
+    /// search's work that its tests bound (a step count, not a time, so load cannot move it).
+    static SEARCH_STEPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The state of [`min_member`]'s search.
@@ -340,6 +349,7 @@ struct BitSearch<'a> {
     bits: u64,
     clauses: &'a [(u64, u64)],
     failed: std::collections::HashSet<(u32, Vec<bool>, bool, bool)>,
+    steps: u64,
 }
 
 impl BitSearch<'_> {
@@ -353,6 +363,12 @@ impl BitSearch<'_> {
         tight_lo: bool,
         tight_hi: bool,
     ) -> Option<u64> {
+        self.steps += 1;
+        #[cfg(test)]
+        assert!(
+            self.steps <= tests::SEARCH_LIMIT.with(std::cell::Cell::get),
+            "the search visited more states than the test allows"
+        );
         let key = (k, alive.to_vec(), tight_lo, tight_hi);
         if self.failed.contains(&key) {
             return None;
@@ -880,6 +896,12 @@ pub fn cover(cells: &Cells, on: &[bool]) -> Vec<(Vec<Literal>, Vec<usize>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// The most states one search may visit on this thread (a test sets it; the search
+        /// panics past it, so a runaway search fails instead of hanging).
+        pub(super) static SEARCH_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(u64::MAX) };
+    }
     use proptest::prelude::*;
 
     fn c(index: u8, op: Op, value: u64) -> ArgCondition {
@@ -989,15 +1011,15 @@ mod tests {
             (m(0, 3, 1), false),
             (m(0, 3, 2), false),
         ]);
-        let start = std::time::Instant::now();
+        // Bounded by the states the search visits, not by time (issue 11): branching on every
+        // mask would visit about 2^100 states.
+        SEARCH_STEPS.with(|s| s.set(0));
+        SEARCH_LIMIT.with(|l| l.set(5_000));
         assert_eq!(witness(&conds), Some([(100 << 8) | 3, 0, 0, 0, 0, 0]));
         conds.push((m(0, 3, 3), false));
         assert_eq!(witness(&conds), None);
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(2),
-            "{:?}",
-            start.elapsed()
-        );
+        let steps = SEARCH_STEPS.with(std::cell::Cell::get);
+        assert!(steps <= 5_000, "the search visited {steps} states");
     }
 
     #[test]
