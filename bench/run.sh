@@ -26,7 +26,16 @@ cp "$work/s/run/containers/$id/config.json" "$work/bundle/"
 rootfs=$("${R[@]}" mount "$id")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000 )); }
+time_ms() {
+  # A failed command stops the benchmark: its time is not a start-up time. (This runs inside
+  # $(...), where set -e does not reach, so it signals the script itself.)
+  local s e; s=$(date +%s%N)
+  if ! "$@" >/dev/null 2>"$work/last.err"; then
+    echo "bench: failed, so no figure: $*" >&2; cat "$work/last.err" >&2; kill -TERM $$; exit 1
+  fi
+  e=$(date +%s%N); echo $(( (e - s) / 1000 ))
+}
+trap 'exit 1' TERM
 
 if [ -n "$baseline" ]; then
   B=("$baseline" --root "$work/b/root" --runroot "$work/b/run")
