@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use rpod_tests::require;
 
 mod support;
-use support::{code, crun_ready, ready, Env};
+use support::{code, crun_ready, eventually, ready, Env};
 
 #[test]
 fn run_prints_output_and_exits_with_the_containers_code() {
@@ -122,14 +122,9 @@ fn detached_containers_are_listed_logged_stopped_and_removed() {
     assert_eq!(v[0]["State"], "running");
     assert!(v[0]["Pid"].as_i64().unwrap_or(0) > 0);
     // The log has the first line once the shell ran.
-    let mut logs = String::new();
-    for _ in 0..50 {
-        logs = e.out(&["logs", "web"]);
-        if !logs.is_empty() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let logs = eventually("the first log line", || {
+        Some(e.out(&["logs", "web"])).filter(|l| !l.is_empty())
+    });
     assert_eq!(logs, "started\n");
     assert_eq!(e.out(&["exec", "web", "echo", "from-exec"]), "from-exec\n");
     assert_eq!(code(&e.rpod(&["exec", "web", "sh", "-c", "exit 4"])), 4);
@@ -330,13 +325,12 @@ fn a_killed_monitor_leaves_a_state_the_next_command_repairs() {
         nix::sys::signal::Signal::SIGKILL,
     )
     .expect("kill container");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let ps: serde_json::Value =
-        serde_json::from_str(&e.out(&["ps", "-a", "--format", "json"])).expect("json");
-    assert_eq!(
-        ps[0]["State"], "exited",
-        "ps notices the dead monitor: {ps}"
-    );
+    // ps notices the dead monitor once both processes are gone.
+    eventually("ps to show the orphan exited", || {
+        let ps: serde_json::Value =
+            serde_json::from_str(&e.out(&["ps", "-a", "--format", "json"])).expect("json");
+        (ps[0]["State"] == "exited").then_some(())
+    });
     e.out(&["rm", "orphan"]);
     assert_eq!(e.out(&["ps", "-a", "--format", "json"]).trim(), "[]");
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::{code, crun_ready, ready, Env};
+use support::{code, crun_ready, eventually, ready, Env};
 
 const ANNOTATION: &str = "io.containers.trace-syscall";
 
@@ -624,7 +624,14 @@ fn a_recording_stopped_with_sigterm_still_writes_the_profile() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // rpod installs its signal handlers before it starts the command: once the command is
+    // its child, SIGTERM is passed on.
+    let children = format!("/proc/{0}/task/{0}/children", child.id());
+    eventually("rpod to start the command", || {
+        std::fs::read_to_string(&children)
+            .ok()
+            .filter(|c| !c.trim().is_empty())
+    });
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     let o = child.wait_with_output().unwrap();

@@ -35,11 +35,15 @@ pub const SKIP_LOG_VAR: &str = "RPOD_TEST_SKIP_LOG";
 /// When `feature` is required and not available.
 #[must_use]
 pub fn require(feature: &str, available: bool) -> bool {
-    decide(
+    let run = decide(
         feature,
         available,
         &std::env::var(REQUIRE_VAR).unwrap_or_default(),
-    )
+    );
+    if !run {
+        log_skip(feature);
+    }
+    run
 }
 
 fn decide(feature: &str, available: bool, wanted: &str) -> bool {
@@ -58,7 +62,6 @@ fn decide(feature: &str, available: bool, wanted: &str) -> bool {
         "\n**************** SKIPPED: {feature} is not available on this machine ****************\n\
          **************** set {REQUIRE_VAR}=all to make this a failure ****************\n"
     );
-    log_skip(feature);
     false
 }
 

@@ -126,3 +126,20 @@ pub fn crun_ready() -> bool {
     }
     true
 }
+
+/// Polls `check` until it gives a value, and returns it. Waits for a condition instead of
+/// sleeping a fixed time (issue 11); the 60 s cap only keeps a broken build from hanging the
+/// suite, it is not a figure any test asserts.
+pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up after 60 s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
