@@ -421,8 +421,14 @@ mod tests {
     #[test]
     fn outputs_that_are_symlinks_directories_or_in_missing_directories_are_refused() {
         let d = tempfile::tempdir().unwrap();
+        // The test's own files, not the host's (issue 11): a target the symlink points at, and a
+        // FIFO as a file that is not regular.
+        let target = d.path().join("target");
+        fs::write(&target, "keep me").unwrap();
         let link = d.path().join("link.json");
-        std::os::unix::fs::symlink("/etc/passwd", &link).unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let fifo = d.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
         let req = |p: &Path| Request {
             input: None,
             output: p.to_path_buf(),
@@ -437,13 +443,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("No such file"), "{e}");
-        let e = req(Path::new("/dev/null")).check().unwrap_err().to_string();
+        let e = req(&fifo).check().unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");
         req(&d.path().join("new.json")).check().unwrap();
-        assert_eq!(
-            fs::read_to_string("/etc/passwd").map(|s| s.is_empty()).ok(),
-            Some(false)
-        );
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
     }
 
     #[test]
@@ -465,7 +468,8 @@ mod tests {
     #[test]
     fn a_symlink_where_the_counts_file_goes_is_refused_too() {
         let d = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink("/etc/passwd", d.path().join("p.counts.json")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("elsewhere"), d.path().join("p.counts.json"))
+            .unwrap();
         let r = Request::parse("of:p.json", None, d.path()).unwrap();
         let e = r.check().unwrap_err().to_string();
         assert!(e.contains("p.counts.json") && e.contains("symlink"), "{e}");
