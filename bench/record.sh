@@ -28,17 +28,8 @@ R=("$rpod" --root "$work/s/root" --runroot "$work/s/run")
 "${R[@]}" import "$work/busybox.tar" busybox >/dev/null
 rec() { echo "io.containers.trace-syscall=of:$work/out-$1.json"; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_us() {
-  # A failed command stops the benchmark: its time is not a start-up time. (This runs inside
-  # $(...), where set -e does not reach, so it signals the script itself.)
-  local s e; s=$(date +%s%N)
-  if ! "$@" >/dev/null 2>"$work/last.err"; then
-    echo "bench: failed, so no figure: $*" >&2; cat "$work/last.err" >&2; kill -TERM $$; exit 1
-  fi
-  e=$(date +%s%N); echo $(( (e - s) / 1000 ))
-}
-trap 'exit 1' TERM
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 ratio() { echo "$1 / $2" | bc -l; }
 row() { printf '  %-54s %10.1f %-3s %6.2fx\n' "$1" "$2" "$3" "$4"; }
 

@@ -25,17 +25,8 @@ mkdir -p "$work/bundle"
 cp "$work/s/run/containers/$id/config.json" "$work/bundle/"
 rootfs=$("${R[@]}" mount "$id")
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_ms() {
-  # A failed command stops the benchmark: its time is not a start-up time. (This runs inside
-  # $(...), where set -e does not reach, so it signals the script itself.)
-  local s e; s=$(date +%s%N)
-  if ! "$@" >/dev/null 2>"$work/last.err"; then
-    echo "bench: failed, so no figure: $*" >&2; cat "$work/last.err" >&2; kill -TERM $$; exit 1
-  fi
-  e=$(date +%s%N); echo $(( (e - s) / 1000 ))
-}
-trap 'exit 1' TERM
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 
 if [ -n "$baseline" ]; then
   B=("$baseline" --root "$work/b/root" --runroot "$work/b/run")
@@ -45,28 +36,28 @@ trace=(--annotation "io.containers.trace-syscall=of:$work/trace.json")
 
 bare=(); ours=(); pod=(); base=(); ours_t=(); base_t=()
 for i in $(seq "$runs"); do
-  bare+=("$(time_ms runc run --bundle "$work/bundle" "bench-$i")")
+  bare+=("$(time_us runc run --bundle "$work/bundle" "bench-$i")")
   if [ -n "$baseline" ] && ! (( i % 2 )); then
     # Which binary runs first alternates, so neither gains from the order.
-    base+=("$(time_ms "${B[@]}" run --rm busybox true)")
-    ours+=("$(time_ms "${R[@]}" run --rm busybox true)")
+    base+=("$(time_us "${B[@]}" run --rm busybox true)")
+    ours+=("$(time_us "${R[@]}" run --rm busybox true)")
   else
-    ours+=("$(time_ms "${R[@]}" run --rm busybox true)")
-    [ -z "$baseline" ] || base+=("$(time_ms "${B[@]}" run --rm busybox true)")
+    ours+=("$(time_us "${R[@]}" run --rm busybox true)")
+    [ -z "$baseline" ] || base+=("$(time_us "${B[@]}" run --rm busybox true)")
   fi
   if [ -n "$baseline" ]; then
     if (( i % 2 )); then
-      ours_t+=("$(time_ms "${R[@]}" run --rm "${trace[@]}" busybox true)")
-      base_t+=("$(time_ms "${B[@]}" run --rm "${trace[@]}" busybox true)")
+      ours_t+=("$(time_us "${R[@]}" run --rm "${trace[@]}" busybox true)")
+      base_t+=("$(time_us "${B[@]}" run --rm "${trace[@]}" busybox true)")
     else
-      base_t+=("$(time_ms "${B[@]}" run --rm "${trace[@]}" busybox true)")
-      ours_t+=("$(time_ms "${R[@]}" run --rm "${trace[@]}" busybox true)")
+      base_t+=("$(time_us "${B[@]}" run --rm "${trace[@]}" busybox true)")
+      ours_t+=("$(time_us "${R[@]}" run --rm "${trace[@]}" busybox true)")
     fi
   fi
 done
 if command -v podman >/dev/null; then
   podman load -i "$work/busybox.tar" >/dev/null 2>&1 || podman import "$work/busybox.tar" busybox >/dev/null
-  for i in $(seq "$runs"); do pod+=("$(time_ms podman run --rm busybox true)"); done
+  for i in $(seq "$runs"); do pod+=("$(time_us podman run --rm busybox true)"); done
 fi
 b=$(printf '%s\n' "${bare[@]}" | median); o=$(printf '%s\n' "${ours[@]}" | median)
 echo "runs: $runs, median wall time (ms) of starting and removing a container that runs 'true'"
