@@ -3,8 +3,6 @@
 //! Commands return an `ExitStatus`; `main` turns it into the process's exit code, and that is
 //! the only place a status becomes a byte ([`ExitStatus::code`]).
 
-use std::fmt;
-
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -47,26 +45,9 @@ impl ExitStatus {
     }
 }
 
-impl From<bool> for ExitStatus {
-    /// `true`, something was found: [`ExitStatus::Found`]; else success.
-    fn from(found: bool) -> ExitStatus {
-        if found {
-            ExitStatus::Found
-        } else {
-            ExitStatus::Success
-        }
-    }
-}
-
 impl From<ExitStatus> for std::process::ExitCode {
     fn from(s: ExitStatus) -> std::process::ExitCode {
         std::process::ExitCode::from(s.code())
-    }
-}
-
-impl fmt::Display for ExitStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.code())
     }
 }
 

@@ -331,10 +331,12 @@ fn min_member(
     };
     let alive: Vec<bool> = vec![true; clauses.len()];
     let found = search.dfs(63, 0, &alive, true, true);
+    #[cfg(test)]
     SEARCH_STEPS.with(|s| s.set(s.get() + search.steps));
     found
 }
 
+#[cfg(test)]
 thread_local! {
     /// How many states [`min_member`]'s searches visited on this thread: the measure of the
     /// search's work that its tests bound (a step count, not a time, so load cannot move it).

@@ -613,12 +613,12 @@ impl<'a> Container<'a> {
         }
     }
 
-    /// Waits until the container exits and returns its status (-1 when its monitor died
-    /// without recording one).
+    /// Waits until the container exits and returns its exit code as recorded (128+N for
+    /// signal N, -1 when its monitor died without recording one), as `podman wait` prints it.
     ///
     /// # Errors
     /// [`Error::RemovedWhileWaiting`]; storage errors.
-    pub fn wait(&mut self) -> Result<ExitStatus, Error> {
+    pub fn wait(&mut self) -> Result<i32, Error> {
         loop {
             if !self.refresh()? {
                 return Err(Error::RemovedWhileWaiting {
@@ -629,7 +629,7 @@ impl<'a> Container<'a> {
                 self.record.state,
                 ContainerState::Exited | ContainerState::Stopped
             ) {
-                return Ok(ExitStatus::Container(self.record.exit_code.unwrap_or(-1)));
+                return Ok(self.record.exit_code.unwrap_or(-1));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -1176,7 +1176,7 @@ mod tests {
             .expect("running");
         let mut c = f.container();
         assert_eq!(c.record().state, ContainerState::Exited);
-        assert_eq!(c.wait().expect("wait"), ExitStatus::Container(-1));
+        assert_eq!(c.wait().expect("wait"), -1);
         assert_eq!(ExitStatus::Container(-1).code(), 255);
     }
 

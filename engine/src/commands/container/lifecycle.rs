@@ -90,11 +90,7 @@ pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<Ex
 
 pub fn wait(store: &Store, rt: &dyn Runtimes, a: &WaitArgs) -> anyhow::Result<ExitStatus> {
     for name in &a.containers {
-        let status = Container::lookup(store, rt, name)?.wait()?;
-        match status {
-            ExitStatus::Container(code) => println!("{code}"),
-            other => println!("{other}"),
-        }
+        println!("{}", Container::lookup(store, rt, name)?.wait()?);
     }
     Ok(ExitStatus::Success)
 }

@@ -86,11 +86,16 @@ impl Annotations {
             })
             .collect::<anyhow::Result<BTreeMap<_, _>>>();
         let trace = match &pairs {
+            // No recording asked for: nothing to read on the start path.
+            Ok(map)
+                if !map.contains_key(trace::ANNOTATION)
+                    && !map.contains_key(trace::ARGS_ANNOTATION) =>
+            {
+                None
+            }
             Ok(map) => match std::env::current_dir() {
                 Ok(cwd) => trace::Request::from_annotations(map, &cwd).transpose(),
-                Err(e) => (map.contains_key(trace::ANNOTATION)
-                    || map.contains_key(trace::ARGS_ANNOTATION))
-                .then_some(Err(trace::TraceError::Cwd(e))),
+                Err(e) => Some(Err(trace::TraceError::Cwd(e))),
             },
             Err(_) => None,
         };

@@ -65,7 +65,10 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
     }
     let name = program.to_string_lossy();
     let exit = match &status {
-        Ok(s) => ExitStatus::Container(s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))),
+        Ok(s) => match s.code() {
+            Some(code) => ExitStatus::Container(code),
+            None => ExitStatus::signaled(s.signal().unwrap_or(0)),
+        },
         Err(Some(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!("rpod: {name}: command not found");
             ExitStatus::NotFound
