@@ -144,6 +144,17 @@ pub fn expected(action: Action, mode: ProbeMode, allowed: i64) -> KernelOutcome 
     }
 }
 
+/// [`expected`] where an allowed syscall's own outcome is known: `allowed` is what the
+/// syscall gives under an allow-all filter ([`Probe::allowed`]), a value or an errno. This is
+/// what tells `ALLOW` (the call runs, e.g. `EBADF`) from `ERRNO(0)` (skipped, returns 0).
+#[must_use]
+pub fn expected_with(action: Action, mode: ProbeMode, allowed: KernelOutcome) -> KernelOutcome {
+    match action {
+        Action::Allow | Action::Log => allowed,
+        other => expected(other, mode, 0),
+    }
+}
+
 /// The `seccomp-probe` binary. Integration tests of this package find it with
 /// `env!("CARGO_BIN_EXE_seccomp-probe")`.
 #[derive(Debug, Clone)]
@@ -231,12 +242,178 @@ impl Probe {
             _ => fail(),
         }
     }
+
+    /// What syscall `nr` with `args` gives in the probe under an allow-all filter: the call
+    /// run for real (so `args` must be harmless, see [`harmless_args`]).
+    ///
+    /// # Panics
+    /// If the kernel refuses the filter or the call does anything but return or fail.
+    #[must_use]
+    pub fn allowed(&self, nr: u32, args: [u64; 6]) -> KernelOutcome {
+        let allow_all = profiles::bpf::Insn::stmt(
+            profiles::bpf::code::BPF_RET | profiles::bpf::code::BPF_K,
+            profiles::bpf::SECCOMP_RET_ALLOW,
+        )
+        .to_bytes();
+        match self.run(&allow_all, nr, args) {
+            o @ (KernelOutcome::Returned(_) | KernelOutcome::Errno(_)) => o,
+            other => panic!("syscall {nr} {args:#x?} under an allow-all filter gave {other:?}"),
+        }
+    }
 }
 
 /// [`Probe::run`] for the probe at `probe` in [`ProbeMode::Process`].
 #[must_use]
 pub fn run_probe(probe: &Path, filter: &[u8], nr: u32, args: [u64; 6]) -> KernelOutcome {
     Probe::new(probe).run(filter, nr, args)
+}
+
+/// An `int` fd argument of -1 (all 64 bits set, so it reads as -1 whatever the argument's
+/// width): never open, so a call on it fails with `EBADF` before it does anything.
+pub const BAD_FD: u64 = u64::MAX;
+
+/// How a syscall is made harmless in the probe: the argument slots to overwrite, and with what.
+enum Harmless {
+    /// Always harmless with any arguments (queries, or changes to the probe process alone).
+    Any,
+    /// Harmless once these slots hold these values (a bad fd or a NULL pointer the kernel
+    /// checks before it does anything); the other slots stay as given.
+    Force(&'static [(usize, u64)]),
+    /// `read`/`write`: the buffer NULL, so nothing is read into or written from the probe's
+    /// memory; the fd and count stay (stdin is /dev/null, stdout a pipe the probe reports on).
+    NullBuffer,
+    /// `close`: any fd but the probe's stdout and stderr.
+    Close,
+    /// `fcntl`: `F_GETFD` and `F_GETFL` only read the fd's flags, so any fd; other commands on
+    /// [`BAD_FD`].
+    Fcntl,
+}
+
+/// x86_64 syscalls the kernel tests may let run for real in the probe, and how.
+///
+/// Chosen so that, whatever the other arguments, the call touches nothing outside the probe
+/// process and does not stop the probe from reporting: fd calls on [`BAD_FD`] fail with
+/// `EBADF` (the kernel looks the fd up before it reads any other argument's memory), path and
+/// buffer calls on a NULL pointer fail with `EFAULT`. Most fail with an errno other than 0, so
+/// `ALLOW` and `ERRNO(0)` give different answers.
+const HARMLESS: &[(&str, Harmless)] = &[
+    ("getuid", Harmless::Any),
+    ("getgid", Harmless::Any),
+    ("geteuid", Harmless::Any),
+    ("getegid", Harmless::Any),
+    ("getppid", Harmless::Any),
+    ("getpgrp", Harmless::Any),
+    ("umask", Harmless::Any),
+    ("personality", Harmless::Any),
+    ("read", Harmless::NullBuffer),
+    ("write", Harmless::NullBuffer),
+    ("close", Harmless::Close),
+    ("fstat", Harmless::Force(&[(0, BAD_FD)])),
+    ("lseek", Harmless::Force(&[(0, BAD_FD)])),
+    ("ioctl", Harmless::Force(&[(0, BAD_FD)])),
+    ("pread64", Harmless::Force(&[(0, BAD_FD)])),
+    ("pwrite64", Harmless::Force(&[(0, BAD_FD)])),
+    ("readv", Harmless::Force(&[(0, BAD_FD)])),
+    ("writev", Harmless::Force(&[(0, BAD_FD)])),
+    ("fsync", Harmless::Force(&[(0, BAD_FD)])),
+    ("fdatasync", Harmless::Force(&[(0, BAD_FD)])),
+    ("ftruncate", Harmless::Force(&[(0, BAD_FD)])),
+    ("getdents64", Harmless::Force(&[(0, BAD_FD)])),
+    ("fchmod", Harmless::Force(&[(0, BAD_FD)])),
+    ("fchown", Harmless::Force(&[(0, BAD_FD)])),
+    ("fchdir", Harmless::Force(&[(0, BAD_FD)])),
+    ("flock", Harmless::Force(&[(0, BAD_FD)])),
+    ("dup", Harmless::Force(&[(0, BAD_FD)])),
+    ("dup2", Harmless::Force(&[(0, BAD_FD)])),
+    ("fcntl", Harmless::Fcntl),
+    ("fstatfs", Harmless::Force(&[(0, BAD_FD)])),
+    ("fgetxattr", Harmless::Force(&[(0, BAD_FD)])),
+    ("flistxattr", Harmless::Force(&[(0, BAD_FD)])),
+    ("fadvise64", Harmless::Force(&[(0, BAD_FD)])),
+    ("syncfs", Harmless::Force(&[(0, BAD_FD)])),
+    ("sendto", Harmless::Force(&[(0, BAD_FD)])),
+    ("recvfrom", Harmless::Force(&[(0, BAD_FD)])),
+    ("sendmsg", Harmless::Force(&[(0, BAD_FD)])),
+    ("recvmsg", Harmless::Force(&[(0, BAD_FD)])),
+    ("shutdown", Harmless::Force(&[(0, BAD_FD)])),
+    ("listen", Harmless::Force(&[(0, BAD_FD)])),
+    ("getsockname", Harmless::Force(&[(0, BAD_FD)])),
+    ("getpeername", Harmless::Force(&[(0, BAD_FD)])),
+    ("getsockopt", Harmless::Force(&[(0, BAD_FD)])),
+    ("epoll_ctl", Harmless::Force(&[(0, BAD_FD)])),
+    ("timerfd_gettime", Harmless::Force(&[(0, BAD_FD)])),
+    ("inotify_rm_watch", Harmless::Force(&[(0, BAD_FD)])),
+    ("open", Harmless::Force(&[(0, 0)])),
+    ("creat", Harmless::Force(&[(0, 0)])),
+    ("mkdir", Harmless::Force(&[(0, 0)])),
+    ("rmdir", Harmless::Force(&[(0, 0)])),
+    ("unlink", Harmless::Force(&[(0, 0)])),
+    ("chdir", Harmless::Force(&[(0, 0)])),
+    ("chmod", Harmless::Force(&[(0, 0)])),
+    ("access", Harmless::Force(&[(0, 0)])),
+    ("stat", Harmless::Force(&[(0, 0), (1, 0)])),
+    ("lstat", Harmless::Force(&[(0, 0), (1, 0)])),
+    ("truncate", Harmless::Force(&[(0, 0)])),
+    ("readlink", Harmless::Force(&[(0, 0), (1, 0)])),
+    ("statfs", Harmless::Force(&[(0, 0), (1, 0)])),
+    ("uname", Harmless::Force(&[(0, 0)])),
+    ("sysinfo", Harmless::Force(&[(0, 0)])),
+    ("getcwd", Harmless::Force(&[(0, 0)])),
+    ("openat", Harmless::Force(&[(1, 0)])),
+    ("mkdirat", Harmless::Force(&[(1, 0)])),
+    ("unlinkat", Harmless::Force(&[(1, 0)])),
+    ("faccessat", Harmless::Force(&[(1, 0)])),
+    ("readlinkat", Harmless::Force(&[(1, 0), (2, 0)])),
+    ("newfstatat", Harmless::Force(&[(1, 0), (2, 0)])),
+    ("nanosleep", Harmless::Force(&[(0, 0), (1, 0)])),
+    ("getrlimit", Harmless::Force(&[(1, 0)])),
+    ("getrusage", Harmless::Force(&[(1, 0)])),
+    ("pipe", Harmless::Force(&[(0, 0)])),
+    ("pipe2", Harmless::Force(&[(0, 0)])),
+];
+
+/// `args` made harmless for x86_64 syscall `name` in the probe (see [`HARMLESS`]), or `None`
+/// when the syscall is not one the tests may let run. The result may differ from `args` in the
+/// slots the safety needs: compute the filter's answer for the returned arguments.
+#[must_use]
+pub fn harmless_args(name: &str, args: [u64; 6]) -> Option<[u64; 6]> {
+    let (_, how) = HARMLESS.iter().find(|(n, _)| *n == name)?;
+    let mut a = args;
+    match how {
+        Harmless::Any => {}
+        Harmless::Force(slots) => {
+            for &(i, v) in *slots {
+                // An fd slot keeps a value the kernel reads as a negative `int` (never open).
+                if !(v == BAD_FD && is_bad_fd(a[i])) {
+                    a[i] = v;
+                }
+            }
+        }
+        Harmless::NullBuffer => a[1] = 0,
+        Harmless::Fcntl => {
+            // F_GETFD is 1, F_GETFL 3; the kernel reads cmd as an unsigned int.
+            if !matches!(a[1] & 0xffff_ffff, 1 | 3) && !is_bad_fd(a[0]) {
+                a[0] = BAD_FD;
+            }
+        }
+        Harmless::Close => {
+            // The kernel reads the fd as an unsigned int: only its low word counts.
+            if matches!(a[0] & 0xffff_ffff, 1 | 2) {
+                a[0] = BAD_FD;
+            }
+        }
+    }
+    Some(a)
+}
+
+/// Whether the kernel reads `v` as a negative `int` fd: its low word has the top bit set.
+fn is_bad_fd(v: u64) -> bool {
+    v & 0x8000_0000 != 0
+}
+
+/// The names [`harmless_args`] knows, for tests that check their own coverage.
+pub fn harmless_names() -> impl Iterator<Item = &'static str> {
+    HARMLESS.iter().map(|(n, _)| *n)
 }
 
 /// Whether an executable named `name` is on `$PATH`.

@@ -1,109 +1,196 @@
 //! `rpod seccomp simulate` against the kernel, on whole profiles compiled by `profiles`.
 //!
 //! For podman's and moby's default profiles and a hand-written profile using every op and
-//! action, each x86_64 syscall the filter does not let run is made by a probe process under the
-//! real filter, and the kernel's verdict must equal the emulator's. Syscalls the filter allows
-//! run for real, so only a set known to be harmless with the probe's arguments is made.
+//! action, every x86_64 syscall is made by a probe process under the real filter with several
+//! argument patterns (zeros, all ones, alternating bits, the constants of the profile's own
+//! rules for that syscall), and the kernel's answer must equal the emulator's: the errno, the
+//! signal, or, when both sides return, the same value. A call the filter denies never runs, so
+//! any arguments are safe; a call it allows runs for real, so it is made only with arguments
+//! [`harmless_args`] makes harmless (a bad fd, a NULL pointer), where it fails with its own
+//! errno (`EBADF`, `EFAULT`) and `ALLOW` cannot pass for `ERRNO(0)`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use profiles::bpf::{self, Action, Program};
 use profiles::compile::compile;
 use profiles::load;
-use profiles::resolve::Context;
+use profiles::resolve::{Context, Resolved};
 use profiles::{syscalls, Arch};
-use rpod_tests::{expected, require, seccomp_available, KernelOutcome, Probe, ProbeMode};
-
-/// Allowed syscalls that are harmless to run in the probe with the given arguments.
-const SAFE_ALLOWED: &[(&str, [u64; 6])] = &[
-    ("getppid", [0; 6]),
-    ("getuid", [0; 6]),
-    ("getpid", [0; 6]),
-    ("umask", [0o22, 0, 0, 0, 0, 0]),
-    ("close", [u64::MAX, 0, 0, 0, 0, 0]),
-    ("dup", [u64::MAX, 0, 0, 0, 0, 0]),
-    ("fcntl", [u64::MAX, 1, 0, 0, 0, 0]),
-    ("lseek", [u64::MAX, 0, 0, 0, 0, 0]),
-    ("personality", [0xffff_ffff, 0, 0, 0, 0, 0]),
-];
+use rpod_tests::{
+    expected_with, harmless_args, harmless_names, require, seccomp_available, KernelOutcome, Probe,
+    ProbeMode,
+};
 
 /// Syscalls recent kernels run without consulting seccomp at all ("seccomp: passthrough
 /// uretprobe systemcall without filtering"): x86_64's `uretprobe`, and `uprobe` with it. Outside
 /// a probe trampoline they deliver SIGILL whatever the filter says (seen on 6.18).
 const BYPASS_SECCOMP: &[&str] = &["uretprobe", "uprobe"];
 
-fn probe() -> Option<Probe> {
-    require("seccomp", seccomp_available()).then(|| Probe::new(env!("CARGO_BIN_EXE_seccomp-probe")))
+/// Argument patterns every syscall is probed with, besides the rules' own constants.
+const PATTERNS: &[[u64; 6]] = &[
+    [0; 6],
+    [u64::MAX; 6],
+    [0x5555_aaaa_5555_aaaa; 6],
+    [1, 2, 3, 4, 5, 6],
+    [0xffff_ffff; 6],
+    [0x8000_0000_0000_0000; 6],
+];
+
+struct Kernel {
+    probe: Probe,
+    /// What each (syscall, arguments) gives when allowed, from a probe under an allow-all filter.
+    allowed: Mutex<HashMap<(u32, [u64; 6]), KernelOutcome>>,
 }
 
-fn compiled(json: &str, cx: &Context) -> Program {
-    let p = load::from_str(json).expect("fixture loads").profile;
-    compile(&p.resolve(cx), Some(&[Arch::X86_64]))
+impl Kernel {
+    fn allowed(&self, nr: u32, args: [u64; 6]) -> KernelOutcome {
+        if let Some(o) = self.allowed.lock().expect("cache").get(&(nr, args)) {
+            return *o;
+        }
+        let o = self.probe.allowed(nr, args);
+        self.allowed.lock().expect("cache").insert((nr, args), o);
+        o
+    }
+}
+
+fn kernel() -> Option<Kernel> {
+    require("seccomp", seccomp_available()).then(|| Kernel {
+        probe: Probe::new(env!("CARGO_BIN_EXE_seccomp-probe")),
+        allowed: Mutex::new(HashMap::new()),
+    })
+}
+
+fn resolved(json: &str, cx: &Context) -> Resolved {
+    load::from_str(json)
+        .expect("fixture loads")
+        .profile
+        .resolve(cx)
+}
+
+fn compiled(r: &Resolved) -> Program {
+    compile(r, Some(&[Arch::X86_64]))
         .expect("fixture compiles")
         .program
 }
 
-/// What the probe's syscall returns when allowed, from a run under an allow-all filter.
-fn allowed_result(probe: &Probe, nr: u32, args: [u64; 6]) -> i64 {
-    let allow_all = bpf::Insn::stmt(
-        bpf::code::BPF_RET | bpf::code::BPF_K,
-        bpf::SECCOMP_RET_ALLOW,
-    )
-    .to_bytes();
-    match probe.run(&allow_all, nr, args) {
-        KernelOutcome::Returned(v) => v,
-        KernelOutcome::Errno(e) => -i64::from(e),
-        other => panic!("syscall {nr} under an allow-all filter gave {other:?}"),
-    }
+/// Counts of what a comparison did.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Denied calls made in the kernel.
+    denied: usize,
+    /// Allowed calls made in the kernel (with harmless arguments).
+    allowed: usize,
+    /// Allowed calls not made: no harmless form known.
+    skipped: usize,
+    /// Allowed calls made whose own result was an errno, so ALLOW and ERRNO(0) differ.
+    allowed_failing: usize,
 }
 
-/// Compares emulator and kernel on every syscall the filter denies, and on the safe allowed
-/// ones; returns how many probes ran.
-fn agree_on_whole_table(probe: &Probe, program: &Program, label: &str) -> usize {
-    let bytes = program.to_bytes();
-    let mut probes = 0;
+/// Makes syscall `name` (`nr`) with `args` under `program` in the kernel, if that is safe, and
+/// compares the kernel's answer with the emulator's.
+fn check_one(
+    k: &Kernel,
+    program: &Program,
+    name: &str,
+    nr: u32,
+    args: [u64; 6],
+    label: &str,
+    counts: &mut Counts,
+) {
+    let action = bpf::simulate(program, Arch::X86_64, nr, args).action;
+    let allowed = if matches!(action, Action::Allow | Action::Log) {
+        match harmless_args(name, args) {
+            Some(safe) if safe == args => {
+                let o = k.allowed(nr, args);
+                counts.allowed += 1;
+                if matches!(o, KernelOutcome::Errno(_)) {
+                    counts.allowed_failing += 1;
+                }
+                o
+            }
+            _ => {
+                counts.skipped += 1;
+                return;
+            }
+        }
+    } else {
+        counts.denied += 1;
+        // Not used: the call does not run.
+        KernelOutcome::Returned(0)
+    };
+    let got = k.probe.run(&program.to_bytes(), nr, args);
+    let want = expected_with(action, ProbeMode::Process, allowed);
+    assert_eq!(
+        got, want,
+        "{label}: {name} ({nr}) args {args:#x?}: the emulator says {action}"
+    );
+}
+
+/// The argument sets for syscall `name`: the patterns, each rule constant in its own slot (with
+/// its neighbours), and each of those made harmless.
+fn argument_sets(r: &Resolved, name: &str) -> Vec<[u64; 6]> {
+    let mut sets: Vec<[u64; 6]> = PATTERNS.to_vec();
+    for rule in r.rules.iter().filter(|x| x.names.iter().any(|n| n == name)) {
+        for c in &rule.args {
+            for v in [c.value, c.value.wrapping_add(1), c.value.wrapping_sub(1)] {
+                let mut a = [0u64; 6];
+                a[usize::from(c.index)] = v;
+                sets.push(a);
+            }
+        }
+    }
+    let safe: Vec<[u64; 6]> = sets
+        .iter()
+        .filter_map(|a| harmless_args(name, *a))
+        .collect();
+    sets.extend(safe);
+    sets.sort_unstable();
+    sets.dedup();
+    sets
+}
+
+/// Compares emulator and kernel on every x86_64 syscall with every argument set.
+fn agree_on_whole_table(k: &Kernel, r: &Resolved, label: &str) -> Counts {
+    let program = compiled(r);
+    let mut counts = Counts::default();
     for e in syscalls::table(Arch::X86_64) {
         if BYPASS_SECCOMP.contains(&e.name) {
             continue;
         }
-        let args = [0u64; 6];
-        let action = bpf::simulate(program, Arch::X86_64, e.nr, args).action;
-        if matches!(action, Action::Allow | Action::Log) {
-            continue;
+        for args in argument_sets(r, e.name) {
+            check_one(k, &program, e.name, e.nr, args, label, &mut counts);
         }
-        let got = probe.run(&bytes, e.nr, args);
-        let want = expected(action, ProbeMode::Process, 0);
-        assert_eq!(
-            got, want,
-            "{label}: {} ({}) simulated {action}",
-            e.name, e.nr
-        );
-        probes += 1;
     }
-    for (name, args) in SAFE_ALLOWED {
-        let nr = syscalls::number(Arch::X86_64, name).expect("x86_64 syscall");
-        let action = bpf::simulate(program, Arch::X86_64, nr, *args).action;
-        let got = probe.run(&bytes, nr, *args);
-        let want = match expected(action, ProbeMode::Process, 0) {
-            KernelOutcome::Returned(_) if matches!(action, Action::Allow | Action::Log) => {
-                match allowed_result(probe, nr, *args) {
-                    v if v < 0 => KernelOutcome::Errno(i32::try_from(-v).expect("errno")),
-                    v => KernelOutcome::Returned(v),
-                }
-            }
-            other => other,
-        };
-        // getpid/getppid/umask return process-specific values; compare the kind for those.
-        match (got, want) {
-            (KernelOutcome::Returned(_), KernelOutcome::Returned(_)) => {}
-            _ => assert_eq!(got, want, "{label}: {name} simulated {action}"),
+    eprintln!("{label}: {counts:?}");
+    counts
+}
+
+/// Every name the harmless table knows is an x86_64 syscall, and under an allow-all filter the
+/// harmless form of most of them fails with an errno (so ALLOW and ERRNO(0) differ there).
+#[test]
+fn harmless_forms_of_allowed_calls_fail_with_their_own_errno() {
+    let Some(k) = kernel() else { return };
+    let mut failing = 0;
+    let mut total = 0;
+    for name in harmless_names() {
+        let nr = syscalls::number(Arch::X86_64, name)
+            .unwrap_or_else(|| panic!("{name} is not an x86_64 syscall"));
+        let args = harmless_args(name, [0; 6]).expect("known");
+        total += 1;
+        if matches!(k.allowed(nr, args), KernelOutcome::Errno(_)) {
+            failing += 1;
         }
-        probes += 1;
     }
-    probes
+    assert!(
+        failing * 10 >= total * 8,
+        "only {failing} of {total} harmless calls fail with an errno"
+    );
 }
 
 #[test]
 fn podman_default_profile_simulates_as_the_kernel_enforces() {
-    let Some(probe) = probe() else { return };
+    let Some(k) = kernel() else { return };
     let json = include_str!("../../profiles/tests/fixtures/podman-default.json");
     for cx in [
         Context {
@@ -119,31 +206,46 @@ fn podman_default_profile_simulates_as_the_kernel_enforces() {
             kernel: None,
         },
     ] {
-        let program = compiled(json, &cx);
-        let n = agree_on_whole_table(&probe, &program, "podman default");
-        assert!(n > 30, "only {n} probes ran");
+        let c = agree_on_whole_table(&k, &resolved(json, &cx), "podman default");
+        assert_counts(&c);
     }
 }
 
 #[test]
 fn moby_default_profile_simulates_as_the_kernel_enforces() {
-    let Some(probe) = probe() else { return };
+    let Some(k) = kernel() else { return };
     let json = include_str!("../../profiles/tests/fixtures/moby-default.json");
-    let program = compiled(
-        json,
-        &Context {
-            host_arch: Arch::X86_64,
-            ..Context::default()
-        },
+    let cx = Context {
+        host_arch: Arch::X86_64,
+        ..Context::default()
+    };
+    let c = agree_on_whole_table(&k, &resolved(json, &cx), "moby default");
+    assert_counts(&c);
+}
+
+/// A default profile allows most syscalls and denies dozens: both sides must have been made in
+/// the kernel, and most allowed calls made must have failed with their own errno.
+fn assert_counts(c: &Counts) {
+    assert!(
+        c.denied > 300,
+        "only {} denied calls were made: {c:?}",
+        c.denied
     );
-    let n = agree_on_whole_table(&probe, &program, "moby default");
-    assert!(n > 30, "only {n} probes ran");
+    assert!(
+        c.allowed > 300,
+        "only {} allowed calls were made: {c:?}",
+        c.allowed
+    );
+    assert!(
+        c.allowed_failing * 10 >= c.allowed * 7,
+        "too few allowed calls failed with their own errno: {c:?}"
+    );
 }
 
 /// A profile with every op and action, probed on boundary values of every rule constant.
 #[test]
 fn every_op_and_action_agrees_on_boundary_values() {
-    let Some(probe) = probe() else { return };
+    let Some(k) = kernel() else { return };
     // Rules on syscalls that are harmless to run when allowed (bad fds, queries).
     // The default is ALLOW so the probe can still write its report and exit after its syscall.
     let json = r#"{
@@ -157,6 +259,7 @@ fn every_op_and_action_agrees_on_boundary_values() {
         {"names": ["fcntl"], "action": "SCMP_ACT_KILL_PROCESS", "args": [{"index": 1, "value": 1030, "op": "SCMP_CMP_EQ"}]},
         {"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13, "args": [{"index": 1, "value": 1030, "op": "SCMP_CMP_NE"}, {"index": 2, "value": 7, "op": "SCMP_CMP_EQ"}]},
         {"names": ["ioctl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 25, "args": [{"index": 1, "value": 4294901760, "valueTwo": 1409286144, "op": "SCMP_CMP_MASKED_EQ"}]},
+        {"names": ["fchdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0, "args": [{"index": 1, "value": 5, "op": "SCMP_CMP_EQ"}]},
         {"names": ["getppid"], "action": "SCMP_ACT_LOG"},
         {"names": ["getuid"], "action": "SCMP_ACT_TRACE", "errnoRet": 3},
         {"names": ["getgid"], "action": "SCMP_ACT_KILL_THREAD"},
@@ -169,9 +272,8 @@ fn every_op_and_action_agrees_on_boundary_values() {
         host_arch: Arch::X86_64,
         ..Context::default()
     };
-    let program = compiled(json, &cx);
-    let bytes = program.to_bytes();
-    let mut probes = 0;
+    let program = compiled(&resolved(json, &cx));
+    let mut counts = Counts::default();
     let bad_fd = u64::MAX;
     let cases: Vec<(&str, [u64; 6])> = [
         vec![4095u64, 4096, 4097, 0, u64::MAX]
@@ -208,6 +310,11 @@ fn every_op_and_action_agrees_on_boundary_values() {
             .into_iter()
             .map(|req| ("ioctl", [bad_fd, req, 0, 0, 0, 0]))
             .collect(),
+        // ERRNO(0) skips the call and returns 0; allowed, fchdir(-1) fails with EBADF.
+        vec![4, 5, 6]
+            .into_iter()
+            .map(|v| ("fchdir", [bad_fd, v, 0, 0, 0, 0]))
+            .collect(),
         ["getppid", "getuid", "getgid", "getegid", "geteuid", "mkdir"]
             .into_iter()
             .map(|n| (n, [0; 6]))
@@ -216,21 +323,13 @@ fn every_op_and_action_agrees_on_boundary_values() {
     .concat();
     for (name, args) in cases {
         let nr = syscalls::number(Arch::X86_64, name).expect("x86_64 syscall");
-        let action = bpf::simulate(&program, Arch::X86_64, nr, args).action;
-        let got = probe.run(&bytes, nr, args);
-        let want = if matches!(action, Action::Allow | Action::Log) {
-            match allowed_result(&probe, nr, args) {
-                v if v < 0 => KernelOutcome::Errno(i32::try_from(-v).expect("errno")),
-                v => KernelOutcome::Returned(v),
-            }
-        } else {
-            expected(action, ProbeMode::Process, 0)
-        };
-        match (got, want) {
-            (KernelOutcome::Returned(_), KernelOutcome::Returned(_)) => {}
-            _ => assert_eq!(got, want, "{name}{args:x?} simulated {action}"),
-        }
-        probes += 1;
+        check_one(&k, &program, name, nr, args, "every op", &mut counts);
     }
-    assert!(probes >= 30);
+    eprintln!("every op and action: {counts:?}");
+    assert!(counts.denied >= 15, "{counts:?}");
+    assert!(counts.allowed >= 12, "{counts:?}");
+    assert_eq!(
+        counts.skipped, 0,
+        "every allowed case is harmless: {counts:?}"
+    );
 }
