@@ -429,6 +429,13 @@ impl<'a> Cx<'a> {
         Option<Vec<syscalls::Arg>>,
     )> {
         let custom = |cx: &mut Self, v: u64, span: Span, written: String| {
+            // A negative 32-bit number is its two's complement: Kafel's README writes
+            // `SYSCALL[-1]` for `seccomp_data.nr == -1` (an `int`), i.e. 0xffffffff.
+            let v = if v >= 0xffff_ffff_8000_0000 {
+                v & 0xffff_ffff
+            } else {
+                v
+            };
             let Ok(nr) = u32::try_from(v) else {
                 cx.errors.push(
                     Diagnostic::error(span, format!("syscall number {v} is out of range"))
