@@ -14,3 +14,41 @@ time_us() {
   e=$(date +%s%N); echo $(( (e - s) / 1000 ))
 }
 trap 'exit 1' TERM
+
+# interleave RUNS STEP...: runs every step RUNS times, interleaved. Each round runs each step
+# once, starting from a different step each round, so neither the order nor load that comes
+# and goes favours one of them. A step is a function `step_NAME` (given the round number) that
+# prints one number; its numbers go to the array `res_NAME`. A step that fails or prints
+# anything but a number stops the benchmark.
+interleave() {
+  local runs=$1; shift
+  local steps=("$@") k=$# r j s v
+  for s in "${steps[@]}"; do eval "res_$s=()"; done
+  for ((r = 0; r < runs; r++)); do
+    for ((j = 0; j < k; j++)); do
+      s=${steps[$(((r + j) % k))]}
+      if ! v=$("step_$s" "$r"); then
+        echo "bench: step $s failed in round $((r + 1)), so no figure" >&2; exit 1
+      fi
+      if ! [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+        echo "bench: step $s printed '$v' in round $((r + 1)), not a number" >&2; exit 1
+      fi
+      eval "res_$s+=(\"\$v\")"
+    done
+  done
+}
+
+# med NAME: the median of step NAME's numbers.
+med() { eval "printf '%s\n' \"\${res_$1[@]}\"" | median; }
+
+# ratio A B: A / B.
+ratio() { echo "$1 / $2" | bc -l; }
+
+# row LABEL VALUE UNIT RATIO: one row of a Markdown table, as BENCHMARKS.md shows it.
+row() { printf '| %s | %.1f %s | %.2fx |\n' "$1" "$2" "$3" "$4"; }
+
+# The machine and its load, for the line above a table.
+machine() {
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),\
+ $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}

@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# What recording costs, measured in one run against the same work unrecorded, with strace -f
-# for scale. Prints medians and ratios; BENCHMARKS.md has a copy of the output.
-#  1. start-up: `rpod run --rm busybox true` with and without io.containers.trace-syscall
-#  2. per-syscall cost for the traced process: a loop of raw getppid, on the host
-#     (plain / `rpod seccomp record` / `strace -f`) and in a container (default profile /
-#     recorded under the allow-all filter); and an unrelated process while a recording runs
+# What recording syscalls costs. Each comparison is between configurations that differ only in
+# the recording: a container recorded with io.containers.trace-syscall runs under an allow-all
+# filter (the recording needs one), so its peer is the same container run with
+# `--security-opt seccomp=allow-all.json` (the same filter, config.json identical but for the
+# annotation), not recorded. Rows marked "for scale" are other configurations, labelled as such.
+# Everything in a section is timed interleaved, in one loop; prints medians and ratios against
+# the section's peer as the Markdown tables BENCHMARKS.md shows.
+#  1. start-up of a container that runs `true`
+#  2. per-syscall cost, a loop of raw getppid: on the host (no filter: plain, under
+#     `rpod seccomp record`, under `strace -f`, and an unrelated process while a recording
+#     runs) and in a container (allow-all filter, recorded or not; podman's default profile
+#     for scale)
 #  3. a realistic workload: tar | gzip of /usr/share/doc in a container, recorded or not
-# Needs root, runc, busybox-static, strace. Usage: bench/record.sh [RUNS]
+# Needs root, runc, busybox-static, strace.
+# Usage: bench/record.sh [RUNS] [WORKLOAD_RUNS] (defaults 20 and 7: section 3 takes seconds a run)
 set -euo pipefail
 runs=${1:-20}
+wruns=${2:-7}
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 cargo build --release --quiet -p rpod -p rpod-tests --bin rpod --bin syscall-loop
 rpod=$here/target/release/rpod
 loop=$here/target/release/syscall-loop
 work=$(mktemp -d)
-trap 'umount -l "$work"/s/root/containers/*/merged 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+  awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
+  rm -rf "$work"
+}
+trap cleanup EXIT
 mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root,data}
 cp /bin/busybox "$work/rootfs/bin/" && chroot "$work/rootfs" /bin/busybox --install -s /bin
 echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"; echo 'root:x:0:' > "$work/rootfs/etc/group"
@@ -26,64 +38,78 @@ cp -r /usr/share/doc "$work/rootfs/data/doc"
 tar -C "$work/rootfs" -cf "$work/busybox.tar" .
 R=("$rpod" --root "$work/s/root" --runroot "$work/s/run")
 "${R[@]}" import "$work/busybox.tar" busybox >/dev/null
+# The filter rpod installs for a recording, given explicitly to the unrecorded peer.
+echo '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"]}' > "$work/allow-all.json"
+allow=(--security-opt "seccomp=$work/allow-all.json")
 rec() { echo "io.containers.trace-syscall=of:$work/out-$1.json"; }
 
 # shellcheck source=bench/lib.sh
 . "$here/bench/lib.sh"
-ratio() { echo "$1 / $2" | bc -l; }
-row() { printf '  %-54s %10.1f %-3s %6.2fx\n' "$1" "$2" "$3" "$4"; }
 
-echo "rpod record benchmark: $runs runs each, medians; $(nproc) cores, $(uname -r)"
+echo "bench/record.sh $runs $wruns: medians of $runs runs (section 3: $wruns), interleaved (each round runs every command once, starting from a different one)"
 echo
-echo "1. start-up of a container that runs 'true' (ms)"
-plain=(); traced=()
-for i in $(seq "$runs"); do
-  plain+=("$(time_us "${R[@]}" run --rm busybox true)")
-  traced+=("$(time_us "${R[@]}" run --rm --annotation "$(rec start)" busybox true)")
-done
-p=$(printf '%s\n' "${plain[@]}" | median); t=$(printf '%s\n' "${traced[@]}" | median)
-row "rpod run --rm busybox true" "$(ratio "$p" 1000)" ms 1
-row "... --annotation io.containers.trace-syscall=of:F" "$(ratio "$t" 1000)" ms "$(ratio "$t" "$p")"
+echo "1. Start-up of a container that runs \`true\`"
+echo
+step_s_allow() { time_us "${R[@]}" run --rm "${allow[@]}" busybox true; }
+step_s_rec() { time_us "${R[@]}" run --rm --annotation "$(rec start)" busybox true; }
+step_s_default() { time_us "${R[@]}" run --rm busybox true; }
+interleave "$runs" s_allow s_rec s_default
+a=$(med s_allow); b=$(med s_rec); c=$(med s_default)
+echo "| \`rpod run --rm ... busybox true\` | median | vs not recorded |"
+echo "|---|---:|---:|"
+row "allow-all filter (\`--security-opt seccomp=allow-all.json\`), not recorded" "$(ratio "$a" 1000)" ms 1
+row "recorded (\`--annotation io.containers.trace-syscall=of:F\`, same filter)" "$(ratio "$b" 1000)" ms "$(ratio "$b" "$a")"
+row "for scale: podman's default profile, not recorded" "$(ratio "$c" 1000)" ms "$(ratio "$c" "$a")"
 
 echo
-echo "2. syscall-bound loop: ns per getppid for the traced process"
+echo "2. Syscall-bound loop: ns per raw getppid"
+echo
 n=2000000
-hp=(); hr=(); cp=(); cr=()
-for i in $(seq "$runs"); do
-  hp+=("$("$loop" $n)")
-  hr+=("$("$rpod" seccomp record -o "$work/loop.json" -- "$loop" $n 2>/dev/null)")
-  cp+=("$("${R[@]}" run --rm busybox /loop $n)")
-  cr+=("$("${R[@]}" run --rm --annotation "$(rec loop)" busybox /loop $n 2>/dev/null)")
-done
-st=$(strace -f -qq -o /dev/null "$loop" 20000)
-a=$(printf '%s\n' "${hp[@]}" | median); b=$(printf '%s\n' "${hr[@]}" | median)
-c=$(printf '%s\n' "${cp[@]}" | median); d=$(printf '%s\n' "${cr[@]}" | median)
-row "host: plain" "$a" ns 1
-row "host: rpod seccomp record" "$b" ns "$(ratio "$b" "$a")"
-row "host: strace -f (one run, 20k calls)" "$st" ns "$(ratio "$st" "$a")"
-row "container: default profile (podman's)" "$c" ns 1
-row "container: recorded (allow-all filter + recorder)" "$d" ns "$(ratio "$d" "$c")"
-# While a recording runs, every process on the machine passes the hook (and is not recorded).
-bystander=()
-for i in $(seq 5); do
-  "$rpod" seccomp record -o "$work/idle.json" -- sleep 2 2>/dev/null & rec_pid=$!
-  sleep 0.5
-  bystander+=("$("$loop" $n)")
-  wait "$rec_pid"
-done
-g=$(printf '%s\n' "${bystander[@]}" | median)
-row "host: another process, while a recording runs (5 runs)" "$g" ns "$(ratio "$g" "$a")"
+ns=2000 # under strace each call costs a context switch or two: fewer calls
+mkfifo "$work/ready" "$work/gate"
+step_h_plain() { "$loop" $n; }
+step_h_rec() { "$rpod" seccomp record -o "$work/loop.json" -- "$loop" $n 2>/dev/null; }
+step_h_strace() { strace -f -qq -o /dev/null "$loop" $ns; }
+# While a recording of another command runs, every process on the machine passes the hook (and
+# is not recorded). The recorded command says it has started (the program is attached before
+# it is started) and waits until the loop is done.
+step_h_bystander() {
+  exec 9<>"$work/gate"
+  "$rpod" seccomp record -o "$work/idle.json" -- sh -c "echo > '$work/ready'; cat '$work/gate'" >/dev/null 2>&1 9>&- &
+  local pid=$!
+  read -r _ < "$work/ready"
+  "$loop" $n
+  exec 9>&-
+  wait "$pid"
+}
+step_c_allow() { "${R[@]}" run --rm "${allow[@]}" busybox /loop $n; }
+step_c_rec() { "${R[@]}" run --rm --annotation "$(rec loop)" busybox /loop $n 2>/dev/null; }
+step_c_default() { "${R[@]}" run --rm busybox /loop $n; }
+interleave "$runs" h_plain h_rec h_strace h_bystander c_allow c_rec c_default
+hp=$(med h_plain); hr=$(med h_rec); hs=$(med h_strace); hb=$(med h_bystander)
+ca=$(med c_allow); cr=$(med c_rec); cd=$(med c_default)
+echo "| where, what | ns per call | vs not recorded |"
+echo "|---|---:|---:|"
+row "host (no filter): plain" "$hp" ns 1
+row "host (no filter): under \`rpod seccomp record\`" "$hr" ns "$(ratio "$hr" "$hp")"
+row "host (no filter): under \`strace -f\` ($ns calls a run)" "$hs" ns "$(ratio "$hs" "$hp")"
+row "host (no filter): another process, while a recording runs" "$hb" ns "$(ratio "$hb" "$hp")"
+row "container, allow-all filter: not recorded" "$ca" ns 1
+row "container, allow-all filter: recorded" "$cr" ns "$(ratio "$cr" "$ca")"
+row "for scale: container, podman's default profile, not recorded" "$cd" ns "$(ratio "$cd" "$ca")"
 
 echo
-echo "3. realistic workload: tar -c /data/doc | gzip -1 in a container (ms)"
-wp=(); wr=()
+echo "3. Realistic workload: \`tar -cf - /data/doc | gzip -1\` in a container"
+echo
 work_cmd=(sh -c 'tar -cf - /data/doc | gzip -1 > /dev/null')
-for i in $(seq "$runs"); do
-  wp+=("$(time_us "${R[@]}" run --rm busybox "${work_cmd[@]}")")
-  wr+=("$(time_us "${R[@]}" run --rm --annotation "$(rec work)" busybox "${work_cmd[@]}")")
-done
-e=$(printf '%s\n' "${wp[@]}" | median); f=$(printf '%s\n' "${wr[@]}" | median)
-row "rpod run (default profile)" "$(ratio "$e" 1000)" ms 1
-row "rpod run, recorded" "$(ratio "$f" 1000)" ms "$(ratio "$f" "$e")"
+step_w_allow() { time_us "${R[@]}" run --rm "${allow[@]}" busybox "${work_cmd[@]}"; }
+step_w_rec() { time_us "${R[@]}" run --rm --annotation "$(rec work)" busybox "${work_cmd[@]}"; }
+interleave "$wruns" w_allow w_rec
+e=$(med w_allow); f=$(med w_rec)
 calls=$(python3 -c "import json;c=json.load(open('$work/out-work.counts.json'));print(sum(v['calls'] for v in c['syscalls'].values()))")
-echo "  (the recorded workload made $calls syscalls; $(du -sh /usr/share/doc | cut -f1) of input)"
+echo "| \`rpod run --rm ... busybox sh -c 'tar ... \| gzip -1'\` | median | vs not recorded |"
+echo "|---|---:|---:|"
+row "allow-all filter, not recorded" "$(ratio "$e" 1000)" ms 1
+row "recorded (same filter)" "$(ratio "$f" 1000)" ms "$(ratio "$f" "$e")"
+echo
+echo "The recorded workload made $calls syscalls on $(du -sh /usr/share/doc | cut -f1) of input."

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Start-up cost of `rpod run --rm busybox true` against `runc run` of a prepared bundle (the
-# floor: what rpod drives) and, when installed, `podman run --rm`. Prints medians and ratios.
+# floor: what rpod drives) and, when installed, `podman run --rm` (runc, no network, as rpod).
+# All are timed interleaved, in the same loop; prints medians and ratios against runc as the
+# Markdown table BENCHMARKS.md shows.
 # With BASELINE (another rpod binary, e.g. one built from the previous commit), that binary is
-# timed in the same loop, plain and recording, with a store of its own: a same-run comparison.
-# Needs root, runc and busybox-static. Usage: bench/run.sh [RUNS] [BASELINE]
+# timed in the same loop too, plain and recording, with a store of its own: a same-run
+# comparison. Needs root, runc and busybox-static. Usage: bench/run.sh [RUNS] [BASELINE]
 set -euo pipefail
 runs=${1:-30}
 baseline=${2:-}
@@ -11,7 +13,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 rpod=$here/target/release/rpod
 [ -x "$rpod" ] || (cd "$here" && cargo build --release --quiet)
 work=$(mktemp -d)
-trap 'umount -l "$work"/*/root/containers/*/merged 2>/dev/null || true; rm -rf "$work"' EXIT
+P=(podman --root "$work/p/root" --runroot "$work/p/run" --storage-driver overlay)
+cleanup() {
+  # Whatever is still mounted under the scratch directory (rpod's overlays, podman's store).
+  awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
+  rm -rf "$work"
+}
+trap cleanup EXIT
 mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root}
 cp /bin/busybox "$work/rootfs/bin/" && chroot "$work/rootfs" /bin/busybox --install -s /bin
 echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"; echo 'root:x:0:' > "$work/rootfs/etc/group"
@@ -23,60 +31,67 @@ R=("$rpod" --root "$work/s/root" --runroot "$work/s/run")
 id=$("${R[@]}" create busybox true)
 mkdir -p "$work/bundle"
 cp "$work/s/run/containers/$id/config.json" "$work/bundle/"
-rootfs=$("${R[@]}" mount "$id")
+"${R[@]}" mount "$id" >/dev/null
 
 # shellcheck source=bench/lib.sh
 . "$here/bench/lib.sh"
 
+steps=(runc rpod)
+step_runc() { time_us runc run --bundle "$work/bundle" "bench-$1"; }
+step_rpod() { time_us "${R[@]}" run --rm busybox true; }
 if [ -n "$baseline" ]; then
   B=("$baseline" --root "$work/b/root" --runroot "$work/b/run")
   "${B[@]}" import "$work/busybox.tar" busybox >/dev/null
+  trace=(--annotation "io.containers.trace-syscall=of:$work/trace.json")
+  step_base() { time_us "${B[@]}" run --rm busybox true; }
+  step_rpod_t() { time_us "${R[@]}" run --rm "${trace[@]}" busybox true; }
+  step_base_t() { time_us "${B[@]}" run --rm "${trace[@]}" busybox true; }
+  steps+=(base rpod_t base_t)
 fi
-trace=(--annotation "io.containers.trace-syscall=of:$work/trace.json")
-
-bare=(); ours=(); pod=(); base=(); ours_t=(); base_t=()
-for i in $(seq "$runs"); do
-  bare+=("$(time_us runc run --bundle "$work/bundle" "bench-$i")")
-  if [ -n "$baseline" ] && ! (( i % 2 )); then
-    # Which binary runs first alternates, so neither gains from the order.
-    base+=("$(time_us "${B[@]}" run --rm busybox true)")
-    ours+=("$(time_us "${R[@]}" run --rm busybox true)")
-  else
-    ours+=("$(time_us "${R[@]}" run --rm busybox true)")
-    [ -z "$baseline" ] || base+=("$(time_us "${B[@]}" run --rm busybox true)")
-  fi
-  if [ -n "$baseline" ]; then
-    if (( i % 2 )); then
-      ours_t+=("$(time_us "${R[@]}" run --rm "${trace[@]}" busybox true)")
-      base_t+=("$(time_us "${B[@]}" run --rm "${trace[@]}" busybox true)")
-    else
-      base_t+=("$(time_us "${B[@]}" run --rm "${trace[@]}" busybox true)")
-      ours_t+=("$(time_us "${R[@]}" run --rm "${trace[@]}" busybox true)")
-    fi
-  fi
-done
 if command -v podman >/dev/null; then
-  podman load -i "$work/busybox.tar" >/dev/null 2>&1 || podman import "$work/busybox.tar" busybox >/dev/null
-  for i in $(seq "$runs"); do pod+=("$(time_us podman run --rm busybox true)"); done
+  # podman 4.3 asks for rlimits above this machine's hard limits (no CAP_SYS_RESOURCE), so it
+  # gets a containers.conf of its own for this run (docs/host.md, "Resource limits"): the
+  # host's configuration is not touched. Same runtime and network as rpod's defaults.
+  hn=$(ulimit -Hn); hu=$(ulimit -Hu); [ "$hu" = unlimited ] || [ "$hu" -gt 32768 ] && hu=32768
+  cat > "$work/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$hn:$hn", "nproc=$hu:$hu"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+  export CONTAINERS_CONF=$work/containers.conf
+  "${P[@]}" import "$work/busybox.tar" busybox >/dev/null 2>&1
+  step_podman() { time_us "${P[@]}" run --rm --network none busybox true; }
+  steps+=(podman)
 fi
-b=$(printf '%s\n' "${bare[@]}" | median); o=$(printf '%s\n' "${ours[@]}" | median)
-echo "runs: $runs, median wall time (ms) of starting and removing a container that runs 'true'"
-printf '%-40s %8.1f ms  %6s\n' "runc run (prepared bundle)" "$(echo "$b/1000" | bc -l)" "1.00x"
-printf '%-40s %8.1f ms  %6.2fx\n' "rpod run --rm busybox true" "$(echo "$o/1000" | bc -l)" "$(echo "$o/$b" | bc -l)"
+
+interleave "$runs" "${steps[@]}"
+
+b=$(med runc); o=$(med rpod)
+echo "bench/run.sh $runs${baseline:+ BASELINE}: medians of $runs runs, interleaved (each round runs every command once, starting from a different one)"
+echo
+echo "| command | median | vs runc |"
+echo "|---|---:|---:|"
+row '`runc run` (prepared bundle)' "$(ratio "$b" 1000)" ms 1
+row '`rpod run --rm busybox true`' "$(ratio "$o" 1000)" ms "$(ratio "$o" "$b")"
 if [ -n "$baseline" ]; then
-  for pair in "base:baseline run --rm busybox true" "ours_t:rpod run --rm (recording)" "base_t:baseline run --rm (recording)"; do
-    var=${pair%%:*}; label=${pair#*:}
-    declare -n arr=$var
-    m=$(printf '%s\n' "${arr[@]}" | median)
-    printf '%-40s %8.1f ms  %6.2fx\n' "$label" "$(echo "$m/1000" | bc -l)" "$(echo "$m/$b" | bc -l)"
-  done
-  nb=$(printf '%s\n' "${base[@]}" | median); ot=$(printf '%s\n' "${ours_t[@]}" | median); bt=$(printf '%s\n' "${base_t[@]}" | median)
-  printf 'rpod against the baseline, same run: plain %.2fx, recording %.2fx\n' "$(echo "$o/$nb" | bc -l)" "$(echo "$ot/$bt" | bc -l)"
+  nb=$(med base); ot=$(med rpod_t); bt=$(med base_t)
+  row 'baseline `run --rm busybox true`' "$(ratio "$nb" 1000)" ms "$(ratio "$nb" "$b")"
+  row '`rpod run --rm` (recording)' "$(ratio "$ot" 1000)" ms "$(ratio "$ot" "$b")"
+  row 'baseline `run --rm` (recording)' "$(ratio "$bt" 1000)" ms "$(ratio "$bt" "$b")"
 fi
-if [ ${#pod[@]} -gt 0 ]; then
-  p=$(printf '%s\n' "${pod[@]}" | median)
-  printf '%-40s %8.1f ms  %6.2fx\n' "podman run --rm busybox true" "$(echo "$p/1000" | bc -l)" "$(echo "$p/$b" | bc -l)"
+if command -v podman >/dev/null; then
+  p=$(med podman)
+  row '`podman run --rm --network none busybox true`' "$(ratio "$p" 1000)" ms "$(ratio "$p" "$b")"
+  echo
+  printf 'rpod against podman, same run: %.2fx (podman %s, runc for both)\n' "$(ratio "$o" "$p")" "$(podman --version | cut -d' ' -f3)"
 else
-  echo "podman: not installed (apt-get install podman to compare)"
+  echo
+  echo "podman: not installed, so not compared (apt-get install podman to compare)"
+fi
+if [ -n "$baseline" ]; then
+  printf 'rpod against the baseline, same run: plain %.2fx, recording %.2fx\n' "$(ratio "$o" "$nb")" "$(ratio "$ot" "$bt")"
 fi
 "${R[@]}" rm "$id" >/dev/null
