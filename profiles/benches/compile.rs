@@ -21,20 +21,33 @@ use profiles::model::Op;
 use profiles::resolve::{Context, Resolved};
 use profiles::{load, syscalls, Arch};
 
-fn median(mut f: impl FnMut(), runs: usize) -> Duration {
+/// Medians of two closures timed interleaved: each round runs both, the first one first in
+/// even rounds and second in odd ones, so neither the order nor load that comes and goes
+/// favours one of them.
+fn interleaved(mut a: impl FnMut(), mut b: impl FnMut(), runs: usize) -> (Duration, Duration) {
     // Warm up caches and libseccomp's lazily built tables.
     for _ in 0..3 {
-        f();
+        a();
+        b();
     }
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    };
+    let (mut ta, mut tb) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for r in 0..runs {
+        if r % 2 == 0 {
+            ta.push(time(&mut a));
+            tb.push(time(&mut b));
+        } else {
+            tb.push(time(&mut b));
+            ta.push(time(&mut a));
+        }
+    }
+    ta.sort();
+    tb.sort();
+    (ta[runs / 2], tb[runs / 2])
 }
 
 fn scmp_arch(a: Arch) -> ScmpArch {
@@ -139,25 +152,24 @@ fn main() {
     );
     println!();
     println!(
-        "{:<34} {:>12} {:>16} {:>8}",
-        "compile (median of 200)", "rpod", "raw libseccomp", "ratio"
+        "Compile time: medians of {runs} runs each, rpod and raw libseccomp interleaved (order alternating)"
     );
+    println!();
+    println!("| filter arches | rpod | raw libseccomp | ratio |");
+    println!("|---|---:|---:|---:|");
     for arches in [vec![Arch::X86_64], vec![Arch::X86_64, Arch::X86, Arch::X32]] {
         let label = arches
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
-            .join("+");
-        let rpod = median(
+            .join(" + ");
+        let pre = pre_resolve(&resolved);
+        let (rpod, raw) = interleaved(
             || {
                 let p = load::from_str(black_box(DEFAULT_JSON)).unwrap().profile;
                 let r = p.resolve(&cx);
                 black_box(compile::compile(&r, Some(&arches)).unwrap());
             },
-            runs,
-        );
-        let pre = pre_resolve(&resolved);
-        let raw = median(
             || {
                 black_box(raw_libseccomp(
                     &pre,
@@ -168,7 +180,7 @@ fn main() {
             runs,
         );
         println!(
-            "{:<34} {:>10.2}ms {:>14.2}ms {:>7.2}x",
+            "| {} | {:.2} ms | {:.2} ms | {:.2}x |",
             label,
             rpod.as_secs_f64() * 1e3,
             raw.as_secs_f64() * 1e3,
@@ -176,16 +188,18 @@ fn main() {
         );
     }
     println!();
+    println!("Instructions executed per x86_64 syscall, zero arguments (emulator):");
+    println!();
     println!(
-        "{:<34} {:>12} {:>16} {:>8}",
-        "insns per x86_64 syscall (mean/max)", "binary tree", "linear (level 1)", "ratio"
+        "| filter arches | binary tree (rpod) mean / max | linear mean / max | ratio | program size tree / linear |"
     );
+    println!("|---|---:|---:|---:|---:|");
     for arches in [vec![Arch::X86_64], vec![Arch::X86_64, Arch::X86, Arch::X32]] {
         let label = arches
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
-            .join("+");
+            .join(" + ");
         let tree = compile::compile_with(
             &resolved,
             Some(&arches),
@@ -207,7 +221,7 @@ fn main() {
         let (tm, tx) = insns_per_syscall(&tree.program, Arch::X86_64);
         let (lm, lx) = insns_per_syscall(&linear.program, Arch::X86_64);
         println!(
-            "{:<34} {:>7.1}/{:<4} {:>11.1}/{:<4} {:>7.2}x   ({} vs {} insns in the program)",
+            "| {} | {:.1} / {} | {:.1} / {} | {:.2}x | {} / {} insns |",
             label,
             tm,
             tx,
