@@ -14,10 +14,14 @@ rpod=$here/target/release/rpod
 [ -x "$rpod" ] || (cd "$here" && cargo build --release --quiet)
 work=$(mktemp -d)
 P=(podman --root "$work/p/root" --runroot "$work/p/run" --storage-driver overlay)
+# podman makes /run/containers/networks whatever its configuration says: removed again if it
+# was not there before (and is empty).
+[ -e /run/containers ] && run_containers=kept || run_containers=ours
 cleanup() {
   # Whatever is still mounted under the scratch directory (rpod's overlays, podman's store).
   awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
   rm -rf "$work"
+  if [ "$run_containers" = ours ]; then rmdir /run/containers/networks /run/containers 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root}
@@ -50,8 +54,9 @@ if [ -n "$baseline" ]; then
 fi
 if command -v podman >/dev/null; then
   # podman 4.3 asks for rlimits above this machine's hard limits (no CAP_SYS_RESOURCE), so it
-  # gets a containers.conf of its own for this run (docs/host.md, "Resource limits"): the
-  # host's configuration is not touched. Same runtime and network as rpod's defaults.
+  # gets a containers.conf of its own for this run (docs/host.md, "Resource limits"), which
+  # also keeps its state under the scratch directory: the host is not touched. Same runtime
+  # and network as rpod's defaults.
   hn=$(ulimit -Hn); hu=$(ulimit -Hu); [ "$hu" = unlimited ] || [ "$hu" -gt 32768 ] && hu=32768
   cat > "$work/containers.conf" <<EOF
 [containers]
@@ -60,6 +65,9 @@ default_ulimits = ["nofile=$hn:$hn", "nproc=$hu:$hu"]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+tmp_dir = "$work/p/tmp"
+[network]
+network_config_dir = "$work/p/networks"
 EOF
   export CONTAINERS_CONF=$work/containers.conf
   "${P[@]}" import "$work/busybox.tar" busybox >/dev/null 2>&1

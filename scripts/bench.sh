@@ -1,16 +1,51 @@
 #!/usr/bin/env bash
-# Benchmarks whose figures go into BENCHMARKS.md; each prints ratios against its peer.
+# `make bench`: every benchmark whose figures BENCHMARKS.md quotes, with their default run
+# counts, printed as the Markdown tables BENCHMARKS.md shows (each with ratios against the peer
+# measured in the same run), with the machine and its load before and after each one.
+# About 10 minutes on the 2-core development machine, once built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "bench: cargo bench -p profiles (compile time, instructions per syscall)"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+start=$(date +%s)
+echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+machine
+step() {
+  echo
+  echo "## $1"
+  echo
+  echo "\$ $2"
+  echo
+}
+after() { echo; echo "(load average after it: $(cut -d' ' -f1-3 /proc/loadavg))"; }
+
+step "Compiling podman's default profile; instructions per syscall" \
+  "cargo bench -p profiles --bench compile"
 cargo bench -p profiles --bench compile --quiet
-echo "bench: cargo bench -p kafel-dsl (Kafel-like policy: compile time, instructions per syscall)"
+after
+step "Kafel-like policy: compile time, instructions per syscall, agreement" \
+  "cargo bench -p kafel-dsl --bench compile"
 cargo bench -p kafel-dsl --bench compile --quiet
+after
+missing=()
 if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ]; then
-  echo "bench: bench/run.sh (rpod run against runc run)"
+  step "Container start" "bench/run.sh"
   bench/run.sh
-  echo "bench: bench/record.sh (what recording syscalls costs, strace -f for scale)"
-  bench/record.sh
+  after
 else
-  echo "bench: skipping bench/run.sh and bench/record.sh (they need root, runc and busybox-static)"
+  missing+=("bench/run.sh (needs root, runc and busybox-static)")
+fi
+if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ] && command -v strace >/dev/null; then
+  step "Recording syscalls" "bench/record.sh"
+  bench/record.sh
+  after
+else
+  missing+=("bench/record.sh (needs root, runc, busybox-static and strace)")
+fi
+echo
+echo "bench: done in $(( ($(date +%s) - start) / 60 )) min $(( ($(date +%s) - start) % 60 )) s"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: not every figure of BENCHMARKS.md was regenerated; not run:" >&2
+  printf '  %s\n' "${missing[@]}" >&2
+  exit 1
 fi
