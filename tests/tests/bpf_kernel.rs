@@ -938,3 +938,348 @@ fn disassembly_of_a_libseccomp_filter_uses_names() {
     assert!(text.contains("return ERRNO(1)"), "{text}");
     assert!(text.contains(": return ALLOW\n"), "{text}");
 }
+
+// ---- The emulator's program paths ------------------------------------------------------
+//
+// BENCHMARKS.md quotes the emulator's instruction counts (`Outcome::insns_executed`). The
+// kernel does not report a count, but it does tell which return instruction a filter reached,
+// when every return is made to say its own index: so for each input, the path the emulator
+// reports (`run_traced`) is checked to be a walk of the program that follows its jumps, to end
+// at the return instruction the kernel reached, and to be as long as the count the emulator
+// reports; hand-made programs check that counts are exact.
+
+/// Checks that `path` is a walk of `prog` from instruction 0 that follows each instruction's
+/// successor (its jump targets, or the next instruction), and that it ends where `out` says:
+/// at a return of `out.ret`, or at a division by zero (the kernel returns 0 there).
+fn check_path(prog: &Program, path: &[usize], out: &bpf::Outcome, what: &str) {
+    assert_eq!(
+        out.insns_executed,
+        path.len(),
+        "{what}: the count differs from the path's length"
+    );
+    assert_eq!(path.first(), Some(&0), "{what}: the path starts at 0");
+    let ops = prog.ops();
+    for w in path.windows(2) {
+        let (pc, next) = (w[0], w[1]);
+        let ok = match ops[pc] {
+            bpf::Op::Ja(k) => next == pc + 1 + usize::try_from(k).expect("small"),
+            bpf::Op::Jump { jt, jf, .. } => {
+                next == pc + 1 + usize::from(jt) || next == pc + 1 + usize::from(jf)
+            }
+            bpf::Op::Ret(_) => false,
+            _ => next == pc + 1,
+        };
+        assert!(ok, "{what}: the path goes from {pc} to {next}: {path:?}");
+    }
+    let last = *path.last().expect("a path");
+    match ops[last] {
+        bpf::Op::Ret(bpf::RetVal::K(k)) => assert_eq!(k, out.ret, "{what}: return value"),
+        bpf::Op::Ret(bpf::RetVal::A) => {}
+        bpf::Op::Alu(bpf::AluOp::Div, _) => {
+            assert_eq!(out.ret, 0, "{what}: a division by zero returns 0");
+        }
+        other => panic!("{what}: the path ends at {other:?}, not a return"),
+    }
+}
+
+/// `prog` with each return from instruction `from` on replaced by `TRAP(index)`: the kernel's
+/// SIGSYS then says which return instruction it reached. Control flow is unchanged.
+fn tag_returns(prog: &Program, from: usize) -> Program {
+    let insns = prog
+        .insns()
+        .iter()
+        .enumerate()
+        .map(|(i, insn)| {
+            if i >= from && insn.code & 0x07 == BPF_RET {
+                Insn::stmt(
+                    BPF_RET | BPF_K,
+                    bpf::SECCOMP_RET_TRAP | u32::try_from(i).expect("small"),
+                )
+            } else {
+                *insn
+            }
+        })
+        .collect();
+    Program::new(insns).expect("tagging keeps a program valid")
+}
+
+/// For each of `inputs` to getppid, with `prog` guarded so the probe's own syscalls are
+/// allowed: the emulator's path is a walk of the program ending at the return the kernel
+/// reached (the guard's own return is left untagged, so the probe can report), and the
+/// kernel's action is the emulator's.
+/// Returns how many different return instructions the inputs reached.
+fn paths_agree(
+    k: &Kernel,
+    report: &mut Report,
+    prog: &Program,
+    inputs: &[[u64; 6]],
+    what: &str,
+) -> usize {
+    let nr = getppid();
+    let mut ends = BTreeSet::new();
+    let whole = guarded(nr, prog.insns());
+    let tagged = tag_returns(&whole, 3);
+    for &args in inputs {
+        let data = bpf::SeccompData::new(Arch::native(), nr, args);
+        let (out, path) = bpf::emulator::run_traced(&whole, &data);
+        check_path(&whole, &path, &out, what);
+        assert_eq!(
+            bpf::emulator::run(&whole, &data),
+            out,
+            "{what}: run and run_traced"
+        );
+        // The accept/deny result of the path's return, in the kernel.
+        report.check(k, ProbeMode::Process, &whole, nr, args, what);
+        // And which return it was.
+        let last = *path.last().expect("a path");
+        ends.insert(last);
+        let want = if matches!(whole.ops()[last], bpf::Op::Ret(_)) {
+            KernelOutcome::Trap(i32::try_from(last).expect("small"))
+        } else {
+            // Division by zero: the filter returns 0, KILL_THREAD of the only thread.
+            KernelOutcome::Killed
+        };
+        let got = k.probe.run(&tagged.to_bytes(), nr, args);
+        report.probes += 1;
+        if got != want {
+            report.mismatches.push(format!(
+                "{what}: args {args:x?}: the emulator's path {path:?} ends at {last}, the kernel \
+                 gave {got:?}\n{}",
+                bpf::disasm::disasm(&whole)
+            ));
+        }
+    }
+    ends.len()
+}
+
+#[test]
+fn emulator_instruction_counts_are_exact_on_hand_made_programs() {
+    let nr = getppid();
+    let s = Insn::stmt;
+    let j = Insn::jump;
+    let ret_errno = s(BPF_RET | BPF_K, bpf::SECCOMP_RET_ERRNO | 1);
+    let prog = |v: Vec<Insn>| Program::new(v).expect("valid");
+    // (program, syscall, arg0, expected path)
+    let cases: Vec<(&str, Program, u32, u64, Vec<usize>)> = vec![
+        ("one return", prog(vec![RET_ALLOW]), nr, 0, vec![0]),
+        (
+            "match",
+            prog(vec![
+                s(BPF_LD | BPF_W | BPF_ABS, 0),
+                j(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
+                ret_errno,
+                RET_ALLOW,
+            ]),
+            nr,
+            0,
+            vec![0, 1, 2],
+        ),
+        (
+            "no match",
+            prog(vec![
+                s(BPF_LD | BPF_W | BPF_ABS, 0),
+                j(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
+                ret_errno,
+                RET_ALLOW,
+            ]),
+            nr + 1,
+            0,
+            vec![0, 1, 3],
+        ),
+        (
+            "ja over three",
+            prog(vec![
+                s(BPF_LD | BPF_W | BPF_ABS, 0),
+                s(BPF_JMP | BPF_JA, 3),
+                ret_errno,
+                ret_errno,
+                ret_errno,
+                RET_ALLOW,
+            ]),
+            nr,
+            0,
+            vec![0, 1, 5],
+        ),
+        (
+            "straight line of ten loads",
+            prog(
+                std::iter::repeat_n(s(BPF_LD | BPF_IMM, 7), 10)
+                    .chain([RET_ALLOW])
+                    .collect(),
+            ),
+            nr,
+            0,
+            (0..=10).collect(),
+        ),
+        (
+            "argument test taken",
+            prog(vec![
+                s(BPF_LD | BPF_W | BPF_ABS, 16),
+                j(BPF_JMP | BPF_JGT | BPF_K, 5, 2, 0),
+                s(BPF_LD | BPF_IMM, 1),
+                RET_ALLOW,
+                ret_errno,
+            ]),
+            nr,
+            6,
+            vec![0, 1, 4],
+        ),
+        (
+            "argument test not taken",
+            prog(vec![
+                s(BPF_LD | BPF_W | BPF_ABS, 16),
+                j(BPF_JMP | BPF_JGT | BPF_K, 5, 2, 0),
+                s(BPF_LD | BPF_IMM, 1),
+                RET_ALLOW,
+                ret_errno,
+            ]),
+            nr,
+            5,
+            vec![0, 1, 2, 3],
+        ),
+        (
+            "division by zero stops",
+            prog(vec![
+                s(BPF_LD | BPF_IMM, 5),
+                s(BPF_LDX | BPF_IMM, 0),
+                s(BPF_ALU | BPF_DIV | BPF_X, 0),
+                RET_ALLOW,
+            ]),
+            nr,
+            0,
+            vec![0, 1, 2],
+        ),
+    ];
+    for (what, p, nr, a0, want) in cases {
+        let data = bpf::SeccompData::new(Arch::native(), nr, [a0, 0, 0, 0, 0, 0]);
+        let (out, path) = bpf::emulator::run_traced(&p, &data);
+        assert_eq!(path, want, "{what}");
+        assert_eq!(out.insns_executed, want.len(), "{what}");
+        assert_eq!(
+            bpf::emulator::run(&p, &data),
+            out,
+            "{what}: run and run_traced"
+        );
+        check_path(&p, &path, &out, what);
+    }
+}
+
+#[test]
+fn emulator_paths_end_where_the_kernel_returns() {
+    let Some(k) = kernel() else { return };
+    let mut report = Report::new("emulator paths");
+    let values = [
+        0u64,
+        1,
+        5,
+        6,
+        0x1200,
+        0x12ff,
+        0xffff_ffff,
+        0x1_0000_0000,
+        0x8000_0000_0000_0000,
+        u64::MAX,
+    ];
+    let mut rng = Rng(0x9a75_eed0_0000_0001);
+    let mut inputs: Vec<[u64; 6]> = Vec::new();
+    for (i, &v) in values.iter().enumerate() {
+        let mut a = [0u64; 6];
+        a[i % 6] = v;
+        inputs.push(a);
+        inputs.push([v; 6]);
+    }
+    // Each rule below matched on its own.
+    inputs.extend([
+        [5, 0x1_0000_0001, 0, 7, 7, 7],
+        [5, u64::MAX, 0x12ff, 7, 0, 0],
+        [0, 0, 0x1234, 7, 7, 7],
+        [0, 0, 0, 6, 7, 7],
+    ]);
+    for _ in 0..8 {
+        inputs.push(std::array::from_fn(|_| rng.pick(&values)));
+    }
+
+    // libseccomp's binary tree: several rules on getppid across arguments, and bulk.
+    let mut ctx = ScmpFilterContext::new(ScmpAction::Allow).expect("libseccomp context");
+    for (i, name) in ["mkdir", "rmdir", "chdir", "mount", "ptrace", "bpf"]
+        .iter()
+        .enumerate()
+    {
+        let errno = 20 + i32::try_from(i).expect("small");
+        ctx.add_rule(ScmpAction::Errno(errno), sys(name))
+            .expect("bulk rule");
+    }
+    let cmp = ScmpArgCompare::new;
+    let ppid = getppid_sys();
+    ctx.add_rule_conditional(
+        ScmpAction::Errno(11),
+        ppid,
+        &[
+            cmp(0, ScmpCompareOp::Equal, 5),
+            cmp(1, ScmpCompareOp::Greater, 0x1_0000_0000),
+        ],
+    )
+    .expect("rule");
+    ctx.add_rule_conditional(
+        ScmpAction::Trap,
+        ppid,
+        &[cmp(2, ScmpCompareOp::MaskedEqual(0xff00), 0x1200)],
+    )
+    .expect("rule");
+    ctx.add_rule_conditional(
+        ScmpAction::Errno(12),
+        ppid,
+        &[cmp(3, ScmpCompareOp::LessOrEqual, 6)],
+    )
+    .expect("rule");
+    let libseccomp = export(&mut ctx);
+    let ends = paths_agree(k, &mut report, &libseccomp, &inputs, "libseccomp rules");
+    assert!(
+        ends >= 4,
+        "the inputs reached only {ends} returns of libseccomp's filter"
+    );
+
+    // rpod's own BPF for a policy.
+    let policy = kafel_dsl::compile(
+        kafel_dsl::source::SourceFile::new(
+            "paths.kafel",
+            None,
+            "DEFAULT ALLOW\n\
+             ERRNO(1) { getppid(a, b, c, d, e, f) { a == 5 && b > 0x100000000 } }\n\
+             ERRNO(2) { getppid(a, b, c, d, e, f) { (c & 0xff00) == 0x1200 || f < 6 } }\n\
+             KILL_PROCESS { mkdir, rmdir }\n"
+                .to_string(),
+        ),
+        &kafel_dsl::Options {
+            arches: vec![Arch::native()],
+            ..kafel_dsl::Options::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("paths.kafel:\n{}", e.render()));
+    let ours = policy.to_bpf().expect("BPF");
+    let ends = paths_agree(k, &mut report, &ours, &inputs, "rpod's BPF");
+    assert!(
+        ends >= 3,
+        "the inputs reached only {ends} returns of rpod's filter"
+    );
+
+    // Random programs (with division by a register that may be zero).
+    for i in 0..12 {
+        let mut body = random_body(&mut rng);
+        body.push(Insn::stmt(BPF_ALU | BPF_AND | BPF_K, 0xffff));
+        body.push(Insn::jump(BPF_JMP | BPF_JGT | BPF_K, 0x7fff, 0, 1));
+        body.push(Insn::stmt(BPF_RET | BPF_K, bpf::SECCOMP_RET_ERRNO | 3));
+        body.push(Insn::stmt(BPF_ALU | BPF_OR | BPF_K, bpf::SECCOMP_RET_TRAP));
+        body.push(Insn::stmt(BPF_RET | BPF_A, 0));
+        let prog = Program::new(body).expect("valid");
+        let _ = paths_agree(
+            k,
+            &mut report,
+            &prog,
+            &inputs[..6],
+            &format!("random program {i}"),
+        );
+    }
+    assert!(report.probes >= 250, "only {} probes", report.probes);
+    report.finish();
+}
