@@ -562,14 +562,14 @@ fn build(name: &str, resolved: &Resolved, arches: &[Arch]) -> Result<Built, Stri
         flags: Vec::new(),
         dropped: Vec::new(),
     };
-    let program = build::bounded(&one, None, compile::Options::default(), build::TIMEOUT)
+    let program = build::bounded(&one, None, compile::Options::default())
         .map_err(|f| match f {
             build::Failure::Refused { message } => {
                 format!("libseccomp refuses them ({message}), so runc cannot load the profile")
             }
             build::Failure::Hang => format!(
-                "libseccomp did not finish building them within {}s",
-                build::TIMEOUT.as_secs()
+                "libseccomp did not finish building them within {}s of CPU time",
+                build::CPU_BUDGET.as_secs()
             ),
         })?
         .program;
@@ -1633,8 +1633,7 @@ mod tests {
                 .expect("generated profile loads")
                 .profile;
             let r = p.resolve(&cx);
-            let Ok(prog) = build::bounded(&r, None, compile::Options::default(), build::TIMEOUT)
-                .map(|c| c.program)
+            let Ok(prog) = build::bounded(&r, None, compile::Options::default()).map(|c| c.program)
             else {
                 // libseccomp refuses the rules (or hangs): runc cannot load the profile.
                 continue;

@@ -20,7 +20,6 @@
 //! `--format bpf` as the way out.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use profiles::bpf::Action;
 use profiles::model::{ActionKind, ArgCondition, Op, Profile, Rule as OciRule};
@@ -37,9 +36,6 @@ const MAX_RULES_PER_SYSCALL: usize = 512;
 /// Past this many pieces for one argument's value set, give up on that decomposition.
 const MAX_PIECES: usize = 128;
 const LOW: u64 = 0xffff_ffff;
-
-/// How long libseccomp may take for one syscall's rules before rpod gives up on that order.
-const LIBSECCOMP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// rpod checks each built program exactly itself ([`crate::verify`]); the emulator check in
 /// `compile` would only cost time.
@@ -181,13 +177,15 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
         flags: Vec::new(),
         dropped: Vec::new(),
     };
-    let checkable = match build::bounded(&empty, Some(&p.arches), BUILD_OPTIONS, LIBSECCOMP_TIMEOUT)
-    {
+    let checkable = match build::bounded(&empty, Some(&p.arches), BUILD_OPTIONS) {
         Ok(_) => true,
         Err(e) => {
             let why = match e {
                 build::Failure::Refused { message } => message,
-                build::Failure::Hang => "it did not answer".to_string(),
+                build::Failure::Hang => format!(
+                    "it did not answer within {}s of CPU time",
+                    build::CPU_BUDGET.as_secs()
+                ),
             };
             warnings.push(
                 Diagnostic::warning(
@@ -415,7 +413,6 @@ fn libseccomp_order(
         default: p.default,
         arches: &p.arches,
         options: BUILD_OPTIONS,
-        timeout: LIBSECCOMP_TIMEOUT,
     };
     build::first_built_right(&target, candidates, |prog, _| {
         match built_matches(b, prog, p.default, arches_with, regions) {

@@ -38,8 +38,8 @@
 //!    covers).
 //! 4. **Compile backends**: [`compile`] (through libseccomp, as runc does, with [`compile::Note`]s
 //!    for every change of meaning) and [`build`] (getting libseccomp to build rules correctly:
-//!    timeout, typed failure, rule-order search). Kafel policies compile straight to BPF in the
-//!    `kafel-dsl` crate.
+//!    a CPU-time bound per build, typed failure, rule-order search). Kafel policies compile
+//!    straight to BPF in the `kafel-dsl` crate.
 //! 5. **Analysis**, what a profile enforces: [`analysis`] (the compiled filter read back,
 //!    [`analysis::risk`] for dangerous syscalls, [`analysis::text`] for conditions as a
 //!    reviewer reads them).

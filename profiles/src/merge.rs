@@ -45,8 +45,9 @@
 //!
 //! Where a check fails, or the result would need more than [`MAX_RULES_PER_SYSCALL`] rules,
 //! merging fails with [`MergeError::NotExpressible`] naming the syscall, the inputs' rules and
-//! a witness. A libseccomp build that does not return within [`LIBSECCOMP_TIMEOUT`] is given
-//! up, and its thread is left spinning (safe Rust cannot stop it); after two such builds for
+//! a witness. A libseccomp build that uses [`build::CPU_BUDGET`] of CPU time without returning
+//! is given up (CPU time, not wall time, so machine load does not change the result), and its
+//! thread is left spinning (safe Rust cannot stop it); after two such builds for
 //! one syscall the merge fails.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,9 +69,6 @@ pub const MAX_RULES_PER_SYSCALL: usize = 256;
 /// The most cells the checks of a merged syscall run (the output's conditions add cells to
 /// the inputs', so this is above [`solve::MAX_CELLS`]).
 pub const MAX_CHECK_CELLS: usize = 1 << 16;
-
-/// How long one libseccomp build may take before the merge gives up on that rule order.
-pub const LIBSECCOMP_TIMEOUT: std::time::Duration = build::TIMEOUT;
 
 /// Which action wins a conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -264,7 +262,7 @@ pub enum Inexact {
 /// What went wrong inside libseccomp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LibseccompFailure {
-    /// `seccomp_rule_add` or the export did not return within [`LIBSECCOMP_TIMEOUT`].
+    /// `seccomp_rule_add` or the export used [`build::CPU_BUDGET`] of CPU time without returning.
     Hang,
     Refused {
         message: String,
@@ -945,7 +943,6 @@ impl Cx<'_> {
             default: self.default,
             arches: &self.arches,
             options: compile::Options::default(),
-            timeout: LIBSECCOMP_TIMEOUT,
         };
         let candidates = shapes.iter().flat_map(|rules| {
             build::likely_orders(rules)
@@ -1419,14 +1416,9 @@ pub fn merge(inputs: &[Profile], cx: &Context, opts: &MergeOptions) -> Result<Me
     let mut partially_checked = Vec::new();
     if !whole.rules.is_empty() {
         let first = whole.rules[0].names.first().cloned().unwrap_or_default();
-        let prog = build::bounded(
-            &whole,
-            None,
-            compile::Options::default(),
-            LIBSECCOMP_TIMEOUT,
-        )
-        .map_err(|f| fail(&first, libseccomp(f.into()), [0; ARGS]))?
-        .program;
+        let prog = build::bounded(&whole, None, compile::Options::default())
+            .map_err(|f| fail(&first, libseccomp(f.into()), [0; ARGS]))?
+            .program;
         let named: BTreeSet<&String> = whole.rules.iter().flat_map(|r| &r.names).collect();
         for name in named {
             let rules: Vec<OutRule> = whole
@@ -1529,18 +1521,15 @@ mod tests {
         });
     }
 
-    /// Compiles for x86_64 on another thread: libseccomp 2.5.4 can loop forever on some rule
-    /// orders (see `sort_for_libseccomp`), which must fail the test, not hang it.
+    /// Compiles for x86_64 within the CPU budget of [`build::bounded`]: libseccomp 2.5.4 can
+    /// loop forever on some rule orders (see `sort_for_libseccomp`), which must fail the test,
+    /// not hang it, and a loaded machine must not fail it (`None` is a hang).
     fn compile_x86_64(r: &Resolved) -> Option<Result<bpf::Program, String>> {
-        let r = r.clone();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let out = compile::compile(&r, Some(&[Arch::X86_64]))
-                .map(|c| c.program)
-                .map_err(|e| e.to_string());
-            let _ = tx.send(out);
-        });
-        rx.recv_timeout(std::time::Duration::from_secs(20)).ok()
+        match build::bounded(r, Some(&[Arch::X86_64]), compile::Options::default()) {
+            Ok(c) => Some(Ok(c.program)),
+            Err(build::Failure::Hang) => None,
+            Err(build::Failure::Refused { message }) => Some(Err(message)),
+        }
     }
 
     fn check_with_emulator(inputs: &[Profile], merged: &Merged, prefer: Prefer) {
