@@ -39,6 +39,9 @@ pub enum NoteKind {
     LibseccompMisbuild,
     /// Too many argument combinations to check the built filter completely.
     NotVerified,
+    /// runc's ENOSYS stub answers syscalls above the profile's highest number (never from
+    /// [`compile`]; see `enforce`).
+    EnosysStub,
 }
 
 /// One way the enforced filter differs from what the profile says.
@@ -93,7 +96,7 @@ pub enum CompileError {
     },
 }
 
-fn scmp_arch(a: Arch) -> ScmpArch {
+pub(crate) fn scmp_arch(a: Arch) -> ScmpArch {
     match a {
         Arch::X86_64 => ScmpArch::X8664,
         Arch::X86 => ScmpArch::X86,

@@ -10,8 +10,9 @@
 //!
 //! The explanation also says which architectures the filter covers and what libseccomp does
 //! with the others (checked in the compiled filter), which rules `includes`/`excludes` dropped
-//! for this context and why, and the compile notes: where libseccomp or runc change what the
-//! profile means.
+//! for this context and why, and the compile notes: where libseccomp or the runtime change what
+//! the profile means. The filter read is the one a runtime installs ([`crate::enforce`]): runc's
+//! ENOSYS stub is a meaning change like libseccomp's, and the explanation names its runtime.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -25,6 +26,7 @@ use crate::arch::Arch;
 use crate::bpf::{self, Action};
 use crate::category::{self, Category};
 use crate::compile::Note;
+use crate::enforce::{self, StubLimit, Target};
 use crate::model::{ArgCondition, Filter, Profile};
 use crate::resolve::Context;
 use crate::syscalls;
@@ -36,6 +38,11 @@ pub use crate::analysis::ContextSummary;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
     pub context: ContextSummary,
+    /// Whose filter is explained: `runc`, `crun`, or `none` (libseccomp's alone).
+    pub runtime: Target,
+    /// runc's ENOSYS stub: per arch, the number above which every syscall gets ENOSYS.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub enosys_above: Vec<StubLimit>,
     /// The default action, e.g. `ERRNO(38 ENOSYS)`.
     pub default_action: String,
     pub architectures: Architectures,
@@ -44,7 +51,7 @@ pub struct Explanation {
     pub actions: Vec<ActionSection>,
     /// Rules that `includes`/`excludes` leave out for this context.
     pub dropped: Vec<DroppedRule>,
-    /// Where libseccomp or runc change the profile's meaning.
+    /// Where libseccomp or the runtime change the profile's meaning.
     pub notes: Vec<Note>,
     /// Why libseccomp refused the profile, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,9 +146,15 @@ pub struct DroppedRule {
     pub reasons: Vec<String>,
 }
 
-/// Explains `profile` as resolved for `cx`.
+/// Explains `profile` as resolved for `cx`, as runc installs it.
 #[must_use]
 pub fn explain(profile: &Profile, cx: &Context) -> Explanation {
+    explain_for(profile, cx, Target::Runc)
+}
+
+/// Explains `profile` as resolved for `cx` and installed by `target`.
+#[must_use]
+pub fn explain_for(profile: &Profile, cx: &Context, target: Target) -> Explanation {
     let an = Analysis::new(profile, cx);
     let host = an.host();
     let arches = &an.resolved.arches;
@@ -249,7 +262,18 @@ pub fn explain(profile: &Profile, cx: &Context) -> Explanation {
         });
     }
 
-    let (notes, compile_error, architectures) = match &an.compiled {
+    let enforced = an
+        .compiled
+        .as_ref()
+        .map_err(|e| crate::chain::one_line(e))
+        .and_then(|_| {
+            enforce::enforce(&an.resolved, None, target).map_err(|e| crate::chain::one_line(&e))
+        });
+    let stub = enforced
+        .as_ref()
+        .map(|c| c.stub.clone())
+        .unwrap_or_default();
+    let (notes, compile_error, architectures) = match &enforced {
         Ok(c) => (
             c.notes.clone(),
             None,
@@ -271,7 +295,7 @@ pub fn explain(profile: &Profile, cx: &Context) -> Explanation {
         ),
         Err(e) => (
             Vec::new(),
-            Some(crate::chain::one_line(e)),
+            Some(e.clone()),
             Architectures {
                 covered: arches.clone(),
                 uncovered_compat: compat_arches(host)
@@ -302,6 +326,8 @@ pub fn explain(profile: &Profile, cx: &Context) -> Explanation {
 
     Explanation {
         context: ContextSummary::new(cx),
+        runtime: target,
+        enosys_above: stub,
         default_action: action_label(default),
         architectures,
         actions,
@@ -313,7 +339,7 @@ pub fn explain(profile: &Profile, cx: &Context) -> Explanation {
 
 /// What the compiled filter returns for a syscall of `arch` (one it allows on the host when the
 /// arch has a table, else number 0: an uncovered arch is rejected before the number is read).
-fn probe_arch(c: &crate::compile::Compiled, arch: Arch) -> Action {
+fn probe_arch(c: &enforce::Enforced, arch: Arch) -> Action {
     let nr = if arch.has_table() {
         syscalls::number(arch, "read").unwrap_or(0)
     } else {
@@ -393,6 +419,12 @@ impl Explanation {
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         s.push_str(&wrap(&self.context.describe(), WIDTH, 0, 4));
+        s.push_str(&wrap(
+            &format!("runtime: {}, {}", self.runtime, self.runtime.describe()),
+            WIDTH,
+            0,
+            4,
+        ));
         s.push('\n');
         let _ = writeln!(
             s,
@@ -468,16 +500,31 @@ impl Explanation {
                 2,
             ));
         } else if self.notes.is_empty() {
-            s.push_str(
-                "meaning changes: none (libseccomp and runc enforce what the profile says)\n",
+            let _ = writeln!(
+                s,
+                "meaning changes: none ({} enforces what the profile says)",
+                self.enforcer()
             );
         } else {
-            s.push_str("meaning changes (libseccomp and runc do not enforce exactly this):\n");
+            let _ = writeln!(
+                s,
+                "meaning changes ({} does not enforce exactly this):",
+                self.enforcer()
+            );
             for n in &self.notes {
                 s.push_str(&wrap(&format!("- {n}"), WIDTH, 2, 4));
             }
         }
         s
+    }
+
+    /// Who enforces the filter, in the "meaning changes" line.
+    fn enforcer(&self) -> &'static str {
+        match self.runtime {
+            Target::Runc => "runc with libseccomp",
+            Target::Crun => "crun with libseccomp",
+            Target::Compiled => "libseccomp",
+        }
     }
 
     fn arch_text(&self, s: &mut String) {
@@ -862,6 +909,55 @@ mod tests {
         // The arm-only rule applies now; the x86 ones are left out.
         assert!(e.names_under("ALLOW").contains("cacheflush"));
         assert!(e.dropped.iter().any(|d| d.rule == 9));
+    }
+
+    /// Issue 11: `ALLOW { read, write, close } DEFAULT KILL_PROCESS` said "meaning changes:
+    /// none" while runc answers openat with ENOSYS.
+    #[test]
+    fn runcs_enosys_stub_is_a_meaning_change_and_the_runtime_is_named_issue_11() {
+        let p = crate::load::from_str(
+            r#"{"defaultAction": "SCMP_ACT_KILL_PROCESS",
+                "syscalls": [{"names": ["read", "write", "close"], "action": "SCMP_ACT_ALLOW"}]}"#,
+        )
+        .unwrap()
+        .profile;
+        let runc = explain_for(&p, &x86_64(), Target::Runc);
+        assert_eq!(runc.runtime, Target::Runc);
+        assert_eq!(runc.enosys_above.len(), 1);
+        assert_eq!(runc.enosys_above[0].last, 3);
+        let text = runc.to_text();
+        assert!(
+            text.contains("runtime: runc, as runc 1.1 installs it"),
+            "{text}"
+        );
+        assert!(
+            text.contains("meaning changes (runc with libseccomp does not enforce exactly this):\n  - on x86_64: runc returns ERRNO(38 ENOSYS) for every syscall number above 3 (close, the highest\n    the profile names), not the default action KILL_PROCESS\n"),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&runc.to_json_pretty()).unwrap();
+        assert_eq!(json["runtime"], "runc");
+        assert_eq!(json["enosys_above"][0]["last"], 3);
+        assert_eq!(json["notes"][0]["kind"], "enosys-stub");
+
+        let crun = explain_for(&p, &x86_64(), Target::Crun);
+        assert!(crun.enosys_above.is_empty());
+        assert!(!crun
+            .notes
+            .iter()
+            .any(|n| n.kind == crate::compile::NoteKind::EnosysStub));
+        let text = crun.to_text();
+        assert!(text.contains("runtime: crun, "), "{text}");
+        assert!(
+            text.contains("meaning changes (crun with libseccomp does not enforce exactly this):\n  - crun installs the filter with SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+            "{text}"
+        );
+        let none = explain_for(&p, &x86_64(), Target::Compiled);
+        assert!(
+            none.to_text()
+                .contains("meaning changes: none (libseccomp enforces what the profile says)"),
+            "{}",
+            none.to_text()
+        );
     }
 
     const SMALL: &[&str] = &[

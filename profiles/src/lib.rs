@@ -39,7 +39,8 @@
 //! 4. **Compile backends**: [`compile`] (through libseccomp, as runc does, with [`compile::Note`]s
 //!    for every change of meaning) and [`build`] (getting libseccomp to build rules correctly:
 //!    a CPU-time bound per build, typed failure, rule-order search). Kafel policies compile
-//!    straight to BPF in the `kafel-dsl` crate.
+//!    straight to BPF in the `kafel-dsl` crate. [`enforce`]: the filter runc or crun really
+//!    installs (runc's ENOSYS stub, each runtime's conversion).
 //! 5. **Analysis**, what a profile enforces: [`analysis`] (the compiled filter read back,
 //!    [`analysis::risk`] for dangerous syscalls, [`analysis::text`] for conditions as a
 //!    reviewer reads them).
@@ -56,6 +57,7 @@ pub mod chain;
 pub mod compile;
 pub mod default_profile;
 pub mod diff;
+pub mod enforce;
 pub mod errno;
 pub mod explain;
 pub mod lint;

@@ -836,6 +836,8 @@ fn compile_findings(an: &Analysis<'_>, out: &mut Vec<Finding>) {
         let (id, severity, fix) = match note.kind {
             // Reported with a witness and the enforced action by `overlaps`.
             NoteKind::OverlappingActions => continue,
+            // Only `enforce` (a runtime's filter) makes these; lint reads libseccomp's.
+            NoteKind::EnosysStub => continue,
             NoteKind::RuleEqualsDefault => {
                 let lost = rule.and_then(|r| exception_lost(an, r));
                 match lost {
