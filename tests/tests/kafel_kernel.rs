@@ -127,6 +127,7 @@ fn corpus_policies_compiled_to_bpf_are_enforced_by_the_kernel_as_written() {
     files.sort();
     let mut counts = Counts::default();
     let mut multi_arch = 0;
+    let mut rng: u64 = 0x5eed;
     for path in files {
         let text = std::fs::read_to_string(&path).expect("policy");
         let arches: Vec<Arch> = text
@@ -185,9 +186,14 @@ fn corpus_policies_compiled_to_bpf_are_enforced_by_the_kernel_as_written() {
                     probes.push(args);
                 }
             }
-            // Mixed: every argument set, from the same values in turn.
-            for (j, _) in vals.iter().enumerate().take(8) {
-                probes.push(std::array::from_fn(|i| vals[(i * 3 + j) % vals.len()]));
+            // Mixed: every argument set at once, each from the values at random (a fixed
+            // sequence), so conditions on several arguments meet.
+            for _ in 0..48 {
+                probes.push(std::array::from_fn(|_| {
+                    rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    let n = u64::try_from(vals.len()).expect("small");
+                    vals[usize::try_from((rng >> 33) % n).expect("small")]
+                }));
             }
             for args in probes {
                 let mut args = args;
