@@ -632,6 +632,7 @@ fn print_insns(
         );
         std::process::exit(1);
     }
+    println!();
     println!(
         "rpod's and libseccomp's programs agree on {} syscall numbers, each with zero arguments and {} single-argument probes",
         probed.len(),
