@@ -599,6 +599,44 @@ mod tests {
     }
 
     #[test]
+    fn harmless_args_force_only_what_safety_needs() {
+        let h = |n, a| harmless_args(n, a);
+        // An fd slot gets BAD_FD unless the kernel already reads it as negative.
+        assert_eq!(
+            h("lseek", [3, 7, 1, 0, 0, 0]),
+            Some([BAD_FD, 7, 1, 0, 0, 0])
+        );
+        assert_eq!(
+            h("lseek", [0xffff_ffff, 7, 1, 0, 0, 0]),
+            Some([0xffff_ffff, 7, 1, 0, 0, 0])
+        );
+        // Pointers become NULL; read and write keep their fd and count.
+        assert_eq!(
+            h("openat", [5, 0x1000, 2, 0, 0, 0]),
+            Some([5, 0, 2, 0, 0, 0])
+        );
+        assert_eq!(
+            h("write", [1, 0x1000, 9, 0, 0, 0]),
+            Some([1, 0, 9, 0, 0, 0])
+        );
+        // close never closes the probe's stdout or stderr, whatever the high word.
+        assert_eq!(
+            h("close", [0x1_0000_0001, 0, 0, 0, 0, 0]),
+            Some([BAD_FD, 0, 0, 0, 0, 0])
+        );
+        assert_eq!(h("close", [7, 0, 0, 0, 0, 0]), Some([7, 0, 0, 0, 0, 0]));
+        // fcntl's queries run on any fd; other commands only on a bad one.
+        assert_eq!(h("fcntl", [5, 1, 0, 0, 0, 0]), Some([5, 1, 0, 0, 0, 0]));
+        assert_eq!(
+            h("fcntl", [5, 2, 1, 0, 0, 0]),
+            Some([BAD_FD, 2, 1, 0, 0, 0])
+        );
+        assert_eq!(h("getuid", [9; 6]), Some([9; 6]));
+        assert_eq!(h("kill", [0, 9, 0, 0, 0, 0]), None);
+        assert_eq!(h("exit", [0; 6]), None);
+    }
+
+    #[test]
     fn expected_outcomes_follow_the_kernel() {
         use KernelOutcome as K;
         let p = ProbeMode::Process;
