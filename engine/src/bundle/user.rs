@@ -10,7 +10,10 @@
 //! from its passwd entry (`/` when there is none).
 //!
 //! The files are read inside the root filesystem: symlinks (absolute or relative) are resolved
-//! with the rootfs as `/`, so a hostile image cannot make rpod read a host file.
+//! with the rootfs as `/`, so a hostile image cannot make rpod read a host file. An image may
+//! have no `/etc/passwd` or an empty one (scratch images): numeric users need none, and a name
+//! is an error that says which of the two it is. A file that is not a regular file (a FIFO would
+//! block the read forever, a device would read the host's device) is refused.
 
 use std::ffi::OsString;
 use std::io::Read as _;
@@ -89,6 +92,17 @@ fn read_in_root(root: &Path, path: &str) -> Result<Option<String>, BundleError> 
         source,
     };
     let real = resolve_in_root(root, Path::new(path)).map_err(err)?;
+    match std::fs::symlink_metadata(&real) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => {
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not a regular file in the image",
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(err(e)),
+    }
     let file = match std::fs::File::open(&real) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -154,33 +168,51 @@ pub(crate) fn resolve(root: &Path, spec: Option<&str>) -> Result<User, BundleErr
         None => (spec, None),
     };
     let user_part = if user_part.is_empty() { "0" } else { user_part };
-    let passwd = read_in_root(root, "/etc/passwd")?.unwrap_or_default();
+    let passwd_file = read_in_root(root, "/etc/passwd")?;
+    let passwd = passwd_file.as_deref().unwrap_or_default();
     let (uid, name, mut gid, home) = if let Ok(uid) = user_part.parse::<u32>() {
-        match passwd_entries(&passwd).find(|e| e.uid == uid) {
+        match passwd_entries(passwd).find(|e| e.uid == uid) {
             Some(e) => (uid, Some(e.name.to_string()), e.gid, e.home.to_string()),
             None => (uid, None, 0, "/".to_string()),
         }
     } else {
-        let e = passwd_entries(&passwd)
+        let e = passwd_entries(passwd)
             .find(|e| e.name == user_part)
-            .ok_or_else(|| bad(format!("no user '{user_part}' in the image's /etc/passwd")))?;
+            .ok_or_else(|| {
+                bad(not_found(
+                    "user",
+                    user_part,
+                    "/etc/passwd",
+                    passwd_file.as_deref(),
+                    passwd_entries(passwd).next().is_none(),
+                ))
+            })?;
         (e.uid, Some(e.name.to_string()), e.gid, e.home.to_string())
     };
-    let group = read_in_root(root, "/etc/group")?.unwrap_or_default();
+    let group_file = read_in_root(root, "/etc/group")?;
+    let group = group_file.as_deref().unwrap_or_default();
     if let Some(g) = group_part {
         if g.is_empty() {
             return Err(bad("the group after ':' is empty".into()));
         }
         gid = match g.parse::<u32>() {
             Ok(n) => n,
-            Err(_) => group_entries(&group)
+            Err(_) => group_entries(group)
                 .find(|e| e.name == g)
                 .map(|e| e.gid)
-                .ok_or_else(|| bad(format!("no group '{g}' in the image's /etc/group")))?,
+                .ok_or_else(|| {
+                    bad(not_found(
+                        "group",
+                        g,
+                        "/etc/group",
+                        group_file.as_deref(),
+                        group_entries(group).next().is_none(),
+                    ))
+                })?,
         };
     }
     let mut additional_gids: Vec<u32> = match &name {
-        Some(n) => group_entries(&group)
+        Some(n) => group_entries(group)
             .filter(|e| e.members.contains(&n.as_str()) && e.gid != gid)
             .map(|e| e.gid)
             .collect(),
@@ -195,6 +227,20 @@ pub(crate) fn resolve(root: &Path, spec: Option<&str>) -> Result<User, BundleErr
         additional_gids,
         home,
     })
+}
+
+/// Why a name is not found: the file is missing, has no entries, or lacks that name. A numeric
+/// id needs no entry, which the first two cases say.
+fn not_found(kind: &str, name: &str, path: &str, file: Option<&str>, no_entries: bool) -> String {
+    match file {
+        None => format!(
+            "no {kind} '{name}': the image has no {path}; give a numeric id (--user UID[:GID])"
+        ),
+        Some(_) if no_entries => format!(
+            "no {kind} '{name}': the image's {path} has no entries; give a numeric id (--user UID[:GID])"
+        ),
+        Some(_) => format!("no {kind} '{name}' in the image's {path}"),
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +307,58 @@ mod tests {
             "invalid user 'app:ghosts': no group 'ghosts' in the image's /etc/group"
         );
         assert!(resolve(r.path(), Some("app:")).is_err());
+    }
+
+    #[test]
+    fn a_missing_or_empty_passwd_is_named_in_the_error_and_numbers_still_work() {
+        // Issue 11: an image's /etc/passwd may be missing or empty (scratch images).
+        let d = tempfile::tempdir().unwrap();
+        let e = resolve(d.path(), Some("app")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid user 'app': no user 'app': the image has no /etc/passwd; give a numeric id (--user UID[:GID])"
+        );
+        std::fs::create_dir(d.path().join("etc")).unwrap();
+        for text in ["", "\n# comments only\n"] {
+            std::fs::write(d.path().join("etc/passwd"), text).unwrap();
+            std::fs::write(d.path().join("etc/group"), text).unwrap();
+            let e = resolve(d.path(), Some("app")).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "invalid user 'app': no user 'app': the image's /etc/passwd has no entries; give a numeric id (--user UID[:GID])",
+                "{text:?}"
+            );
+            let e = resolve(d.path(), Some("0:wheel")).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "invalid user '0:wheel': no group 'wheel': the image's /etc/group has no entries; give a numeric id (--user UID[:GID])",
+                "{text:?}"
+            );
+            let u = resolve(d.path(), None).unwrap();
+            assert_eq!((u.uid, u.gid, u.home.as_str()), (0, 0, "/"));
+            let u = resolve(d.path(), Some("1000:44")).unwrap();
+            assert_eq!((u.uid, u.gid, u.home.as_str()), (1000, 44, "/"));
+        }
+    }
+
+    #[test]
+    fn a_passwd_that_is_not_a_regular_file_is_refused_not_read() {
+        // A FIFO would block the read forever; a directory is no passwd file either.
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("etc")).unwrap();
+        nix::unistd::mkfifo(&d.path().join("etc/passwd"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let e = resolve(d.path(), None).unwrap_err();
+        assert!(
+            matches!(&e, BundleError::ReadRootfs { path, source }
+                if path == Path::new("/etc/passwd") && source.kind() == std::io::ErrorKind::InvalidData),
+            "{e}"
+        );
+        std::fs::remove_file(d.path().join("etc/passwd")).unwrap();
+        std::fs::create_dir(d.path().join("etc/passwd")).unwrap();
+        assert!(matches!(
+            resolve(d.path(), Some("1000")),
+            Err(BundleError::ReadRootfs { .. })
+        ));
     }
 
     #[test]

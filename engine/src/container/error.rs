@@ -139,6 +139,18 @@ pub enum Error {
     #[error("cannot start the container's monitor")]
     SpawnMonitor(#[source] std::io::Error),
 
+    #[error("cannot open {path}")]
+    OpenNullDevice {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Rust's `Stdio::null` opens `/dev/null` whatever it is; a regular file there would get the
+    /// container's output appended and give its contents as input.
+    #[error("{path} is not the null device (character device 1:3) but {found}")]
+    NotNullDevice { path: PathBuf, found: String },
+
     #[error("cannot create a pipe")]
     Pipe(#[source] std::io::Error),
 
@@ -237,6 +249,10 @@ impl Hint for Error {
                 format!("see `rpod logs {name}` and the runtime's log")
             }
             Error::Recording(e) | Error::NotRecorded { source: e, .. } => return e.hint(),
+            Error::NotNullDevice { path, .. } => format!(
+                "as root, put the null device back: rm {0} && mknod -m 666 {0} c 1 3",
+                path.display()
+            ),
             _ => return None,
         })
     }

@@ -684,10 +684,12 @@ impl<'a> Container<'a> {
     /// [`Error::SpawnMonitor`]; [`Error::FailedToStart`] when the container exited with 125
     /// or more before it was seen running; [`Error::StartTimeout`] after 30 s.
     pub fn start_detached(&self, mut monitor: std::process::Command) -> Result<(), Error> {
+        let null = null_device(std::path::Path::new("/dev/null"))?;
+        let clone = || null.try_clone().map_err(Error::SpawnMonitor);
         monitor
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdin(Stdio::from(clone()?))
+            .stdout(Stdio::from(clone()?))
+            .stderr(Stdio::from(null));
         std::os::unix::process::CommandExt::process_group(&mut monitor, 0);
         monitor.spawn().map_err(Error::SpawnMonitor)?;
         let id = &self.record.id;
@@ -879,11 +881,99 @@ fn reconcile(store: &Store, c: ContainerRecord) -> Result<ContainerRecord, Error
     Ok(store.container(&c.id)?.unwrap_or(c))
 }
 
+/// `path` (the host's `/dev/null`) opened for reading and writing, once it is known to be the
+/// null device: character device 1:3 (`Documentation/admin-guide/devices.txt`). A regular file
+/// there (a tool that renamed a file over it once made one, see `commands/io.rs`) would collect
+/// a detached container's output and feed its contents to the container as input.
+pub(crate) fn null_device(path: &std::path::Path) -> Result<fs::File, Error> {
+    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+    let open_err = |source| Error::OpenNullDevice {
+        path: path.to_path_buf(),
+        source,
+    };
+    // O_RDWR does not block on a FIFO (fifo(7)), so a FIFO there is refused below, not waited on.
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(open_err)?;
+    let m = f.metadata().map_err(open_err)?;
+    let t = m.file_type();
+    let (major, minor) = (
+        nix::sys::stat::major(m.rdev()),
+        nix::sys::stat::minor(m.rdev()),
+    );
+    if t.is_char_device() && (major, minor) == (1, 3) {
+        return Ok(f);
+    }
+    let found = if t.is_char_device() {
+        format!("character device {major}:{minor}")
+    } else if t.is_file() {
+        "a regular file".to_string()
+    } else if t.is_fifo() {
+        "a FIFO".to_string()
+    } else if t.is_block_device() {
+        format!("block device {major}:{minor}")
+    } else {
+        "not a device".to_string()
+    };
+    Err(Error::NotNullDevice {
+        path: path.to_path_buf(),
+        found,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hint::Hint;
     use crate::runtime::fake::Fake;
+
+    #[test]
+    fn only_the_null_device_is_taken_for_dev_null() {
+        use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+        // Issue 11: code took /dev/null for the null device; a regular file or a FIFO there is
+        // an error that says what it is and how to put the device back.
+        let d = tempfile::tempdir().expect("tempdir");
+        let file = d.path().join("null");
+        fs::write(&file, "data").expect("file");
+        let e = null_device(&file).expect_err("a regular file");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} is not the null device (character device 1:3) but a regular file",
+                file.display()
+            )
+        );
+        assert!(e.hint().is_some_and(|h| h.contains("mknod -m 666")), "{e}");
+        let fifo = d.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        assert!(
+            matches!(null_device(&fifo), Err(Error::NotNullDevice { found, .. }) if found == "a FIFO")
+        );
+        assert!(matches!(
+            null_device(&d.path().join("missing")),
+            Err(Error::OpenNullDevice { .. })
+        ));
+        // The real one, where this machine has it (a sandbox may not).
+        let real = std::path::Path::new("/dev/null");
+        let is_null = fs::metadata(real).is_ok_and(|m| {
+            m.file_type().is_char_device() && m.rdev() == nix::sys::stat::makedev(1, 3)
+        });
+        if rpod_tests::require("/dev/null as the null device", is_null) {
+            null_device(real).expect("the host's /dev/null");
+        }
+        // /dev/zero is a character device, but not the null one.
+        if rpod_tests::require(
+            "/dev/zero",
+            fs::metadata("/dev/zero").is_ok_and(|m| m.rdev() == nix::sys::stat::makedev(1, 5)),
+        ) {
+            assert!(matches!(
+                null_device(std::path::Path::new("/dev/zero")),
+                Err(Error::NotNullDevice { found, .. }) if found == "character device 1:5"
+            ));
+        }
+    }
     use crate::runtime::RuntimeError;
 
     /// A store in a temporary directory with one container record in `state`, its

@@ -114,7 +114,7 @@ impl Container<'_> {
             stdin: if stdin {
                 std::process::Stdio::inherit()
             } else {
-                std::process::Stdio::null()
+                super::null_device(std::path::Path::new("/dev/null"))?.into()
             },
             stdout: out_w.into(),
             stderr: err_w.into(),
