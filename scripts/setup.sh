@@ -10,6 +10,7 @@ packages=(
   crun             # the other OCI runtime rpod drives
   strace           # the reference the syscall recorder is tested against (engine/tests/trace.rs)
   skopeo           # writes the image archives rpod must load as the real tools write them
+  podman           # the reference for what the default profile denies (engine/tests/engine.rs)
 )
 
 missing=()

@@ -8,7 +8,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -18,6 +17,8 @@ use rpod::runtime::{
     self, CreateOptions, ExecOptions, OciRuntime, ProcessIo, RuntimeError, Status,
 };
 use rpod_tests::require;
+
+mod support;
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
                       app:x:1000:1000:app:/home/app:/bin/sh\n\
@@ -71,6 +72,47 @@ impl Rootfs {
         fs::write(self.path().join("allow.bpf"), allow).unwrap();
         self
     }
+}
+
+/// What `support::crun_ready` does for crun leaves the host's cgroup mounts and the
+/// /sys/fs/cgroup directory as they were, even when the test thread panics (issue 11: tests
+/// mounted hugetlb on the host and never unmounted it).
+#[test]
+fn crun_s_hugetlb_mount_stays_in_the_test_thread_s_namespace() {
+    if !ready() {
+        return;
+    }
+    let listing = || {
+        let mut names: Vec<_> = fs::read_dir("/sys/fs/cgroup")
+            .expect("ls /sys/fs/cgroup")
+            .map(|d| d.expect("entry").file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let (host_mounts, host_dir) = (support::cgroup_mounts().expect("mounts"), listing());
+    let seen = host_mounts.clone();
+    let thread = std::thread::spawn(move || {
+        support::cgroups_with_hugetlb_for_this_thread().expect("own namespace");
+        let mine = support::cgroup_mounts().expect("mounts");
+        for m in &seen {
+            assert!(mine.contains(m), "{m:?} is mounted again in the namespace");
+        }
+        assert!(
+            mine.iter().any(|m| m.options == "hugetlb"),
+            "hugetlb is mounted: {mine:?}"
+        );
+        assert!(Path::new("/sys/fs/cgroup/hugetlb/tasks").exists());
+        panic!("the test thread panics");
+    });
+    let payload = thread.join().expect_err("the thread panicked");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the test thread panics"),
+        "the checks in the namespace passed"
+    );
+    assert_eq!(support::cgroup_mounts().expect("mounts"), host_mounts);
+    assert_eq!(listing(), host_dir);
 }
 
 fn probe_binary() -> PathBuf {
@@ -652,34 +694,13 @@ fn runtime_errors_say_why() {
     assert!(e.is_missing_container(), "{e}");
 }
 
-/// The hugetlb controller crun 1.8.1 insists on for a cgroup v1 hybrid host (`docs/host.md`).
-fn mount_hugetlb() -> Result<(), String> {
-    let dir = Path::new("/sys/fs/cgroup/hugetlb");
-    if dir.join("tasks").exists() || !Path::new("/sys/fs/cgroup/memory").is_dir() {
-        return Ok(()); // mounted, or not a v1 host
-    }
-    fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
-    let out = Command::new("mount")
-        .args(["-t", "cgroup", "-o", "hugetlb", "cgroup"])
-        .arg(dir)
-        .output()
-        .map_err(|e| format!("mount: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
 /// crun runs the same bundle. crun 1.8.1 refuses a cgroup v1 hybrid host unless every v1
-/// controller it knows is mounted, so the test mounts hugetlb first, as `docs/host.md` says.
+/// controller it knows is mounted (`docs/host.md`), so the test thread gets a mount namespace
+/// of its own with hugetlb mounted (`support::crun_ready`); the host's mounts stay as they are.
 #[test]
 fn crun_runs_the_same_bundle() {
-    if !ready() || !require("crun", rpod_tests::on_path("crun")) {
+    if !ready() || !support::crun_ready() {
         return;
-    }
-    if let Err(e) = mount_hugetlb() {
-        panic!("cannot mount the hugetlb cgroup controller crun needs: {e}");
     }
     let r = Rootfs::new();
     let rt = Runtime::new("crun");

@@ -88,8 +88,9 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        // Nothing may stay mounted under the temp dir.
-        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        // Nothing may stay mounted under the temp dir. The thread's own view: a test that runs
+        // crun has a mount namespace of its own (`crun_ready`).
+        let mounts = std::fs::read_to_string("/proc/thread-self/mountinfo").unwrap_or_default();
         for line in mounts.lines() {
             if let Some(p) = line.split(' ').nth(4) {
                 if p.starts_with(self.dir.path().to_str().unwrap_or("\0")) {
@@ -105,26 +106,124 @@ pub fn code(o: &Output) -> i32 {
 }
 
 /// crun can run here: installed, and, on a cgroup v1 "hybrid" machine, every v1 controller
-/// mounted (crun 1.8 refuses otherwise; this machine kind lacks hugetlb, see `docs/host.md`), which
-/// this mounts as an administrator would.
+/// mounted (crun 1.8 refuses otherwise; this machine kind lacks hugetlb, see `docs/host.md`).
+///
+/// The calling test thread gets its own mount namespace with the controller mounted
+/// ([`cgroups_with_hugetlb_for_this_thread`]), so the host's mounts do not change and nothing
+/// is left to unmount, even when the test panics. Call it before the test's first `rpod`
+/// command, so all of the test's containers live in that namespace.
 pub fn crun_ready() -> bool {
     if !require("crun", Path::new("/usr/bin/crun").is_file()) {
         return false;
     }
-    let hugetlb = Path::new("/sys/fs/cgroup/hugetlb");
-    if Path::new("/sys/fs/cgroup/unified").exists() && !hugetlb.join("tasks").exists() {
-        let _ = std::fs::create_dir_all(hugetlb);
-        let st = Command::new("mount")
-            .args(["-t", "cgroup", "-o", "hugetlb", "cgroup"])
-            .arg(hugetlb)
-            .status()
-            .expect("mount");
-        assert!(
-            st.success(),
-            "cannot mount the hugetlb cgroup controller for crun"
-        );
+    let v1 = cgroup_mounts()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .any(|m| m.fstype == "cgroup");
+    if v1 {
+        cgroups_with_hugetlb_for_this_thread()
+            .unwrap_or_else(|e| panic!("cannot give crun the hugetlb cgroup controller: {e}"));
     }
     true
+}
+
+/// A cgroup file system mounted under /sys/fs/cgroup, as the calling thread sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CgroupMount {
+    pub path: String,
+    pub fstype: String,
+    /// The superblock's options without `rw`/`ro`: the controllers, `name=`, `nsdelegate`.
+    pub options: String,
+}
+
+/// The cgroup mounts under /sys/fs/cgroup in the calling thread's mount namespace
+/// (`/proc/thread-self`: `/proc/self` shows the main thread's, which a test thread may not share).
+pub fn cgroup_mounts() -> Result<Vec<CgroupMount>, String> {
+    let info = std::fs::read_to_string("/proc/thread-self/mountinfo")
+        .map_err(|e| format!("cannot read /proc/thread-self/mountinfo: {e}"))?;
+    let mut out = Vec::new();
+    for line in info.lines() {
+        // `id parent major:minor root mount-point options [optional...] - fstype source super`
+        let (left, right) = line.split_once(" - ").unwrap_or((line, ""));
+        let path = left.split(' ').nth(4).unwrap_or("");
+        let mut right = right.split(' ');
+        let fstype = right.next().unwrap_or("");
+        let options = right.nth(1).unwrap_or("");
+        if path.starts_with("/sys/fs/cgroup/") && fstype.starts_with("cgroup") {
+            out.push(CgroupMount {
+                path: path.to_string(),
+                fstype: fstype.to_string(),
+                options: options
+                    .split(',')
+                    .filter(|o| *o != "rw" && *o != "ro")
+                    .collect::<Vec<_>>()
+                    .join(","),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Moves the calling thread into a mount namespace of its own whose /sys/fs/cgroup is a fresh
+/// tmpfs holding the host's cgroup mounts (mounted again: a v1 hierarchy mounted with the same
+/// controllers is the same hierarchy) plus the hugetlb controller crun 1.8.1 needs.
+///
+/// Why not mount hugetlb on the host and unmount it afterwards: tests run in parallel threads and
+/// in several test binaries at once, so one test's unmount would pull the controller from under
+/// another's crun; and `mkdir /sys/fs/cgroup/hugetlb` would change the host's tmpfs. A mount
+/// namespace is per thread (`unshare(CLONE_NEWNS)` unshares the thread's `fs_struct`, see
+/// unshare(2)), the runtimes started from the thread inherit it, and it goes away with the
+/// thread and its children, whatever the test did: there is nothing to restore. `/` is made a
+/// slave first, so nothing mounted here propagates back to the host (mount_namespaces(7)).
+pub fn cgroups_with_hugetlb_for_this_thread() -> Result<(), String> {
+    use nix::mount::{mount, MsFlags};
+    let root = Path::new("/sys/fs/cgroup");
+    let mut mounts = cgroup_mounts()?;
+    let links: Vec<(std::ffi::OsString, std::path::PathBuf)> = std::fs::read_dir(root)
+        .map_err(|e| format!("cannot list {}: {e}", root.display()))?
+        .filter_map(Result::ok)
+        .filter_map(|d| Some((d.file_name(), std::fs::read_link(d.path()).ok()?)))
+        .collect();
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+        .map_err(|e| format!("unshare(CLONE_NEWNS): {e}"))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_SLAVE,
+        None::<&str>,
+    )
+    .map_err(|e| format!("cannot make / a slave mount in the new namespace: {e}"))?;
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    mount(Some("tmpfs"), root, Some("tmpfs"), flags, Some("mode=755"))
+        .map_err(|e| format!("cannot mount a tmpfs on {}: {e}", root.display()))?;
+    if !mounts
+        .iter()
+        .any(|m| m.options.split(',').any(|o| o == "hugetlb"))
+    {
+        mounts.push(CgroupMount {
+            path: "/sys/fs/cgroup/hugetlb".to_string(),
+            fstype: "cgroup".to_string(),
+            options: "hugetlb".to_string(),
+        });
+    }
+    for m in &mounts {
+        std::fs::create_dir_all(&m.path).map_err(|e| format!("mkdir {}: {e}", m.path))?;
+        let data = Some(m.options.as_str()).filter(|o| !o.is_empty());
+        mount(
+            Some("cgroup"),
+            m.path.as_str(),
+            Some(m.fstype.as_str()),
+            flags,
+            data,
+        )
+        .map_err(|e| format!("mount -t {} -o {} {}: {e}", m.fstype, m.options, m.path))?;
+    }
+    for (name, target) in links {
+        std::os::unix::fs::symlink(&target, root.join(&name))
+            .map_err(|e| format!("ln -s {} {name:?}: {e}", target.display()))?;
+    }
+    Ok(())
 }
 
 /// Polls `check` until it gives a value, and returns it. Waits for a condition instead of
