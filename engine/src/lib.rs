@@ -44,6 +44,7 @@ pub fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     }
     ask::<Hinted>(cause)
         .or_else(|| ask::<container::Error>(cause))
+        .or_else(|| ask::<runtime::RuntimeError>(cause))
         .or_else(|| ask::<seccomp::InputError>(cause))
         .or_else(|| ask::<trace::TraceError>(cause))
         .or_else(|| ask::<trace::SessionError>(cause))
@@ -73,6 +74,12 @@ mod tests {
                 trace::TraceError::ArgsWithoutRecording,
             )),
             Box::new(profiles::merge::MergeError::NoInputs),
+            Box::new(runtime::RuntimeError::HandoffDenied {
+                runtime: "runc",
+                profile: "p.json".into(),
+                needed: 24,
+                denied: Vec::new(),
+            }),
         ];
         for e in &errors {
             assert!(hint_of(e.as_ref()).is_some(), "no hint found for {e:?}");

@@ -67,6 +67,9 @@ pub fn display_name(path: &Path) -> String {
 /// Why an input could not be read as a profile.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// A raw BPF program (`.bpf`, or binary content) where a profile or policy is needed.
+    #[error("{} is a raw BPF program, not a profile or policy", path.display())]
+    Bpf { path: PathBuf },
     #[error("{} is not UTF-8 text", path.display())]
     NotText {
         path: PathBuf,
@@ -100,12 +103,15 @@ pub enum InputError {
 impl Hint for InputError {
     fn hint(&self) -> Option<String> {
         match self {
+            InputError::Bpf { .. } => Some(
+                "only `rpod seccomp simulate` and `rpod seccomp disasm` read BPF programs; give the OCI JSON profile or the policy it was compiled from".into(),
+            ),
             InputError::NotText {
                 kind: Kind::Policy, ..
-            } => Some("policies are text; a raw BPF program needs the .bpf extension".into()),
-            InputError::NotText { .. } => {
-                Some("profiles are JSON; a raw BPF program needs the .bpf extension".into())
-            }
+            } => Some("a policy is UTF-8 text; check that this is the file you meant".into()),
+            InputError::NotText { .. } => Some(
+                "a profile is UTF-8 JSON text; check that this is the file you meant".into(),
+            ),
             InputError::Invalid { .. } => {
                 Some("fix the fields named above; `rpod seccomp validate` checks again".into())
             }
@@ -177,9 +183,17 @@ pub fn profile_from(
     arches: &[Arch],
     warn: &mut dyn Write,
 ) -> Result<Profile, InputError> {
-    if kind_of(path, &bytes) == Kind::Policy {
-        let policy = compile_policy(path, bytes, arches, &[], warn)?;
-        return policy_profile(path, &policy, warn);
+    match kind_of(path, &bytes) {
+        Kind::Policy => {
+            let policy = compile_policy(path, bytes, arches, &[], warn)?;
+            return policy_profile(path, &policy, warn);
+        }
+        Kind::Bpf => {
+            return Err(InputError::Bpf {
+                path: path.to_path_buf(),
+            })
+        }
+        Kind::Json => {}
     }
     let text = String::from_utf8(bytes).map_err(|source| InputError::NotText {
         path: path.to_path_buf(),

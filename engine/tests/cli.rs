@@ -859,3 +859,369 @@ fn engine_errors_print_message_causes_and_hint_once() {
     }
     insta::assert_snapshot!(transcript);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Help, fmt --format json, output file modes, config paths and hints that tell the truth
+// (issue 11, "Docs, help and tools that tell the truth").
+
+#[test]
+fn run_help_offers_a_tty_and_create_has_no_detach_as_in_podman() {
+    // -h: one line per option.
+    let o = rpod(&["run", "-h"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = stdout(&o);
+    let tty = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("-t, --tty"))
+        .unwrap_or_else(|| panic!("no -t in `rpod run --help`:\n{help}"));
+    assert!(
+        tty.contains("Allocate a pseudo-TTY") && !tty.contains("refused"),
+        "{tty}"
+    );
+    assert!(help.contains("-d, --detach"), "{help}");
+    let o = rpod(&["create", "-h"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = stdout(&o);
+    assert!(
+        !help.contains("--detach"),
+        "podman's create has no -d:\n{help}"
+    );
+    assert!(help.contains("-t, --tty"), "{help}");
+    // podman 4.3.1: "Error: unknown shorthand flag: 'd' in -d", exit 125.
+    let o = rpod(&["create", "-d", "busybox", "true"]);
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("'-d'"), "{}", stderr(&o));
+}
+
+#[test]
+fn fmt_check_format_json_reports_which_files_would_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "messy.kafel", UNFORMATTED);
+    write(dir.path(), "tidy.kafel", POLICY);
+    let (text, o) = session(
+        dir.path(),
+        &[
+            (
+                &[
+                    "seccomp",
+                    "fmt",
+                    "--check",
+                    "--format",
+                    "json",
+                    "messy.kafel",
+                    "tidy.kafel",
+                ],
+                None,
+            ),
+            (
+                &[
+                    "seccomp",
+                    "fmt",
+                    "--check",
+                    "--format",
+                    "json",
+                    "tidy.kafel",
+                ],
+                None,
+            ),
+            (
+                &["seccomp", "fmt", "--check", "--format", "json", "-"],
+                Some(UNFORMATTED),
+            ),
+            (&["seccomp", "fmt", "--format", "json", "-"], Some(POLICY)),
+            (&["seccomp", "fmt", "--format", "json", "messy.kafel"], None),
+        ],
+    );
+    assert_eq!(o[0].status.code(), Some(1), "{text}");
+    assert_eq!(o[1].status.code(), Some(0), "{text}");
+    assert_eq!(o[2].status.code(), Some(1), "{text}");
+    assert_eq!(o[3].status.code(), Some(125), "{text}");
+    assert_eq!(o[4].status.code(), Some(0), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&o[0].stdout).expect("the report is JSON");
+    assert_eq!(report["check"], true);
+    assert_eq!(report["unformatted"], 1);
+    assert_eq!(report["files"][0]["path"], "messy.kafel");
+    assert_eq!(report["files"][0]["changed"], true);
+    assert_eq!(report["files"][1]["changed"], false);
+    assert!(stderr(&o[0]).is_empty(), "data on stdout only:\n{text}");
+    let written: serde_json::Value = serde_json::from_slice(&o[4].stdout).expect("JSON");
+    assert_eq!(written["check"], false);
+    assert_eq!(written["files"][0]["changed"], true);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.kafel")).expect("read"),
+        POLICY,
+        "without --check the file is formatted"
+    );
+    insta::assert_snapshot!("fmt_check_format_json", text);
+}
+
+/// `sh -c 'umask U; exec rpod ARGS'` in `dir`.
+fn rpod_with_umask(dir: &Path, umask: &str, args: &[&str]) -> Output {
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_rpod"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run sh");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "rpod {args:?}: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    o
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(p).expect("stat").permissions().mode() & 0o7777
+}
+
+fn set_mode(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).expect("chmod");
+}
+
+/// Issue 11: fmt and compile/merge/decompile -o wrote 0600 files, even over a 0644 one.
+#[test]
+fn output_files_keep_the_mode_they_replace_else_follow_the_umask() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "small.json", SMALL);
+    let podman = podman_default();
+    // Each writer of output files, with the file it writes.
+    let writers: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["seccomp", "compile", "small.json", "-o", "c.json"],
+            "c.json",
+        ),
+        (
+            vec!["seccomp", "decompile", "small.json", "-o", "d.kafel"],
+            "d.kafel",
+        ),
+        (
+            vec![
+                "seccomp",
+                "merge",
+                "small.json",
+                "small.json",
+                "-o",
+                "m.json",
+            ],
+            "m.json",
+        ),
+        (
+            vec![
+                "seccomp", "compile", &podman, "--format", "bpf", "-o", "p.bpf",
+            ],
+            "p.bpf",
+        ),
+    ];
+    for (args, out) in &writers {
+        let out = d.join(out);
+        for (umask, want) in [("022", 0o644), ("077", 0o600)] {
+            let _ = std::fs::remove_file(&out);
+            rpod_with_umask(d, umask, args);
+            assert_eq!(mode(&out), want, "new file under umask {umask}: {args:?}");
+        }
+        // An existing file keeps its mode, whatever the umask.
+        for existing in [0o644, 0o640] {
+            set_mode(&out, existing);
+            rpod_with_umask(d, "077", args);
+            assert_eq!(mode(&out), existing, "over a {existing:o} file: {args:?}");
+        }
+    }
+    // fmt rewrites in place: the policy keeps its mode.
+    for existing in [0o644, 0o640] {
+        let p = write(d, "messy.kafel", UNFORMATTED);
+        set_mode(&p, existing);
+        rpod_with_umask(d, "077", &["seccomp", "fmt", "messy.kafel"]);
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), POLICY);
+        assert_eq!(mode(&p), existing, "fmt over a {existing:o} file");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(d)
+        .expect("read_dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".rpod-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// A failed write leaves the target as it was and no temporary file.
+#[test]
+fn a_failed_fmt_leaves_the_file_and_no_temporary_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = write(dir.path(), "bad.kafel", "ALLOW { read \nDEFAULT KILL\n");
+    let o = rpod_in(dir.path(), &["seccomp", "fmt", "bad.kafel"], None);
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&bad).expect("read"),
+        "ALLOW { read \nDEFAULT KILL\n"
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read_dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+/// The config files rpod reads, as the docs spell them, derived from the code that looks for
+/// them.
+fn documented_config_paths() -> Vec<String> {
+    use rpod::storage::Environment;
+    let with_xdg = Environment {
+        uid: 0,
+        xdg_config_home: Some("/XDG".into()),
+        ..Environment::default()
+    };
+    let user = Environment {
+        uid: 1000,
+        home: Some("/HOME".into()),
+        ..Environment::default()
+    };
+    with_xdg
+        .config_candidates()
+        .into_iter()
+        .chain(user.config_candidates())
+        .map(|p| {
+            p.display()
+                .to_string()
+                .replace("/XDG", "$XDG_CONFIG_HOME")
+                .replace("/HOME", "~")
+        })
+        .collect()
+}
+
+#[test]
+fn every_config_path_is_documented_in_the_help_and_the_readme() {
+    let paths = documented_config_paths();
+    assert!(paths.contains(&"$XDG_CONFIG_HOME/rpod/rpod.toml".to_string()));
+    assert!(paths.contains(&"~/.config/rpod/rpod.toml".to_string()));
+    let help = stdout(&rpod(&["--help"]));
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    // The help wraps lines: compare with whitespace squashed.
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for p in &paths {
+        assert!(
+            help.contains(p.as_str()),
+            "`rpod --help` omits {p}:\n{help}"
+        );
+        assert!(readme.contains(p.as_str()), "README.md omits {p}");
+    }
+    for key in ["`root`", "`runroot`"] {
+        assert!(
+            squash(&help).contains(key),
+            "`rpod --help` omits the key {key}"
+        );
+        assert!(
+            squash(&readme).contains(key),
+            "README.md omits the key {key}"
+        );
+    }
+}
+
+/// The keys the docs name are the ones read, from the file the docs name first.
+#[test]
+fn the_config_file_under_xdg_config_home_sets_root_and_runroot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("cfg/rpod");
+    std::fs::create_dir_all(&cfg).expect("mkdir");
+    let root = dir.path().join("store");
+    let runroot = dir.path().join("run");
+    std::fs::write(
+        cfg.join("rpod.toml"),
+        format!(
+            "root = \"{}\"\nrunroot = \"{}\"\n",
+            root.display(),
+            runroot.display()
+        ),
+    )
+    .expect("write rpod.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_rpod"))
+        .args(["images", "--format", "json"])
+        .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
+        .output()
+        .expect("run rpod");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(root.is_dir(), "root from the config file is used");
+    assert!(runroot.is_dir(), "runroot from the config file is used");
+}
+
+/// Issue 11: the hints named an option merge did not have and, for a .bpf file, told to use
+/// the .bpf extension. The full messages, as a user sees them.
+#[test]
+fn hints_name_real_options_and_true_advice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "denylist.json",
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["bpf"],"action":"SCMP_ACT_ERRNO"}]}"#,
+    );
+    write(dir.path(), "small.json", SMALL);
+    let bpf = rpod_in(
+        dir.path(),
+        &[
+            "seccomp",
+            "compile",
+            "small.json",
+            "--format",
+            "bpf",
+            "-o",
+            "small.bpf",
+        ],
+        None,
+    );
+    assert_eq!(bpf.status.code(), Some(0), "{}", stderr(&bpf));
+    let (text, o) = session(
+        dir.path(),
+        &[
+            (&["seccomp", "merge", "small.json", "denylist.json"], None),
+            (
+                &[
+                    "seccomp",
+                    "merge",
+                    "small.json",
+                    "denylist.json",
+                    "--default-action",
+                    "allow",
+                    "-o",
+                    "merged.json",
+                ],
+                None,
+            ),
+            (
+                &[
+                    "--root",
+                    "store",
+                    "--runroot",
+                    "run",
+                    "run",
+                    "--security-opt",
+                    "seccomp=small.bpf",
+                    "busybox",
+                    "true",
+                ],
+                None,
+            ),
+            (&["seccomp", "explain", "small.bpf"], None),
+        ],
+    );
+    assert_eq!(o[0].status.code(), Some(125), "{text}");
+    assert_eq!(
+        o[1].status.code(),
+        Some(0),
+        "the hinted option works:\n{text}"
+    );
+    assert_eq!(o[2].status.code(), Some(125), "{text}");
+    assert_eq!(o[3].status.code(), Some(125), "{text}");
+    assert!(!text.contains("needs the .bpf extension"), "{text}");
+    assert!(!text.contains("SCMP_ACT_ALLOW, or"), "{text}");
+    insta::assert_snapshot!("hints_name_real_options", text);
+}

@@ -533,3 +533,150 @@ fn tty_gives_the_process_a_terminal() {
     assert!(out.contains("from-the-terminal"), "{out}");
     assert_eq!(code(&o), 2, "the container's exit code:\n{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The runtime's handoff (issue 11): a filter that denies what runc or crun call after installing
+// it is refused before the container starts, naming the runtime and the calls; one that allows
+// them runs, whatever else it denies.
+
+/// The README's example policy: deny by default, `write` only to fds 1 and 2.
+const README_POLICY: &str = "\
+ERRNO(1) { ptrace, mkdir }
+ALLOW {
+  read, write { fd == 1 || fd == 2 }, exit_group,
+  socket(domain, type, protocol) { domain == 1 || domain == 2 }
+}
+DEFAULT KILL_PROCESS
+";
+
+/// What `busybox mkdir DIR` calls after its exec (`strace -f` of Debian's busybox-static 1.35).
+const MKDIR_WORKLOAD: &[&str] = &[
+    "arch_prctl",
+    "brk",
+    "exit_group",
+    "getrandom",
+    "getuid",
+    "mprotect",
+    "prctl",
+    "prlimit64",
+    "readlink",
+    "rseq",
+    "set_robust_list",
+    "set_tid_address",
+    "write",
+];
+
+/// `rpod run --runtime RUNTIME` of `busybox mkdir /tmp/x` under `policy`.
+fn run_under(e: &Env, runtime: &str, policy: &str) -> std::process::Output {
+    let path = e.dir.path().join(format!("{runtime}.kafel"));
+    std::fs::write(&path, policy).expect("write the policy");
+    let opt = format!("seccomp={}", path.display());
+    e.rpod(&[
+        "run",
+        "--rm",
+        "--runtime",
+        runtime,
+        "--security-opt",
+        &opt,
+        "busybox",
+        "mkdir",
+        "/tmp/x",
+    ])
+}
+
+fn refuses_the_readme_policy(runtime: &str, theirs: &[&str], not_theirs: &[&str]) {
+    let e = Env::new();
+    let o = run_under(&e, runtime, README_POLICY);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 125, "{err}");
+    assert!(
+        err.contains(&format!(
+            "syscalls {runtime} makes between installing the filter"
+        )),
+        "the error names the runtime:\n{err}"
+    );
+    for s in theirs {
+        assert!(err.contains(s), "{s} is named:\n{err}");
+    }
+    for s in not_theirs {
+        assert!(!err.contains(s), "{s} is the other runtime's:\n{err}");
+    }
+    assert!(
+        err.contains("write (allowed only for some arguments)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: allow them") && err.contains("ALLOW {"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("already dead"),
+        "refused before starting:\n{err}"
+    );
+    assert_eq!(e.out(&["ps", "-a", "--format", "json"]).trim(), "[]");
+}
+
+fn runs_a_policy_that_allows_the_handoff(runtime: &str) {
+    let e = Env::new();
+    let mut allowed: Vec<&str> = rpod::runtime::handoff::of_runtime(runtime)
+        .expect("a measured runtime")
+        .into_iter()
+        .chain(MKDIR_WORKLOAD.iter().copied())
+        .collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    let policy = format!(
+        "ERRNO(1) {{ mkdir }}\nALLOW {{ {} }}\nDEFAULT KILL_PROCESS\n",
+        allowed.join(", ")
+    );
+    let o = run_under(&e, runtime, &policy);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "mkdir fails, nothing else:\n{policy}\n{err}");
+    assert!(err.contains("Operation not permitted"), "{err}");
+}
+
+#[test]
+fn runc_refuses_a_policy_that_denies_its_handoff_before_starting() {
+    if !ready() {
+        return;
+    }
+    refuses_the_readme_policy(
+        "runc",
+        &["setgroups", "setuid", "capset", "execve", "futex"],
+        &["setresuid", "rt_sigprocmask"],
+    );
+}
+
+#[test]
+fn runc_runs_a_deny_by_default_policy_that_allows_its_handoff() {
+    if !ready() {
+        return;
+    }
+    runs_a_policy_that_allows_the_handoff("runc");
+}
+
+#[test]
+fn crun_refuses_a_policy_that_denies_its_handoff_before_starting() {
+    if !ready() || !crun_ready() {
+        return;
+    }
+    refuses_the_readme_policy(
+        "crun",
+        &[
+            "setresuid",
+            "setresgid",
+            "rt_sigprocmask",
+            "capset",
+            "execve",
+        ],
+        &["setgroups", "futex"],
+    );
+}
+
+#[test]
+fn crun_runs_a_deny_by_default_policy_that_allows_its_handoff() {
+    if !ready() || !crun_ready() {
+        return;
+    }
+    runs_a_policy_that_allows_the_handoff("crun");
+}

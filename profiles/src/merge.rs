@@ -415,11 +415,11 @@ impl MergeError {
                 "give the architectures to merge for (e.g. --arch {}); every input is then read as covering them",
                 list_arches(first)
             ),
-            MergeError::DefaultAllows { .. } => {
-                "merge with default action SCMP_ACT_ALLOW, or give that input a denying default".to_string()
-            }
+            MergeError::DefaultAllows { input, .. } => format!(
+                "merge with `--default-action allow` (so the merged profile keeps what that input allows), or give input {input} a denying default"
+            ),
             MergeError::DefaultWidens { .. } => {
-                "leave the default action to the merge, or give a denying one".to_string()
+                "no input allows by default: leave out `--default-action allow`, or give a denying one".to_string()
             }
             MergeError::ListenerDiffers { .. } => {
                 "make the inputs name the same listenerPath and listenerMetadata".to_string()

@@ -6,19 +6,26 @@ use clap::Args;
 
 use super::seccomp::OutputFormat;
 
-/// `rpod run` / `rpod create`.
+/// `rpod run`: `rpod create`'s options and `-d`.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
     /// Run in the background and print the container id.
     #[arg(short, long)]
     pub detach: bool,
+    #[command(flatten)]
+    pub create: CreateArgs,
+}
+
+/// `rpod create` (podman's `create` has no `-d`: a created container is not started).
+#[derive(Debug, Args, Clone)]
+pub struct CreateArgs {
     /// Remove the container when it exits.
     #[arg(long)]
     pub rm: bool,
     /// Keep stdin open (pass rpod's stdin to the container).
     #[arg(short, long)]
     pub interactive: bool,
-    /// Allocate a terminal (not supported yet: refused with a clear error).
+    /// Allocate a pseudo-TTY for the container.
     #[arg(short, long)]
     pub tty: bool,
     /// The container's name (default: generated).

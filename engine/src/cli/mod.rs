@@ -15,15 +15,20 @@ use container::*;
 /// profile, or a Kafel-like policy. `rpod seccomp ...` reviews, compiles and simulates them.
 /// Exit codes: 0 success, 1 a check found something (diff, lint, validate), 125 an rpod error,
 /// 126 a command that cannot be invoked, 127 a command not found, else the container's own.
+///
+/// Configuration: rpod reads the first of these files that exists (they are not merged):
+/// $XDG_CONFIG_HOME/rpod/rpod.toml (for users other than root, ~/.config/rpod/rpod.toml when
+/// XDG_CONFIG_HOME is unset), then /etc/rpod/rpod.toml. Its keys are `root` and `runroot`
+/// (absolute paths, e.g. `root = "/srv/rpod"`); --root and --runroot override them.
 #[derive(Debug, Parser)]
 #[command(name = "rpod", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
-    /// Where images, layers and the state database live (default /var/lib/rpod, or `root` in
-    /// /etc/rpod/rpod.toml).
+    /// Where images, layers and the state database live (default /var/lib/rpod for root, else
+    /// $XDG_DATA_HOME/rpod or ~/.local/share/rpod; or `root` in the config file).
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Where runtime state lives, cleared at boot (default /run/rpod, or `runroot` in the
-    /// config file).
+    /// Where runtime state lives, cleared at boot (default /run/rpod for root, else
+    /// $XDG_RUNTIME_DIR/rpod or /tmp/rpod-UID; or `runroot` in the config file).
     #[arg(long, global = true, value_name = "DIR")]
     pub runroot: Option<PathBuf>,
     #[command(subcommand)]
@@ -32,7 +37,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Work on seccomp profiles: validate, compile, simulate, disasm, explain, diff, merge, lint.
+    /// Seccomp profiles and policies: validate, compile, decompile, record, fmt, simulate, disasm,
+    /// explain, diff, merge, lint.
     #[command(subcommand)]
     Seccomp(seccomp::Seccomp),
     /// Run a command in a new container.
@@ -40,7 +46,7 @@ pub enum Command {
     /// Example: rpod run --rm --security-opt seccomp=policy.kafel busybox ls /
     Run(RunArgs),
     /// Create a container without starting it.
-    Create(RunArgs),
+    Create(CreateArgs),
     /// Start created containers (`-a` waits and exits with the container's code).
     Start(StartArgs),
     /// List containers.
@@ -63,7 +69,7 @@ pub enum Command {
     Mount(MountArgs),
     /// Unmount a container's root filesystem (when it is not running).
     Umount(MountArgs),
-    /// Container housekeeping.
+    /// Container housekeeping: cleanup.
     #[command(subcommand)]
     Container(ContainerCommand),
     /// Create an image from a root filesystem tarball.
@@ -76,10 +82,10 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Add names to an image.
     Tag(TagArgs),
-    /// Image housekeeping.
+    /// Image housekeeping: inspect.
     #[command(subcommand)]
     Image(ImageCommand),
-    /// System information.
+    /// System information: df.
     #[command(subcommand)]
     System(SystemCommand),
 }
@@ -103,4 +109,81 @@ pub enum ImageCommand {
 pub enum SystemCommand {
     /// Disk space used by images and containers.
     Df(ImagesArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    /// Whitespace runs collapsed to one space, so a text wrapped in the help still matches.
+    fn squash(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Issue 11: `rpod --help` omitted decompile, record and fmt. Every command clap knows,
+    /// at every depth, is named in the top-level help: a top-level command on a line of its
+    /// own, a nested one in its parent's summary there. Walks the clap tree, so a new command
+    /// without a mention fails here.
+    #[test]
+    fn the_top_level_help_names_every_command() {
+        let mut cmd = Cli::command();
+        let help = cmd.render_help().to_string();
+        let listed: Vec<&str> = help
+            .lines()
+            .filter_map(|l| l.strip_prefix("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        let squashed = squash(&help);
+        let mut checked = 0;
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = sub.get_name();
+            assert!(
+                listed.contains(&name),
+                "`rpod --help` does not list {name}:\n{help}"
+            );
+            let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+            assert!(
+                squashed.contains(&squash(&about)),
+                "{name}'s summary is not shown whole in `rpod --help`:\n{help}"
+            );
+            for child in sub.get_subcommands().filter(|s| !s.is_hide_set()) {
+                assert!(
+                    words(&about).iter().any(|w| w == child.get_name()),
+                    "`rpod --help` summarises {name} as \"{about}\" without `{}`",
+                    child.get_name()
+                );
+                // Deeper levels would need the same treatment.
+                assert_eq!(
+                    child.get_subcommands().filter(|s| !s.is_hide_set()).count(),
+                    0,
+                    "{name} {} has subcommands of its own",
+                    child.get_name()
+                );
+                checked += 1;
+            }
+            checked += 1;
+        }
+        assert!(
+            checked > 30,
+            "only {checked} commands found in the clap tree"
+        );
+    }
+
+    /// podman's `create` has no `-d`; `run` has it.
+    #[test]
+    fn detach_is_an_option_of_run_only() {
+        let cmd = Cli::command();
+        let sub = |n: &str| cmd.find_subcommand(n).expect(n).clone();
+        let has_d = |c: &clap::Command| c.get_arguments().any(|a| a.get_short() == Some('d'));
+        assert!(has_d(&sub("run")));
+        assert!(!has_d(&sub("create")));
+    }
 }

@@ -86,9 +86,9 @@ pub enum Seccomp {
     /// Format Kafel-like policies canonically, in place.
     ///
     /// With --check nothing is written: exit 1 when a file is not formatted. `-` formats stdin
-    /// to stdout.
+    /// to stdout. A file rewritten keeps its mode.
     ///
-    /// Example: rpod seccomp fmt --check policies/*.kafel
+    /// Example: rpod seccomp fmt --check --format json policies/*.kafel
     Fmt(FmtArgs),
     /// Print the action a profile or BPF program takes for one syscall.
     ///
@@ -191,6 +191,10 @@ pub struct FmtArgs {
     /// Write nothing; exit 1 when a file is not formatted.
     #[arg(long)]
     pub check: bool,
+    /// Output: `text` for people; `json` for programs: a report of each file, whether it
+    /// changed (with --check: would change) and where it first differs, on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -251,6 +255,23 @@ pub enum Prefer {
     Permissive,
 }
 
+/// The merged profile's default action (`merge --default-action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefaultAction {
+    /// SCMP_ACT_ALLOW: needed when an input allows by default (a deny-list).
+    Allow,
+    /// SCMP_ACT_ERRNO with EPERM.
+    Errno,
+    /// SCMP_ACT_KILL_PROCESS.
+    KillProcess,
+    /// SCMP_ACT_KILL_THREAD.
+    KillThread,
+    /// SCMP_ACT_TRAP.
+    Trap,
+    /// SCMP_ACT_LOG.
+    Log,
+}
+
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Two or more profiles.
@@ -262,6 +283,10 @@ pub struct MergeArgs {
     /// Which action wins a conflict.
     #[arg(long, value_enum, default_value_t)]
     pub prefer: Prefer,
+    /// The merged profile's default action (default: the stricter of the inputs'). `allow`
+    /// merges an input that allows by default exactly.
+    #[arg(long, value_enum, value_name = "ACTION")]
+    pub default_action: Option<DefaultAction>,
     /// Format of the conflict report on stderr.
     /// Output: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]

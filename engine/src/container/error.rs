@@ -249,6 +249,7 @@ impl Hint for Error {
                 format!("see `rpod logs {name}` and the runtime's log")
             }
             Error::Recording(e) | Error::NotRecorded { source: e, .. } => return e.hint(),
+            Error::Runtime(e) => return e.hint(),
             Error::NotNullDevice { path, .. } => format!(
                 "as root, put the null device back: rm {0} && mknod -m 666 {0} c 1 3",
                 path.display()

@@ -363,6 +363,10 @@ impl<'a> Container<'a> {
             }
             mount_rootfs(store, &img.id, &p)?;
             let spec = config.to_oci(&p.merged)?;
+            // A filter that kills the runtime's own calls after it is installed fails with
+            // "container process is already dead" (runc): say which calls, before starting.
+            let runtime = runtimes.get(&req.runtime)?.name();
+            crate::runtime::handoff::check(runtime, &req.seccomp.profile, &spec)?;
             bundle::write_bundle(&p.bundle, &spec)?;
             store.set_container_state(&id, ContainerState::Created)?;
             Ok(())

@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use super::handoff::Denied;
+use crate::hint::Hint;
+
 /// An error from an OCI runtime (runc, crun) or from invoking it. `Failed` carries the
 /// runtime's message (from its JSON log, else its stderr): runc's "seccomp: ..." or crun's
 /// "executable file not found" is what the user needs to see.
@@ -52,6 +55,55 @@ pub enum RuntimeError {
         #[source]
         source: std::io::Error,
     },
+
+    /// The container's filter denies calls the runtime makes after installing it
+    /// ([`super::handoff`]): the runtime would die before the command starts.
+    #[error(
+        "the seccomp profile {profile} denies {} of the {needed} syscalls {runtime} makes between installing the filter and starting the command: {}",
+        denied.len(),
+        list_denied(denied)
+    )]
+    HandoffDenied {
+        runtime: &'static str,
+        /// Where the profile came from (a path, or `default`).
+        profile: String,
+        /// How many calls the runtime's handoff has.
+        needed: usize,
+        denied: Vec<Denied>,
+    },
+}
+
+fn list_denied(denied: &[Denied]) -> String {
+    denied
+        .iter()
+        .map(|d| {
+            if d.partly {
+                format!("{} (allowed only for some arguments)", d.syscall)
+            } else {
+                d.syscall.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Hint for RuntimeError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            RuntimeError::HandoffDenied {
+                runtime, denied, ..
+            } => {
+                let names: Vec<&str> = denied.iter().map(|d| d.syscall).collect();
+                let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+                Some(format!(
+                    "allow them for {runtime} before any rule that denies them: put `ALLOW {{ {} }}` first in the policy, or add {{\"names\": [{}], \"action\": \"SCMP_ACT_ALLOW\"}} to a JSON profile (a profile recorded with the io.containers.trace-syscall annotation allows them for runc and crun)",
+                    names.join(", "),
+                    quoted.join(", ")
+                ))
+            }
+            _ => None,
+        }
+    }
 }
 
 fn status_text(code: Option<i32>) -> String {

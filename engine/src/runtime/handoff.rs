@@ -1,13 +1,24 @@
 //! What a runtime does between installing the container's seccomp filter and exec'ing the
 //! workload: the *handoff*. The filter sees these calls, so a recorded profile must allow them,
 //! and for the profile to start the container under either runtime it must allow both
-//! runtimes' handoffs, whichever one the recording ran under.
+//! runtimes' handoffs, whichever one the recording ran under. A profile that denies one of the
+//! chosen runtime's handoff calls kills (or fails) the runtime before the workload starts, and
+//! runc says only "container process is already dead": [`check`] says which calls, before the
+//! container is created.
 //!
 //! Measured with rpod's recorder on runc 1.1.5 and crun 1.8.1 (Debian 12), with and without
 //! `no-new-privileges` (runc installs the filter before dropping capabilities when it is off,
 //! right before execve when it is on; crun likewise), 6 runs each, and 30 more runs of runc:
 //! only the Go runtime's `futex` and `rt_sigreturn` came and went (a profile recorded without
 //! `futex` crashed runc with "futexwakeup ... returned -1").
+
+use oci_spec::runtime::Spec;
+use profiles::analysis::{allows, enforced};
+use profiles::bpf::Action;
+use profiles::resolve::Context;
+use profiles::solve;
+
+use super::RuntimeError;
 
 /// The portable handoff: allowed by every recorded container profile.
 pub const SYSCALLS: &[&str] = &[
@@ -46,16 +57,230 @@ pub const SYSCALLS: &[&str] = &[
     "rt_sigreturn",
 ];
 
+/// Calls only runc makes (see [`SYSCALLS`]).
+const RUNC_ONLY: &[&str] = &[
+    "capget",
+    "chdir",
+    "epoll_ctl",
+    "faccessat2",
+    "fcntl",
+    "fstat",
+    "fstatfs",
+    "getcwd",
+    "getdents64",
+    "getpid",
+    "getppid",
+    "newfstatat",
+    "openat",
+    "read",
+    "setgid",
+    "setgroups",
+    "setuid",
+    "futex",
+    "rt_sigreturn",
+];
+
+/// Calls only crun makes (see [`SYSCALLS`]).
+const CRUN_ONLY: &[&str] = &["rt_sigaction", "rt_sigprocmask", "setresgid", "setresuid"];
+
+/// The handoff of the runtime called `runtime` (as [`super::OciRuntime::name`] says), in
+/// [`SYSCALLS`]' order; `None` for a runtime whose handoff was not measured.
+#[must_use]
+pub fn of_runtime(runtime: &str) -> Option<Vec<&'static str>> {
+    let other = match runtime {
+        "runc" => CRUN_ONLY,
+        "crun" => RUNC_ONLY,
+        _ => return None,
+    };
+    Some(
+        SYSCALLS
+            .iter()
+            .copied()
+            .filter(|s| !other.contains(s))
+            .collect(),
+    )
+}
+
+/// A handoff call the container's filter does not let through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub syscall: &'static str,
+    /// The filter's action where it does not allow the call.
+    pub action: Action,
+    /// Allowed for some arguments, not for all (a condition the runtime's call may miss).
+    pub partly: bool,
+}
+
+/// The handoff calls of `runtime` that the seccomp filter in `spec` denies for some or all
+/// arguments, sorted by name, judged on the filter libseccomp builds from `linux.seccomp` (exactly what the
+/// runtime is given) on the host's architecture. Empty when there is no filter, the runtime's
+/// handoff is not known, or libseccomp cannot build the filter (the runtime then reports that
+/// itself).
+#[must_use]
+pub fn denied(runtime: &str, spec: &Spec) -> Vec<Denied> {
+    let Some(handoff) = of_runtime(runtime) else {
+        return Vec::new();
+    };
+    let Some(seccomp) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) else {
+        return Vec::new();
+    };
+    // Back to the profile model through the OCI JSON the runtime reads: what is checked is what
+    // the runtime gets, after rpod resolved `includes`/`excludes` for the container.
+    let Ok(json) = serde_json::to_string(seccomp) else {
+        return Vec::new();
+    };
+    let Ok(loaded) = profiles::load::from_str(&json) else {
+        return Vec::new();
+    };
+    let resolved = loaded.profile.resolve(&Context::default());
+    let Ok(compiled) = profiles::compile::compile(&resolved, None) else {
+        return Vec::new();
+    };
+    let host = resolved.arches[..1].to_vec();
+    let mut handoff = handoff;
+    handoff.sort_unstable();
+    handoff
+        .into_iter()
+        .filter_map(|name| {
+            // Every combination of the conditions on `name` (one point each): the filter acts
+            // the same way inside one.
+            let atoms: Vec<_> = resolved
+                .rules
+                .iter()
+                .filter(|r| r.names.iter().any(|n| n == name))
+                .flat_map(|r| r.args.iter().copied())
+                .collect();
+            let cells = solve::cells(&atoms, u64::MAX);
+            let mut actions: Vec<Action> = Vec::new();
+            for c in &cells.cells {
+                if let Some((_, a)) = enforced(&compiled, &host, name, c.witness) {
+                    if !actions.contains(&a) {
+                        actions.push(a);
+                    }
+                }
+            }
+            let first_denial = actions.iter().copied().find(|a| !allows(*a))?;
+            Some(Denied {
+                syscall: name,
+                action: first_denial,
+                partly: actions.iter().any(|a| allows(*a)),
+            })
+        })
+        .collect()
+}
+
+/// Refuses a container whose filter denies a call of `runtime`'s handoff ([`denied`]);
+/// `profile` names the filter's source in the error.
+///
+/// # Errors
+/// [`RuntimeError::HandoffDenied`], naming the runtime and the calls.
+pub fn check(runtime: &'static str, profile: &str, spec: &Spec) -> Result<(), RuntimeError> {
+    let denied = denied(runtime, spec);
+    if denied.is_empty() {
+        return Ok(());
+    }
+    Err(RuntimeError::HandoffDenied {
+        runtime,
+        profile: profile.to_string(),
+        needed: of_runtime(runtime).map_or(0, |h| h.len()),
+        denied,
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
     #[test]
     fn every_handoff_syscall_has_a_libseccomp_name() {
-        for s in super::SYSCALLS {
+        for s in SYSCALLS {
             assert!(profiles::syscalls::is_known(s), "{s}");
         }
-        let mut sorted = super::SYSCALLS.to_vec();
+        let mut sorted = SYSCALLS.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted.len(), super::SYSCALLS.len(), "no duplicates");
+        assert_eq!(sorted.len(), SYSCALLS.len(), "no duplicates");
+    }
+
+    #[test]
+    fn each_runtime_has_its_own_handoff_and_the_portable_one_is_their_union() {
+        let runc = of_runtime("runc").expect("runc's handoff");
+        let crun = of_runtime("crun").expect("crun's handoff");
+        assert_eq!(runc.len(), 24);
+        assert_eq!(crun.len(), 9);
+        for s in ["setgroups", "setuid", "futex"] {
+            assert!(runc.contains(&s) && !crun.contains(&s), "{s}");
+        }
+        for s in ["setresuid", "setresgid", "rt_sigprocmask"] {
+            assert!(crun.contains(&s) && !runc.contains(&s), "{s}");
+        }
+        let union: BTreeSet<&str> = runc.iter().chain(&crun).copied().collect();
+        let all: BTreeSet<&str> = SYSCALLS.iter().copied().collect();
+        assert_eq!(union, all);
+        for s in RUNC_ONLY.iter().chain(CRUN_ONLY) {
+            assert!(SYSCALLS.contains(s), "{s} is in the portable list");
+        }
+        assert_eq!(of_runtime("kata"), None);
+    }
+
+    /// A spec whose `linux.seccomp` is `profile` (OCI JSON, as the runtime reads it).
+    fn spec_with(profile: &str) -> Spec {
+        let seccomp: oci_spec::runtime::LinuxSeccomp =
+            serde_json::from_str(profile).expect("OCI seccomp JSON");
+        let mut linux = oci_spec::runtime::Linux::default();
+        linux.set_seccomp(Some(seccomp));
+        let mut spec = Spec::default();
+        spec.set_linux(Some(linux));
+        spec
+    }
+
+    #[test]
+    fn a_deny_by_default_profile_without_the_handoff_is_refused_naming_the_calls() {
+        // The README's policy, in OCI JSON: write only to fds 1 and 2.
+        let spec = spec_with(
+            r#"{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
+                {"names":["read","exit_group"],"action":"SCMP_ACT_ALLOW"},
+                {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]},
+                {"names":["write"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2,"op":"SCMP_CMP_EQ"}]},
+                {"names":["ptrace","mkdir"],"action":"SCMP_ACT_ERRNO"}]}"#,
+        );
+        let runc = denied("runc", &spec);
+        let names: Vec<&str> = runc.iter().map(|d| d.syscall).collect();
+        assert!(!names.contains(&"read"), "read is allowed");
+        assert!(names.contains(&"setgroups") && names.contains(&"capset"));
+        let write = runc.iter().find(|d| d.syscall == "write").expect("write");
+        assert!(write.partly, "write is allowed for fds 1 and 2 only");
+        assert_eq!(write.action, Action::KillProcess);
+        assert_eq!(runc.len(), 23);
+        let crun = denied("crun", &spec);
+        assert_eq!(crun.len(), 9, "crun reads nothing: {crun:?}");
+        let e = check("crun", "readme.kafel", &spec).expect_err("refused");
+        assert!(e.to_string().contains("crun"), "{e}");
+        assert_eq!(denied("fake", &spec), Vec::new());
+    }
+
+    #[test]
+    fn a_profile_that_allows_the_handoff_and_denies_other_calls_passes() {
+        let handoff: Vec<String> = of_runtime("runc")
+            .unwrap()
+            .iter()
+            .map(|s| format!("{s:?}"))
+            .collect();
+        let spec = spec_with(&format!(
+            r#"{{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[
+                {{"names":[{}],"action":"SCMP_ACT_ALLOW"}},
+                {{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}}]}}"#,
+            handoff.join(",")
+        ));
+        assert_eq!(denied("runc", &spec), Vec::new());
+        assert!(check("runc", "p.json", &spec).is_ok());
+        // crun needs its own calls.
+        let crun: Vec<&str> = denied("crun", &spec).iter().map(|d| d.syscall).collect();
+        assert_eq!(
+            crun,
+            ["rt_sigaction", "rt_sigprocmask", "setresgid", "setresuid"]
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::cli::container::{MonitorArgs, RunArgs, StartArgs};
+use crate::cli::container::{CreateArgs, MonitorArgs, RunArgs, StartArgs};
 use crate::commands::{hinted, io, usage};
 use rpod::bundle::{ContainerConfig, NamespaceMode, NetworkMode, Seccomp};
 use rpod::container::{self, Attach, Container, CreateRequest, SeccompSource};
@@ -112,7 +112,7 @@ impl Annotations {
 fn request(
     store: &Store,
     runtimes: &dyn Runtimes,
-    mut a: RunArgs,
+    mut a: CreateArgs,
     annotations: Annotations,
 ) -> anyhow::Result<CreateRequest> {
     a.pid = resolve_container_ns(store, runtimes, &a.pid)?;
@@ -250,7 +250,7 @@ fn trace_request(
     Ok(Some(req))
 }
 
-pub fn create(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitStatus> {
+pub fn create(store: &Store, rt: &dyn Runtimes, a: CreateArgs) -> anyhow::Result<ExitStatus> {
     let annotations = Annotations::parse(&a.annotations);
     let req = request(store, rt, a, annotations)?;
     let c = Container::create(store, rt, req)?;
@@ -259,7 +259,7 @@ pub fn create(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<Ex
 }
 
 pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitStatus> {
-    let detach = a.detach;
+    let RunArgs { detach, create: a } = a;
     let interactive = a.interactive;
     // Load the recorder while the request is checked and the container prepared (aya's load
     // takes tens of ms); a kernel that refuses it fails the run before anything started, and

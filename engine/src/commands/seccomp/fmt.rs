@@ -3,42 +3,99 @@
 use std::path::Path;
 
 use anyhow::bail;
+use serde::Serialize;
 
 use super::display_name;
-use crate::cli::seccomp::FmtArgs;
-use crate::commands::{hinted, io};
+use crate::cli::seccomp::{FmtArgs, OutputFormat};
+use crate::commands::{hinted, io, usage};
 use rpod::exit::ExitStatus;
 
+/// `--format json`: one entry per file, in the order given.
+#[derive(Debug, Serialize)]
+struct Report {
+    /// Whether this was `--check` (nothing written).
+    check: bool,
+    files: Vec<FileReport>,
+    /// How many files are not (with `--check`) or were not (without it) formatted.
+    unformatted: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct FileReport {
+    /// As given; `<stdin>` for `-`.
+    path: String,
+    /// With `--check`: formatting would change the file; without: it was rewritten.
+    changed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_difference: Option<Difference>,
+}
+
+/// The first line where a file and its formatted form differ (1-based); `old` or `new` is
+/// absent where that side has no such line (or only line endings differ).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+struct Difference {
+    line: usize,
+    old: Option<String>,
+    new: Option<String>,
+}
+
 pub fn run(args: &FmtArgs) -> anyhow::Result<ExitStatus> {
-    let mut unformatted = 0;
+    let json = args.format == OutputFormat::Json;
+    if json && !args.check && args.files.iter().any(|p| p.as_os_str() == "-") {
+        return Err(usage(
+            "fmt - --format json would print the formatted policy and the report on stdout",
+            "add --check, or format stdin without --format json",
+        ));
+    }
+    let mut report = Report {
+        check: args.check,
+        files: Vec::new(),
+        unformatted: 0,
+    };
     for path in &args.files {
         let text = io::read_text(path)?;
         let formatted = format(path, &text)?;
+        let changed = formatted != text;
+        report.files.push(FileReport {
+            path: display_name(path),
+            changed,
+            first_difference: changed.then(|| first_difference(&text, &formatted)),
+        });
+        if changed {
+            report.unformatted += 1;
+        }
         if path.as_os_str() == "-" {
             if args.check {
-                if formatted != text {
+                if changed && !json {
                     eprintln!("<stdin> is not formatted");
-                    unformatted += 1;
                 }
             } else {
                 io::write_output(None, formatted.as_bytes(), false)?;
             }
             continue;
         }
-        if formatted == text {
+        if !changed {
             continue;
         }
         if args.check {
-            eprintln!("{} is not formatted", path.display());
-            print_first_difference(&text, &formatted);
-            unformatted += 1;
+            if !json {
+                eprintln!("{} is not formatted", path.display());
+                print_first_difference(&text, &formatted);
+            }
         } else {
             io::write_output(Some(path), formatted.as_bytes(), false)?;
-            eprintln!("formatted {}", path.display());
+            if !json {
+                eprintln!("formatted {}", path.display());
+            }
         }
     }
-    if unformatted > 0 {
-        eprintln!("hint: run `rpod seccomp fmt` on the files above");
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    if args.check && report.unformatted > 0 {
+        if !json {
+            eprintln!("hint: run `rpod seccomp fmt` on the files above");
+        }
         return Ok(ExitStatus::Found);
     }
     Ok(ExitStatus::Success)
@@ -66,14 +123,58 @@ fn format(path: &Path, text: &str) -> anyhow::Result<String> {
     Ok(kafel_dsl::fmt::format(&ast))
 }
 
+/// Where a file first differs from its formatted form.
+fn first_difference(old: &str, new: &str) -> Difference {
+    let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let line = o
+        .iter()
+        .zip(&n)
+        .position(|(a, b)| a != b)
+        .unwrap_or(o.len().min(n.len()));
+    Difference {
+        line: line + 1,
+        old: o.get(line).map(ToString::to_string),
+        new: n.get(line).map(ToString::to_string),
+    }
+}
+
 /// Shows where a file first differs from its formatted form.
 fn print_first_difference(old: &str, new: &str) {
-    for (i, (a, b)) in old.lines().zip(new.lines()).enumerate() {
-        if a != b {
-            eprintln!("  line {}:\n  - {a}\n  + {b}", i + 1);
-            return;
-        }
+    match first_difference(old, new) {
+        Difference {
+            line,
+            old: Some(a),
+            new: Some(b),
+        } => eprintln!("  line {line}:\n  - {a}\n  + {b}"),
+        _ => eprintln!(
+            "  {} lines, formatted {} lines",
+            old.lines().count(),
+            new.lines().count()
+        ),
     }
-    let (o, n) = (old.lines().count(), new.lines().count());
-    eprintln!("  {o} lines, formatted {n} lines");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_difference_names_the_line_and_a_missing_side() {
+        assert_eq!(
+            first_difference("a\nb\nc\n", "a\nB\nc\n"),
+            Difference {
+                line: 2,
+                old: Some("b".into()),
+                new: Some("B".into())
+            }
+        );
+        assert_eq!(
+            first_difference("a\n", "a\nb\n"),
+            Difference {
+                line: 2,
+                old: None,
+                new: Some("b".into())
+            }
+        );
+    }
 }

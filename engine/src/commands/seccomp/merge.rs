@@ -4,6 +4,7 @@
 //! `--format json` and `-o`, stdout gets a JSON report of the conflicts and notes.
 
 use anyhow::Context as _;
+use profiles::bpf::Action;
 use profiles::merge::{self, MergeOptions, Prefer};
 use serde::Serialize;
 
@@ -30,7 +31,14 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
             cli::Prefer::Stricter => Prefer::Stricter,
             cli::Prefer::Permissive => Prefer::Permissive,
         },
-        default_action: None,
+        default_action: args.default_action.map(|a| match a {
+            cli::DefaultAction::Allow => Action::Allow,
+            cli::DefaultAction::Errno => Action::Errno(profiles::resolve::DEFAULT_ERRNO),
+            cli::DefaultAction::KillProcess => Action::KillProcess,
+            cli::DefaultAction::KillThread => Action::KillThread,
+            cli::DefaultAction::Trap => Action::Trap(0),
+            cli::DefaultAction::Log => Action::Log,
+        }),
         arches,
     };
     // MergeError gives its own hint (rpod::hint_of).
