@@ -9,7 +9,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use rpod::bundle::{write_bundle, ContainerConfig, NamespaceMode, Seccomp, Ulimit, Volume};
@@ -645,11 +644,9 @@ fn lifecycle_create_start_exec_kill_delete() {
         "{e}"
     );
     rt.kill(&id, Signal::SIGKILL, false).expect("kill");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while rt.state(&id).unwrap().status != Status::Stopped {
-        assert!(Instant::now() < deadline, "container did not stop");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::eventually("the killed container to stop", || {
+        (rt.state(&id).unwrap().status == Status::Stopped).then_some(())
+    });
     rt.delete(&id, false).expect("delete");
     assert!(!rt.log_path(&id).exists());
     let e = rt.state(&id).unwrap_err();
