@@ -87,10 +87,20 @@ impl Target {
         }
     }
 
-    /// One line for people: whose filter a result is about.
+    /// One line for people: whose filter a result is about (runc: with its ENOSYS stub; see
+    /// [`Target::describe_filter`] for a filter runc built without one).
     #[must_use]
     pub fn describe(self) -> &'static str {
+        self.describe_filter(true)
+    }
+
+    /// [`Target::describe`] for a filter with or without runc's ENOSYS check.
+    #[must_use]
+    pub fn describe_filter(self, enosys_check: bool) -> &'static str {
         match self {
+            Target::Runc if !enosys_check => {
+                "as runc 1.1 installs it: libseccomp's filter, with no ENOSYS stub (the default action allows, or no syscall above number 0 is named)"
+            }
             Target::Runc => "as runc 1.1 installs it: its ENOSYS stub, then libseccomp's filter",
             Target::Crun => "as crun 1.8 installs it: libseccomp's filter, nothing added",
             Target::Compiled => {
@@ -144,6 +154,14 @@ pub struct Enforced {
     pub stub: Vec<StubLimit>,
     /// Instructions before libseccomp's program (the stub's length).
     pub prefix_len: usize,
+}
+
+impl Enforced {
+    /// One line for people: whose filter this is.
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        self.target.describe_filter(!self.stub.is_empty())
+    }
 }
 
 /// Why the model cannot say what the runtime loads.

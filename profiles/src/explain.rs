@@ -420,7 +420,12 @@ impl Explanation {
         let mut s = String::new();
         s.push_str(&wrap(&self.context.describe(), WIDTH, 0, 4));
         s.push_str(&wrap(
-            &format!("runtime: {}, {}", self.runtime, self.runtime.describe()),
+            &format!(
+                "runtime: {}, {}",
+                self.runtime,
+                self.runtime
+                    .describe_filter(self.compile_error.is_some() || !self.enosys_above.is_empty())
+            ),
             WIDTH,
             0,
             4,
