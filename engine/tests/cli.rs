@@ -321,9 +321,36 @@ fn merge_writes_a_valid_profile_that_allows_the_union() {
         ("write", "ALLOW\n"),
         ("mkdir", "ERRNO(1)\n"),
     ] {
-        let o = rpod(&["seccomp", "simulate", out.to_str().unwrap(), sys]);
+        // crun: the merged profile as written (runc would answer mkdir, above write, ENOSYS).
+        let o = rpod(&[
+            "seccomp",
+            "simulate",
+            "--runtime",
+            "crun",
+            out.to_str().unwrap(),
+            sys,
+        ]);
         assert_eq!(stdout(&o), expected, "{sys}: {}", stderr(&o));
     }
+}
+
+/// The line of `text` that starts with `prefix` (after indentation), and its wrapped
+/// continuation lines (indented deeper, under the syscall list).
+fn entry(text: &str, prefix: &str) -> String {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with(prefix));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{text}"));
+    let indent = first.len() - first.trim_start().len();
+    let mut out = first.trim().to_string();
+    // Wrapped continuation lines are indented deeper and start with no category title.
+    for l in lines.take_while(|l| l.len() - l.trim_start().len() > indent + 20) {
+        out.push(' ');
+        out.push_str(l.trim());
+    }
+    out
 }
 
 #[test]
@@ -341,9 +368,175 @@ fn explain_answers_for_a_context() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("aarch64"), "{text}");
+    let context = text.split("\nruntime:").next().unwrap();
+    assert!(
+        context.starts_with("context: host aarch64, kernel 6.1, capabilities CAP_CHOWN,")
+            && context.contains("CAP_SYS_ADMIN"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nruntime: runc, as runc 1.1 installs it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\ndefault action: ERRNO(38 ENOSYS) for everything not listed below\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\narchitectures: aarch64 (host), arm\n"),
+        "{text}"
+    );
+    // Actions in order, each with its count; with CAP_SYS_ADMIN podman's profile allows the
+    // mount API (marked risky), the arm-only rule applies, and bpf stays denied.
+    let sections: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.contains(" syscall"))
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            "ALLOW: 390 syscalls",
+            "ERRNO(1 EPERM): 43 syscalls",
+            "ERRNO(22 EINVAL): 1 syscall"
+        ],
+        "{text}"
+    );
+    let mounts = entry(&text, "mounts and root        chroot");
+    for m in ["mount!", "umount2!", "pivot_root!", "fsmount!"] {
+        assert!(mounts.contains(m), "{m} in {mounts}");
+    }
+    let allow = text.split("ERRNO(1 EPERM):").next().unwrap();
+    assert!(allow.contains("cacheflush"), "arm's rule applies:\n{allow}");
+    // CAP_SYS_ADMIN's rule allows bpf (risky); kexec_load stays denied.
+    assert!(
+        entry(allow, "debug and tracing").starts_with("debug and tracing      bpf!,"),
+        "{allow}"
+    );
+    let eperm = text.split("ERRNO(1 EPERM):").nth(1).unwrap();
+    assert!(
+        entry(eperm, "modules and kexec").contains(" kexec_load"),
+        "{eperm}"
+    );
+    // An ENOSYS default: runc's stub changes nothing, so no meaning change is claimed.
+    assert!(
+        text.contains(
+            "meaning changes: none (runc with libseccomp enforces what the profile says)"
+        ),
+        "{text}"
+    );
+
     let o = rpod(&["seccomp", "explain", &podman_default(), "--format", "json"]);
-    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("explain --format json is JSON");
+    let j: serde_json::Value =
+        serde_json::from_slice(&o.stdout).expect("explain --format json is JSON");
+    assert_eq!(j["runtime"], "runc");
+    assert_eq!(j["default_action"], "ERRNO(38 ENOSYS)");
+    let actions: Vec<&str> = j["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "ERRNO(38 ENOSYS)",
+            "ALLOW",
+            "ERRNO(1 EPERM)",
+            "ERRNO(22 EINVAL)"
+        ]
+    );
+}
+
+/// Issue 11: `ALLOW { read, write, close } DEFAULT KILL_PROCESS` explained as "meaning
+/// changes: none" while runc answers openat with ENOSYS; explain names the runtime, and the
+/// stub is a meaning change under runc only.
+#[test]
+fn explain_lists_runcs_enosys_stub_and_names_the_runtime_issue_11() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = write(
+        dir.path(),
+        "p.kafel",
+        "ALLOW { read, write, close } DEFAULT KILL_PROCESS\n",
+    );
+    let p = policy.to_str().unwrap();
+    let o = rpod(&["seccomp", "explain", p, "--arch", "x86_64"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("\nruntime: runc, "), "{text}");
+    assert!(
+        text.contains("\ndefault action: KILL_PROCESS for everything not listed below\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\nALLOW: 3 syscalls\n  on x86_64:\n    file I/O               close, read, write\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nmeaning changes (runc with libseccomp does not enforce exactly this):\n  - on x86_64: runc returns ERRNO(38 ENOSYS) for every syscall number above 3 (close, the highest\n    the profile names), not the default action KILL_PROCESS\n"),
+        "{text}"
+    );
+
+    let o = rpod(&[
+        "seccomp", "explain", p, "--arch", "x86_64", "--format", "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(j["runtime"], "runc");
+    assert_eq!(j["default_action"], "KILL_PROCESS");
+    assert_eq!(j["enosys_above"][0]["arch"], "SCMP_ARCH_X86_64");
+    assert_eq!(j["enosys_above"][0]["last"], 3);
+    let allow = &j["actions"][1];
+    assert_eq!(allow["action"], "ALLOW");
+    assert_eq!(allow["groups"][0]["arches"][0], "SCMP_ARCH_X86_64");
+    assert_eq!(allow["groups"][0]["categories"][0]["category"], "file-io");
+    let names: Vec<&str> = allow["groups"][0]["categories"][0]["syscalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["close", "read", "write"]);
+    let notes = j["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["kind"], "enosys-stub");
+    assert_eq!(notes[0]["syscall"], "close");
+
+    // crun adds no stub; simulate agrees with each runtime.
+    let o = rpod(&[
+        "seccomp",
+        "explain",
+        p,
+        "--arch",
+        "x86_64",
+        "--runtime",
+        "crun",
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains("\nruntime: crun, "), "{text}");
+    assert!(!text.contains("ENOSYS"), "{text}");
+    for (runtime, expected) in [
+        ("runc", "ERRNO(38)\n"),
+        ("crun", "KILL_PROCESS\n"),
+        ("none", "KILL_PROCESS\n"),
+    ] {
+        let o = rpod(&[
+            "seccomp",
+            "simulate",
+            p,
+            "openat",
+            "--arch",
+            "x86_64",
+            "--runtime",
+            runtime,
+        ]);
+        assert_eq!(stdout(&o), expected, "{runtime}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("simulated for runtime {runtime}")),
+            "{}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]

@@ -22,6 +22,28 @@ pub enum CompileFormat {
     Bpf,
 }
 
+/// Whose filter a command shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuntimeChoice {
+    /// runc 1.1: libseccomp's filter behind runc's ENOSYS stub (syscall numbers above the
+    /// profile's highest get ENOSYS unless the default action is ALLOW, LOG or TRACE).
+    Runc,
+    /// crun 1.8: libseccomp's filter as exported, nothing added.
+    Crun,
+    /// No runtime: libseccomp's filter alone for a profile, rpod's own BPF for a policy. No
+    /// runtime loads exactly this.
+    None,
+}
+
+/// `--runtime`: the runtime whose filter is shown.
+#[derive(Debug, Clone, Copy, Args, Default)]
+pub struct RuntimeArgs {
+    /// Show the filter this runtime installs for a policy or profile: `runc` (the default, as
+    /// `rpod run`), `crun`, or `none` (no runtime's additions). Not for a raw .bpf file.
+    #[arg(long, value_enum, value_name = "RUNTIME")]
+    pub runtime: Option<RuntimeChoice>,
+}
+
 /// The container a profile is evaluated for: `includes`/`excludes` in podman's and moby's
 /// profiles depend on it.
 #[derive(Debug, Clone, Args, Default)]
@@ -58,10 +80,12 @@ pub enum Seccomp {
     /// Compile a Kafel-like policy or an OCI profile to OCI JSON or to a raw BPF program.
     ///
     /// A policy (`.kafel`/`.policy`, or any text that is not JSON) becomes an OCI profile with
-    /// exactly its meaning (first-match rules made disjoint), or with `--format bpf` a BPF
-    /// program compiled by rpod with Kafel's full semantics. A JSON profile becomes normalized
-    /// JSON, or the BPF program runc would load (libseccomp, binary tree). Where libseccomp or
-    /// runc would change the meaning, a warning says so.
+    /// exactly its meaning (first-match rules made disjoint); a JSON profile becomes normalized
+    /// JSON. With `--format bpf` the result is the BPF program the runtime (`--runtime`,
+    /// default runc) installs for it: runc's ENOSYS stub in front of libseccomp's filter, or
+    /// crun's libseccomp filter; `--runtime none` writes libseccomp's filter alone for a
+    /// profile, and for a policy a program compiled by rpod with Kafel's full semantics. Where
+    /// libseccomp or the runtime would change the meaning, a warning says so.
     ///
     /// Example: rpod seccomp compile policy.kafel -o profile.json
     Compile(CompileArgs),
@@ -90,18 +114,26 @@ pub enum Seccomp {
     ///
     /// Example: rpod seccomp fmt --check --format json policies/*.kafel
     Fmt(FmtArgs),
-    /// Print the action a profile or BPF program takes for one syscall.
+    /// Print the action a policy, profile or BPF program takes for one syscall.
     ///
     /// Prints ALLOW, ERRNO(1), KILL_PROCESS, KILL_THREAD, TRAP(n), TRACE(n), LOG or NOTIFY.
     /// SYSCALL is a name or a number; arguments are decimal or 0x-hex (missing ones are 0).
     ///
     /// Example: rpod seccomp simulate profile.json socket 16 3 9
     Simulate(SimulateArgs),
-    /// Disassemble the BPF program of a profile or a raw .bpf file.
+    /// A policy or profile is simulated as the runtime (`--runtime`, default runc) installs it,
+    /// which stderr names; a .bpf file as it is.
+    /// Disassemble the BPF program of a policy, a profile or a raw .bpf file.
+    ///
+    /// A policy or profile is shown as the runtime (`--runtime`, default runc) installs it; the
+    /// first line says which.
     ///
     /// Example: rpod seccomp disasm profile.json --arch x86_64
     Disasm(DisasmArgs),
-    /// Explain what a profile allows and denies, grouped by action and category.
+    /// Explain what a policy or profile allows and denies, grouped by action and category.
+    ///
+    /// The meaning changes at the end are those of the runtime's filter (`--runtime`, default
+    /// runc), e.g. runc's ENOSYS for syscalls above the highest one named.
     ///
     /// Example: rpod seccomp explain /usr/share/containers/seccomp.json --cap-add SYS_ADMIN
     Explain(ExplainArgs),
@@ -150,6 +182,8 @@ pub struct CompileArgs {
     pub context: ContextArgs,
 }
 
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct DecompileArgs {
     /// The OCI profile; `-` reads stdin.
@@ -199,7 +233,8 @@ pub struct FmtArgs {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// A profile (JSON) or a raw BPF program (`.bpf`, as `compile --format bpf` writes).
+    /// A policy (Kafel-like), a profile (JSON) or a raw BPF program (`.bpf`, as `compile
+    /// --format bpf` writes); `-` reads stdin.
     pub input: PathBuf,
     /// The syscall: a name (`openat`) or a number (`257`, `0x101`).
     pub syscall: String,
@@ -213,17 +248,21 @@ pub struct SimulateArgs {
     pub context: ContextArgs,
 }
 
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct DisasmArgs {
-    /// A profile (JSON) or a raw BPF program (`.bpf`).
+    /// A policy (Kafel-like), a profile (JSON) or a raw BPF program (`.bpf`); `-` reads stdin.
     pub input: PathBuf,
     #[command(flatten)]
     pub context: ContextArgs,
 }
 
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The profile to explain.
+    /// The policy (Kafel-like) or profile (JSON) to explain; `-` reads stdin.
     pub profile: PathBuf,
     /// Output: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
@@ -232,6 +271,8 @@ pub struct ExplainArgs {
     pub context: ContextArgs,
 }
 
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The old profile.

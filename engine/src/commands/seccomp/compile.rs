@@ -1,15 +1,26 @@
-//! `rpod seccomp compile POLICY|PROFILE [-o OUT] [--format json|bpf] [--arch ARCH]... [-I DIR]...`.
+//! `rpod seccomp compile POLICY|PROFILE [-o OUT] [--format json|bpf] [--runtime runc|crun|none]
+//! [--arch ARCH]... [-I DIR]...`.
+//!
+//! `--format bpf` writes the program the runtime installs (runc's ENOSYS stub and libseccomp's
+//! filter, crun's libseccomp filter) and says on stderr whose it is; `--runtime none` writes
+//! libseccomp's filter alone for a profile, rpod's own program for a policy.
 
-use anyhow::Context as _;
+use profiles::compile::NoteKind;
+use profiles::enforce::Target;
 
-use super::{compile_policy, context, display_name, kind_of, print_notes, profile_from, Kind};
+use super::{
+    compile_policy, context, display_name, enforced, kind_of, print_notes, profile_from, target,
+    Kind, POLICY_OWN_BPF,
+};
 use crate::cli::seccomp::{CompileArgs, CompileFormat};
 use crate::commands::io;
 use rpod::exit::ExitStatus;
 
 pub fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     let (cx, arches) = context(&args.context)?;
+    let target = target(args.runtime);
     let bytes = io::read_input(&args.profile)?;
+    let bpf = args.format == CompileFormat::Bpf;
     let out = if kind_of(&args.profile, &bytes) == Kind::Policy {
         let policy = compile_policy(
             &args.profile,
@@ -17,58 +28,71 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
             arches.as_deref().unwrap_or(&[]),
             &args.include_dirs,
         )?;
-        match args.format {
-            CompileFormat::Json => {
-                let profile = super::policy_profile(&args.profile, &policy)?;
-                // What runc will build from this JSON: libseccomp's own notes. When this
-                // machine's libseccomp cannot build it, lowering has already said so.
-                let mut cx = cx;
-                cx.host_arch = policy.program.arches[0];
-                if let Ok(compiled) =
-                    profiles::compile::compile(&profile.resolve(&cx), Some(&policy.program.arches))
-                {
-                    // Lowering already warned, with carets, about names libseccomp lacks.
-                    let notes: Vec<_> = compiled
-                        .notes
-                        .into_iter()
-                        .filter(|n| n.kind != profiles::compile::NoteKind::UnknownToLibseccomp)
-                        .collect();
-                    print_notes(&notes);
-                }
-                profile.to_json_pretty().into_bytes()
-            }
-            CompileFormat::Bpf => policy
+        if bpf && target == Target::Compiled {
+            eprintln!("note: wrote {POLICY_OWN_BPF}");
+            policy
                 .to_bpf()
                 .map_err(|e| {
                     anyhow::Error::new(e)
                         .context(format!("cannot compile {}", display_name(&args.profile)))
                 })?
-                .to_bytes(),
+                .to_bytes()
+        } else {
+            let profile = super::policy_profile(&args.profile, &policy)?;
+            // What the runtime will build from this JSON, for the policy's arches.
+            let mut cx = cx;
+            cx.host_arch = policy.program.arches[0];
+            let resolved = profile.resolve(&cx);
+            let built = enforced(
+                &args.profile,
+                &resolved,
+                Some(&policy.program.arches),
+                target,
+            );
+            match (bpf, built) {
+                (true, built) => {
+                    let built = built?;
+                    let what = built.describe();
+                    print_notes(&without_unknown_names(built.notes));
+                    eprintln!("note: wrote the filter {what}");
+                    built.program.to_bytes()
+                }
+                (false, Ok(built)) => {
+                    print_notes(&without_unknown_names(built.notes));
+                    profile.to_json_pretty().into_bytes()
+                }
+                // When this machine's libseccomp cannot build it, lowering has already said so;
+                // the JSON is still what was asked for.
+                (false, Err(_)) => profile.to_json_pretty().into_bytes(),
+            }
         }
     } else {
         let mut profile = profile_from(&args.profile, bytes, &[])?;
         let resolved = profile.resolve(&cx);
-        let compiled = profiles::compile::compile(&resolved, arches.as_deref())
-            .with_context(|| format!("cannot compile {}", args.profile.display()))?;
-        print_notes(&compiled.notes);
-        match args.format {
-            CompileFormat::Json => {
-                if let Some(arches) = &arches {
-                    // An explicit arch list replaces the profile's, as `architectures` (what
-                    // runc reads); archMap is an engine-side convenience that would contradict
-                    // it.
-                    profile.architectures.clone_from(arches);
-                    profile.arch_map.clear();
-                }
-                profile.normalized().to_json_pretty().into_bytes()
+        let built = enforced(&args.profile, &resolved, arches.as_deref(), target)?;
+        print_notes(&built.notes);
+        if bpf {
+            eprintln!("note: wrote the filter {}", built.describe());
+            built.program.to_bytes()
+        } else {
+            if let Some(arches) = &arches {
+                // An explicit arch list replaces the profile's, as `architectures` (what
+                // runc reads); archMap is an engine-side convenience that would contradict
+                // it.
+                profile.architectures.clone_from(arches);
+                profile.arch_map.clear();
             }
-            CompileFormat::Bpf => compiled.program.to_bytes(),
+            profile.normalized().to_json_pretty().into_bytes()
         }
     };
-    io::write_output(
-        args.output.as_deref(),
-        &out,
-        args.format == CompileFormat::Bpf,
-    )?;
+    io::write_output(args.output.as_deref(), &out, bpf)?;
     Ok(ExitStatus::Success)
+}
+
+/// Lowering a policy already warned, with carets, about names libseccomp lacks.
+fn without_unknown_names(notes: Vec<profiles::compile::Note>) -> Vec<profiles::compile::Note> {
+    notes
+        .into_iter()
+        .filter(|n| n.kind != NoteKind::UnknownToLibseccomp)
+        .collect()
 }

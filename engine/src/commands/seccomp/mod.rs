@@ -15,15 +15,16 @@ mod validate;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use profiles::compile::Note;
 use profiles::model::{KernelVersion, Profile};
 use profiles::resolve::Context;
 use profiles::{bpf, caps, Arch};
 use rpod::exit::ExitStatus;
 
+use profiles::enforce::{self, Target};
+
 use super::{hinted, io};
-use crate::cli::seccomp::{ContextArgs, Seccomp};
+use crate::cli::seccomp::{ContextArgs, RuntimeArgs, RuntimeChoice, Seccomp};
 use rpod::seccomp::{self as input, display_name, kind_of, Kind};
 
 /// Runs one `rpod seccomp` subcommand.
@@ -168,28 +169,53 @@ fn cap_name(c: &str) -> anyhow::Result<String> {
     }
 }
 
-/// A BPF program to run: from a raw `.bpf` file, or compiled from a profile for the context.
+/// Whose filter a command shows: `--runtime`, else the runtime `rpod run` uses
+/// ([`rpod::runtime::DEFAULT_RUNTIME`]).
+fn target(args: RuntimeArgs) -> Target {
+    match args.runtime {
+        Some(RuntimeChoice::Runc) => Target::Runc,
+        Some(RuntimeChoice::Crun) => Target::Crun,
+        Some(RuntimeChoice::None) => Target::Compiled,
+        None => rpod::runtime::DEFAULT_RUNTIME
+            .parse()
+            .expect("the default runtime is runc or crun"),
+    }
+}
+
+/// A BPF program to run: from a raw `.bpf` file, or the filter a runtime installs for a policy
+/// or profile in the context.
 struct Program {
     program: bpf::Program,
     /// The architecture syscall names and numbers are read for.
     arch: Arch,
+    /// Whose filter: `None` for a raw .bpf file.
+    runtime: Option<Target>,
+    /// One line for people: what the program is.
+    what: &'static str,
 }
 
-fn load_program(path: &Path, args: &ContextArgs) -> anyhow::Result<Program> {
+const POLICY_OWN_BPF: &str = "rpod's own BPF for the policy (Kafel semantics); no runtime loads it: `rpod run` hands the runtime the policy lowered to OCI JSON";
+const RAW_BPF: &str = "the raw BPF program as given";
+
+/// The program for `path`: a raw .bpf file as it is; a policy or profile as `runtime`
+/// installs it (a policy lowered to OCI JSON first, as `rpod run` does), or with
+/// `--runtime none` libseccomp's filter alone (a policy: rpod's own BPF). The runtime's and
+/// libseccomp's notes go to stderr.
+fn load_program(path: &Path, args: &ContextArgs, runtime: RuntimeArgs) -> anyhow::Result<Program> {
     let bytes = io::read_input(path)?;
     let (cx, arches) = context(args)?;
     let kind = kind_of(path, &bytes);
-    if kind == Kind::Policy {
-        let policy = compile_policy(path, bytes, arches.as_deref().unwrap_or(&[]), &[])?;
-        let program = policy.to_bpf().map_err(|e| {
-            anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path)))
-        })?;
-        return Ok(Program {
-            program,
-            arch: policy.program.arches[0],
-        });
-    }
     if kind == Kind::Bpf {
+        if runtime.runtime.is_some() {
+            return Err(super::usage(
+                format!(
+                    "--runtime {} does not apply to {}: a raw BPF program is loaded as it is",
+                    target(runtime),
+                    path.display()
+                ),
+                "give the policy or profile the program came from to see what a runtime installs",
+            ));
+        }
         let program = bpf::Program::from_bytes(&bytes).map_err(|e| {
             hinted(
                 e,
@@ -200,15 +226,57 @@ fn load_program(path: &Path, args: &ContextArgs) -> anyhow::Result<Program> {
         return Ok(Program {
             program,
             arch: cx.host_arch,
+            runtime: None,
+            what: RAW_BPF,
         });
     }
-    let profile = profile_from(path, bytes, &[])?;
-    let resolved = profile.resolve(&cx);
-    let compiled = profiles::compile::compile(&resolved, arches.as_deref())
-        .with_context(|| format!("cannot compile {}", path.display()))?;
-    print_notes(&compiled.notes);
+    let target = target(runtime);
+    let (resolved, arches) = if kind == Kind::Policy {
+        let policy = compile_policy(path, bytes, arches.as_deref().unwrap_or(&[]), &[])?;
+        if target == Target::Compiled {
+            let program = policy.to_bpf().map_err(|e| {
+                anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path)))
+            })?;
+            return Ok(Program {
+                program,
+                arch: policy.program.arches[0],
+                runtime: Some(target),
+                what: POLICY_OWN_BPF,
+            });
+        }
+        let profile = policy_profile(path, &policy)?;
+        let cx = Context {
+            host_arch: policy.program.arches[0],
+            ..cx.clone()
+        };
+        (profile.resolve(&cx), Some(policy.program.arches.clone()))
+    } else {
+        let profile = profile_from(path, bytes, &[])?;
+        (profile.resolve(&cx), arches)
+    };
+    let enforced = enforced(path, &resolved, arches.as_deref(), target)?;
+    print_notes(&enforced.notes);
     Ok(Program {
-        program: compiled.program,
-        arch: cx.host_arch,
+        arch: enforced.arches.first().copied().unwrap_or(cx.host_arch),
+        what: enforced.describe(),
+        program: enforced.program,
+        runtime: Some(target),
+    })
+}
+
+/// [`enforce::enforce`] with the error a user reads.
+fn enforced(
+    path: &Path,
+    resolved: &profiles::resolve::Resolved,
+    arches: Option<&[Arch]>,
+    target: Target,
+) -> anyhow::Result<enforce::Enforced> {
+    enforce::enforce(resolved, arches, target).map_err(|e| match e {
+        enforce::EnforceError::Refused { .. } => hinted(
+            e,
+            format!("cannot compile {}", display_name(path)),
+            "run the container with crun (--runtime crun), or change the profile",
+        ),
+        e => anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path))),
     })
 }

@@ -1,7 +1,9 @@
-//! `rpod seccomp simulate PROFILE|FILE.bpf [--arch ARCH] SYSCALL [ARG0..ARG5]`.
+//! `rpod seccomp simulate POLICY|PROFILE|FILE.bpf [--runtime runc|crun|none] [--arch ARCH]
+//! SYSCALL [ARG0..ARG5]`.
 //!
 //! Other tools parse this output: the text form is exactly the action (`ALLOW`, `ERRNO(1)`,
-//! `KILL_PROCESS`, ...) on one line. Keep it so.
+//! `KILL_PROCESS`, ...) on one line. Keep it so. Whose filter was run (runc's, crun's, ...) is
+//! said on stderr, and in the JSON form.
 
 use anyhow::bail;
 use profiles::{bpf, syscalls, Arch};
@@ -14,6 +16,10 @@ use rpod::exit::ExitStatus;
 
 #[derive(Serialize)]
 struct Report {
+    /// `runc`, `crun`, `none`, or null for a raw .bpf file.
+    runtime: Option<String>,
+    /// Whose program was run, for people.
+    filter: &'static str,
     arch: String,
     syscall: Option<&'static str>,
     nr: u32,
@@ -25,7 +31,7 @@ struct Report {
 }
 
 pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitStatus> {
-    let p = load_program(&args.input, &args.context)?;
+    let p = load_program(&args.input, &args.context, args.runtime)?;
     let nr = syscall_number(p.arch, &args.syscall)?;
     let mut values = [0u64; 6];
     for (i, a) in args.args.iter().enumerate() {
@@ -47,9 +53,17 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     match args.format {
-        OutputFormat::Text => println!("{}", outcome.action),
+        OutputFormat::Text => {
+            match p.runtime {
+                Some(r) => eprintln!("note: simulated for runtime {r}: {}", p.what),
+                None => eprintln!("note: simulated {}", p.what),
+            }
+            println!("{}", outcome.action);
+        }
         OutputFormat::Json => {
             let report = Report {
+                runtime: p.runtime.map(|r| r.to_string()),
+                filter: p.what,
                 arch: p.arch.to_string(),
                 syscall: name,
                 nr,
