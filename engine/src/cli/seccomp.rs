@@ -118,11 +118,11 @@ pub enum Seccomp {
     ///
     /// Prints ALLOW, ERRNO(1), KILL_PROCESS, KILL_THREAD, TRAP(n), TRACE(n), LOG or NOTIFY.
     /// SYSCALL is a name or a number; arguments are decimal or 0x-hex (missing ones are 0).
+    /// A policy or profile is simulated as the runtime (`--runtime`, default runc) installs it,
+    /// which stderr names; a .bpf file as it is.
     ///
     /// Example: rpod seccomp simulate profile.json socket 16 3 9
     Simulate(SimulateArgs),
-    /// A policy or profile is simulated as the runtime (`--runtime`, default runc) installs it,
-    /// which stderr names; a .bpf file as it is.
     /// Disassemble the BPF program of a policy, a profile or a raw .bpf file.
     ///
     /// A policy or profile is shown as the runtime (`--runtime`, default runc) installs it; the
@@ -179,11 +179,11 @@ pub struct CompileArgs {
     #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
     pub include_dirs: Vec<PathBuf>,
     #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
     pub context: ContextArgs,
 }
 
-    pub runtime: RuntimeArgs,
-    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct DecompileArgs {
     /// The OCI profile; `-` reads stdin.
@@ -245,21 +245,21 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
     #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
     pub context: ContextArgs,
 }
 
-    pub runtime: RuntimeArgs,
-    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct DisasmArgs {
     /// A policy (Kafel-like), a profile (JSON) or a raw BPF program (`.bpf`); `-` reads stdin.
     pub input: PathBuf,
     #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
     pub context: ContextArgs,
 }
 
-    pub runtime: RuntimeArgs,
-    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The policy (Kafel-like) or profile (JSON) to explain; `-` reads stdin.
@@ -268,11 +268,11 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
     #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
     pub context: ContextArgs,
 }
 
-    pub runtime: RuntimeArgs,
-    #[command(flatten)]
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The old profile.
