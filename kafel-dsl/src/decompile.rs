@@ -15,6 +15,11 @@
 //! - Every filter that compares arguments declares them: `write(fd, buf, count) { fd == 1 }`.
 //!   An argument that gets its name from the built-in table is compared on its low word when it
 //!   is 32-bit (Kafel's semantics), a declared one on all 64 bits, which is what OCI means.
+//! - A syscall that only some of the arches have gets an arch guard (`_llseek ON x86`), so the
+//!   text compiles for any one of them, and without `--arch` (this machine's arch, as
+//!   `rpod run --security-opt seccomp=X.kafel` does) to that arch's filter. The arch list itself
+//!   is not in the text (the language has no directive for it): the header names the `--arch`
+//!   flags that compile it for all of them.
 //! - Blocks are ordered ALLOW, LOG, ERRNO (by value), TRAP, TRACE, USER_NOTIF, KILL,
 //!   KILL_PROCESS, and syscalls are sorted by name inside a block. Rules with one action for one
 //!   syscall are joined with `||`. Numbers below 4096 are decimal (fds, small enums, errnos),
@@ -254,6 +259,11 @@ fn plan(profile: &Profile, opts: &Options) -> Plan {
                     list_arches(&w.on)
                 ));
                 guards.insert(name.clone(), w.on.clone());
+            } else if !w.on.is_empty() && w.on.len() < arches.len() {
+                // `_llseek` is x86's only: unguarded, the text would not compile for x86_64
+                // alone (an unknown name on every target is an error), which is what
+                // `rpod seccomp compile` and `rpod run` do without `--arch`.
+                guards.insert(name.clone(), w.on.clone());
             }
             if w.on.is_empty() {
                 // libseccomp turns `recv` on x86 into `socketcall(SYS_RECV, ...)`; the text
@@ -292,6 +302,22 @@ fn plan(profile: &Profile, opts: &Options) -> Plan {
     }
     if let Some(n) = libseccomp_unknown(&pieces, &arches) {
         notes.insert(n);
+    }
+    // Where libseccomp builds a filter that disagrees with the rules (rules that do not
+    // overlap, which `plan_syscall` does not build), the text follows the rules; say so, since
+    // its filter then differs from the one runc loads for the profile.
+    if let Ok(built) = build::bounded(&resolved, Some(&arches), compile::Options::default()) {
+        for n in built
+            .notes
+            .iter()
+            .filter(|n| n.kind == compile::NoteKind::LibseccompMisbuild)
+        {
+            let name = n.syscall.as_deref().unwrap_or("a syscall");
+            notes.insert(format!(
+                "{name}: {}; this text follows the rules, so there its filter differs from the one runc loads for the profile",
+                n.message
+            ));
+        }
     }
     Plan {
         default_action: resolved.default_action,
@@ -1139,7 +1165,8 @@ fn render(plan: &Plan, profile: &Profile, opts: &Options) -> String {
         comment(
             &mut out,
             &format!(
-                "compile with: rpod seccomp compile {} THIS_FILE",
+                "Written for {}; filters for syscalls only some of them have say ON, so the text compiles for each of them. Without --arch it compiles for this machine's arch alone, as `rpod run` does, and a call made on another arch is killed. For all of them: rpod seccomp compile {} THIS_FILE",
+                list_arches(&plan.arches),
                 flags.join(" ")
             ),
             2,

@@ -102,6 +102,16 @@ pub fn analyze(items: &[Item], arches: &[Arch]) -> Result<Analysis, Vec<Diagnost
         ));
     }
 
+    for (_, at, more) in std::mem::take(&mut cx.off_target) {
+        if more > 0 {
+            let w = &mut cx.warnings[at];
+            *w = w.clone().with_note(format!(
+                "note: {more} more filter{} with the same guard {} to none of the target arches",
+                if more == 1 { "" } else { "s" },
+                if more == 1 { "applies" } else { "apply" }
+            ));
+        }
+    }
     let mut errors = dedup(cx.errors);
     let warnings = dedup(cx.warnings);
     if errors.is_empty() {
@@ -135,6 +145,11 @@ struct Cx<'a> {
     loops: HashSet<Vec<String>>,
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// Guards naming no target arch, as sorted arch lists: the index of the warning about the
+    /// first such filter, and how many more filters have the same guard.
+    off_target: Vec<(Vec<Arch>, usize, usize)>,
+    /// Filters already counted in `off_target` (a policy may be used twice).
+    off_target_seen: HashSet<Span>,
 }
 
 impl<'a> Cx<'a> {
@@ -325,15 +340,7 @@ impl<'a> Cx<'a> {
         let guard = f.arches.as_ref().map(|list| self.guard(list));
         if let Some(g) = &guard {
             if !g.is_empty() && !g.iter().any(|a| arches.contains(a)) {
-                let names: Vec<&str> = g.iter().map(|a| a.short_name()).collect();
-                self.warnings.push(
-                    Diagnostic::warning(f.span, "this filter applies to none of the target arches")
-                        .with_label(format!(
-                            "only on {}; compile with --arch {}",
-                            names.join(", "),
-                            names[0]
-                        )),
-                );
+                self.off_target(f.span, g);
             }
         }
         let mut found_on_some = false;
@@ -395,6 +402,32 @@ impl<'a> Cx<'a> {
                 self.errors.push(d);
             }
         }
+    }
+
+    /// Warns about a filter whose guard names none of the target arches: once per guard (the
+    /// first filter), counting the others in a note, since a decompiled multi-arch policy has
+    /// dozens of such filters and compiling it for one of its arches is meant.
+    fn off_target(&mut self, span: Span, guard: &[Arch]) {
+        let mut key = guard.to_vec();
+        key.sort();
+        key.dedup();
+        if !self.off_target_seen.insert(span) {
+            return;
+        }
+        if let Some((_, _, more)) = self.off_target.iter_mut().find(|(k, _, _)| *k == key) {
+            *more += 1;
+            return;
+        }
+        let names: Vec<&str> = guard.iter().map(|a| a.short_name()).collect();
+        self.off_target.push((key, self.warnings.len(), 0));
+        self.warnings.push(
+            Diagnostic::warning(span, "this filter applies to none of the target arches")
+                .with_label(format!(
+                    "only on {}; compile with --arch {}",
+                    names.join(", "),
+                    names[0]
+                )),
+        );
     }
 
     fn guard(&mut self, list: &[ast::Ident]) -> Vec<Arch> {
@@ -626,4 +659,45 @@ struct Params {
     /// Names and sizes in argument order; `None` when rpod does not know them.
     names: Option<Vec<(String, u8)>>,
     explicit: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use profiles::Arch;
+
+    use crate::diag::Severity;
+    use crate::{compile_str, Options};
+
+    /// Issue 11: a decompiled multi-arch policy guards dozens of filters `ON x86`; compiled for
+    /// x86_64 alone it said so once per filter. One warning per guard, counting the rest.
+    #[test]
+    fn filters_for_no_target_arch_are_warned_about_once_per_guard() {
+        let text = "DEFAULT KILL\nALLOW { _llseek ON x86, mmap2 ON x86, chown32 ON x86, \
+                    read ON aarch64, write }\n";
+        let opts = Options {
+            arches: vec![Arch::X86_64],
+            ..Options::default()
+        };
+        let p = compile_str("p.kafel", text, &opts).expect("compiles with warnings");
+        let w: Vec<_> = p
+            .warnings
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .collect();
+        assert_eq!(w.len(), 2, "{}", p.render(&p.warnings));
+        assert_eq!(w[0].label, "only on x86; compile with --arch x86");
+        assert_eq!(
+            w[0].notes,
+            ["note: 2 more filters with the same guard apply to none of the target arches"]
+        );
+        assert_eq!(w[1].label, "only on aarch64; compile with --arch aarch64");
+        assert!(w[1].notes.is_empty(), "{:?}", w[1].notes);
+        // Compiled for x86, the guarded filters apply and nothing is said.
+        let opts = Options {
+            arches: vec![Arch::X86],
+            ..Options::default()
+        };
+        let p = compile_str("p.kafel", text, &opts).expect("compiles");
+        assert_eq!(p.warnings.len(), 1, "{}", p.render(&p.warnings));
+    }
 }
