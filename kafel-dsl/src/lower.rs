@@ -781,7 +781,7 @@ fn emit_set(
             } else if ranges && hi == top {
                 conds.push(cond_of(index, Op::Ge, lo, 0));
             } else {
-                for (mask, value) in prefix_cubes(lo, hi, top) {
+                for (mask, value) in profiles::solve::prefix_patterns(lo, hi, top) {
                     conds.push(cube(mask, value));
                 }
             }
@@ -916,30 +916,6 @@ fn intervals(b: &mut Bdd, index: u8, s: Node, top: u64) -> Option<Vec<(u64, u64)
     Some(out)
 }
 
-/// `[lo, hi]` as aligned power-of-two blocks, each a pattern `(mask, value)` within `top`.
-fn prefix_cubes(mut lo: u64, hi: u64, top: u64) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
-    loop {
-        // The largest block starting at lo that fits.
-        let mut k = if lo == 0 { 64 } else { lo.trailing_zeros() };
-        while k > 0 {
-            let size_m1 = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
-            if lo.checked_add(size_m1).is_some_and(|end| end <= hi) {
-                break;
-            }
-            k -= 1;
-        }
-        let size_m1 = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
-        out.push((top & !size_m1, lo));
-        let end = lo + size_m1;
-        if end >= hi {
-            break;
-        }
-        lo = end + 1;
-    }
-    out
-}
-
 /// The set of argument values a condition accepts, as libseccomp enforces it on the arch.
 fn cond_set(b: &mut Bdd, c: &ArgCondition, arch32: bool) -> Node {
     let c = profiles::solve::enforced(c, arch32);
@@ -987,21 +963,4 @@ fn mismatch(
         }
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefix_cubes_cover_exactly() {
-        for (lo, hi) in [(5u64, 9u64), (0, 0), (1, 254), (0x10, 0x1f), (3, 3)] {
-            let cubes = prefix_cubes(lo, hi, LOW);
-            for x in 0..300u64 {
-                let n = cubes.iter().filter(|(m, v)| x & m == *v).count();
-                assert_eq!(n, usize::from((lo..=hi).contains(&x)), "x={x} [{lo},{hi}]");
-            }
-        }
-        assert_eq!(prefix_cubes(0, u64::MAX, u64::MAX), vec![(0, 0)]);
-    }
 }

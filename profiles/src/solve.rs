@@ -596,6 +596,34 @@ fn boundary_values(atoms: &[ArgCondition], max: u64) -> Vec<u64> {
     v
 }
 
+/// `[lo, hi]` as aligned power-of-two blocks, each a masked pattern `(mask, value)` within
+/// `top` (`x & mask == value`; mask 0 is every value, `top` one value). libseccomp 2.5.4
+/// builds such patterns right where it misbuilds some mixes of `<=` and `>=` on one argument;
+/// `merge` and the policy lowering both fall back to them.
+#[must_use]
+pub fn prefix_patterns(mut lo: u64, hi: u64, top: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    loop {
+        // The largest block starting at lo that fits.
+        let mut k = if lo == 0 { 64 } else { lo.trailing_zeros() };
+        while k > 0 {
+            let size_m1 = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
+            if lo.checked_add(size_m1).is_some_and(|end| end <= hi) {
+                break;
+            }
+            k -= 1;
+        }
+        let size_m1 = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
+        out.push((top & !size_m1, lo));
+        let end = lo + size_m1;
+        if end >= hi {
+            break;
+        }
+        lo = end + 1;
+    }
+    out
+}
+
 /// Splits the argument space (each argument in `0..=max`) by `atoms` into the satisfiable
 /// combinations of their truth values, each with its smallest point. Exact when the result is
 /// `complete`; above [`MAX_CELLS`] combinations it samples (and says so).
@@ -898,6 +926,39 @@ pub fn cover(cells: &Cells, on: &[bool]) -> Vec<(Vec<Literal>, Vec<usize>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_patterns_cover_an_interval_exactly_with_aligned_blocks() {
+        for (a, b) in [
+            (0u64, 0u64),
+            (3, 9),
+            (1, u64::MAX),
+            (0, u64::MAX - 1),
+            (5, 5),
+            (7, 1 << 40),
+            (0, 0xffff_fff7),
+            (0x1_0000_0000, u64::MAX),
+        ] {
+            let bl = prefix_patterns(a, b, u64::MAX);
+            let mut next = a;
+            for &(mask, value) in &bl {
+                assert_eq!(value, next, "{a:#x} {b:#x} {bl:x?}");
+                assert_eq!(value & !mask, 0, "aligned: {a:#x} {b:#x} {bl:x?}");
+                next = (value | !mask).wrapping_add(1);
+            }
+            assert_eq!(next, b.wrapping_add(1), "{a:#x} {b:#x} {bl:x?}");
+        }
+        // Within the low word (a 32-bit argument): the patterns leave the high word free.
+        for (lo, hi) in [(5u64, 9u64), (0, 0), (1, 254), (0x10, 0x1f), (3, 3)] {
+            let pats = prefix_patterns(lo, hi, MAX_32BIT);
+            for x in 0..300u64 {
+                let n = pats.iter().filter(|(m, v)| x & m == *v).count();
+                assert_eq!(n, usize::from((lo..=hi).contains(&x)), "x={x} [{lo},{hi}]");
+            }
+        }
+        assert_eq!(prefix_patterns(0, u64::MAX, u64::MAX), [(0, 0)]);
+        assert_eq!(prefix_patterns(4, 7, 0xffff_ffff), [(0xffff_fffc, 4)]);
+    }
 
     thread_local! {
         /// The most states one search may visit on this thread (a test sets it; the search
