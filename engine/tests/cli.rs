@@ -1418,3 +1418,259 @@ fn hints_name_real_options_and_true_advice() {
     assert!(!text.contains("SCMP_ACT_ALLOW, or"), "{text}");
     insta::assert_snapshot!("hints_name_real_options", text);
 }
+
+// ---------------------------------------------------------------------------------------------
+// validate reads policies, a decompiled profile compiles back without --arch, merge repairs
+// the README's libseccomp misbuild (issue 11, "Docs, help and tools that tell the truth").
+
+mod support;
+
+/// Issue 11: `validate policy.kafel` answered "not valid JSON".
+#[test]
+fn validate_checks_a_policy_parses_resolves_and_lowers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = write(
+        dir.path(),
+        "good.kafel",
+        "ALLOW { read, write, close }\nDEFAULT KILL_PROCESS\n",
+    );
+    let o = rpod(&["seccomp", "validate", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "a valid policy has no problems");
+    assert!(
+        stderr(&o).contains("good.kafel: valid (0 warnings)"),
+        "{}",
+        stderr(&o)
+    );
+
+    let bad = write(
+        dir.path(),
+        "bad.kafel",
+        "ALLOW { read, opn }\nDEFAULT KILL_PROCESS\n",
+    );
+    let o = rpod(&["seccomp", "validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("error: unknown syscall 'opn'")
+            && text.contains("bad.kafel:1:15")
+            && text.contains("^^^ did you mean 'open'?"),
+        "the diagnostic with its caret, as compile shows it:\n{text}"
+    );
+    assert!(!text.contains("JSON"), "{text}");
+    assert!(
+        stderr(&o).contains("invalid (1 error, 0 warnings)"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = rpod(&[
+        "seccomp",
+        "validate",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("validate json");
+    assert_eq!(v["valid"], false, "{v}");
+    let p = &v["problems"][0];
+    assert_eq!(p["severity"], "error", "{v}");
+    assert_eq!(p["message"], "unknown syscall 'opn'", "{v}");
+    assert!(
+        p["path"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("bad.kafel:1:15")),
+        "{v}"
+    );
+    assert_eq!(p["hint"], "did you mean 'open'?", "{v}");
+
+    // Parses and resolves, but OCI JSON cannot say it: invalid for `rpod run`.
+    let unlowerable = write(
+        dir.path(),
+        "dup.kafel",
+        "ALLOW { dup2(a, b) { a == b } }\nDEFAULT KILL\n",
+    );
+    let o = rpod(&["seccomp", "validate", unlowerable.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("OCI JSON cannot express this rule"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A warning passes.
+    let warned = write(
+        dir.path(),
+        "warn.kafel",
+        "ALLOW { read ON aarch64, write }\nDEFAULT KILL\n",
+    );
+    let o = rpod(&[
+        "seccomp",
+        "validate",
+        warned.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("validate json");
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["problems"][0]["severity"], "warning", "{v}");
+}
+
+/// Issue 11: the decompiled podman default named `_llseek` unguarded and did not compile
+/// without the `--arch` flags it was decompiled for; `rpod run` has no `--arch`.
+#[test]
+fn decompiled_podman_default_compiles_back_without_arch_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles/data/default.json");
+    let data = data.to_str().unwrap();
+    let kafel = dir.path().join("podman.kafel");
+    let o = rpod(&["seccomp", "decompile", data, "-o", kafel.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&kafel).expect("decompiled text");
+    assert!(text.contains("  _llseek ON x86,\n"), "{text}");
+
+    let back = dir.path().join("back.json");
+    let o = rpod(&[
+        "seccomp",
+        "compile",
+        kafel.to_str().unwrap(),
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = rpod(&["seccomp", "validate", kafel.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // Compiled without --arch, the text is podman's filter compiled for this machine's arch
+    // alone (x86 and x32 calls are killed then, as the header says).
+    assert!(
+        text.contains("Without --arch it compiles for this machine's arch alone"),
+        "{text}"
+    );
+    let only64 = dir.path().join("podman-x86_64.json");
+    let o = rpod(&[
+        "seccomp",
+        "compile",
+        data,
+        "--arch",
+        "x86_64",
+        "-o",
+        only64.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = rpod(&[
+        "seccomp",
+        "diff",
+        only64.to_str().unwrap(),
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "compiled without --arch, the text is podman's x86_64 filter:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    if !support::ready() {
+        return;
+    }
+    let env = support::Env::new();
+    let opt = format!("seccomp={}", kafel.display());
+    let o = env.rpod(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        &opt,
+        "busybox",
+        "sh",
+        "-c",
+        "echo ok",
+    ]);
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "ok\n"),
+        "rpod run under the decompiled policy: {}",
+        stderr(&o)
+    );
+    // podman's default denies mount to a container without CAP_SYS_ADMIN: the policy does too.
+    let o = env.rpod(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        &opt,
+        "busybox",
+        "sh",
+        "-c",
+        "mount -t tmpfs none /mnt; echo $?",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_ne!(
+        stdout(&o),
+        "0\n",
+        "mount must fail under the policy: {}",
+        stderr(&o)
+    );
+}
+
+/// The README's example of a libseccomp misbuild on one argument, as it describes it.
+const SPLIT: &str = r#"{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [
+    {"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+    {"names": ["lseek"], "action": "SCMP_ACT_ALLOW",
+     "args": [{"index": 1, "value": 4294967287, "op": "SCMP_CMP_LE"}]},
+    {"names": ["lseek"], "action": "SCMP_ACT_ALLOW",
+     "args": [{"index": 1, "value": 4294967296, "op": "SCMP_CMP_GE"}]}
+  ]
+}"#;
+
+/// Issue 11: README says merging a profile with itself repairs `<= 0xfffffff7` OR
+/// `>= 0x100000000` on one argument; merge failed "in every order rpod tried".
+#[test]
+fn merge_repairs_the_readme_one_argument_misbuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "p.json", SPLIT);
+    let p = p.to_str().unwrap();
+    let lseek = |profile: &str, offset: &str| {
+        let o = rpod(&["seccomp", "simulate", profile, "lseek", "0", offset]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // As runc loads it, libseccomp's filter allows what no rule allows.
+    let o = rpod(&["seccomp", "lint", p]);
+    assert!(stdout(&o).contains("libseccomp-misbuild"), "{}", stdout(&o));
+    assert_eq!(
+        lseek(p, "0xfffffff8"),
+        "ALLOW\n",
+        "the misbuild is still there"
+    );
+
+    let fixed = dir.path().join("fixed.json");
+    let fixed = fixed.to_str().unwrap();
+    let o = rpod(&["seccomp", "merge", p, p, "-o", fixed]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = rpod(&["seccomp", "lint", fixed]);
+    assert!(
+        !stdout(&o).contains("libseccomp-misbuild"),
+        "{}",
+        stdout(&o)
+    );
+    // libseccomp's build of the merged profile, run in the emulator.
+    for (offset, want) in [
+        ("0", "ALLOW\n"),
+        ("0xfffffff7", "ALLOW\n"),
+        ("0xfffffff8", "ERRNO(1)\n"),
+        ("0xffffffff", "ERRNO(1)\n"),
+        ("0x100000000", "ALLOW\n"),
+        ("0xffffffffffffffff", "ALLOW\n"),
+    ] {
+        assert_eq!(
+            lseek(fixed, offset),
+            want,
+            "lseek(0, {offset}) under the merge"
+        );
+    }
+}
