@@ -71,9 +71,12 @@ pub struct ContextArgs {
 /// `--security-opt seccomp=FILE` takes it), or `-` for stdin.
 #[derive(Debug, Subcommand)]
 pub enum Seccomp {
-    /// Check a profile and print every problem.
+    /// Check a profile or a policy and print every problem.
     ///
-    /// Exit 0 when valid (warnings are printed but pass), 1 when invalid.
+    /// A profile (OCI JSON) is read strictly: every problem with its JSON path. A policy is
+    /// valid when it parses, resolves and lowers to OCI JSON for this machine's arch (what
+    /// `rpod run --security-opt seccomp=POLICY` needs); its diagnostics are printed as
+    /// `compile` prints them. Exit 0 when valid (warnings are printed but pass), 1 when invalid.
     ///
     /// Example: rpod seccomp validate /usr/share/containers/seccomp.json
     Validate(ValidateArgs),
@@ -157,7 +160,7 @@ pub enum Seccomp {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The profile to check.
+    /// The profile (OCI JSON) or policy (Kafel-like) to check; `-` reads stdin.
     pub profile: PathBuf,
     /// Output: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
