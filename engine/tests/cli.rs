@@ -1669,3 +1669,48 @@ fn merge_repairs_the_readme_one_argument_misbuild() {
         );
     }
 }
+
+/// `compile --format bpf` is the way out for what OCI JSON cannot say (the lowering's hint says
+/// so): without `--runtime` a policy becomes rpod's own program; a runtime's filter needs the
+/// JSON, so asking for one is refused with the lowering's error.
+#[test]
+fn compile_to_bpf_gives_a_policy_its_full_meaning_unless_a_runtime_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "dup.kafel",
+        "ERRNO(1) { dup2(old, new) { old == new } }\nDEFAULT ALLOW\n",
+    );
+    let bpf = dir.path().join("dup.bpf");
+    let (p, bpf) = (p.to_str().unwrap(), bpf.to_str().unwrap());
+    let o = rpod(&["seccomp", "compile", p, "--format", "bpf", "-o", bpf]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rpod's own BPF"), "{}", stderr(&o));
+    for (args, want) in [
+        (["dup2", "3", "3"], "ERRNO(1)\n"),
+        (["dup2", "3", "4"], "ALLOW\n"),
+    ] {
+        let mut cmd = vec!["seccomp", "simulate", bpf];
+        cmd.extend(args);
+        assert_eq!(stdout(&rpod(&cmd)), want, "{cmd:?}");
+    }
+    for runtime in ["runc", "crun"] {
+        let o = rpod(&[
+            "seccomp",
+            "compile",
+            p,
+            "--format",
+            "bpf",
+            "--runtime",
+            runtime,
+            "-o",
+            bpf,
+        ]);
+        assert_eq!(o.status.code(), Some(125), "{runtime}");
+        assert!(
+            stderr(&o).contains("OCI JSON cannot express this rule"),
+            "{runtime}: {}",
+            stderr(&o)
+        );
+    }
+}

@@ -84,11 +84,13 @@ pub enum Seccomp {
     ///
     /// A policy (`.kafel`/`.policy`, or any text that is not JSON) becomes an OCI profile with
     /// exactly its meaning (first-match rules made disjoint); a JSON profile becomes normalized
-    /// JSON. With `--format bpf` the result is the BPF program the runtime (`--runtime`,
-    /// default runc) installs for it: runc's ENOSYS stub in front of libseccomp's filter, or
-    /// crun's libseccomp filter; `--runtime none` writes libseccomp's filter alone for a
-    /// profile, and for a policy a program compiled by rpod with Kafel's full semantics. Where
-    /// libseccomp or the runtime would change the meaning, a warning says so.
+    /// JSON. With `--format bpf`, a policy becomes a program compiled by rpod with Kafel's full
+    /// semantics (also what OCI JSON cannot say), and a profile the BPF program the runtime
+    /// (`--runtime`, default runc) installs for it: runc's ENOSYS stub in front of libseccomp's
+    /// filter, or crun's libseccomp filter; `--runtime none` writes libseccomp's filter alone.
+    /// `--runtime runc|crun` with a policy writes what that runtime installs for the policy
+    /// lowered to OCI JSON (as `rpod run` hands it over). Where libseccomp or the runtime would
+    /// change the meaning, a warning says so.
     ///
     /// Example: rpod seccomp compile policy.kafel -o profile.json
     Compile(CompileArgs),

@@ -3,7 +3,9 @@
 //!
 //! `--format bpf` writes the program the runtime installs (runc's ENOSYS stub and libseccomp's
 //! filter, crun's libseccomp filter) and says on stderr whose it is; `--runtime none` writes
-//! libseccomp's filter alone for a profile, rpod's own program for a policy.
+//! libseccomp's filter alone for a profile, rpod's own program for a policy. A policy compiled
+//! to BPF without `--runtime` is rpod's own program: that is the way out for what OCI JSON
+//! cannot say (`docs/kafel.md`), so it must not need the JSON.
 
 use profiles::compile::NoteKind;
 use profiles::enforce::Target;
@@ -18,6 +20,7 @@ use rpod::exit::ExitStatus;
 
 pub fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
     let (cx, arches) = context(&args.context)?;
+    let explicit = args.runtime.runtime.is_some();
     let target = target(args.runtime);
     let bytes = io::read_input(&args.profile)?;
     let bpf = args.format == CompileFormat::Bpf;
@@ -28,7 +31,7 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
             arches.as_deref().unwrap_or(&[]),
             &args.include_dirs,
         )?;
-        if bpf && target == Target::Compiled {
+        if bpf && (target == Target::Compiled || !explicit) {
             eprintln!("note: wrote {POLICY_OWN_BPF}");
             policy
                 .to_bpf()
