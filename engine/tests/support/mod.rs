@@ -30,7 +30,12 @@ impl Env {
 
     /// A fresh store with `busybox` imported, after `extra` added files to its rootfs.
     pub fn with(extra: impl FnOnce(&Path)) -> Env {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Env::with_in(&std::env::temp_dir(), extra)
+    }
+
+    /// [`Env::with`], in a temporary directory under `parent`.
+    pub fn with_in(parent: &Path, extra: impl FnOnce(&Path)) -> Env {
+        let dir = tempfile::tempdir_in(parent).expect("tempdir");
         let rootfs = dir.path().join("rootfs");
         rpod_tests::busybox_rootfs(&rootfs, "root:x:0:0:root:/root:/bin/sh\n", "root:x:0:\n");
         extra(&rootfs);
