@@ -10,6 +10,37 @@ use rpod_tests::require;
 mod support;
 use support::{code, crun_ready, eventually, ready, Env};
 
+/// `--root`/`--runroot` relative to the current directory name the same store as the absolute
+/// paths (runc runs in the bundle directory: a relative rootfs path would be wrong there).
+#[test]
+fn relative_root_and_runroot_are_taken_from_the_current_directory() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let o = Command::new(env!("CARGO_BIN_EXE_rpod"))
+        .current_dir(e.dir.path())
+        .args([
+            "--root",
+            "root",
+            "--runroot",
+            "run",
+            "run",
+            "--rm",
+            "busybox",
+        ])
+        .args(["echo", "relative"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("rpod runs");
+    assert_eq!(
+        (code(&o), String::from_utf8_lossy(&o.stdout).as_ref()),
+        (0, "relative\n"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn run_prints_output_and_exits_with_the_containers_code() {
     if !ready() {

@@ -17,9 +17,18 @@ use rpod::storage::{Environment, StorageConfig, Store};
 
 /// Opens the store from the config file and `--root`/`--runroot`.
 fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Store> {
+    // Relative flags are taken from the current directory, once: the runtime runs elsewhere
+    // (a relative root would make runc look for the rootfs under the bundle directory).
+    let absolute = |flag: &str, p: Option<&Path>| {
+        p.map(|p| {
+            std::path::absolute(p)
+                .with_context(|| format!("cannot make {flag} {} absolute", p.display()))
+        })
+        .transpose()
+    };
     let cfg = StorageConfig::load(&Environment::current())
         .context("cannot read rpod's configuration")?
-        .with_overrides(root.map(Path::to_path_buf), runroot.map(Path::to_path_buf));
+        .with_overrides(absolute("--root", root)?, absolute("--runroot", runroot)?);
     Ok(Store::open_config(&cfg)?)
 }
 
