@@ -5,7 +5,8 @@
 //!
 //! The layers, bottom up (each module uses only those before it):
 //! - [`time`], [`exit`] (`ExitStatus`, podman's exit codes), [`hint`] (the one hint
-//!   convention of every error);
+//!   convention of every error), [`replace`] (writing a file the user named: atomic, its mode
+//!   kept or the umask followed);
 //! - [`storage`]: SQLite state, blobs and layers under `--root`/`--runroot`;
 //! - [`image`]: import, load and the safe unpacking of layers;
 //! - [`seccomp`]: seccomp inputs (OCI JSON, Kafel-like policies, BPF) read into profiles;
@@ -24,6 +25,7 @@ pub mod container;
 pub mod exit;
 pub mod hint;
 pub mod image;
+pub mod replace;
 pub mod runtime;
 pub mod seccomp;
 pub mod storage;

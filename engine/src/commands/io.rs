@@ -71,10 +71,8 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
 /// replaced, never followed; a device or FIFO is written to in place. This is the one way the
 /// CLI writes an output file (`compile`, `decompile`, `merge -o`, `fmt`).
 ///
-/// The file gets the permission bits of the regular file it replaces, else those a plain
-/// `open(O_CREAT, 0666)` would give (0666 less the umask): the temporary file is created 0600,
-/// which must not leak into the result (a 0644 policy became 0600, issue 11). On an error
-/// nothing is left: the temporary file is removed and the target is untouched.
+/// The file keeps the mode of the one it replaces, else follows the umask ([`rpod::replace`]).
+/// On an error nothing is left: the temporary file is removed and the target is untouched.
 ///
 /// # Errors
 /// When the directory is missing or not writable, or the target is a directory.
@@ -122,47 +120,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
             "create the directory first",
         ));
     }
-    let mode = match &existing {
-        Some(m) if m.is_file() => {
-            use std::os::unix::fs::PermissionsExt as _;
-            // Permission bits only: set-id bits do not survive a rewrite (nor a write(2) by
-            // another user).
-            m.permissions().mode() & 0o777
-        }
-        _ => 0o666 & !umask(),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rpod-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| {
-            use std::os::unix::fs::PermissionsExt as _;
-            tmp.as_file()
-                .set_permissions(fs::Permissions::from_mode(mode))
-        })
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
-/// The process's umask, read without changing it (`Umask:` in /proc/self/status, Linux 4.7+);
-/// where that is missing, set and restored at once (rpod's CLI is single-threaded here).
-fn umask() -> u32 {
-    let from_proc = fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("Umask:"))
-            .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
-    });
-    from_proc.unwrap_or_else(|| {
-        use nix::sys::stat::{umask, Mode};
-        let old = umask(Mode::from_bits_truncate(0o022));
-        umask(old);
-        old.bits()
-    })
+    rpod::replace::replace(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

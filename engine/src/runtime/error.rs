@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::handoff::Denied;
+use profiles::bpf::Action;
+
 use crate::hint::Hint;
 
 /// An error from an OCI runtime (runc, crun) or from invoking it. `Failed` carries the
@@ -71,6 +72,16 @@ pub enum RuntimeError {
         needed: usize,
         denied: Vec<Denied>,
     },
+}
+
+/// A handoff call the container's filter does not let through ([`super::handoff::denied`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub syscall: &'static str,
+    /// The filter's action where it does not allow the call.
+    pub action: Action,
+    /// Allowed for some arguments, not for all (a condition the runtime's call may miss).
+    pub partly: bool,
 }
 
 fn list_denied(denied: &[Denied]) -> String {

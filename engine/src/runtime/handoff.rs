@@ -18,7 +18,7 @@ use profiles::bpf::Action;
 use profiles::resolve::Context;
 use profiles::solve;
 
-use super::RuntimeError;
+use super::error::{Denied, RuntimeError};
 
 /// The portable handoff: allowed by every recorded container profile.
 pub const SYSCALLS: &[&str] = &[
@@ -99,16 +99,6 @@ pub fn of_runtime(runtime: &str) -> Option<Vec<&'static str>> {
             .filter(|s| !other.contains(s))
             .collect(),
     )
-}
-
-/// A handoff call the container's filter does not let through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Denied {
-    pub syscall: &'static str,
-    /// The filter's action where it does not allow the call.
-    pub action: Action,
-    /// Allowed for some arguments, not for all (a condition the runtime's call may miss).
-    pub partly: bool,
 }
 
 /// The handoff calls of `runtime` that the seccomp filter in `spec` denies for some or all

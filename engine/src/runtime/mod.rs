@@ -46,7 +46,7 @@ use oci_spec::runtime::Process;
 use serde::Deserialize;
 
 pub use crun::Crun;
-pub use error::RuntimeError;
+pub use error::{Denied, RuntimeError};
 pub use runc::Runc;
 
 /// The runtime used when none is asked for, as podman on Debian.

@@ -13,8 +13,7 @@ pub mod session;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read as _, Write as _};
-use std::os::unix::fs::PermissionsExt as _;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use profiles::model::{ActionKind, Profile};
@@ -367,22 +366,13 @@ pub fn write(
     })
 }
 
-/// Writes `bytes` to a temporary file next to `path`, fsyncs it and renames it over `path`:
-/// a reader sees the old file or the new one, never half of one, and a symlink put at `path`
-/// meanwhile is replaced, not followed.
+/// Writes the file atomically, keeping the mode of the file it replaces or following the umask
+/// ([`crate::replace`]), as every output file of rpod.
 fn replace(path: &Path, bytes: &[u8]) -> Result<(), TraceError> {
-    let err = |source| TraceError::Write {
+    crate::replace::replace(path, bytes).map_err(|source| TraceError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(parent(path)).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(0o644))
-        .map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]
