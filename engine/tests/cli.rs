@@ -515,6 +515,22 @@ fn explain_lists_runcs_enosys_stub_and_names_the_runtime_issue_11() {
     let text = stdout(&o);
     assert!(text.contains("\nruntime: crun, "), "{text}");
     assert!(!text.contains("ENOSYS"), "{text}");
+    // JSON names the runtime as the flag does.
+    for runtime in ["runc", "crun", "none"] {
+        let o = rpod(&[
+            "seccomp",
+            "explain",
+            p,
+            "--arch",
+            "x86_64",
+            "--runtime",
+            runtime,
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["runtime"], runtime, "{v}");
+    }
     for (runtime, expected) in [
         ("runc", "ERRNO(38)\n"),
         ("crun", "KILL_PROCESS\n"),

@@ -464,6 +464,12 @@ fn json(s: &Sandbox, b: &Block) -> Result<(), String> {
 
 fn ready() -> bool {
     support::ready()
+        // The README and trace-syscall.md record with eBPF (as trace.rs checks it).
+        && rpod_tests::require(
+            "bpf",
+            Path::new("/sys/kernel/btf/vmlinux").exists()
+                && Path::new("/sys/kernel/tracing").exists(),
+        )
         && rpod_tests::require(
             "unshare",
             Command::new("unshare")

@@ -711,3 +711,45 @@ fn crun_runs_a_deny_by_default_policy_that_allows_its_handoff() {
     }
     runs_a_policy_that_allows_the_handoff("crun");
 }
+
+/// The handoff check judges the filter the runtime really installs: podman's default without
+/// `faccessat2` (a profile from before Linux 5.8) runs under runc, whose Go runtime falls back
+/// to `faccessat` when `faccessat2` fails with the default's ENOSYS.
+#[test]
+fn a_profile_older_than_faccessat2_runs_under_runc() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../profiles/data/default.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(default).expect("podman's default"))
+            .expect("JSON");
+    let mut removed = 0;
+    for rule in v["syscalls"].as_array_mut().expect("syscalls") {
+        let names = rule["names"].as_array_mut().expect("names");
+        let before = names.len();
+        names.retain(|n| n != "faccessat2");
+        removed += before - names.len();
+    }
+    assert_eq!(removed, 1, "podman's default names faccessat2 once");
+    let p = e.dir.path().join("older.json");
+    std::fs::write(&p, v.to_string()).expect("write");
+    let o = e.rpod(&[
+        "run",
+        "--rm",
+        "--runtime",
+        "runc",
+        "--security-opt",
+        &format!("seccomp={}", p.display()),
+        "busybox",
+        "echo",
+        "ran",
+    ]);
+    assert_eq!(
+        (code(&o), String::from_utf8_lossy(&o.stdout).as_ref()),
+        (0, "ran\n"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

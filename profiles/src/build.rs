@@ -385,17 +385,20 @@ mod tests {
             budget,
         );
         assert_eq!(slept, Ok("finished"));
+        // Spins until told to stop: left behind when its budget is spent, as a looping
+        // libseccomp build is, then stopped so it does not take a core from the other tests.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
         let spun = on_cpu_budget(
-            || {
-                // Spins until the process ends: the thread is left behind, as a looping
-                // libseccomp build is.
+            move || {
                 let mut x = 0u64;
-                loop {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                     x = std::hint::black_box(x.wrapping_add(1));
                 }
             },
             budget,
         );
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
         assert_eq!(spun, Err::<(), _>(Unfinished::Spent));
         // Printing a panic's backtrace can take more than 50 ms of CPU time itself.
         let panicked = on_cpu_budget(|| panic!("boom"), CPU_BUDGET);

@@ -71,7 +71,8 @@ pub enum Target {
     /// crun 1.8: libseccomp's program as exported.
     Crun,
     /// libseccomp's program alone (binary tree), as `compile::compile` builds it; no runtime
-    /// loads exactly this.
+    /// loads exactly this. Called `none` on the command line and in JSON.
+    #[serde(rename = "none")]
     Compiled,
 }
 

@@ -30,8 +30,8 @@ pub enum RuntimeChoice {
     Runc,
     /// crun 1.8: libseccomp's filter as exported, nothing added.
     Crun,
-    /// No runtime: libseccomp's filter alone for a profile, rpod's own BPF for a policy. No
-    /// runtime loads exactly this.
+    /// No runtime: libseccomp's filter alone (for `simulate`, `disasm` and `compile --format
+    /// bpf` of a policy: rpod's own BPF of the policy). No runtime loads exactly this.
     None,
 }
 
@@ -39,7 +39,8 @@ pub enum RuntimeChoice {
 #[derive(Debug, Clone, Copy, Args, Default)]
 pub struct RuntimeArgs {
     /// Show the filter this runtime installs for a policy or profile: `runc` (the default, as
-    /// `rpod run`), `crun`, or `none` (no runtime's additions). Not for a raw .bpf file.
+    /// `rpod run`; but `compile --format bpf` of a policy writes rpod's own program unless
+    /// given a runtime), `crun`, or `none` (no runtime's additions). Not for a raw .bpf file.
     #[arg(long, value_enum, value_name = "RUNTIME")]
     pub runtime: Option<RuntimeChoice>,
 }
@@ -74,9 +75,10 @@ pub enum Seccomp {
     /// Check a profile or a policy and print every problem.
     ///
     /// A profile (OCI JSON) is read strictly: every problem with its JSON path. A policy is
-    /// valid when it parses, resolves and lowers to OCI JSON for this machine's arch (what
-    /// `rpod run --security-opt seccomp=POLICY` needs); its diagnostics are printed as
-    /// `compile` prints them. Exit 0 when valid (warnings are printed but pass), 1 when invalid.
+    /// valid when it parses, resolves and lowers to OCI JSON for this machine's arch (the form
+    /// `rpod run --security-opt seccomp=POLICY` hands the runtime; `rpod run` also refuses a
+    /// profile that denies the runtime's own calls); its diagnostics are printed as `compile`
+    /// prints them. Exit 0 when valid (warnings are printed but pass), 1 when invalid.
     ///
     /// Example: rpod seccomp validate /usr/share/containers/seccomp.json
     Validate(ValidateArgs),

@@ -366,7 +366,12 @@ impl<'a> Container<'a> {
             // A filter that kills the runtime's own calls after it is installed fails with
             // "container process is already dead" (runc): say which calls, before starting.
             let runtime = runtimes.get(&req.runtime)?.name();
-            crate::runtime::handoff::check(runtime, &req.seccomp.profile, &spec)?;
+            crate::runtime::handoff::check_remembered(
+                &store.runroot().join("handoff-checked"),
+                runtime,
+                &req.seccomp.profile,
+                &spec,
+            )?;
             bundle::write_bundle(&p.bundle, &spec)?;
             store.set_container_state(&id, ContainerState::Created)?;
             Ok(())

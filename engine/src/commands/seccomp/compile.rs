@@ -64,9 +64,12 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<ExitStatus> {
                     print_notes(&without_unknown_names(built.notes));
                     profile.to_json_pretty().into_bytes()
                 }
-                // When this machine's libseccomp cannot build it, lowering has already said so;
-                // the JSON is still what was asked for.
-                (false, Err(_)) => profile.to_json_pretty().into_bytes(),
+                // The JSON is still what was asked for; why the runtime would not load it
+                // (libseccomp cannot build it, or the runtime refuses it) is a warning.
+                (false, Err(e)) => {
+                    eprintln!("warning: {e:#}");
+                    profile.to_json_pretty().into_bytes()
+                }
             }
         }
     } else {

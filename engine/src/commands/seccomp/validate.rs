@@ -2,9 +2,10 @@
 //!
 //! A profile (OCI JSON) is checked by the strict loader: every problem with its JSON path. A
 //! policy (told apart as every command does, [`kind_of`]) is valid when it parses, resolves for
-//! this machine's arch and lowers to OCI JSON, which is what `rpod run --security-opt
-//! seccomp=POLICY` needs; its diagnostics are printed as `compile` prints them (rustc style,
-//! with carets), or in `--format json` as problems located by `file:line:col`.
+//! this machine's arch and lowers to OCI JSON, the form `rpod run --security-opt
+//! seccomp=POLICY` hands the runtime (run also checks the runtime's own calls); its diagnostics
+//! are printed as `compile` prints them (rustc style, with carets), or in `--format json` as
+//! problems located by `file:line:col`.
 
 use profiles::load::{self, Problem, Severity};
 use serde::Serialize;
