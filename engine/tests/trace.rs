@@ -157,11 +157,7 @@ fn a_recorded_ls_profile_runs_ls_under_runc_and_crun_and_denies_mkdir() {
         );
     }
     let mut expected = workload.clone();
-    expected.extend(
-        rpod::runtime::handoff::SYSCALLS
-            .iter()
-            .map(ToString::to_string),
-    );
+    expected.extend(rpod::runtime::handoff::syscalls().map(ToString::to_string));
     assert_eq!(
         names, expected,
         "the profile: what ls called plus the handoff, nothing else"

@@ -636,6 +636,34 @@ fn sys(name: &str) -> ScmpSyscall {
     ScmpSyscall::from_name(name).unwrap_or_else(|e| panic!("libseccomp knows {name}: {e}"))
 }
 
+/// Three conditional rules on getppid across arguments 0-3 (a chain libseccomp lays out with
+/// nested argument checks); the last allows `args[3] <= le`.
+fn add_getppid_rules(ctx: &mut ScmpFilterContext, le: u64) {
+    let cmp = ScmpArgCompare::new;
+    let ppid = getppid_sys();
+    ctx.add_rule_conditional(
+        ScmpAction::Errno(11),
+        ppid,
+        &[
+            cmp(0, ScmpCompareOp::Equal, 5),
+            cmp(1, ScmpCompareOp::Greater, 0x1_0000_0000),
+        ],
+    )
+    .expect("rule");
+    ctx.add_rule_conditional(
+        ScmpAction::Trap,
+        ppid,
+        &[cmp(2, ScmpCompareOp::MaskedEqual(0xff00), 0x1200)],
+    )
+    .expect("rule");
+    ctx.add_rule_conditional(
+        ScmpAction::Errno(12),
+        ppid,
+        &[cmp(3, ScmpCompareOp::LessOrEqual, le)],
+    )
+    .expect("rule");
+}
+
 fn getppid_sys() -> ScmpSyscall {
     ScmpSyscall::from(i32::try_from(getppid()).expect("small"))
 }
@@ -827,29 +855,8 @@ fn libseccomp_rule_sets_agree() {
         ctx.add_rule(ScmpAction::Errno(errno), sys(name))
             .expect("bulk rule");
     }
+    add_getppid_rules(&mut ctx, 7);
     let cmp = ScmpArgCompare::new;
-    let ppid = getppid_sys();
-    ctx.add_rule_conditional(
-        ScmpAction::Errno(11),
-        ppid,
-        &[
-            cmp(0, ScmpCompareOp::Equal, 5),
-            cmp(1, ScmpCompareOp::Greater, 0x1_0000_0000),
-        ],
-    )
-    .expect("rule");
-    ctx.add_rule_conditional(
-        ScmpAction::Trap,
-        ppid,
-        &[cmp(2, ScmpCompareOp::MaskedEqual(0xff00), 0x1200)],
-    )
-    .expect("rule");
-    ctx.add_rule_conditional(
-        ScmpAction::Errno(12),
-        ppid,
-        &[cmp(3, ScmpCompareOp::LessOrEqual, 7)],
-    )
-    .expect("rule");
     ctx.add_rule_conditional(
         ScmpAction::KillProcess,
         sys("getuid"),
@@ -1209,29 +1216,7 @@ fn emulator_paths_end_where_the_kernel_returns() {
         ctx.add_rule(ScmpAction::Errno(errno), sys(name))
             .expect("bulk rule");
     }
-    let cmp = ScmpArgCompare::new;
-    let ppid = getppid_sys();
-    ctx.add_rule_conditional(
-        ScmpAction::Errno(11),
-        ppid,
-        &[
-            cmp(0, ScmpCompareOp::Equal, 5),
-            cmp(1, ScmpCompareOp::Greater, 0x1_0000_0000),
-        ],
-    )
-    .expect("rule");
-    ctx.add_rule_conditional(
-        ScmpAction::Trap,
-        ppid,
-        &[cmp(2, ScmpCompareOp::MaskedEqual(0xff00), 0x1200)],
-    )
-    .expect("rule");
-    ctx.add_rule_conditional(
-        ScmpAction::Errno(12),
-        ppid,
-        &[cmp(3, ScmpCompareOp::LessOrEqual, 6)],
-    )
-    .expect("rule");
+    add_getppid_rules(&mut ctx, 6);
     let libseccomp = export(&mut ctx);
     let ends = paths_agree(k, &mut report, &libseccomp, &inputs, "libseccomp rules");
     assert!(

@@ -147,12 +147,8 @@ impl Session {
     pub fn finish(self) -> Result<tracer::Finished, SessionError> {
         let mut finished = self.recorder.finish(GRACE).map_err(SessionError::Read)?;
         if self.window == Window::Container {
-            for s in runtime::handoff::SYSCALLS {
-                finished
-                    .recording
-                    .handoff
-                    .entry((*s).to_string())
-                    .or_insert(0);
+            for s in runtime::handoff::syscalls() {
+                finished.recording.handoff.entry(s.to_string()).or_insert(0);
             }
         }
         Ok(finished)
