@@ -1716,6 +1716,21 @@ fn compile_to_bpf_gives_a_policy_its_full_meaning_unless_a_runtime_is_asked_for(
         cmd.extend(args);
         assert_eq!(stdout(&rpod(&cmd)), want, "{cmd:?}");
     }
+    // simulate shows the runtime's filter by default: it says how to see the policy's own.
+    let o = rpod(&["seccomp", "simulate", p, "dup2", "3", "3"]);
+    assert_eq!(o.status.code(), Some(125));
+    assert!(stderr(&o).contains("--runtime none"), "{}", stderr(&o));
+    let o = rpod(&[
+        "seccomp",
+        "simulate",
+        p,
+        "dup2",
+        "3",
+        "3",
+        "--runtime",
+        "none",
+    ]);
+    assert_eq!(stdout(&o), "ERRNO(1)\n", "{}", stderr(&o));
     for runtime in ["runc", "crun"] {
         let o = rpod(&[
             "seccomp",

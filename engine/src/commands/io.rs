@@ -1,7 +1,8 @@
 //! Reading inputs and writing outputs safely.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, IsTerminal, Read, Write};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -24,7 +25,13 @@ pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
             .read_to_end(&mut bytes)
             .context("cannot read stdin")?;
     } else {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, before
+        // the check below could refuse it. It does not change reads of a regular file.
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
         let meta = file
             .metadata()
             .with_context(|| format!("cannot stat {}", path.display()))?;
@@ -172,9 +179,27 @@ mod tests {
         let err = read_input(dir.path()).unwrap_err();
         assert!(err.to_string().contains("is a directory"), "{err}");
         let big = dir.path().join("big.json");
-        let f = File::create(&big).unwrap();
+        let f = fs::File::create(&big).unwrap();
         f.set_len(MAX_INPUT_BYTES + 1).unwrap();
         let err = read_input(&big).unwrap_err();
         assert!(err.to_string().contains("larger than"), "{err}");
+    }
+
+    /// A FIFO with no writer is refused at once: opening it must not wait for one (it did,
+    /// for every `rpod seccomp` command and `run --security-opt seccomp=FIFO`).
+    #[test]
+    fn read_input_refuses_a_fifo_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_input(&fifo).map_err(|e| e.to_string()));
+        });
+        // A hang guard, not a timing assertion: blocked, the open would never return.
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("read_input returned");
+        assert!(got.unwrap_err().contains("not a regular file"));
     }
 }

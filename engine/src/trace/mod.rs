@@ -14,6 +14,7 @@ pub mod session;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use profiles::model::{ActionKind, Profile};
@@ -207,7 +208,12 @@ fn check_output(path: &Path) -> Result<(), TraceError> {
 }
 
 fn read_limited(path: &Path) -> Result<String, String> {
-    let f = fs::File::open(path).map_err(|e| e.to_string())?;
+    // O_NONBLOCK: a FIFO put there is refused below instead of waiting for a writer.
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .map_err(|e| e.to_string())?;
     let m = f.metadata().map_err(|e| e.to_string())?;
     if !m.is_file() {
         return Err("not a regular file".into());

@@ -231,29 +231,37 @@ fn load_program(path: &Path, args: &ContextArgs, runtime: RuntimeArgs) -> anyhow
         });
     }
     let target = target(runtime);
-    let (resolved, arches) = if kind == Kind::Policy {
-        let policy = compile_policy(path, bytes, arches.as_deref().unwrap_or(&[]), &[])?;
-        if target == Target::Compiled {
-            let program = policy.to_bpf().map_err(|e| {
-                anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path)))
-            })?;
-            return Ok(Program {
-                program,
-                arch: policy.program.arches[0],
-                runtime: Some(target),
-                what: POLICY_OWN_BPF,
-            });
-        }
-        let profile = policy_profile(path, &policy)?;
-        let cx = Context {
-            host_arch: policy.program.arches[0],
-            ..cx.clone()
+    let (resolved, arches) =
+        if kind == Kind::Policy {
+            let policy = compile_policy(path, bytes, arches.as_deref().unwrap_or(&[]), &[])?;
+            if target == Target::Compiled {
+                let program = policy.to_bpf().map_err(|e| {
+                    anyhow::Error::new(e).context(format!("cannot compile {}", display_name(path)))
+                })?;
+                return Ok(Program {
+                    program,
+                    arch: policy.program.arches[0],
+                    runtime: Some(target),
+                    what: POLICY_OWN_BPF,
+                });
+            }
+            let profile =
+                policy_profile(path, &policy).map_err(|e| {
+                    hinted(
+                e,
+                format!("cannot build what {target} installs for {}", display_name(path)),
+                "`--runtime none` shows rpod's own BPF of the policy, with its full meaning",
+            )
+                })?;
+            let cx = Context {
+                host_arch: policy.program.arches[0],
+                ..cx.clone()
+            };
+            (profile.resolve(&cx), Some(policy.program.arches.clone()))
+        } else {
+            let profile = profile_from(path, bytes, &[])?;
+            (profile.resolve(&cx), arches)
         };
-        (profile.resolve(&cx), Some(policy.program.arches.clone()))
-    } else {
-        let profile = profile_from(path, bytes, &[])?;
-        (profile.resolve(&cx), arches)
-    };
     let enforced = enforced(path, &resolved, arches.as_deref(), target)?;
     print_notes(&enforced.notes);
     Ok(Program {
