@@ -44,14 +44,16 @@ fn exit_status(e: &anyhow::Error) -> ExitStatus {
 }
 
 /// Prints an error once: the message, its causes, every profile problem, and the first hint
-/// a cause gives.
+/// a cause gives. Each line is one line: control characters in a message (a file name with a
+/// newline) are shown escaped ([`commands::term`]).
 fn report(e: &anyhow::Error) {
+    use commands::term::shown;
     // A policy's diagnostics come first, rustc style, then the one-line summary.
     if let Some(k) = e.chain().find_map(|c| c.downcast_ref::<kafel_dsl::Error>()) {
         eprintln!("{}", k.render());
-        eprintln!("error: {e}: {k}");
+        eprintln!("error: {}", shown(&format!("{e}: {k}")));
     } else {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", shown(&e.to_string()));
     }
     let hint = e.chain().find_map(rpod::hint_of);
     for cause in e.chain().skip(1) {
@@ -60,13 +62,13 @@ fn report(e: &anyhow::Error) {
         }
         if let Some(invalid) = cause.downcast_ref::<profiles::load::Invalid>() {
             for p in &invalid.problems {
-                eprintln!("  {p}");
+                eprintln!("  {}", shown(&p.to_string()));
             }
             continue;
         }
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", shown(&cause.to_string()));
     }
     if let Some(h) = hint {
-        eprintln!("  hint: {h}");
+        eprintln!("  hint: {}", shown(&h));
     }
 }

@@ -240,6 +240,46 @@ fn compile_into_a_missing_directory_leaves_nothing_behind() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
+/// A file name is shown on one line, its control characters escaped: printed raw, a newline
+/// in it forged a line of rpod's output (issue 12).
+#[test]
+fn a_file_name_cannot_forge_a_line_of_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = dir.path().join("a\nerror: forged\u{1b}[31m.json");
+    let o = rpod(&["seccomp", "validate", name.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(125));
+    let err = stderr(&o);
+    assert!(
+        err.contains("a\\nerror: forged\\u{1b}[31m.json"),
+        "the name is shown escaped: {err}"
+    );
+    assert!(
+        err.lines().all(|l| !l.starts_with("error: forged")) && !err.contains('\u{1b}'),
+        "{err}"
+    );
+}
+
+/// `compile -o LINK` replaced the link silently while a recording's `of:` refuses one
+/// (issue 12): both refuse, and neither the link nor its target changes.
+#[test]
+fn compile_refuses_an_output_that_is_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = write(dir.path(), "target.json", "keep");
+    let link = dir.path().join("out.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let o = rpod(&[
+        "seccomp",
+        "compile",
+        &podman_default(),
+        "-o",
+        link.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is a symlink"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_link(&link).unwrap(), target);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+}
+
 #[test]
 fn diff_exit_codes() {
     let dir = tempfile::tempdir().unwrap();

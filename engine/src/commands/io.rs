@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::hinted;
+use super::{hinted, usage};
 
 /// Inputs larger than this are refused (profiles and BPF programs are far smaller).
 pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
@@ -73,10 +73,46 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
     })
 }
 
+/// How long `-o FIFO` waits for a reader to open it: long enough for `cat FIFO & rpod ... -o
+/// FIFO` to win the race, short enough that a forgotten reader is an error, not a hang.
+const FIFO_READER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Opens a device or FIFO for writing in place. O_NONBLOCK: opening a FIFO with no reader
+/// fails with ENXIO instead of waiting forever; that is retried for [`FIFO_READER_WAIT`]. The
+/// flag is cleared once open, so a slow reader is then waited for.
+fn open_for_writing(path: &Path) -> io::Result<fs::File> {
+    let deadline = std::time::Instant::now() + FIFO_READER_WAIT;
+    loop {
+        let opened = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(path);
+        match opened {
+            Err(e)
+                if e.raw_os_error() == Some(nix::libc::ENXIO)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Ok(f) => {
+                nix::fcntl::fcntl(
+                    &f,
+                    nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
+                )?;
+                return Ok(f);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically (a temporary file in the same directory, fsynced, then
 /// renamed over the target), or to stdout when `path` is `None` or `-`. A symlink at `path` is
-/// replaced, never followed; a device or FIFO is written to in place. This is the one way the
-/// CLI writes an output file (`compile`, `decompile`, `merge -o`, `fmt`).
+/// refused, as a recording's `of:` refuses one: writing through it would write somewhere the
+/// command line does not name, replacing it would silently break the link. A device or FIFO
+/// is written to in place, and a FIFO only when a reader is there (with none, the open would
+/// wait forever). This is the one way the CLI writes an output file (`compile`, `decompile`,
+/// `merge -o`, `fmt`).
 ///
 /// The file keeps the mode of the one it replaces, else follows the umask ([`rpod::replace`]).
 /// On an error nothing is left: the temporary file is removed and the target is untouched.
@@ -100,6 +136,16 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
     if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
         bail!("{} is a directory; give a file name", path.display());
     }
+    if existing.as_ref().is_some_and(fs::Metadata::is_symlink) {
+        let target = fs::read_link(path).map_or_else(|_| "?".into(), |t| t.display().to_string());
+        return Err(usage(
+            format!(
+                "{} is a symlink (to {target}); rpod does not write an output through or over a symlink",
+                path.display()
+            ),
+            "give the path of the file itself, or remove the link first",
+        ));
+    }
     // A device or FIFO (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written to, not
     // replaced: renaming a file over /dev/null would turn it into a regular file for the
     // whole machine (it happened here).
@@ -108,10 +154,20 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
         let t = m.file_type();
         t.is_char_device() || t.is_block_device() || t.is_fifo() || t.is_socket()
     }) {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut f = match open_for_writing(path) {
+            Err(e) if e.raw_os_error() == Some(nix::libc::ENXIO) => {
+                return Err(hinted(
+                    e,
+                    format!(
+                        "{} is a FIFO that no process opened for reading within {} s",
+                        path.display(),
+                        FIFO_READER_WAIT.as_secs()
+                    ),
+                    "start the reader first (e.g. `cat FIFO &`), or write to a file",
+                ))
+            }
+            r => r.with_context(|| format!("cannot open {}", path.display()))?,
+        };
         return f
             .write_all(bytes)
             .with_context(|| format!("cannot write {}", path.display()));
@@ -134,20 +190,40 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
 mod tests {
     use super::*;
 
+    /// Consistent with a recording's `of:` (issue 12): a symlink is neither written through
+    /// nor silently replaced.
     #[test]
-    fn write_output_replaces_a_symlink_instead_of_following_it() {
+    fn write_output_refuses_a_symlink_and_leaves_both_files_alone() {
         let dir = tempfile::tempdir().unwrap();
         let victim = dir.path().join("victim");
         fs::write(&victim, "keep").unwrap();
         let link = dir.path().join("out.json");
         std::os::unix::fs::symlink(&victim, &link).unwrap();
-        write_output(Some(&link), b"new", false).unwrap();
+        let err = write_output(Some(&link), b"new", false).unwrap_err();
+        assert!(format!("{err:#}").contains("is a symlink"), "{err:#}");
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
-        assert_eq!(fs::read_to_string(&link).unwrap(), "new");
-        assert!(!fs::symlink_metadata(&link)
+        assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
             .is_symlink());
+        assert_eq!(fs::read_link(&link).unwrap(), victim);
+    }
+
+    /// `compile -o FIFO` with no reader waited forever (issue 12).
+    #[test]
+    fn write_output_refuses_a_fifo_without_a_reader_after_a_bounded_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(write_output(Some(&fifo), b"x", false).map_err(|e| format!("{e:#}")));
+        });
+        // A hang guard, not a timing assertion: blocked, the open would never return.
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("write_output returned");
+        assert!(got.unwrap_err().contains("no process opened"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod container;
 pub mod io;
 pub mod seccomp;
+pub mod term;
 
 use std::fmt;
 
