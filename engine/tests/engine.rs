@@ -753,3 +753,153 @@ fn a_profile_older_than_faccessat2_runs_under_runc() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The record and the runtime (issue 12): no command acts on rpod's record of a container without
+// the runtime's word on whether it still runs (the rule in engine/src/container/mod.rs).
+
+/// The 64-hex id of container `name`, from `ps -a --format json`.
+fn id_of(e: &Env, name: &str) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&e.out(&["ps", "-a", "--format", "json"])).expect("ps json");
+    v.as_array()
+        .expect("ps array")
+        .iter()
+        .find(|c| c["Names"][0] == name)
+        .and_then(|c| c["Id"].as_str())
+        .unwrap_or_else(|| panic!("no container {name} in ps: {v}"))
+        .to_string()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Issue 12: `container cleanup` of a running container unmounted its root and deleted its
+/// record and directories while runc ran on; `ps` lost it and `rm -f` could not find it.
+#[test]
+fn container_cleanup_refuses_a_running_container_and_rm_f_still_removes_it() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    e.out(&[
+        "run", "-d", "--rm", "--name", "busy", "busybox", "sleep", "600",
+    ]);
+    let id = id_of(&e, "busy");
+    let o = e.rpod(&["container", "cleanup", "busy"]);
+    assert_eq!(code(&o), 125, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot clean up busy"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("rpod rm -f busy"), "{}", stderr(&o));
+    assert_eq!(e.ps_states().get(&id).map(String::as_str), Some("running"));
+    assert_eq!(e.runc_list().get(&id).map(String::as_str), Some("running"));
+    assert!(
+        e.mounts().iter().any(|m| m.contains(&id)),
+        "its root stays mounted"
+    );
+    assert_eq!(e.out(&["exec", "busy", "cat", "/etc/group"]), "root:x:0:\n");
+    // A record that says exited while runc runs the container (what the old reconcile wrote for
+    // a foreground run whose rpod was killed): cleanup, rm and umount ask the runtime.
+    let store = rpod::storage::Store::open(&e.dir.path().join("root"), &e.dir.path().join("run"))
+        .expect("store");
+    store
+        .set_container_exited(&id, 0, std::time::SystemTime::now())
+        .expect("exited");
+    for args in [
+        &["container", "cleanup", "busy"][..],
+        &["rm", "busy"],
+        &["umount", "busy"],
+    ] {
+        let o = e.rpod(args);
+        assert_eq!(code(&o), 125, "rpod {args:?}: {}", stderr(&o));
+    }
+    assert_eq!(e.ps_states().get(&id).map(String::as_str), Some("running"));
+    assert!(e.mounts().iter().any(|m| m.contains(&id)));
+    e.out(&["rm", "-f", "busy"]);
+    assert!(e.ps_states().is_empty(), "{:?}", e.ps_states());
+    assert!(e.runc_list().is_empty(), "{:?}", e.runc_list());
+    assert!(e.mounts().is_empty(), "{:?}", e.mounts());
+    assert!(e.container_dirs().is_empty(), "{:?}", e.container_dirs());
+}
+
+/// Issue 12: when the foreground `rpod run` (the container's monitor) is killed, the container
+/// runs on under runc; its record followed the dead monitor's pid of 0 and said exited, and its
+/// root was unmounted under it.
+#[test]
+fn a_container_whose_foreground_run_was_killed_stays_running_until_the_runtime_says_otherwise() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let mut rpod = e
+        .cmd(&["run", "--name", "fg", "busybox", "sleep", "600"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rpod run");
+    let id = eventually("runc to run the container", || {
+        e.runc_list()
+            .into_iter()
+            .find(|(_, st)| st == "running")
+            .map(|(id, _)| id)
+    });
+    let state = Command::new("runc")
+        .arg("--root")
+        .arg(e.dir.path().join("run/runtime/runc"))
+        .args(["state", &id])
+        .output()
+        .expect("runc state");
+    let state: serde_json::Value = serde_json::from_slice(&state.stdout).expect("state json");
+    let pid = state["pid"].as_i64().expect("pid");
+    rpod.kill().expect("kill -9 rpod run");
+    rpod.wait().expect("reaped");
+    let ps: serde_json::Value =
+        serde_json::from_str(&e.out(&["ps", "-a", "--format", "json"])).expect("ps json");
+    assert_eq!(ps[0]["State"], "running", "{ps}");
+    assert_eq!(ps[0]["Pid"].as_i64(), Some(pid), "the runtime's pid: {ps}");
+    assert!(e.mounts().iter().any(|m| m.contains(&id)), "still mounted");
+    assert_eq!(
+        code(&e.rpod(&["rm", "fg"])),
+        125,
+        "rm refuses a running one"
+    );
+    e.out(&["stop", "-t", "0", "fg"]);
+    assert_eq!(e.ps_states().get(&id).map(String::as_str), Some("exited"));
+    assert!(
+        e.mounts().is_empty(),
+        "unmounted once exited: {:?}",
+        e.mounts()
+    );
+    e.out(&["rm", "fg"]);
+    assert!(e.runc_list().is_empty(), "{:?}", e.runc_list());
+    assert!(e.container_dirs().is_empty(), "{:?}", e.container_dirs());
+}
+
+/// What needs a container's root mounts it, as podman does: `start` after `umount` ran on an
+/// empty directory (127), and `mount` of an exited container printed a path with nothing there.
+#[test]
+fn start_after_umount_and_mount_of_an_exited_container_mount_the_root() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    e.out(&["create", "--name", "c", "busybox", "cat", "/etc/group"]);
+    e.out(&["umount", "c"]);
+    assert!(e.mounts().is_empty(), "{:?}", e.mounts());
+    let o = e.rpod(&["start", "-a", "c"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "root:x:0:\n");
+    assert!(e.mounts().is_empty(), "unmounted after the exit");
+    let merged = e.out(&["mount", "c"]);
+    assert!(
+        Path::new(merged.trim()).join("bin/busybox").is_file(),
+        "{merged}"
+    );
+    e.out(&["umount", "c"]);
+    e.out(&["rm", "c"]);
+    assert!(e.mounts().is_empty(), "{:?}", e.mounts());
+}

@@ -117,6 +117,15 @@ pub enum Error {
         running: IsRunning,
     },
 
+    /// `rpod container cleanup` of a container the runtime still runs (issue 12: it unmounted
+    /// the root and deleted the record while runc ran on).
+    #[error("cannot clean up {name}")]
+    CleanupRunning {
+        name: String,
+        #[source]
+        running: IsRunning,
+    },
+
     #[error("container {name} is running; stop it before unmounting")]
     UnmountRunning { name: String },
 
@@ -245,6 +254,9 @@ impl Hint for Error {
                 ..
             } => "start it first".into(),
             Error::RemoveRunning { .. } => "stop it first, or use rm -f".into(),
+            Error::CleanupRunning { name, .. } => format!(
+                "its root filesystem is in use: stop it first (rpod stop {name}), or remove it with rpod rm -f {name}"
+            ),
             Error::FailedToStart { name, .. } => {
                 format!("see `rpod logs {name}` and the runtime's log")
             }

@@ -12,7 +12,31 @@
 //! - `RUNROOT/containers/ID/`: the OCI bundle (`config.json`), `monitor.pid`.
 //!
 //! A command killed at any point leaves a state the next command repairs: a container whose
-//! monitor is gone is marked exited by [`reconcile`], and `rpod rm` removes what is left.
+//! monitor is gone is marked exited by [`reconcile`] once the runtime no longer runs it, and
+//! `rpod rm` removes what is left.
+//!
+//! # The record and the runtime (issue 12)
+//!
+//! The record says what rpod last did; only the OCI runtime knows whether the container's
+//! processes exist (`runtime state ID`). The rule: **nothing is decided about a container whose
+//! monitor is gone, and nothing it may still use is unmounted or deleted, on the record's word
+//! alone**. podman keeps the same rule by syncing every container with `runtime state` before
+//! each operation (libpod's `syncContainer`); rpod asks only where the record can be wrong:
+//! - A record `running`/`paused` whose monitor is alive is right (the monitor records the
+//!   exit). Once the monitor is gone (killed, crashed, a reboot), [`reconcile`] asks the
+//!   runtime: a process there (`created`, `running`, `paused`) keeps the container running,
+//!   with the runtime's pid; so does a runtime still at work on it (`runc run` outlived a
+//!   killed monitor and is creating it). `stopped`, or unknown to the runtime, makes it exited
+//!   (-1). The recorded pid alone proves nothing: after a reboot it may name another process.
+//! - Before `container cleanup`, `rm` and `umount` unmount or delete anything, the runtime is
+//!   asked even when the record says the container is not running ([`Container::check_runtime`]):
+//!   a container the runtime runs is recorded running again, and the command refuses (`rm -f`
+//!   stops it first). This is what `cleanup` of a running container once got wrong: it unmounted
+//!   the root and deleted the record and directories while runc ran on.
+//! - A runtime that cannot be asked (uninstalled, failing) leaves the record as it is; the
+//!   command that needs the runtime reports why.
+//! - What needs the root filesystem mounts it if it is not (`start`, `mount`), as podman does:
+//!   `cleanup`, `umount` and [`reconcile`] unmount it once nothing runs.
 //!
 //! [`Container`] owns one container: its record, its paths, and the OCI runtime it names
 //! (looked up through [`Runtimes`], so a fake runtime drives the same logic in unit tests).
@@ -30,6 +54,7 @@ mod tty;
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
@@ -233,7 +258,7 @@ impl<'a> Container<'a> {
         runtimes: &'a dyn Runtimes,
         reference: &str,
     ) -> Result<Container<'a>, Error> {
-        let record = reconcile(store, store.lookup_container(reference)?)?;
+        let record = reconcile(store, runtimes, store.lookup_container(reference)?)?;
         Ok(Container::from_record(store, runtimes, record))
     }
 
@@ -258,7 +283,7 @@ impl<'a> Container<'a> {
         runtimes: &'a dyn Runtimes,
         record: ContainerRecord,
     ) -> Result<Container<'a>, Error> {
-        let record = reconcile(store, record)?;
+        let record = reconcile(store, runtimes, record)?;
         Ok(Container::from_record(store, runtimes, record))
     }
 
@@ -431,11 +456,48 @@ impl<'a> Container<'a> {
     pub fn refresh(&mut self) -> Result<bool, Error> {
         match self.store.container(&self.record.id)? {
             Some(r) => {
-                self.record = reconcile(self.store, r)?;
+                self.record = reconcile(self.store, self.runtimes, r)?;
                 Ok(true)
             }
             None => Ok(false),
         }
+    }
+
+    /// Takes the runtime's word on a record that says the container is not running (see the
+    /// module's rule): a container the runtime runs (created, running, paused) is recorded
+    /// running again, with the runtime's pid, so the caller refuses or stops it.
+    ///
+    /// # Errors
+    /// The runtime cannot be asked (other than "no such container"); storage errors.
+    pub fn check_runtime(&mut self) -> Result<(), Error> {
+        if self.is_running() {
+            return Ok(());
+        }
+        if let RuntimeView::Live(pid) = runtime_view(self.runtimes, &self.record)? {
+            self.store.set_container_running(
+                &self.record.id,
+                pid,
+                self.record.started_at.unwrap_or_else(SystemTime::now),
+            )?;
+            self.refresh()?;
+        }
+        Ok(())
+    }
+
+    /// The root filesystem, mounted if it is not (`rpod mount`; the monitor before the runtime
+    /// starts the container): `cleanup` and `umount` unmount it, and an exited container's is
+    /// unmounted by [`reconcile`].
+    ///
+    /// # Errors
+    /// The image's layers are gone; [`Error::Mount`].
+    pub fn mount(&self) -> Result<&std::path::Path, Error> {
+        // A container without an image has no root filesystem of rpod's to mount.
+        if let Some(image) = &self.record.image_id {
+            if !may_be_mount_point(&self.paths.merged) {
+                mount_rootfs(self.store, image, &self.paths)?;
+            }
+        }
+        Ok(&self.paths.merged)
     }
 
     /// The OCI runtime the container runs under.
@@ -507,6 +569,7 @@ impl<'a> Container<'a> {
     /// # Errors
     /// [`Error::RemoveRunning`]; as [`Container::stop`]; files that cannot be removed.
     pub fn remove(mut self, force: bool) -> Result<(), Error> {
+        self.check_runtime()?;
         if self.is_running() {
             if !force {
                 return Err(Error::RemoveRunning {
@@ -554,11 +617,12 @@ impl<'a> Container<'a> {
         Ok(())
     }
 
-    /// Unmounts the root filesystem of a container that is not running.
+    /// Unmounts the root filesystem of a container that is not running (as the runtime says).
     ///
     /// # Errors
-    /// [`Error::UnmountRunning`]; [`Error::Unmount`].
-    pub fn unmount(&self) -> Result<(), Error> {
+    /// [`Error::UnmountRunning`]; [`Error::Unmount`]; the runtime's failure to answer.
+    pub fn unmount(&mut self) -> Result<(), Error> {
+        self.check_runtime()?;
         if self.is_running() {
             return Err(Error::UnmountRunning {
                 name: self.record.name.clone(),
@@ -725,13 +789,32 @@ impl<'a> Container<'a> {
         Err(Error::StartTimeout { id: id.clone() })
     }
 
-    /// After an exit: unmount, and remove the container for `--rm`. `runc run` (and crun's)
-    /// deleted its own state when the process exited. Safe to run twice
-    /// (`rpod container cleanup`).
+    /// `rpod container cleanup`: what the monitor does after an exit ([`Container::after_exit`]),
+    /// for a container whose monitor could not. Refused while the container runs, as the
+    /// runtime says: its root filesystem and directories are in use. Safe to run twice.
+    ///
+    /// # Errors
+    /// [`Error::CleanupRunning`]; the runtime's failure to answer; as [`Container::after_exit`].
+    pub fn cleanup(&mut self) -> Result<(), Error> {
+        if !self.refresh()? {
+            return Ok(());
+        }
+        self.check_runtime()?;
+        if self.is_running() {
+            return Err(Error::CleanupRunning {
+                name: self.record.name.clone(),
+                running: IsRunning(self.record.name.clone()),
+            });
+        }
+        self.after_exit()
+    }
+
+    /// After an exit (the monitor's last step): unmount, and remove the container for `--rm`.
+    /// `runc run` (and crun's) deleted its own state when the process exited.
     ///
     /// # Errors
     /// An unmount or removal that fails; storage errors.
-    pub fn cleanup(&mut self) -> Result<(), Error> {
+    pub(crate) fn after_exit(&mut self) -> Result<(), Error> {
         if !self.refresh()? {
             return Ok(());
         }
@@ -856,33 +939,111 @@ fn monitor_pid(p: &Paths) -> Option<i32> {
     fs::read_to_string(&p.monitor_pid).ok()?.trim().parse().ok()
 }
 
-/// Fixes a record whose monitor died (killed, machine crash): running or created containers
-/// without a living monitor are exited (code -1 if unknown). Returns the record as it now is.
+/// What the runtime says of a container, for [`reconcile`] and [`Container::check_runtime`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuntimeView {
+    /// A process of the container exists (`created`, `running`, `paused`), with the runtime's
+    /// pid (0 while a runtime still at work on it has not made it yet).
+    Live(i32),
+    /// `stopped`, or unknown to the runtime, and no runtime process at work on it.
+    Gone,
+}
+
+/// Asks the container's runtime (`state ID`) whether a process of the container exists.
+///
+/// # Errors
+/// The runtime cannot be found or answers other than "no such container".
+fn runtime_view(runtimes: &dyn Runtimes, c: &ContainerRecord) -> Result<RuntimeView, Error> {
+    let rt = runtimes.get(&c.runtime)?;
+    match rt.state(&c.id) {
+        Ok(st) if st.status != crate::runtime::Status::Stopped => Ok(RuntimeView::Live(st.pid)),
+        Ok(_) => Ok(RuntimeView::Gone),
+        // `runc run` orphaned by a killed monitor goes on creating the container: until it
+        // writes its state, the runtime does not know the container, but will run it.
+        Err(e) if e.is_missing_container() => Ok(if runtime_at_work(rt.binary(), &c.id) {
+            RuntimeView::Live(0)
+        } else {
+            RuntimeView::Gone
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether a process of the runtime `binary` has container `id` on its command line (a
+/// `runc run ... ID` whose monitor was killed). Read from /proc; a process that goes away
+/// meanwhile is not counted.
+fn runtime_at_work(binary: &std::path::Path, id: &str) -> bool {
+    let Some(name) = binary.file_name() else {
+        return false;
+    };
+    let Ok(procs) = fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.filter_map(Result::ok).any(|p| {
+        if !p
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
+            return false;
+        }
+        let Ok(cmdline) = fs::read(p.path().join("cmdline")) else {
+            return false;
+        };
+        let mut args = cmdline.split(|b| *b == 0);
+        let is_runtime = args.next().is_some_and(|a0| {
+            std::path::Path::new(std::ffi::OsStr::from_bytes(a0)).file_name() == Some(name)
+        });
+        is_runtime && args.any(|a| a == id.as_bytes())
+    })
+}
+
+/// Fixes a record whose monitor died (killed, machine crash), taking the runtime's word (see
+/// the module's rule): a running container that the runtime no longer runs, and a configured
+/// one older than 30 s, are exited (code -1 if unknown) and unmounted. Returns the record as
+/// it now is.
 ///
 /// # Errors
 /// Storage errors.
-fn reconcile(store: &Store, c: ContainerRecord) -> Result<ContainerRecord, Error> {
+fn reconcile(
+    store: &Store,
+    runtimes: &dyn Runtimes,
+    c: ContainerRecord,
+) -> Result<ContainerRecord, Error> {
     if !matches!(
         c.state,
-        ContainerState::Running | ContainerState::Configured
+        ContainerState::Running | ContainerState::Paused | ContainerState::Configured
     ) {
         return Ok(c);
     }
     let p = paths(store, &c.id);
-    let monitor_alive = monitor_pid(&p).is_some_and(alive);
-    if monitor_alive {
+    if monitor_pid(&p).is_some_and(alive) {
         return Ok(c);
     }
-    // Configured rows younger than a few seconds are being created right now.
-    if c.state == ContainerState::Configured && c.created.elapsed().is_ok_and(|e| e.as_secs() < 30)
-    {
-        return Ok(c);
-    }
-    if c.state == ContainerState::Running {
-        if let Some(pid) = c.pid {
-            if alive(pid) {
+    if c.state == ContainerState::Configured {
+        // Configured rows younger than a few seconds are being created right now; a configured
+        // container has no runtime state (the monitor's `run` makes it).
+        if c.created.elapsed().is_ok_and(|e| e.as_secs() < 30) {
+            return Ok(c);
+        }
+    } else {
+        match runtime_view(runtimes, &c) {
+            Ok(RuntimeView::Live(pid)) => {
+                // The monitor of a foreground run records no pid: the runtime's is the one.
+                if pid > 0 && c.pid != Some(pid) {
+                    store.set_container_running(
+                        &c.id,
+                        pid,
+                        c.started_at.unwrap_or_else(SystemTime::now),
+                    )?;
+                    return Ok(store.container(&c.id)?.unwrap_or(c));
+                }
                 return Ok(c);
             }
+            Ok(RuntimeView::Gone) => {}
+            // Cannot tell: leave the record; the command that needs the runtime says why.
+            Err(_) => return Ok(c),
         }
     }
     store.set_container_exited(&c.id, c.exit_code.unwrap_or(-1), SystemTime::now())?;
@@ -1190,7 +1351,11 @@ mod tests {
             }
         });
         f.container().stop(Duration::from_secs(5)).expect("stop");
-        assert_eq!(f.fake.calls(), vec![format!("kill {} SIGTERM", f.id)]);
+        // The fixture has no monitor: the lookup asks the runtime whether it still runs.
+        assert_eq!(
+            f.fake.calls(),
+            vec![format!("state {}", f.id), format!("kill {} SIGTERM", f.id)]
+        );
         assert_eq!(f.record().and_then(|r| r.exit_code), Some(143));
     }
 
@@ -1267,6 +1432,7 @@ mod tests {
     #[test]
     fn a_running_container_whose_monitor_and_process_died_is_exited_with_minus_1() {
         let f = fixture(ContainerState::Running, false);
+        f.fake.on_state(None);
         let mut child = std::process::Command::new("true").spawn().expect("true");
         let dead = i32::try_from(child.id()).expect("pid");
         child.wait().expect("reaped");
@@ -1277,6 +1443,131 @@ mod tests {
         assert_eq!(c.record().state, ContainerState::Exited);
         assert_eq!(c.wait().expect("wait"), -1);
         assert_eq!(ExitStatus::Container(-1).code(), 255);
+    }
+
+    /// The runtime the fixture's record names, stopped (`runc state` after the process died).
+    fn stopped() -> Option<(crate::runtime::Status, i32)> {
+        Some((crate::runtime::Status::Stopped, 0))
+    }
+
+    #[test]
+    fn cleanup_refuses_a_container_the_runtime_runs_and_keeps_its_record_and_files() {
+        // Issue 12: `container cleanup` of a running container unmounted its root and deleted
+        // its record and directories while runc ran on; `rm -f` could not find it after.
+        let f = fixture(ContainerState::Running, true);
+        f.fake
+            .on_state(Some((crate::runtime::Status::Running, 4242)));
+        let e = f.container().cleanup().unwrap_err();
+        assert!(matches!(e, Error::CleanupRunning { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "cannot clean up web");
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("its root filesystem is in use: stop it first (rpod stop web), or remove it with rpod rm -f web")
+        );
+        assert!(f.record().is_some(), "the record stays");
+        assert!(paths(&f.store, &f.id).dir.is_dir(), "and its directory");
+        // A record that says exited while the runtime runs the container: the runtime wins.
+        let f = fixture(ContainerState::Exited, true);
+        f.fake
+            .on_state(Some((crate::runtime::Status::Paused, 4242)));
+        let e = f.container().cleanup().unwrap_err();
+        assert!(matches!(e, Error::CleanupRunning { .. }), "{e:?}");
+        let r = f.record().expect("kept");
+        assert_eq!((r.state, r.pid), (ContainerState::Running, Some(4242)));
+        // Once the runtime no longer runs it, cleanup does its job (--rm: the record goes).
+        f.fake.on_state(stopped());
+        let mut c = Container::from_record(&f.store, &f.fake, f.record().expect("record"));
+        let _ = f.store.set_container_exited(&f.id, 0, SystemTime::now());
+        c.cleanup().expect("cleanup of a stopped container");
+        assert!(f.record().is_none());
+    }
+
+    #[test]
+    fn a_running_record_whose_monitor_died_follows_the_runtime_not_the_pid() {
+        // Issue 12: the record's pid was taken as proof; a foreground run records none (its
+        // container was marked exited and unmounted while runc ran it), and after a reboot the
+        // pid may name another process.
+        let f = fixture(ContainerState::Running, false);
+        f.store
+            .set_container_running(&f.id, 0, SystemTime::now())
+            .expect("pid 0, as a foreground run records");
+        f.fake
+            .on_state(Some((crate::runtime::Status::Running, 4242)));
+        let r = f.container().record().clone();
+        assert_eq!((r.state, r.pid), (ContainerState::Running, Some(4242)));
+        // The runtime's `created` (runc create, the -t path) is a process too.
+        f.fake
+            .on_state(Some((crate::runtime::Status::Created, 4242)));
+        assert_eq!(f.container().record().state, ContainerState::Running);
+        // Gone from the runtime, with a pid that is alive (this test's own): exited.
+        f.store
+            .set_container_running(
+                &f.id,
+                i32::try_from(std::process::id()).expect("pid"),
+                SystemTime::now(),
+            )
+            .expect("running");
+        f.fake.on_state(None);
+        let r = f.container().record().clone();
+        assert_eq!((r.state, r.exit_code), (ContainerState::Exited, Some(-1)));
+        // `stopped` in the runtime is exited too.
+        let f = fixture(ContainerState::Running, false);
+        f.fake.on_state(stopped());
+        assert_eq!(f.container().record().state, ContainerState::Exited);
+    }
+
+    #[test]
+    fn a_runtime_that_cannot_answer_leaves_the_record_as_it_is() {
+        let f = fixture(ContainerState::Running, false);
+        let mut r = f.record().expect("record");
+        r.runtime = "kata".into();
+        f.store.delete_container(&f.id).expect("delete");
+        f.store.insert_container(&r).expect("insert");
+        let c = f.container();
+        assert_eq!(c.record().state, ContainerState::Running);
+        let mut c = Container::from_record(&f.store, &f.fake, f.record().expect("record"));
+        let _ = f.store.set_container_exited(&f.id, 0, SystemTime::now());
+        c.refresh().expect("refresh");
+        let e = c.cleanup().unwrap_err();
+        assert!(e.to_string().contains("unknown OCI runtime 'kata'"), "{e}");
+        assert!(f.record().is_some());
+    }
+
+    #[test]
+    fn rm_and_umount_take_the_runtimes_word_over_an_exited_record() {
+        let f = fixture(ContainerState::Exited, false);
+        f.fake
+            .on_state(Some((crate::runtime::Status::Running, 4242)));
+        let e = f.container().remove(false).unwrap_err();
+        assert!(matches!(e, Error::RemoveRunning { .. }), "{e:?}");
+        let e = f.container().unmount().unwrap_err();
+        assert!(matches!(e, Error::UnmountRunning { .. }), "{e:?}");
+        assert!(f.record().is_some());
+        // rm -f stops it through the runtime first.
+        let (root, runroot, id, fake) = (
+            f.store.root().to_path_buf(),
+            f.store.runroot().to_path_buf(),
+            f.id.clone(),
+            f.fake.clone(),
+        );
+        f.fake.on_kill(move |_| {
+            let s = Store::open(&root, &runroot).expect("store");
+            s.set_container_exited(&id, 137, SystemTime::now())
+                .expect("exited");
+            fake.on_state(None);
+        });
+        f.container().remove(true).expect("rm -f");
+        assert!(f.record().is_none());
+        assert!(
+            f.fake.calls().contains(&format!("kill {} SIGKILL", f.id)),
+            "{:?}",
+            f.fake.calls()
+        );
+        // Not running anywhere: rm without -f removes it.
+        let f = fixture(ContainerState::Exited, false);
+        f.fake.on_state(None);
+        f.container().remove(false).expect("rm");
+        assert!(f.record().is_none());
     }
 
     #[test]

@@ -78,6 +78,12 @@ impl Container<'_> {
         }
         let m = self.meta()?;
         let store = self.store;
+        // `rpod umount` may have unmounted a created container's root: the runtime would run
+        // on an empty directory.
+        if let Err(e) = self.mount() {
+            let _ = store.set_container_exited(&id, 125, SystemTime::now());
+            return Err(e);
+        }
         // The recorder's tree is rooted at this thread, which starts the runtime below.
         let recording = match (&m.trace, session) {
             (Some(t), Some(s)) => Some((t, s)),
@@ -89,7 +95,7 @@ impl Container<'_> {
                         log.note(&format!("rpod: error: {}", profiles::chain::one_line(&e)));
                     }
                     let _ = store.set_container_exited(&id, 125, SystemTime::now());
-                    let _ = self.cleanup();
+                    let _ = self.after_exit();
                     return Err(Error::Recording(Box::new(e)));
                 }
             },
@@ -144,7 +150,7 @@ impl Container<'_> {
             };
             let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
             store.set_container_exited(&id, code, SystemTime::now())?;
-            self.cleanup()?;
+            self.after_exit()?;
             if let Some(Err(e)) = recorded {
                 return Err(e);
             }
@@ -211,7 +217,7 @@ impl Container<'_> {
         // The profile before the exit is reported, so `rpod wait` can be followed by its use.
         let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
         store.set_container_exited(&id, code.unwrap_or(125), SystemTime::now())?;
-        self.cleanup()?;
+        self.after_exit()?;
         if let Some(Err(e)) = recorded {
             return Err(e);
         }

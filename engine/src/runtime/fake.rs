@@ -15,7 +15,7 @@ use super::{
     Status,
 };
 
-type KillHook = Box<dyn Fn(Signal) + Send + Sync>;
+type KillHook = Arc<dyn Fn(Signal) + Send + Sync>;
 
 /// What the next `run` does.
 enum Run {
@@ -30,6 +30,9 @@ struct Script {
     run: VecDeque<Run>,
     exec: VecDeque<Result<i32, RuntimeError>>,
     on_kill: Option<KillHook>,
+    /// What `state` reports from now on: `None` is the default (running, with the test's own
+    /// pid); `Some(None)`, a container the runtime does not know.
+    state: Option<Option<(Status, i32)>>,
 }
 
 /// The fake runtime, named `fake`; clones share one script.
@@ -82,9 +85,15 @@ impl Fake {
         self.script().exec.push_back(result);
     }
 
+    /// `state` reports `status` and `pid` from now on; `None`: the runtime does not know the
+    /// container ("container does not exist", as runc says).
+    pub fn on_state(&self, state: Option<(Status, i32)>) {
+        self.script().state = Some(state);
+    }
+
     /// `kill` calls `hook` with the signal.
     pub fn on_kill(&self, hook: impl Fn(Signal) + Send + Sync + 'static) {
-        self.script().on_kill = Some(Box::new(hook));
+        self.script().on_kill = Some(Arc::new(hook));
     }
 
     fn log(&self, call: String) {
@@ -130,10 +139,26 @@ impl OciRuntime for Fake {
 
     fn state(&self, id: &str) -> Result<State, RuntimeError> {
         self.log(format!("state {id}"));
+        let (status, pid) = match self.script().state {
+            None => (
+                Status::Running,
+                i32::try_from(std::process::id()).unwrap_or(1),
+            ),
+            Some(Some(s)) => s,
+            Some(None) => {
+                return Err(RuntimeError::Failed {
+                    runtime: "fake".into(),
+                    op: "state",
+                    id: id.into(),
+                    code: Some(1),
+                    message: "container does not exist".into(),
+                })
+            }
+        };
         Ok(State {
             id: id.into(),
-            status: Status::Running,
-            pid: i32::try_from(std::process::id()).unwrap_or(1),
+            status,
+            pid,
             bundle: PathBuf::from("/nonexistent"),
             annotations: Default::default(),
         })
@@ -141,8 +166,9 @@ impl OciRuntime for Fake {
 
     fn kill(&self, id: &str, signal: Signal, _all: bool) -> Result<(), RuntimeError> {
         self.log(format!("kill {id} {signal}"));
-        let script = self.script();
-        if let Some(hook) = &script.on_kill {
+        // Unlocked while the hook runs: it may script the runtime's next answers.
+        let hook = self.script().on_kill.clone();
+        if let Some(hook) = hook {
             hook(signal);
         }
         Ok(())

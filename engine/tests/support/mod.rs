@@ -247,3 +247,73 @@ pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// What the runtime, the records and the files say about containers, for tests that compare
+/// them (issue 12: a record must not outlive or lose what runc runs).
+impl Env {
+    /// `runc list` of this store's runtime root: id -> status (`running`, `stopped`, ...).
+    pub fn runc_list(&self) -> std::collections::BTreeMap<String, String> {
+        let o = Command::new("runc")
+            .arg("--root")
+            .arg(self.dir.path().join("run/runtime/runc"))
+            .args(["list", "--format", "json"])
+            .output()
+            .expect("runc list runs");
+        assert!(
+            o.status.success(),
+            "runc list: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("runc list json");
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|c| {
+                        (
+                            c["id"].as_str().expect("id").to_string(),
+                            c["status"].as_str().expect("status").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// `rpod ps -a --format json`: id -> state.
+    pub fn ps_states(&self) -> std::collections::BTreeMap<String, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.out(&["ps", "-a", "--format", "json"])).expect("ps json");
+        v.as_array()
+            .expect("ps array")
+            .iter()
+            .map(|c| {
+                (
+                    c["Id"].as_str().expect("Id").to_string(),
+                    c["State"].as_str().expect("State").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Mount points under this store, as the calling thread sees them.
+    pub fn mounts(&self) -> Vec<String> {
+        let info = std::fs::read_to_string("/proc/thread-self/mountinfo").expect("mountinfo");
+        let under = self.dir.path().to_str().expect("utf8").to_string();
+        info.lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .filter(|p| p.starts_with(&under))
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// Container ids that have a directory under ROOT/containers or RUNROOT/containers.
+    pub fn container_dirs(&self) -> std::collections::BTreeSet<String> {
+        ["root/containers", "run/containers"]
+            .iter()
+            .filter_map(|d| std::fs::read_dir(self.dir.path().join(d)).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+}

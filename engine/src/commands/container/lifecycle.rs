@@ -97,12 +97,12 @@ pub fn wait(store: &Store, rt: &dyn Runtimes, a: &WaitArgs) -> anyhow::Result<Ex
 
 pub fn mount(store: &Store, rt: &dyn Runtimes, a: &MountArgs) -> anyhow::Result<ExitStatus> {
     let c = Container::lookup(store, rt, &a.container)?;
-    println!("{}", c.paths().merged.display());
+    println!("{}", c.mount()?.display());
     Ok(ExitStatus::Success)
 }
 
 pub fn umount(store: &Store, rt: &dyn Runtimes, a: &MountArgs) -> anyhow::Result<ExitStatus> {
-    let c = Container::lookup(store, rt, &a.container)?;
+    let mut c = Container::lookup(store, rt, &a.container)?;
     c.unmount()?;
     println!("{}", c.name());
     Ok(ExitStatus::Success)
