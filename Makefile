@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 RPOD := target/release/rpod
 
-.PHONY: setup build demo test lint unit bench clean
+.PHONY: setup build demo test lint unit fuzz bench clean
 
 setup:
 	@scripts/setup.sh
@@ -38,7 +38,12 @@ unit: setup
 	     END { printf "test: %d passed, %d failed, %d skipped\n", p - skipped, f, s + skipped }' "$$log"; \
 	  rm -f "$$log" "$$skips"; exit $$status
 
-test: lint unit
+# Each fuzz target for a bounded time (scripts/fuzz.sh; docs/fuzzing.md), after the unit tests.
+fuzz: setup
+	@echo "test: fuzz targets, $${FUZZ_SECONDS:-35} s each (scripts/fuzz.sh)"
+	@scripts/fuzz.sh
+
+test: lint unit fuzz
 
 bench: build
 	@scripts/bench.sh

@@ -48,3 +48,10 @@ if ! bpf-linker --version 2>/dev/null | grep -q ' 0\.10\.'; then
   cargo +nightly install bpf-linker@0.10.0 --locked --force --quiet
 fi
 echo "setup: eBPF toolchain: $(rustup run nightly rustc --version), $(bpf-linker --version)"
+
+# The fuzz targets (fuzz/, scripts/fuzz.sh) build with cargo-fuzz and the same nightly toolchain.
+if ! cargo fuzz --version 2>/dev/null | grep -q ' 0\.13\.'; then
+  echo "setup: installing cargo-fuzz 0.13.2 (cargo install, about 1 min)"
+  cargo install cargo-fuzz@0.13.2 --locked --quiet
+fi
+echo "setup: fuzzing: $(cargo fuzz --version)"
