@@ -86,10 +86,14 @@ pub struct Error {
 
 impl Error {
     fn new(diagnostics: Vec<Diagnostic>, sources: &Sources) -> Error {
+        // Counts the errors a cap left out too (`diag::capped`), and keeps the report bounded.
         let n = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
-            .count();
+            .map(|d| d.left_out.max(1))
+            .sum::<usize>();
+        let len = diagnostics.len();
+        let diagnostics = diag::capped(diagnostics, len);
         let summary = if n == 1 {
             "1 error".to_string()
         } else {

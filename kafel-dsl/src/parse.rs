@@ -55,13 +55,21 @@ use crate::ast::{
     Action, ActionBlock, ActionKind, CmpOp, Comment, Expr, File, Filter, Ident, IncludePath, Item,
     Number, Operand, Statement, SyscallRef, Value,
 };
-use crate::diag::Diagnostic;
+use crate::diag::{self, Diagnostic};
 use crate::source::{FileId, Span};
 
 /// How many levels an expression may nest, counting the expression itself: at most
 /// `MAX_NESTING - 1` parentheses or `!` inside one another. The parser recurses once per level,
 /// so the bound is what keeps hostile input from overflowing the stack.
 pub const MAX_NESTING: usize = 200;
+
+/// How many binary operators (`,` `||` `&&` `|` `&`) one filter's expression may hold. The
+/// parser reads a chain in a loop, but the tree it builds is as deep as the chain is long, and
+/// the passes after it (name resolution, lowering, the formatter, dropping the tree) recurse
+/// over it: a 100,000-term `||` chain overflowed the stack (issue 12). A thousand is far more
+/// than a hand-written filter holds, and with [`MAX_NESTING`] fits a 2 MiB thread stack in a
+/// debug build.
+pub const MAX_OPERATORS: usize = 1000;
 
 const ACTIONS: &str =
     "an action (ALLOW, LOG, KILL, KILL_PROCESS, DENY, USER_NOTIF, ERRNO(n), TRAP(n), TRACE(n))";
@@ -101,14 +109,17 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         text,
         toks: lexed.tokens,
         eof,
-        diags: RefCell::new(lexed.diags),
+        diags: RefCell::new(Collected::default()),
         depth: Cell::new(0),
         recovering: Cell::new(false),
         unclosed: Cell::new(0),
     };
     let items = items(Tokens { pos: 0, ctx: &ctx });
-    let mut diags = ctx.diags.into_inner();
+    let found = ctx.diags.into_inner();
+    let mut diags = lexed.diags.kept;
+    diags.extend(found.kept);
     diags.sort_by_key(|d| (d.span.start, d.span.end));
+    let diags = diag::capped(diags, lexed.diags.total + found.total);
     let newlines = text
         .bytes()
         .enumerate()
@@ -120,6 +131,29 @@ pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
         newlines,
     };
     (file, diags)
+}
+
+/// Diagnostics as they are found, keeping the first [`diag::MAX_DIAGNOSTICS`] and one more (to
+/// point at) and counting the rest: a hostile file with an error per token costs a counter, not
+/// a diagnostic each (issue 12).
+#[derive(Debug, Default)]
+struct Collected {
+    kept: Vec<Diagnostic>,
+    total: usize,
+}
+
+impl Collected {
+    fn push(&mut self, d: Diagnostic) {
+        self.total += 1;
+        if self.kept.len() <= diag::MAX_DIAGNOSTICS {
+            self.kept.push(d);
+        }
+    }
+
+    /// Whether a diagnostic pushed now would be kept.
+    fn has_room(&self) -> bool {
+        self.kept.len() <= diag::MAX_DIAGNOSTICS
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +202,7 @@ struct Lexed<'a> {
     /// Ends with an `Eof` token.
     tokens: Vec<Token<'a>>,
     comments: Vec<Comment>,
-    diags: Vec<Diagnostic>,
+    diags: Collected,
 }
 
 type Lex<'a> = IResult<&'a str, &'a str, ()>;
@@ -227,7 +261,7 @@ fn punct(i: &str) -> Lex<'_> {
 fn lex(file: FileId, text: &str) -> Lexed<'_> {
     let mut tokens = Vec::new();
     let mut comments = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = Collected::default();
     let mut rest = text;
     // The start of the file counts as the start of a line.
     let mut nl_before = true;
@@ -407,7 +441,7 @@ struct Ctx<'a> {
     /// Ends with `eof`.
     toks: Vec<Token<'a>>,
     eof: Token<'a>,
-    diags: RefCell<Vec<Diagnostic>>,
+    diags: RefCell<Collected>,
     /// Current expression nesting, see [`MAX_NESTING`].
     depth: Cell<usize>,
     /// An error was reported and the parser has not found its footing since: stay quiet.
@@ -418,8 +452,20 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn report(&self, e: PErr) {
+        self.report_with(e, None::<fn() -> String>);
+    }
+
+    /// [`Ctx::report`] with a note that is only worked out when the error is kept (a position
+    /// costs a scan of the text, too much to pay for every error of a hostile file).
+    fn report_with(&self, mut e: PErr, note: Option<impl FnOnce() -> String>) {
         if !e.poisoned && !self.recovering.get() {
-            self.diags.borrow_mut().push(*e.diag);
+            let mut diags = self.diags.borrow_mut();
+            if diags.has_room() {
+                if let Some(note) = note {
+                    e.diag.notes.push(note());
+                }
+            }
+            diags.push(*e.diag);
         }
         self.recovering.set(true);
     }
@@ -533,8 +579,12 @@ impl PErr {
         self
     }
 
-    fn note(mut self, note: impl Into<String>) -> PErr {
-        self.diag.notes.push(note.into());
+    /// How to say a long condition without one long expression.
+    fn note_help(mut self) -> PErr {
+        self.diag.notes.push(
+            "help: split it into several filters for the same syscall, which are OR-ed: `read { fd == 1 }, read { fd == 2 }`"
+                .to_owned(),
+        );
         self
     }
 
@@ -599,8 +649,10 @@ fn keyword_hint(word: &str) -> Option<String> {
     }
     // One typo per three letters: `ALOW` is ALLOW, `FOO` is not LOG.
     let allowed = (upper.len() / 3).max(1);
+    // The distance is at least the difference in length: skip what cannot be close (issue 12).
     KEYWORDS
         .iter()
+        .filter(|k| k.len().abs_diff(upper.len()) <= allowed)
         .map(|k| (strsim::levenshtein(k, &upper), *k))
         .filter(|(d, _)| *d <= allowed)
         .min()
@@ -778,9 +830,9 @@ fn list<'a, T>(
             return (i.next(), out, Some(t));
         }
         if kind.ends(t) {
-            ctx.report(
-                i.expected(&format!("{} or '}}'", kind.expected()))
-                    .note(unclosed()),
+            ctx.report_with(
+                i.expected(&format!("{} or '}}'", kind.expected())),
+                Some(unclosed),
             );
             ctx.left_open();
             return (i, out, None);
@@ -816,7 +868,7 @@ fn list<'a, T>(
             }
             let e = i.expected(&format!("'}}' or ',' after {}", kind.element()));
             if kind.ends(t) {
-                ctx.report(e.note(unclosed()));
+                ctx.report_with(e, Some(unclosed));
                 ctx.left_open();
                 return (i, out, None);
             }
@@ -1162,6 +1214,13 @@ fn filter(i: Tokens<'_>) -> PResult<'_, Filter> {
     let mut expr = None;
     if j.is("{") {
         let k = j.next();
+        if let Some(past) = operator_past_limit(k) {
+            return hard(
+                past.error("filter expression too long")
+                    .label(format!("more than {MAX_OPERATORS} operators in one filter"))
+                    .note_help(),
+            );
+        }
         if k.is("}") {
             j = k.next();
         } else {
@@ -1187,6 +1246,31 @@ fn filter(i: Tokens<'_>) -> PResult<'_, Filter> {
             expr,
         },
     ))
+}
+
+/// Where the expression starting at `i` (just after a filter's `{`) has its operator number
+/// [`MAX_OPERATORS`] + 1, if it does before its closing `}`. Counted over the tokens, once, so
+/// the alternatives the parser tries inside it do not count twice.
+fn operator_past_limit(mut i: Tokens<'_>) -> Option<Tokens<'_>> {
+    let mut depth = 0usize;
+    let mut count = 0;
+    loop {
+        let t = i.peek();
+        if starts_item_only(t) || (depth == 0 && t.is("}")) {
+            return None;
+        }
+        if t.is("{") || t.is("(") || t.is("[") {
+            depth += 1;
+        } else if t.is("}") || t.is(")") || t.is("]") {
+            depth = depth.saturating_sub(1);
+        } else if t.is(",") || t.is("||") || t.is("&&") || t.is("|") || t.is("&") {
+            count += 1;
+            if count > MAX_OPERATORS {
+                return Some(i);
+            }
+        }
+        i = i.next();
+    }
 }
 
 fn params_list(mut j: Tokens<'_>) -> PResult<'_, Vec<Ident>> {
@@ -1651,6 +1735,53 @@ mod tests {
         assert_eq!(messages(&nots), ["expression nested too deeply"]);
         let parens = format!("ALLOW {{ read {{ {} }} }}", "(".repeat(100_000));
         assert_eq!(messages(&parens), ["expression nested too deeply"]);
+    }
+
+    /// Issue 12: a chain of operators builds a tree as deep as it is long, which the passes
+    /// after the parser recurse over; past [`MAX_OPERATORS`] in one filter it is refused.
+    #[test]
+    fn operators_in_one_filter_are_bounded() {
+        let chain = |n: usize| {
+            format!(
+                "ALLOW {{ read {{ {} }} }}",
+                vec!["fd == 1"; n + 1].join(" || ")
+            )
+        };
+        parse_ok(&chain(MAX_OPERATORS));
+        assert_eq!(
+            messages(&chain(MAX_OPERATORS + 1)),
+            ["filter expression too long"]
+        );
+        // Any operator counts, and a long chain costs one message, not one per operator.
+        let bits = format!(
+            "ALLOW {{ read {{ (fd {}) == 1 }} }}",
+            "| 1 ".repeat(100_000)
+        );
+        assert_eq!(messages(&bits), ["filter expression too long"]);
+        let commas = format!(
+            "ALLOW {{ read {{ {} }} }}",
+            vec!["fd == 1"; 100_000].join(", ")
+        );
+        assert_eq!(messages(&commas), ["filter expression too long"]);
+    }
+
+    /// Issue 12: a file with an error per token keeps the first [`diag::MAX_DIAGNOSTICS`] and
+    /// one error that counts the rest, wherever they come from (lexer or parser).
+    #[test]
+    fn diagnostics_past_the_cap_are_counted_not_kept() {
+        let bad_args = format!("POLICY a {{ ALLOW {{ {} }} }}", "read(1), ".repeat(30_000));
+        let (_, diags) = parse(FileId(0), &bad_args);
+        assert_eq!(diags.len(), diag::MAX_DIAGNOSTICS + 1);
+        let last = diags.last().expect("a summary");
+        assert_eq!(
+            last.message,
+            "too many errors: 29950 more not shown after the first 50"
+        );
+        assert_eq!(last.left_out, 29_950);
+        // 100,000 stray ':' (JSON handed to the policy parser) are lexer errors.
+        let (_, diags) = parse(FileId(0), &"{\"a\":".repeat(100_000));
+        assert_eq!(diags.len(), diag::MAX_DIAGNOSTICS + 1);
+        assert!(diags[diag::MAX_DIAGNOSTICS].left_out > 99_000);
     }
 
     #[test]
