@@ -255,6 +255,31 @@ fn recover(e: &Env, what: &str) {
     );
 }
 
+/// On the way out (a failed check panics), kills and deletes whatever runc still runs for the
+/// store, so a failure leaves no `sleep 600` behind.
+struct Reaper<'a>(&'a Env);
+
+impl Drop for Reaper<'_> {
+    fn drop(&mut self) {
+        let root = self.0.dir.path().join("run/runtime/runc");
+        let Ok(out) = std::process::Command::new("runc")
+            .arg("--root")
+            .arg(&root)
+            .args(["list", "-q"])
+            .output()
+        else {
+            return;
+        };
+        for id in String::from_utf8_lossy(&out.stdout).lines() {
+            let _ = std::process::Command::new("runc")
+                .arg("--root")
+                .arg(&root)
+                .args(["delete", "--force", id])
+                .status();
+        }
+    }
+}
+
 /// One command to kill: its arguments for attempt `n` (0: the uninterrupted run that times
 /// it), and what must exist before it runs.
 struct Op<'a> {
@@ -320,6 +345,7 @@ fn kill_9_at_random_points_leaves_a_state_the_next_command_recovers() {
     eprintln!("fault injection seed: {seed} (replay with RPOD_FAULT_SEED={seed})");
     let mut rng = Rng(seed);
     let e = Env::new();
+    let _reaper = Reaper(&e);
     let rootfs_tar = e.dir.path().join("busybox.tar");
     let archive = e.dir.path().join("busybox-docker.tar");
     std::fs::write(

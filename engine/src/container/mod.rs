@@ -28,10 +28,10 @@
 //!   with the runtime's pid; so does a runtime still at work on it (`runc run` outlived a
 //!   killed monitor and is creating it). `stopped`, or unknown to the runtime, makes it exited
 //!   (-1). The recorded pid alone proves nothing: after a reboot it may name another process.
-//! - Before `container cleanup`, `rm` and `umount` unmount or delete anything, the runtime is
-//!   asked even when the record says the container is not running ([`Container::check_runtime`]):
-//!   a container the runtime runs is recorded running again, and the command refuses (`rm -f`
-//!   stops it first). This is what `cleanup` of a running container once got wrong: it unmounted
+//! - Before `container cleanup`, `rm` and `umount` unmount or delete anything, and before
+//!   `stop`, `kill` and `exec` give up on a container, the runtime is asked even when the record
+//!   says the container is not running ([`Container::check_runtime`]): a container the runtime
+//!   runs is recorded running again, and the command refuses (`rm -f` stops it first) or acts. This is what `cleanup` of a running container once got wrong: it unmounted
 //!   the root and deleted the record and directories while runc ran on.
 //! - A runtime that cannot be asked (uninstalled, failing) leaves the record as it is; the
 //!   command that needs the runtime reports why.
@@ -509,7 +509,8 @@ impl<'a> Container<'a> {
     ///
     /// # Errors
     /// [`Error::NotRunning`]; the runtime's refusal.
-    pub fn kill(&self, signal: Signal) -> Result<(), Error> {
+    pub fn kill(&mut self, signal: Signal) -> Result<(), Error> {
+        self.check_runtime()?;
         if !self.is_running() {
             return Err(self.not_running(Wanted::Signal));
         }
@@ -543,6 +544,7 @@ impl<'a> Container<'a> {
     /// # Errors
     /// [`Error::DidNotStop`] when it outlives SIGKILL by 10 s; the runtime's refusal.
     pub fn stop(&mut self, timeout: Duration) -> Result<(), Error> {
+        self.check_runtime()?;
         if !self.is_running() {
             return Ok(());
         }
@@ -636,7 +638,8 @@ impl<'a> Container<'a> {
     /// # Errors
     /// [`Error::NotRunning`]; [`Error::CommandFailed`] (126/127) when the runtime cannot start
     /// the command; an unreadable bundle; the runtime's refusal.
-    pub fn exec(&self, req: &ExecRequest, io: ProcessIo) -> Result<ExitStatus, Error> {
+    pub fn exec(&mut self, req: &ExecRequest, io: ProcessIo) -> Result<ExitStatus, Error> {
+        self.check_runtime()?;
         if !self.is_running() {
             return Err(self.not_running(Wanted::Exec));
         }
@@ -1325,6 +1328,7 @@ mod tests {
     #[test]
     fn kill_refuses_a_container_that_is_not_running_without_calling_the_runtime() {
         let f = fixture(ContainerState::Exited, false);
+        f.fake.on_state(None);
         let e = f.container().kill(Signal::SIGTERM).unwrap_err();
         assert_eq!(e.to_string(), "container web is not running");
         assert_eq!(
@@ -1332,7 +1336,8 @@ mod tests {
             Some("state exited".into())
         );
         assert_eq!(e.hint().as_deref(), Some("nothing to signal"));
-        assert!(f.fake.calls().is_empty(), "{:?}", f.fake.calls());
+        // Only asked whether it runs (issue 12: the record may say exited while it runs).
+        assert_eq!(f.fake.calls(), vec![format!("state {}", f.id)]);
     }
 
     #[test]
@@ -1396,7 +1401,7 @@ mod tests {
             ..ExecRequest::default()
         };
         f.fake.on_exec(Ok(300));
-        let c = f.container();
+        let mut c = f.container();
         assert_eq!(
             c.exec(&req, ProcessIo::null()).expect("exec"),
             ExitStatus::Container(300)
@@ -1422,6 +1427,7 @@ mod tests {
     #[test]
     fn exec_refuses_a_container_that_is_not_running() {
         let f = fixture(ContainerState::Created, false);
+        f.fake.on_state(None);
         let e = f
             .container()
             .exec(&ExecRequest::default(), ProcessIo::null())
@@ -1517,6 +1523,43 @@ mod tests {
     }
 
     #[test]
+    fn stop_kill_and_exec_take_the_runtimes_word_over_an_exited_record() {
+        let f = fixture(ContainerState::Exited, false);
+        f.fake
+            .on_state(Some((crate::runtime::Status::Running, 4242)));
+        f.container().kill(Signal::SIGHUP).expect("kill");
+        assert!(f.fake.calls().contains(&format!("kill {} SIGHUP", f.id)));
+        let _ = f.store.set_container_exited(&f.id, 0, SystemTime::now());
+        f.fake.on_exec(Ok(0));
+        fs::write(
+            paths(&f.store, &f.id).bundle.join("config.json"),
+            serde_json::to_string(&oci_spec::runtime::Spec::default()).expect("spec"),
+        )
+        .expect("config.json");
+        let req = ExecRequest {
+            command: vec!["true".into()],
+            ..ExecRequest::default()
+        };
+        f.container().exec(&req, ProcessIo::null()).expect("exec");
+        let _ = f.store.set_container_exited(&f.id, 0, SystemTime::now());
+        let (root, runroot, id, fake) = (
+            f.store.root().to_path_buf(),
+            f.store.runroot().to_path_buf(),
+            f.id.clone(),
+            f.fake.clone(),
+        );
+        f.fake.on_kill(move |_| {
+            let s = Store::open(&root, &runroot).expect("store");
+            s.set_container_exited(&id, 143, SystemTime::now())
+                .expect("exited");
+            fake.on_state(None);
+        });
+        f.container().stop(Duration::from_secs(5)).expect("stop");
+        assert!(f.fake.calls().contains(&format!("kill {} SIGTERM", f.id)));
+        assert_eq!(f.record().and_then(|r| r.exit_code), Some(143));
+    }
+
+    #[test]
     fn a_runtime_that_cannot_answer_leaves_the_record_as_it_is() {
         let f = fixture(ContainerState::Running, false);
         let mut r = f.record().expect("record");
@@ -1592,7 +1635,7 @@ mod tests {
         let f = fixture(ContainerState::Running, false);
         let mut r = f.record().expect("record");
         r.runtime = "kata".into();
-        let c = Container::from_record(&f.store, &f.fake, r);
+        let mut c = Container::from_record(&f.store, &f.fake, r);
         let e = c.kill(Signal::SIGTERM).unwrap_err();
         assert!(e.to_string().contains("unknown OCI runtime 'kata'"), "{e}");
     }

@@ -69,7 +69,7 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
 }
 
 pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<ExitStatus> {
-    let c = Container::lookup(store, rt, &a.container)?;
+    let mut c = Container::lookup(store, rt, &a.container)?;
     let req = ExecRequest {
         command: a.command.clone(),
         env: a.env.clone(),
