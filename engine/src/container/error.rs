@@ -139,6 +139,13 @@ pub enum Error {
         status: ExitCode,
     },
 
+    /// `run -d`/`start`: the detached monitor ended (killed, crashed) before the container ran.
+    #[error("the monitor of container {name} ended ({status}) before the container ran")]
+    MonitorDied {
+        name: String,
+        status: std::process::ExitStatus,
+    },
+
     #[error("container {id} did not start within 30 s")]
     StartTimeout { id: String },
 
@@ -257,7 +264,7 @@ impl Hint for Error {
             Error::CleanupRunning { name, .. } => format!(
                 "its root filesystem is in use: stop it first (rpod stop {name}), or remove it with rpod rm -f {name}"
             ),
-            Error::FailedToStart { name, .. } => {
+            Error::FailedToStart { name, .. } | Error::MonitorDied { name, .. } => {
                 format!("see `rpod logs {name}` and the runtime's log")
             }
             Error::Recording(e) | Error::NotRecorded { source: e, .. } => return e.hint(),

@@ -758,7 +758,8 @@ impl<'a> Container<'a> {
     ///
     /// # Errors
     /// [`Error::SpawnMonitor`]; [`Error::FailedToStart`] when the container exited with 125
-    /// or more before it was seen running; [`Error::StartTimeout`] after 30 s.
+    /// or more before it was seen running; [`Error::MonitorDied`] when the monitor ended
+    /// without starting it; [`Error::StartTimeout`] after 30 s.
     pub fn start_detached(&self, mut monitor: std::process::Command) -> Result<(), Error> {
         let null = null_device(std::path::Path::new("/dev/null"))?;
         let clone = || null.try_clone().map_err(Error::SpawnMonitor);
@@ -767,10 +768,13 @@ impl<'a> Container<'a> {
             .stdout(Stdio::from(clone()?))
             .stderr(Stdio::from(null));
         std::os::unix::process::CommandExt::process_group(&mut monitor, 0);
-        monitor.spawn().map_err(Error::SpawnMonitor)?;
+        let mut child = monitor.spawn().map_err(Error::SpawnMonitor)?;
         let id = &self.record.id;
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
+            // Checked before the record: a monitor gone before the record moved will never
+            // move it (issue 12: this waited 30 s for a monitor killed at its start).
+            let exited = child.try_wait().map_err(Error::SpawnMonitor)?;
             let Some(c) = self.store.container(id)? else {
                 return Ok(());
             };
@@ -786,6 +790,17 @@ impl<'a> Container<'a> {
                     return Ok(());
                 }
                 _ => {}
+            }
+            if let Some(status) = exited {
+                // Its record says what it got to; the runtime says whether the container runs.
+                let c = reconcile(self.store, self.runtimes, c)?;
+                if c.state == ContainerState::Running && c.pid.is_some_and(|p| p > 0) {
+                    return Ok(());
+                }
+                return Err(Error::MonitorDied {
+                    name: c.name,
+                    status,
+                });
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -1557,6 +1572,26 @@ mod tests {
         f.container().stop(Duration::from_secs(5)).expect("stop");
         assert!(f.fake.calls().contains(&format!("kill {} SIGTERM", f.id)));
         assert_eq!(f.record().and_then(|r| r.exit_code), Some(143));
+    }
+
+    #[test]
+    fn run_d_reports_a_monitor_that_died_before_starting_the_container_at_once() {
+        // Issue 12: `run -d` waited 30 s for the record of a monitor killed at its start.
+        let f = fixture(ContainerState::Created, false);
+        let started = Instant::now();
+        let e = f
+            .container()
+            .start_detached(std::process::Command::new("false"))
+            .unwrap_err();
+        assert!(matches!(e, Error::MonitorDied { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "the monitor of container web ended (exit status: 1) before the container ran"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "not the 30 s timeout"
+        );
     }
 
     #[test]
