@@ -9,6 +9,7 @@
 //!   blobs/sha256/<hex>    layer blobs exactly as received (tar or tar+gzip), named by digest
 //!   layers/<hex>/         a layer unpacked once, named by its diff id; an overlayfs lower dir
 //!   tmp/                  work in progress: temp files and dirs of running or killed commands
+//!     work-<pid>-<ns>-<n>/  one command's work dir, flock'ed (exclusive) by it while it lives
 //! <runroot>/              per-boot state (created 0700; used by the container layer)
 //! ```
 //!
@@ -23,6 +24,15 @@
 //! Removal goes the other way: rows first, then files (a layer dir is renamed into `tmp/` before
 //! it is deleted). A command killed at any point leaves at worst unreferenced files, which
 //! [`Store::gc`] removes.
+//!
+//! A killed import's work dir (its copy of the archive, a half-unpacked layer: as large as the
+//! image) is removed by the next [`Store::open`], i.e. at the start of the next command
+//! (issue 12: only a failed import used to run the gc, and killed ones piled up). Its owner
+//! holds an exclusive `flock` on the directory for as long as it lives, and the kernel drops
+//! the lock when the process dies however it dies, so `open` removes exactly the work dirs it
+//! can lock without waiting and leaves live ones alone (umoci cleans its `.umoci-*` dirs the
+//! same way). A work dir is created, then opened and locked; a cleaner can get in between, so
+//! the creator checks after locking that the directory is still linked, and starts over if not.
 //!
 //! Concurrency: SQLite serializes the database (WAL, `busy_timeout`, `BEGIN IMMEDIATE`).
 //! Commands that add content hold `storage.lock` shared for their whole run ([`Staging`]);
@@ -54,13 +64,14 @@ use std::cell::Cell;
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension};
-use rustix::fs::FlockOperation;
+use rustix::fs::{FlockOperation, Mode, OFlags};
 
 pub use config::{Environment, StorageConfig};
 pub use containers::{ContainerRecord, ContainerState};
@@ -75,6 +86,9 @@ const LOCK_FILE: &str = "storage.lock";
 const TMP_DIR: &str = "tmp";
 const BLOBS_DIR: &str = "blobs/sha256";
 const LAYERS_DIR: &str = "layers";
+/// Work dirs are `tmp/work-<pid>-<ns>-<n>`.
+const WORK_STEM: &str = "work";
+const WORK_PREFIX: &str = "work-";
 
 /// An open store. One per process (or per thread: a `Store` is `Send`, not `Sync`).
 pub struct Store {
@@ -273,11 +287,90 @@ impl Store {
         }
         create_private_dir(runroot)?;
         let conn = db::open(&root.join(DB_FILE))?;
-        Ok(Store {
+        let store = Store {
             root: root.to_owned(),
             runroot: runroot.to_owned(),
             conn,
-        })
+        };
+        store.remove_dead_work_dirs()?;
+        Ok(store)
+    }
+
+    /// Removes the work dirs in `tmp/` whose owner is gone (see the module docs: crash safety);
+    /// returns how many. A live command's work dir is locked and skipped.
+    ///
+    /// # Errors
+    ///
+    /// `tmp/` cannot be read, or a dead work dir cannot be removed.
+    pub fn remove_dead_work_dirs(&self) -> Result<usize, StorageError> {
+        let tmp = self.root.join(TMP_DIR);
+        let mut removed = 0;
+        for name in read_dir_names(&tmp)? {
+            if !name.starts_with(WORK_PREFIX) {
+                continue;
+            }
+            let path = tmp.join(&name);
+            let fd = match rustix::fs::open(
+                &path,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            ) {
+                Ok(fd) => fd,
+                // Gone (another cleaner, or its owner finished), or not a dir of ours: leave
+                // that to gc.
+                Err(_) => continue,
+            };
+            match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(rustix::io::Errno::WOULDBLOCK | rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(StorageError::io("lock the work dir", path)(e.into())),
+            }
+            // Locked by us: its owner is dead, and a creator that opened it before we removed
+            // it sees it unlinked once it gets the lock.
+            match remove_tree(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StorageError::io("remove the dead work dir", path)(e)),
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Creates and locks a fresh work dir in `tmp/` (see the module docs: crash safety).
+    fn new_work_dir(&self) -> Result<(PathBuf, OwnedFd), StorageError> {
+        loop {
+            let work = self.root.join(TMP_DIR).join(unique_name(WORK_STEM));
+            fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&work)
+                .map_err(|source| StorageError::CreateDir {
+                    path: work.clone(),
+                    source,
+                })?;
+            let fd = match rustix::fs::open(
+                &work,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            ) {
+                Ok(fd) => fd,
+                // A cleaner saw it unlocked and removed it already.
+                Err(rustix::io::Errno::NOENT) => continue,
+                Err(e) => return Err(StorageError::io("open the work dir", work)(e.into())),
+            };
+            loop {
+                match rustix::fs::flock(&fd, FlockOperation::LockExclusive) {
+                    Ok(()) => break,
+                    Err(rustix::io::Errno::INTR) => {}
+                    Err(e) => return Err(StorageError::io("lock the work dir", work)(e.into())),
+                }
+            }
+            let st = rustix::fs::fstat(&fd)
+                .map_err(|e| StorageError::io("stat the work dir", &work)(e.into()))?;
+            if st.st_nlink > 0 {
+                return Ok((work, fd));
+            }
+            // A cleaner removed it between our mkdir and our lock: take another name.
+        }
     }
 
     /// [`Store::open`] at the places `config` names.
@@ -344,18 +437,12 @@ impl Store {
         let lock = self
             .lock(FlockOperation::LockShared)?
             .expect("a blocking flock does not return EWOULDBLOCK");
-        let work = self.root.join(TMP_DIR).join(unique_name("work"));
-        fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&work)
-            .map_err(|source| StorageError::CreateDir {
-                path: work.clone(),
-                source,
-            })?;
+        let (work, work_lock) = self.new_work_dir()?;
         Ok(Staging {
             store: self,
             _lock: lock,
             work,
+            work_lock: Some(work_lock),
             seq: Cell::new(0),
         })
     }
@@ -803,18 +890,22 @@ fn read_dir_names(dir: &Path) -> Result<Vec<String>, StorageError> {
 }
 
 /// Work in progress: holds the store's shared lock and a private directory in `tmp/`, removed
-/// when dropped (or by [`Store::gc`] after a kill).
+/// when dropped (or by the next [`Store::open`] or [`Store::gc`] after a kill).
 pub struct Staging<'s> {
     store: &'s Store,
     _lock: File,
     work: PathBuf,
+    /// The work dir's own lock: while it is held, no [`Store::open`] removes the work dir.
+    work_lock: Option<OwnedFd>,
     seq: Cell<u32>,
 }
 
 impl Drop for Staging<'_> {
     fn drop(&mut self) {
-        // Best effort: whatever stays is garbage for Store::gc.
+        // Best effort: whatever stays is garbage for the next Store::open (unlocked below) or
+        // Store::gc. Removed while still locked, so no cleaner races with it.
         let _ = remove_tree(&self.work);
+        drop(self.work_lock.take());
     }
 }
 
@@ -965,7 +1056,7 @@ impl Staging<'_> {
 
     /// Records an image whose layers are committed and whose blobs are stored; returns its id.
     /// If the image (same config) is already there, only the names are added and `layers` is
-    /// not looked at (see [`Staging::has_image`]: a loader can skip storing them).
+    /// not looked at (see [`Staging::has_image`]; a loader still checks what its archive holds).
     ///
     /// # Errors
     ///
