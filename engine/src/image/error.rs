@@ -107,6 +107,12 @@ pub enum ImageError {
         source: io::Error,
     },
 
+    #[error("{} is a {kind}, not a regular file", path.display())]
+    NotRegularFile { path: PathBuf, kind: &'static str },
+
+    #[error("'{name}' in {} is a symlink that leads outside the layout directory (or a /proc magic link); copy the file into the layout", archive.display())]
+    OutsideLayout { archive: PathBuf, name: String },
+
     #[error("cannot read the archive {}", archive.display())]
     ArchiveRead {
         archive: PathBuf,

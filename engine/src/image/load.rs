@@ -14,12 +14,40 @@
 //!
 //! An archive may be gzip-compressed. Archive members are copied into the store's work dir
 //! first (a tar cannot be read out of order); their paths are only ever used as map keys, never
-//! to write anything, so a hostile member name is harmless. When a docker-archive has both
-//! `manifest.json` and `index.json` (newer `docker save`), `manifest.json` is used, for its names.
+//! to write anything, so a hostile member name is harmless, and members that are not regular
+//! files (FIFOs, devices) are skipped, so a name that needs one is missing. When a
+//! docker-archive has both `manifest.json` and `index.json` (newer `docker save`),
+//! `manifest.json` is used, for its names.
+//!
+//! # What is opened, and how (issue 12)
+//!
+//! The path given is opened by [`open_input`]: a regular file (an archive) or a directory (a
+//! layout); a FIFO, device or socket is refused by its type before anything waits on it. Every
+//! file of a layout directory (`oci-layout`, `index.json`, `blobs/sha256/<hex>`) is opened from
+//! the directory's fd with `openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)` and must be a
+//! regular file. A symlink in the layout is followed only while it stays inside it: one
+//! pointing at `/etc/hostname`, or climbing out with `..`, is refused
+//! ([`ImageError::OutsideLayout`]). Why not refuse every symlink: a layout that dedups blobs
+//! with relative links (`blobs/sha256/a -> b`) is harmless, and the tools differ (skopeo's and
+//! umoci's layout readers `open` blob paths and follow any symlink, go-containerregistry refuses
+//! symlinked blobs, ocidir-rs follows only those that stay inside, the cap-std model); staying
+//! inside is what makes a layout mean the same wherever it is copied. The directory named on
+//! the command line may itself be a symlink (the user chose it).
+//!
+//! Every descriptor is checked on every load, even when the image (its config) is already
+//! stored: each layer blob's file type, size and digest, and its diff id against the config.
+//! An archive that lies fails to load, whatever the store already holds. For a stored image
+//! the blobs are only read and hashed in one pass (the store has its own copies, possibly
+//! compressed differently), so a re-load stores nothing but the names.
+//!
+//! [`Loaded::names`] are the names the archive itself gives, which `rpod load` prints as podman
+//! does (`Loaded image: NAME`, or `Loaded image: sha256:ID` for an unnamed image); the image may
+//! hold other names from earlier.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
@@ -27,13 +55,16 @@ use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest,
 use serde::Deserialize;
 
 use super::import::descriptor;
+use super::open::{open_beneath, open_input, Input};
 use super::reference::Name;
 use super::unpack::{clean_path, decompress};
 use super::{
     add_layer, canonical_json, host_platform, layer_media_type, lookup, DefaultDomain, Image,
-    ImageError, Limits,
+    ImageError, Limits, UnpackError,
 };
-use crate::storage::{is_sha256_hex, Digest, NewImage, NewLayer, Staging, StorageError, Store};
+use crate::storage::{
+    is_sha256_hex, Digest, HashingReader, NewImage, NewLayer, Staging, StorageError, Store,
+};
 
 /// Options of [`load`].
 #[derive(Debug, Clone)]
@@ -52,17 +83,28 @@ impl Default for LoadOptions {
     }
 }
 
+/// An image [`load`] stored (or found already stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    pub image: Image,
+    /// The names the archive gave it, normalized, in archive order, each once; the image may
+    /// have more (podman's `Loaded image:` lines show these, or the id when there are none).
+    pub names: Vec<String>,
+}
+
 /// Loads every image in the archive or layout directory at `path`; returns them in archive
 /// order, each once.
 ///
 /// # Errors
 ///
-/// An unknown format, a missing or oversized member, a digest, size or diff id mismatch, an
-/// unsupported media type, a refused layer, or a storage error.
-pub fn load(store: &Store, path: &Path, opts: &LoadOptions) -> Result<Vec<Image>, ImageError> {
-    let meta = fs::metadata(path).map_err(ImageError::io("read", path))?;
+/// A path that is neither a regular file nor a directory, an unknown format, a missing,
+/// oversized or non-regular member, a member symlink leading out of a layout directory, a
+/// digest, size or diff id mismatch, an unsupported media type, a refused layer, or a storage
+/// error.
+pub fn load(store: &Store, path: &Path, opts: &LoadOptions) -> Result<Vec<Loaded>, ImageError> {
+    let input = open_input(path, true)?;
     let staging = store.staging()?;
-    let ids = load_with(&staging, path, &meta, opts);
+    let ids = load_with(&staging, path, input, opts);
     drop(staging);
     let ids = match ids {
         Ok(ids) => ids,
@@ -74,42 +116,61 @@ pub fn load(store: &Store, path: &Path, opts: &LoadOptions) -> Result<Vec<Image>
             return Err(e);
         }
     };
-    let mut out: Vec<Image> = Vec::new();
-    for id in ids {
-        if !out.iter().any(|i| i.id == id) {
-            out.push(lookup(store, &id)?);
+    let mut out: Vec<Loaded> = Vec::new();
+    for (id, names) in ids {
+        let i = match out.iter().position(|l| l.image.id == id) {
+            Some(i) => i,
+            None => {
+                out.push(Loaded {
+                    image: lookup(store, &id)?,
+                    names: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        for n in names {
+            if !out[i].names.contains(&n) {
+                out[i].names.push(n);
+            }
         }
     }
     Ok(out)
 }
 
+/// Image ids with the names the archive gave each, in archive order.
+type LoadedIds = Vec<(String, Vec<String>)>;
+
 fn load_with(
     staging: &Staging<'_>,
     path: &Path,
-    meta: &fs::Metadata,
+    input: Input,
     opts: &LoadOptions,
-) -> Result<Vec<String>, ImageError> {
-    let ids = if meta.is_dir() {
-        if !path.join("index.json").is_file() {
-            return Err(ImageError::UnknownFormat {
-                path: path.to_owned(),
-            });
-        }
-        let src = DirSource {
-            root: path.to_owned(),
-        };
-        load_oci(staging, &src, opts)?
-    } else {
-        let file = File::open(path).map_err(ImageError::io("open", path))?;
-        let src = extract(staging, file, path, opts)?;
-        if src.resolve("manifest.json").is_some() {
-            load_docker(staging, &src, opts)?
-        } else if src.resolve("index.json").is_some() {
+) -> Result<LoadedIds, ImageError> {
+    let ids = match input {
+        Input::Dir(fd) => {
+            let src = DirSource {
+                root: path.to_owned(),
+                fd,
+            };
+            // Opened the safe way: a FIFO or an escaping symlink named index.json is refused.
+            if src.open("index.json")?.is_none() {
+                return Err(ImageError::UnknownFormat {
+                    path: path.to_owned(),
+                });
+            }
             load_oci(staging, &src, opts)?
-        } else {
-            return Err(ImageError::UnknownFormat {
-                path: path.to_owned(),
-            });
+        }
+        Input::File(file) => {
+            let src = extract(staging, file, path, opts)?;
+            if src.resolve("manifest.json").is_some() {
+                load_docker(staging, &src, opts)?
+            } else if src.resolve("index.json").is_some() {
+                load_oci(staging, &src, opts)?
+            } else {
+                return Err(ImageError::UnknownFormat {
+                    path: path.to_owned(),
+                });
+            }
         }
     };
     Ok(ids)
@@ -122,8 +183,11 @@ trait Source {
     fn open(&self, name: &str) -> Result<Option<File>, ImageError>;
 }
 
+/// An OCI layout directory: every member is opened beneath it (see the module docs).
 struct DirSource {
+    /// As the user named it, for messages.
     root: PathBuf,
+    fd: OwnedFd,
 }
 
 impl Source for DirSource {
@@ -132,12 +196,7 @@ impl Source for DirSource {
     }
 
     fn open(&self, name: &str) -> Result<Option<File>, ImageError> {
-        let path = self.root.join(name);
-        match File::open(&path) {
-            Ok(f) => Ok(Some(f)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ImageError::io("open", path)(e)),
-        }
+        open_beneath(&self.fd, &self.root, name)
     }
 }
 
@@ -339,6 +398,83 @@ fn read_blob(
     Ok(bytes)
 }
 
+fn parse_diff_id(src: &dyn Source, diff_id: &str) -> Result<Digest, ImageError> {
+    Digest::parse(diff_id).map_err(|_| {
+        invalid(
+            src,
+            "image config",
+            format!("diff id '{diff_id}' is not a sha256 digest"),
+        )
+    })
+}
+
+/// Checks one layer blob of an image the store already holds, without storing anything: its
+/// digest and size against its descriptor (when there is one) and its uncompressed stream
+/// against the config's diff id, in one pass.
+fn verify_layer(
+    src: &dyn Source,
+    reader: &mut dyn Read,
+    expected_blob: Option<(&Digest, u64)>,
+    expected_diff_id: &str,
+    index: usize,
+    opts: &LoadOptions,
+) -> Result<(), ImageError> {
+    let expected = parse_diff_id(src, expected_diff_id)?;
+    let what = format!("layer {index}");
+    let unpack_err = |source| ImageError::Unpack {
+        layer: format!("{what} in {}", src.archive().display()),
+        source,
+    };
+    let read_err = |source: io::Error| {
+        if source.kind() == io::ErrorKind::FileTooLarge {
+            ImageError::Unpack {
+                layer: format!("{what} in {}", src.archive().display()),
+                source: UnpackError::LayerTooLarge {
+                    limit: opts.limits.max_layer_size,
+                },
+            }
+        } else {
+            ImageError::io("read", src.archive().to_owned())(source)
+        }
+    };
+    let mut blob = HashingReader::with_limit(reader, opts.limits.max_layer_size);
+    let (diff_id, _) = {
+        let stream = decompress(&mut blob).map_err(unpack_err)?;
+        HashingReader::with_limit(stream, opts.limits.max_layer_size)
+            .finish()
+            .map_err(read_err)?
+    };
+    // What the decompressor left unread (gzip padding) is part of the blob too.
+    let (digest, size) = blob.finish().map_err(read_err)?;
+    if let Some((expected_digest, expected_size)) = expected_blob {
+        if digest != *expected_digest {
+            return Err(ImageError::DigestMismatch {
+                archive: src.archive().to_owned(),
+                what: what.clone(),
+                expected: expected_digest.to_string(),
+                actual: digest,
+            });
+        }
+        if size != expected_size {
+            return Err(ImageError::SizeMismatch {
+                archive: src.archive().to_owned(),
+                what,
+                expected: expected_size,
+                actual: size,
+            });
+        }
+    }
+    if diff_id != expected {
+        return Err(ImageError::DiffIdMismatch {
+            archive: src.archive().to_owned(),
+            index,
+            expected: expected_diff_id.to_owned(),
+            actual: diff_id,
+        });
+    }
+    Ok(())
+}
+
 /// Unpacks one layer and checks it against the config's diff id.
 fn store_layer(
     staging: &Staging<'_>,
@@ -349,13 +485,7 @@ fn store_layer(
     index: usize,
     opts: &LoadOptions,
 ) -> Result<NewLayer, ImageError> {
-    let expected = Digest::parse(expected_diff_id).map_err(|_| {
-        invalid(
-            src,
-            "image config",
-            format!("diff id '{expected_diff_id}' is not a sha256 digest"),
-        )
-    })?;
+    let expected = parse_diff_id(src, expected_diff_id)?;
     let blob = staging
         .put_blob(reader, expected_blob.map(|(d, _)| d))
         .map_err(|e| match e {
@@ -410,7 +540,7 @@ fn load_docker(
     staging: &Staging<'_>,
     src: &Extracted,
     opts: &LoadOptions,
-) -> Result<Vec<String>, ImageError> {
+) -> Result<LoadedIds, ImageError> {
     let bytes = read_member(src, "manifest.json", opts.max_json_size)?;
     let entries: Vec<DockerEntry> =
         parse_json(src, "docker-archive manifest", "manifest.json", &bytes)?;
@@ -437,17 +567,8 @@ fn load_docker(
             .map(|t| Ok(Name::parse(t)?.normalized(DefaultDomain::DockerHub)))
             .collect::<Result<Vec<_>, ImageError>>()?;
         let config_json = utf8(src, "image config", config_bytes)?;
-        if staging.has_image(&config_digest)? {
-            // The same config is the same image, layers and all: only the names are new.
-            ids.push(staging.commit_image(&NewImage {
-                created: config.created().clone(),
-                config: config_json,
-                manifest: String::new(),
-                layers: Vec::new(),
-                names,
-            })?);
-            continue;
-        }
+        // Every layer is read and checked even when the image is already stored (issue 12):
+        // what the archive holds must be what its config says, or the load fails.
         let diff_ids = config.rootfs().diff_ids();
         if diff_ids.len() != entry.layers.len() {
             return Err(invalid(
@@ -461,6 +582,7 @@ fn load_docker(
                 ),
             ));
         }
+        let stored = staging.has_image(&config_digest)?;
         let mut layers = Vec::new();
         for (i, (name, diff_id)) in entry.layers.iter().zip(diff_ids).enumerate() {
             let Some(mut f) = src.open(name)? else {
@@ -469,7 +591,24 @@ fn load_docker(
                     name: name.clone(),
                 });
             };
-            layers.push(store_layer(staging, src, &mut f, None, diff_id, i, opts)?);
+            if stored {
+                verify_layer(src, &mut f, None, diff_id, i, opts)?;
+            } else {
+                layers.push(store_layer(staging, src, &mut f, None, diff_id, i, opts)?);
+            }
+        }
+        if stored {
+            // The same config is the same image, its layers checked above: only the names
+            // are new.
+            let id = staging.commit_image(&NewImage {
+                created: config.created().clone(),
+                config: config_json,
+                manifest: String::new(),
+                layers: Vec::new(),
+                names: names.clone(),
+            })?;
+            ids.push((id, names));
+            continue;
         }
         let manifest = oci_spec::image::ImageManifestBuilder::default()
             .schema_version(2u32)
@@ -490,13 +629,14 @@ fn load_docker(
             .build()
             .map_err(|e| invalid(src, "manifest", e.to_string()))?;
         let manifest_json = canonical_json("manifest", &manifest)?;
-        ids.push(staging.commit_image(&NewImage {
+        let id = staging.commit_image(&NewImage {
             created: config.created().clone(),
             config: config_json,
             manifest: manifest_json,
             layers,
-            names,
-        })?);
+            names: names.clone(),
+        })?;
+        ids.push((id, names));
     }
     Ok(ids)
 }
@@ -529,7 +669,7 @@ fn load_oci(
     staging: &Staging<'_>,
     src: &dyn Source,
     opts: &LoadOptions,
-) -> Result<Vec<String>, ImageError> {
+) -> Result<LoadedIds, ImageError> {
     if let Some(mut f) = src.open("oci-layout")? {
         let mut text = String::new();
         f.by_ref()
@@ -571,11 +711,12 @@ fn visit(
     names: Vec<String>,
     depth: usize,
     opts: &LoadOptions,
-    ids: &mut Vec<String>,
+    ids: &mut LoadedIds,
 ) -> Result<(), ImageError> {
     let media = desc.media_type().to_string();
     if media == MediaType::ImageManifest.to_string() || media == DOCKER_MANIFEST {
-        ids.push(load_manifest(staging, src, desc, names, opts)?);
+        let id = load_manifest(staging, src, desc, names.clone(), opts)?;
+        ids.push((id, names));
         return Ok(());
     }
     if media != MediaType::ImageIndex.to_string() && media != DOCKER_LIST {
@@ -626,17 +767,8 @@ fn load_manifest(
     let mut names = names;
     names.sort();
     names.dedup();
-    let config_digest = sha256_of(src, manifest.config().digest())?;
-    if staging.has_image(&config_digest)? {
-        // The same config is the same image, layers and all: only the names are new.
-        return Ok(staging.commit_image(&NewImage {
-            created: config.created().clone(),
-            config: utf8(src, "image config", config_bytes)?,
-            manifest: utf8(src, "manifest", bytes)?,
-            layers: Vec::new(),
-            names,
-        })?);
-    }
+    // Every layer descriptor is checked (file type, size, digest, diff id) even when the image
+    // is already stored (issue 12): a layout that lies about its blobs fails to load.
     let diff_ids = config.rootfs().diff_ids();
     if diff_ids.len() != manifest.layers().len() {
         return Err(invalid(
@@ -650,6 +782,9 @@ fn load_manifest(
             ),
         ));
     }
+    let config_digest = sha256_of(src, manifest.config().digest())?;
+    // Stored already: the layers are checked, not stored again, and only the names are new.
+    let stored = staging.has_image(&config_digest)?;
     let mut layers = Vec::new();
     for (i, (layer, diff_id)) in manifest.layers().iter().zip(diff_ids).enumerate() {
         let media = layer.media_type().to_string();
@@ -667,17 +802,14 @@ fn load_manifest(
                 name,
             });
         };
-        let mut stored = store_layer(
-            staging,
-            src,
-            &mut f,
-            Some((&digest, layer.size())),
-            diff_id,
-            i,
-            opts,
-        )?;
-        stored.media_type = media;
-        layers.push(stored);
+        let expected_blob = Some((&digest, layer.size()));
+        if stored {
+            verify_layer(src, &mut f, expected_blob, diff_id, i, opts)?;
+            continue;
+        }
+        let mut new = store_layer(staging, src, &mut f, expected_blob, diff_id, i, opts)?;
+        new.media_type = media;
+        layers.push(new);
     }
     Ok(staging.commit_image(&NewImage {
         created: config.created().clone(),

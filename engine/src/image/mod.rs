@@ -28,6 +28,7 @@
 mod error;
 pub mod import;
 pub mod load;
+pub mod open;
 pub mod reference;
 pub mod unpack;
 
@@ -45,7 +46,8 @@ use crate::time;
 
 pub use error::{ImageError, UnpackError};
 pub use import::{import, ImportOptions};
-pub use load::{load, LoadOptions};
+pub use load::{load, LoadOptions, Loaded};
+pub use open::{open_input, open_regular, Input};
 pub use reference::{normalize_name, DefaultDomain};
 pub use unpack::Limits;
 

@@ -18,9 +18,9 @@ pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<ExitStatus> {
     let img = if a.tarball.as_os_str() == "-" {
         image::import(store, &mut std::io::stdin().lock(), &opts)?
     } else {
-        let mut f = std::fs::File::open(&a.tarball).map_err(|e| {
-            anyhow::Error::new(e).context(format!("cannot open {}", a.tarball.display()))
-        })?;
+        // A FIFO or device is refused by its type before anything waits on it (issue 12);
+        // `-` reads a pipe.
+        let mut f = image::open_regular(&a.tarball)?;
         image::import(store, &mut f, &opts)?
     };
     println!("sha256:{}", img.id);
@@ -28,12 +28,13 @@ pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<ExitStatus> {
 }
 
 pub fn load(store: &Store, a: &LoadArgs) -> anyhow::Result<ExitStatus> {
-    let imgs = image::load(store, Path::new(&a.input), &LoadOptions::default())?;
-    for i in imgs {
-        if i.names.is_empty() {
-            println!("Loaded image: sha256:{}", i.id);
+    let loaded = image::load(store, Path::new(&a.input), &LoadOptions::default())?;
+    // As podman: the names the archive gave, not every name the image has (issue 12).
+    for l in loaded {
+        if l.names.is_empty() {
+            println!("Loaded image: sha256:{}", l.image.id);
         }
-        for n in &i.names {
+        for n in &l.names {
             println!("Loaded image: {n}");
         }
     }
