@@ -497,7 +497,7 @@ fn docker_archive_oci_archive_and_oci_layout_load_and_share_layers() {
         image::load(&env.store, &docker, &LoadOptions::default()).expect("load docker-archive");
     assert_eq!(loaded.len(), 1);
     assert_eq!(loaded[0].names, ["docker.io/library/busybox:latest"]);
-    assert_eq!(loaded[0].layers.len(), 2);
+    assert_eq!(loaded[0].image.layers.len(), 2);
 
     let layout = oci_layout(
         &[gzip(&rootfs), extra.clone()],
@@ -569,13 +569,18 @@ fn docker_archive_oci_archive_and_oci_layout_load_and_share_layers() {
                 "localhost/skopeo/bb:1"
             };
             // skopeo keeps the config, so this is the image loaded from the layout dir, now
-            // with one more name.
+            // with one more name; the load reports the archive's name alone (issue 12).
+            assert_eq!(loaded[0].names, [expect], "{transport}");
             assert!(
-                loaded[0].names.iter().any(|n| n == expect),
+                loaded[0]
+                    .image
+                    .names
+                    .iter()
+                    .any(|n| n == "localhost/dir:latest"),
                 "{transport}: {:?}",
-                loaded[0].names
+                loaded[0].image.names
             );
-            assert_eq!(loaded[0].layers[0].diff_id, Digest::of_bytes(&rootfs));
+            assert_eq!(loaded[0].image.layers[0].diff_id, Digest::of_bytes(&rootfs));
         }
         env.assert_consistent();
     } else {
@@ -1010,7 +1015,8 @@ fn whiteouts_and_opaque_dirs_work_across_two_layers_under_overlayfs() {
     );
     let img = image::load(&env.store, &dir, &LoadOptions::default())
         .expect("load")
-        .remove(0);
+        .remove(0)
+        .image;
     let dirs = env.store.layer_dirs(&img.id).expect("dirs");
     assert_eq!(dirs.len(), 2);
     let wh = fs::symlink_metadata(dirs[1].join("a/file1")).expect("whiteout");
@@ -1241,4 +1247,497 @@ fn concurrent_imports_and_gc_leave_a_consistent_store() {
             & 0o777,
         0o700
     );
+}
+
+// ---- issue 12: hostile layouts, FIFOs, re-loads, killed imports, `Loaded image:` ----
+
+/// `rpod --root .. --runroot .. ARGS` in the store of `dir`, with `stdin`; killed (and the test
+/// failed, naming `what`) if it has not exited within a minute: a hang is what these tests are
+/// about, and must fail the test rather than stall the suite.
+fn rpod_in(dir: &Path, args: &[&str], what: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rpod"))
+        .arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cannot start rpod");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait for rpod").is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{what}: rpod {args:?} still runs after 60 s: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("rpod output")
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("cannot run mkfifo");
+    assert!(status.success(), "mkfifo {} failed", path.display());
+}
+
+/// The entries of `ROOT/tmp` (work dirs of running or killed commands).
+fn tmp_entries(dir: &Path) -> Vec<String> {
+    let tmp = dir.join("root/tmp");
+    let mut names: Vec<String> = match fs::read_dir(&tmp) {
+        Ok(rd) => rd
+            .map(|e| {
+                e.expect("tmp entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => panic!("cannot read {}: {e}", tmp.display()),
+    };
+    names.sort();
+    names
+}
+
+/// The path of the layer blob (the one whose content is `layer`) in an [`oci_layout`].
+fn layer_blob_name(layout: &[(String, Vec<u8>)], layer: &[u8]) -> String {
+    layout
+        .iter()
+        .find(|(n, d)| n.starts_with("blobs/") && d == layer)
+        .expect("the layer blob")
+        .0
+        .clone()
+}
+
+#[test]
+fn a_fifo_in_a_layout_or_as_a_tarball_is_refused_at_once_and_leaves_no_work_dir() {
+    if !needs_root() {
+        return;
+    }
+    let env = Env::new();
+    let layer = Tar::new().file("a", b"content").finish();
+    let layout = oci_layout(
+        std::slice::from_ref(&layer),
+        std::slice::from_ref(&layer),
+        Some("fifo"),
+    );
+    let blob = layer_blob_name(&layout, &layer);
+    for member in [blob.as_str(), "index.json", "oci-layout"] {
+        let dir = env
+            .dir
+            .path()
+            .join(format!("layout-{}", member.replace('/', "_")));
+        write_dir(&layout, &dir);
+        fs::remove_file(dir.join(member)).expect("remove the member");
+        mkfifo(&dir.join(member));
+        let out = rpod_in(
+            env.dir.path(),
+            &["load", "-i", dir.to_str().expect("utf-8 path")],
+            member,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{member}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{} is a FIFO, not a regular file",
+                dir.join(member).display()
+            )),
+            "{member}: the refusal names the file and why: {stderr}"
+        );
+        assert_eq!(
+            tmp_entries(env.dir.path()),
+            Vec::<String>::new(),
+            "{member}"
+        );
+    }
+    // The archive itself, and an import tarball.
+    let fifo = env.dir.path().join("archive.fifo");
+    mkfifo(&fifo);
+    let fifo_arg = fifo.to_str().expect("utf-8 path");
+    for args in [vec!["load", "-i", fifo_arg], vec!["import", fifo_arg, "x"]] {
+        let out = rpod_in(env.dir.path(), &args, "a FIFO argument");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{} is a FIFO, not a regular file", fifo.display())),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(tmp_entries(env.dir.path()), Vec::<String>::new());
+    assert!(image::list(&env.store).expect("list").is_empty());
+}
+
+#[test]
+fn layout_symlinks_are_followed_only_while_they_stay_inside_the_layout() {
+    if !needs_root() {
+        return;
+    }
+    let env = Env::new();
+    let layer = Tar::new().file("a", b"content").finish();
+    let layout = oci_layout(
+        std::slice::from_ref(&layer),
+        std::slice::from_ref(&layer),
+        Some("links"),
+    );
+    let blob = layer_blob_name(&layout, &layer);
+    // The blob lives outside the layout, with exactly the right bytes: only the confinement
+    // can refuse it.
+    let outside = write_temp(env.dir.path(), "outside.tar", &layer);
+    let escapes = [
+        ("absolute", outside.to_str().expect("utf-8").to_owned()),
+        ("dotdot", "../../../outside.tar".to_owned()),
+        ("etc", "/etc/hostname".to_owned()),
+        ("magic", "/proc/self/root/etc/hostname".to_owned()),
+    ];
+    for (what, target) in &escapes {
+        let dir = env.dir.path().join(format!("layout-{what}"));
+        write_dir(&layout, &dir);
+        fs::remove_file(dir.join(&blob)).expect("remove the blob");
+        std::os::unix::fs::symlink(target, dir.join(&blob)).expect("symlink");
+        let err = image::load(&env.store, &dir, &LoadOptions::default())
+            .expect_err("a blob outside the layout");
+        assert!(
+            matches!(&err, ImageError::OutsideLayout { name, .. } if *name == blob),
+            "{what}: {err}"
+        );
+    }
+    // index.json itself may not lead out either.
+    let dir = env.dir.path().join("layout-index");
+    write_dir(&layout, &dir);
+    let index = write_temp(
+        env.dir.path(),
+        "index.json",
+        &fs::read(dir.join("index.json")).expect("index"),
+    );
+    fs::remove_file(dir.join("index.json")).expect("remove index.json");
+    std::os::unix::fs::symlink(&index, dir.join("index.json")).expect("symlink");
+    let err = image::load(&env.store, &dir, &LoadOptions::default()).expect_err("index outside");
+    assert!(matches!(err, ImageError::OutsideLayout { .. }), "{err}");
+    assert!(image::list(&env.store).expect("list").is_empty());
+
+    // A symlink that stays inside (a layout that dedups its files) loads.
+    let dir = env.dir.path().join("layout-inside");
+    write_dir(&layout, &dir);
+    fs::create_dir(dir.join("stash")).expect("mkdir");
+    fs::rename(dir.join(&blob), dir.join("stash/layer")).expect("move the blob");
+    std::os::unix::fs::symlink("../../stash/layer", dir.join(&blob)).expect("symlink");
+    let loaded = image::load(&env.store, &dir, &LoadOptions::default()).expect("inside link");
+    assert_eq!(loaded[0].names, ["localhost/links:latest"]);
+    // And the layout dir named on the command line may be a symlink.
+    let link = env.dir.path().join("layout-link");
+    std::os::unix::fs::symlink(&dir, &link).expect("symlink");
+    image::load(&env.store, &link, &LoadOptions::default()).expect("a symlinked layout dir");
+    env.assert_consistent();
+}
+
+/// `layout` with its manifest changed by `edit` (the manifest blob and index.json follow).
+fn edit_manifest(
+    layout: &[(String, Vec<u8>)],
+    edit: impl Fn(&mut serde_json::Value),
+) -> Vec<(String, Vec<u8>)> {
+    let index: serde_json::Value = serde_json::from_slice(
+        &layout
+            .iter()
+            .find(|(n, _)| n == "index.json")
+            .expect("index")
+            .1,
+    )
+    .expect("index json");
+    let old = index["manifests"][0]["digest"]
+        .as_str()
+        .expect("digest")
+        .trim_start_matches("sha256:")
+        .to_owned();
+    let old_name = format!("blobs/sha256/{old}");
+    let mut manifest: serde_json::Value = serde_json::from_slice(
+        &layout
+            .iter()
+            .find(|(n, _)| *n == old_name)
+            .expect("manifest")
+            .1,
+    )
+    .expect("manifest json");
+    edit(&mut manifest);
+    let bytes = serde_json::to_vec(&manifest).expect("json");
+    let digest = Digest::of_bytes(&bytes);
+    let mut index = index;
+    index["manifests"][0]["digest"] = json!(digest.to_string());
+    index["manifests"][0]["size"] = json!(bytes.len());
+    let mut out: Vec<_> = layout
+        .iter()
+        .filter(|(n, _)| *n != old_name && n != "index.json")
+        .cloned()
+        .collect();
+    out.push((format!("blobs/sha256/{}", digest.hex()), bytes));
+    out.push((
+        "index.json".to_owned(),
+        serde_json::to_vec(&index).expect("json"),
+    ));
+    out
+}
+
+#[test]
+fn every_layer_descriptor_is_checked_even_when_the_image_is_already_stored() {
+    if !needs_root() {
+        return;
+    }
+    let env = Env::new();
+    let layer = Tar::new().file("a", b"content").finish();
+    let layout = oci_layout(
+        std::slice::from_ref(&layer),
+        std::slice::from_ref(&layer),
+        Some("stored"),
+    );
+    let blob = layer_blob_name(&layout, &layer);
+    let good = env.dir.path().join("good");
+    write_dir(&layout, &good);
+    let first = image::load(&env.store, &good, &LoadOptions::default()).expect("first load");
+    let id = first[0].image.id.clone();
+
+    // Same config (so the same image id), lying descriptors.
+    let wrong_size = edit_manifest(&layout, |m| {
+        let n = m["layers"][0]["size"].as_u64().expect("size");
+        m["layers"][0]["size"] = json!(n + 1);
+    });
+    let wrong_digest = edit_manifest(&layout, |m| {
+        m["layers"][0]["digest"] = json!(Digest::of_bytes(b"something else").to_string());
+    });
+    let mut tampered = layout.clone();
+    for (n, d) in &mut tampered {
+        if *n == blob {
+            d[600] ^= 1;
+        }
+    }
+    let cases = [
+        ("wrong-size", wrong_size),
+        ("wrong-digest", wrong_digest),
+        ("tampered", tampered),
+    ];
+    for (what, files) in cases {
+        let dir = env.dir.path().join(what);
+        write_dir(&files, &dir);
+        let err = image::load(&env.store, &dir, &LoadOptions::default())
+            .expect_err("a lying descriptor must fail the load");
+        match what {
+            "wrong-size" => assert!(
+                matches!(err, ImageError::SizeMismatch { .. }),
+                "{what}: {err}"
+            ),
+            "wrong-digest" => assert!(
+                matches!(err, ImageError::MissingFile { .. }),
+                "{what}: {err}"
+            ),
+            _ => assert!(
+                matches!(err, ImageError::DigestMismatch { .. }),
+                "{what}: {err}"
+            ),
+        }
+    }
+    // A non-regular blob too (in a child: a regression would hang, not fail, in-process).
+    let dir = env.dir.path().join("fifo");
+    write_dir(&layout, &dir);
+    fs::remove_file(dir.join(&blob)).expect("rm");
+    mkfifo(&dir.join(&blob));
+    let out = rpod_in(
+        env.dir.path(),
+        &["load", "-i", dir.to_str().expect("utf-8")],
+        "a FIFO blob of a stored image",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{stderr}");
+    assert!(stderr.contains("is a FIFO, not a regular file"), "{stderr}");
+
+    // A docker-archive of a stored image whose layer is not the one its diff id names.
+    let docker = docker_archive(std::slice::from_ref(&layer), &["stored:docker"]);
+    let docker_path = write_temp(env.dir.path(), "docker.tar", &docker);
+    image::load(&env.store, &docker_path, &LoadOptions::default()).expect("docker load");
+    image::load(&env.store, &docker_path, &LoadOptions::default()).expect("docker re-load");
+    let other = Tar::new().file("b", b"other").finish();
+    let mut m: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut t = tar::Archive::new(&docker[..]);
+    for e in t.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        let name = e.path().expect("path").to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut data).expect("read");
+        if name.ends_with("layer.tar") {
+            data = other.clone();
+        }
+        m.push((name, data));
+    }
+    let err = image::load(
+        &env.store,
+        &write_temp(env.dir.path(), "docker-bad.tar", &tar_of(&m)),
+        &LoadOptions::default(),
+    )
+    .expect_err("a docker layer that is not the config's");
+    assert!(matches!(err, ImageError::DiffIdMismatch { .. }), "{err}");
+
+    // The stored images are untouched, and gained no name from the refused archives.
+    let image = image::lookup(&env.store, &id).expect("still stored");
+    assert_eq!(image.names, ["localhost/stored:latest"]);
+    let docker_image = image::lookup(&env.store, "stored:docker").expect("docker image");
+    assert_eq!(docker_image.names, ["docker.io/library/stored:docker"]);
+    assert_eq!(image::list(&env.store).expect("list").len(), 2);
+    env.store.gc().expect("gc");
+    env.assert_consistent();
+}
+
+#[test]
+fn a_killed_imports_work_dir_is_removed_by_the_next_command_and_a_live_one_is_kept() {
+    if !needs_root() {
+        return;
+    }
+    let env = Env::new();
+    let dir = env.dir.path();
+    // `rpod import -` with a stdin nobody writes to: it holds its work dir until stdin closes.
+    let spawn = |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rpod"))
+            .arg("--root")
+            .arg(dir.join("root"))
+            .arg("--runroot")
+            .arg(dir.join("run"))
+            .args(["import", "-", name])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("cannot start rpod import")
+    };
+    let work_of = |pid: u32| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(w) = tmp_entries(dir)
+                .into_iter()
+                .find(|n| n.starts_with(&format!("work-{pid}-")))
+            {
+                return w;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "rpod import (pid {pid}) made no work dir within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let mut dead = spawn("dead");
+    let dead_work = work_of(dead.id());
+    let mut live = spawn("live");
+    let live_work = work_of(live.id());
+    dead.kill().expect("kill -9");
+    assert!(!dead.wait().expect("wait").success());
+    assert_eq!(tmp_entries(dir), {
+        let mut v = vec![dead_work.clone(), live_work.clone()];
+        v.sort();
+        v
+    });
+    // The next command, whatever it is, cleans up after the dead one only.
+    let out = rpod_in(dir, &["images"], "rpod images");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        tmp_entries(dir),
+        std::slice::from_ref(&live_work),
+        "only the live import's work dir is left"
+    );
+    // The live import goes on undisturbed.
+    let tar = Tar::new().file("a", b"alive").finish();
+    live.stdin
+        .take()
+        .expect("stdin")
+        .write_all(&tar)
+        .expect("feed the live import");
+    assert!(
+        live.wait().expect("wait").success(),
+        "the live import failed"
+    );
+    assert_eq!(tmp_entries(dir), Vec::<String>::new());
+    let store = Env::open_in(dir);
+    assert_eq!(
+        store
+            .names()
+            .expect("names")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>(),
+        ["localhost/live:latest"]
+    );
+    assert!(store.check().expect("check").is_empty());
+}
+
+#[test]
+fn loaded_image_lines_name_what_the_archive_gave_as_podman_does() {
+    if !needs_root() {
+        return;
+    }
+    let env = Env::new();
+    let dir = env.dir.path();
+    let layer = Tar::new().file("a", b"content").finish();
+    let archive = write_temp(
+        dir,
+        "two.tar",
+        &docker_archive(std::slice::from_ref(&layer), &["b:2", "a:1"]),
+    );
+    let path = archive.to_str().expect("utf-8");
+    let out = rpod_in(dir, &["load", "-i", path], "first load");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // podman 4.3.1 prints the archive's names in its order.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Loaded image: docker.io/library/b:2\nLoaded image: docker.io/library/a:1\n"
+    );
+    let id = image::lookup(&env.store, "a:1").expect("loaded").id;
+    image::tag(&env.store, &id, "extra:1").expect("tag");
+    // Loading again: the image has three names now, the archive still gives two.
+    let out = rpod_in(dir, &["load", "-i", path], "second load");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Loaded image: docker.io/library/b:2\nLoaded image: docker.io/library/a:1\n"
+    );
+    // An unnamed archive of the same image prints its id, not the names the image has.
+    let unnamed = docker_archive(std::slice::from_ref(&layer), &[]);
+    let out = rpod_in(
+        dir,
+        &[
+            "load",
+            "-i",
+            write_temp(dir, "unnamed.tar", &unnamed)
+                .to_str()
+                .expect("utf-8"),
+        ],
+        "unnamed load",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("Loaded image: sha256:{id}\n")
+    );
+    let loaded = image::load(&env.store, &archive, &LoadOptions::default()).expect("load");
+    assert_eq!(
+        loaded[0].names,
+        ["docker.io/library/b:2", "docker.io/library/a:1"]
+    );
+    assert_eq!(loaded[0].image.names.len(), 3);
 }
