@@ -288,8 +288,8 @@ struct Op<'a> {
     setup: &'a dyn Fn(&Env, u32),
 }
 
-const INTERRUPTED: u32 = 12;
-const ATTEMPTS: u32 = 50;
+const INTERRUPTED: u32 = 20;
+const ATTEMPTS: u32 = 80;
 
 /// Kills `op` until [`INTERRUPTED`] kills interrupted it, each followed by [`recover`].
 /// Returns (interrupted, attempts).

@@ -43,7 +43,8 @@
 //! Its methods are the lifecycle: [`Container::create`], [`Container::run`] (the monitor's
 //! job), [`Container::start_detached`], [`Container::stop`], [`Container::kill`],
 //! [`Container::exec`], [`Container::wait`], [`Container::remove`]. States move
-//! configured -> created -> running -> exited (or removing -> gone), and only forward.
+//! configured -> created -> running -> exited (or removing -> gone), and only forward, except
+//! where the runtime says a container the record calls exited still runs (see below).
 //! Errors are [`Error`], each with its hint; nothing here prints: output goes to the writers a
 //! caller passes in and to the container's log ([`log`]).
 
