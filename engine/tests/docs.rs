@@ -521,6 +521,13 @@ fn profiles_libseccomp_md_examples_work_as_written() {
     }
 }
 
+#[test]
+fn fuzzing_md_examples_work_as_written() {
+    if ready() {
+        check_document("docs/fuzzing.md");
+    }
+}
+
 /// A new document under docs/ gets a test above, or this fails.
 #[test]
 fn every_document_is_tested() {

@@ -13,6 +13,17 @@ use std::path::{Path, PathBuf};
 
 const BLOCK: usize = 512;
 
+/// With `RPOD_FUZZ_SAVE=PATH` in the environment, writes `data` (an input as the code under test
+/// receives it, after [`fix_tar_checksums`]) to PATH, to replay a finding through the CLI.
+///
+/// # Panics
+/// When PATH cannot be written.
+pub fn save_input(data: &[u8]) {
+    if let Some(path) = std::env::var_os("RPOD_FUZZ_SAVE") {
+        fs::write(&path, data).expect("write RPOD_FUZZ_SAVE");
+    }
+}
+
 /// Rewrites, in place, the checksum of every header of the tar stream in `data`, walking it as a
 /// tar reader does (header, then its data rounded up to 512 bytes), and recursively of member
 /// data that is itself a tar (ustar magic at offset 257: layers inside an image archive). Stops
