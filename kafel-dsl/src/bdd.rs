@@ -7,6 +7,12 @@
 //! of products ("this set for arg 0 and that set for arg 1").
 //!
 //! Nodes are hash-consed: two equal functions are the same [`Node`], so equality is `==`.
+//!
+//! Work is bounded by a budget of steps (an operation not answered from a cache, a node made,
+//! a node visited by [`Bdd::cut`]): some policies of a few hundred bytes have diagrams that
+//! grow without end (issue 12). Once the budget is spent every operation answers [`FALSE`]
+//! at once, so a caller's loop ends quickly, and the caller checks [`Bdd::exhausted`] before
+//! it trusts a result. Nodes made before that stay valid, so walks over them terminate.
 
 use std::collections::HashMap;
 
@@ -47,12 +53,20 @@ pub fn arg_bit(var: u16) -> (u8, u32) {
     )
 }
 
+/// The steps a [`Bdd::new`] diagram may take. Measured for issue 12: lowering podman's default
+/// profile (decompiled to a policy, for x86_64, x86 and x32) takes 25,000 steps; the largest
+/// lowering in the `kafel-dsl` tests, a random policy of the property tests, 765,000. Four
+/// million is five times that, about 2 s of one core and 160 MB when all spent (release build).
+pub const DEFAULT_BUDGET: usize = 4_000_000;
+
 /// The node store and operation caches.
 pub struct Bdd {
     nodes: Vec<Data>,
     unique: HashMap<Data, Node>,
     memo: HashMap<(BinOp, Node, Node), Node>,
     not_memo: HashMap<Node, Node>,
+    steps: usize,
+    budget: usize,
 }
 
 impl Default for Bdd {
@@ -62,8 +76,15 @@ impl Default for Bdd {
 }
 
 impl Bdd {
+    /// An empty diagram store with [`DEFAULT_BUDGET`].
     #[must_use]
     pub fn new() -> Bdd {
+        Bdd::with_budget(DEFAULT_BUDGET)
+    }
+
+    /// An empty diagram store that may take `budget` steps.
+    #[must_use]
+    pub fn with_budget(budget: usize) -> Bdd {
         let t = Data {
             var: TERMINAL_VAR,
             lo: 0,
@@ -74,7 +95,33 @@ impl Bdd {
             unique: HashMap::new(),
             memo: HashMap::new(),
             not_memo: HashMap::new(),
+            steps: 0,
+            budget,
         }
+    }
+
+    /// Whether the budget is spent: results computed since may be wrong.
+    #[must_use]
+    pub fn exhausted(&self) -> bool {
+        self.steps > self.budget
+    }
+
+    /// The steps taken so far.
+    #[must_use]
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// The budget this store was made with.
+    #[must_use]
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// Takes one step; whether the budget is now spent.
+    fn spend(&mut self) -> bool {
+        self.steps = self.steps.saturating_add(1);
+        self.exhausted()
     }
 
     fn data(&self, n: Node) -> Data {
@@ -108,6 +155,9 @@ impl Bdd {
         if let Some(&n) = self.unique.get(&d) {
             return n;
         }
+        if self.spend() {
+            return FALSE;
+        }
         let n = Node::try_from(self.nodes.len()).expect("fewer than 4 billion nodes");
         self.nodes.push(d);
         self.unique.insert(d, n);
@@ -128,6 +178,9 @@ impl Bdd {
         let key = if a < b { (op, a, b) } else { (op, b, a) };
         if let Some(&n) = self.memo.get(&key) {
             return n;
+        }
+        if self.spend() {
+            return FALSE;
         }
         let (da, db) = (self.data(a), self.data(b));
         let v = da.var.min(db.var);
@@ -156,6 +209,9 @@ impl Bdd {
         }
         if let Some(&n) = self.not_memo.get(&a) {
             return n;
+        }
+        if self.spend() {
+            return FALSE;
         }
         let d = self.data(a);
         let lo = self.not(d.lo);
@@ -205,6 +261,9 @@ impl Bdd {
         if let Some(&n) = memo.get(&f) {
             return n;
         }
+        if self.spend() {
+            return FALSE;
+        }
         let lo = self.replace_frontier(d.lo, from, map, memo);
         let hi = self.replace_frontier(d.hi, from, map, memo);
         let n = self.mk(d.var, lo, hi);
@@ -223,6 +282,9 @@ impl Bdd {
         while let Some(n) = stack.pop() {
             if !seen.insert(n) {
                 continue;
+            }
+            if self.spend() {
+                return Vec::new();
             }
             let d = self.data(n);
             if d.var >= from {

@@ -36,6 +36,10 @@ const MAX_RULES_PER_SYSCALL: usize = 512;
 /// Past this many pieces for one argument's value set, give up on that decomposition.
 const MAX_PIECES: usize = 128;
 const LOW: u64 = 0xffff_ffff;
+/// How many libseccomp builds may hang in one lowering (each costs `build::CPU_BUDGET` of CPU
+/// time and leaves a thread spinning): three rule styles per syscall, two hangs each, over many
+/// syscalls made a lowering take minutes (issue 12).
+const MAX_HANGS: usize = 2 * build::MAX_HANGS;
 
 /// rpod checks each built program exactly itself ([`crate::verify`]); the emulator check in
 /// `compile` would only cost time.
@@ -59,7 +63,17 @@ pub struct Lowered {
 /// # Errors
 /// Diagnostics naming each rule that cannot be said in OCI JSON, and why.
 pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
-    let mut b = Bdd::new();
+    to_profile_within(p, bdd::DEFAULT_BUDGET)
+}
+
+/// [`to_profile`] with a decision diagram of `budget` steps (see [`bdd`]): past it, an error
+/// that names the syscall whose conditions took them.
+///
+/// # Errors
+/// As [`to_profile`].
+pub fn to_profile_within(p: &Program, budget: usize) -> Result<Lowered, Vec<Diagnostic>> {
+    let mut b = Bdd::with_budget(budget);
+    let mut hangs = build::Hangs::new(MAX_HANGS);
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
 
@@ -106,6 +120,9 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
                 );
             }
             covered = b.or(covered, c);
+            if b.exhausted() {
+                return Err(vec![too_complex(r.span, &s.written, &b)]);
+            }
             if r.action == p.default || here == FALSE {
                 continue;
             }
@@ -222,6 +239,9 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
                     Some(rs) => written.push((*action, rs)),
                     None => too_many = true,
                 }
+                if b.exhausted() {
+                    return Err(vec![too_complex(span, name, &b)]);
+                }
             }
             if too_many {
                 last_failure.get_or_insert(
@@ -257,13 +277,36 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
                     });
                 }
             }
+            if b.exhausted() {
+                return Err(vec![too_complex(span, name, &b)]);
+            }
             if !semantic.is_empty() {
                 errors.extend(semantic);
                 done = true;
                 break;
             }
+            if checkable && hangs.spent() {
+                return Err(vec![Diagnostic::error(
+                    span,
+                    format!("rpod gave up asking libseccomp to build the OCI rules for {name}"),
+                )
+                .with_label(format!(
+                    "libseccomp did not finish building {MAX_HANGS} rule sets of this policy, each given {}s of CPU time",
+                    build::CPU_BUDGET.as_secs()
+                ))
+                .with_note("help: simplify the argument conditions of the syscalls named in the errors above, or compare fewer arguments in one rule")
+                .with_note(BPF_HINT)]);
+            }
             let order = if checkable {
-                libseccomp_order(p, name, &written, &arches_with, &regions, &mut b)
+                libseccomp_order(
+                    p,
+                    name,
+                    &written,
+                    &arches_with,
+                    &regions,
+                    &mut b,
+                    &mut hangs,
+                )
             } else {
                 Ok(written
                     .iter()
@@ -276,6 +319,7 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
                     done = true;
                     break;
                 }
+                Err(_) if b.exhausted() => return Err(vec![too_complex(span, name, &b)]),
                 Err(why) => {
                     last_failure = Some(
                         Diagnostic::error(
@@ -350,6 +394,20 @@ pub fn to_profile(p: &Program) -> Result<Lowered, Vec<Diagnostic>> {
     Ok(Lowered { profile, warnings })
 }
 
+/// The error for a syscall whose conditions spent the diagram's budget.
+fn too_complex(span: Span, name: &str, b: &Bdd) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!("the argument conditions of {name} are too complex to lower to OCI JSON"),
+    )
+    .with_label(format!(
+        "cutting them into OCI rules took more than {} decision-diagram steps",
+        b.budget()
+    ))
+    .with_note("help: compare fewer arguments in one rule, with fewer different masks and ranges")
+    .with_note(BPF_HINT)
+}
+
 fn oci_rule(
     names: Vec<String>,
     action: ActionKind,
@@ -378,6 +436,7 @@ fn libseccomp_order(
     arches_with: &[(Arch, u32)],
     regions: &BTreeMap<(Arch, u32), Vec<(Action, Node)>>,
     b: &mut Bdd,
+    hangs: &mut build::Hangs,
 ) -> Result<Vec<FlatRule>, String> {
     let flat: Vec<(Action, Vec<ArgCondition>)> = written
         .iter()
@@ -414,12 +473,18 @@ fn libseccomp_order(
         arches: &p.arches,
         options: BUILD_OPTIONS,
     };
-    build::first_built_right(&target, candidates, |prog, _| {
-        match built_matches(b, prog, p.default, arches_with, regions) {
+    build::first_built_right_within(
+        &target,
+        candidates,
+        |prog, _| match built_matches(b, prog, p.default, arches_with, regions) {
+            // A check on a spent diagram proves nothing: stop the search.
+            Err(why) if b.exhausted() => build::Verdict::GiveUp(why),
+            Ok(()) if b.exhausted() => build::Verdict::GiveUp(String::new()),
             Ok(()) => build::Verdict::Right,
             Err(why) => build::Verdict::Wrong(why),
-        }
-    })
+        },
+        hangs,
+    )
     .map_err(|f| match f {
         build::SearchFailure::Libseccomp(build::Failure::Hang) => {
             "libseccomp did not finish building them".to_string()
@@ -621,7 +686,10 @@ fn emit_region(
 ) -> Option<Vec<Vec<ArgCondition>>> {
     let mut out = Vec::new();
     let mut products = Vec::new();
-    collect_products(b, region, 0, &mut Vec::new(), &mut products);
+    // Each product is at least one rule.
+    if !collect_products(b, region, 0, &mut Vec::new(), &mut products) {
+        return None;
+    }
     for sets in products {
         // Per argument, the conditions whose union is its set (empty: any value).
         let mut per_arg: Vec<(u8, Vec<ArgCondition>)> = Vec::new();
@@ -656,21 +724,27 @@ fn emit_region(
     Some(out)
 }
 
+/// The products of `f` (a set per argument from `arg` on) after `prefix`, into `out`; false
+/// once there are more than [`MAX_RULES_PER_SYSCALL`] (or the diagram's budget is spent): the
+/// number of products can grow exponentially with the arguments compared (issue 12).
 fn collect_products(
     b: &mut Bdd,
     f: Node,
     arg: u8,
     prefix: &mut Vec<Node>,
     out: &mut Vec<Vec<Node>>,
-) {
+) -> bool {
     if f == FALSE {
-        return;
+        return true;
     }
     if arg == 6 {
         out.push(prefix.clone());
-        return;
+        return out.len() <= MAX_RULES_PER_SYSCALL;
     }
     let parts = b.cut(f, arg);
+    if out.len() + parts.len() > MAX_RULES_PER_SYSCALL || b.exhausted() {
+        return false;
+    }
     for &(s, g) in &parts {
         // All rules of a region share one action, so they may overlap: values of this argument
         // whose remaining condition is weaker than g may join s (fewer, wider conditions).
@@ -682,9 +756,13 @@ fn collect_products(
             }
         }
         prefix.push(s);
-        collect_products(b, g, arg + 1, prefix, out);
+        let fits = collect_products(b, g, arg + 1, prefix, out);
         prefix.pop();
+        if !fits || b.exhausted() {
+            return false;
+        }
     }
+    true
 }
 
 fn cond_of(index: u8, op: Op, value: u64, value_two: u64) -> ArgCondition {

@@ -95,3 +95,79 @@ fn an_error_on_a_long_line_shows_a_window_of_it() {
     );
     insta::assert_snapshot!(errors(&text));
 }
+
+/// `terms` conjunctions, OR-ed, each testing one bit of each of the six arguments; the bits
+/// come from a fixed sequence, so the policy (and the work it takes) is the same every run.
+fn bit_tests(terms: usize) -> String {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let ors: Vec<String> = (0..terms)
+        .map(|_| {
+            let ands: Vec<String> = (0..6)
+                .map(|i| {
+                    let r = next();
+                    let op = if r & 64 == 0 { "==" } else { "!=" };
+                    format!("(a{i} & {:#x}) {op} 0", 1u64 << (r % 64))
+                })
+                .collect();
+            format!("({})", ands.join(" && "))
+        })
+        .collect();
+    format!(
+        "DEFAULT KILL\nALLOW {{ mmap(a0, a1, a2, a3, a4, a5) {{ {} }} }}\n",
+        ors.join(" || ")
+    )
+}
+
+/// The rendered errors of lowering a policy (which compiles) to OCI JSON.
+fn lowering_errors(text: &str) -> String {
+    let policy = compile_str("policy.kafel", text, &x86_64())
+        .unwrap_or_else(|e| panic!("the policy does not compile:\n{}", e.render()));
+    policy
+        .to_bpf()
+        .expect("BPF, the way out the errors suggest, says the policy");
+    match policy.to_profile() {
+        Ok(_) => panic!("the policy lowered to OCI JSON, but should not"),
+        Err(e) => format!("{e}\n\n{}", e.render()),
+    }
+}
+
+#[test]
+fn a_region_cut_into_too_many_products_is_refused_before_they_are_all_made() {
+    // Ten OR-ed terms over six arguments cut into thousands of disjoint products: lowering
+    // ran for minutes making them all before counting the rules (issue 12).
+    let text = bit_tests(10);
+    let rendered = lowering_errors(&text);
+    assert!(
+        rendered.contains("error: mmap needs more than 512 OCI rules"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn a_diagram_past_its_budget_names_the_syscall_and_the_way_out() {
+    // Twenty terms: the diagram itself outgrows the budget.
+    let text = bit_tests(20);
+    let policy = compile_str("policy.kafel", &text, &x86_64()).expect("the policy compiles");
+    let e = policy.to_profile().expect_err("past the budget");
+    insta::assert_snapshot!(e.render());
+}
+
+#[test]
+fn a_small_budget_is_reported_not_trusted() {
+    // Any policy with argument conditions, on a budget too small for it.
+    let text = "DEFAULT KILL\nALLOW { write { fd == 1 || fd == 2 } }\n";
+    let policy = compile_str("policy.kafel", text, &x86_64()).expect("the policy compiles");
+    let e = kafel_dsl::lower::to_profile_within(&policy.program, 50).expect_err("50 steps");
+    assert_eq!(
+        e[0].message,
+        "the argument conditions of write are too complex to lower to OCI JSON"
+    );
+    kafel_dsl::lower::to_profile_within(&policy.program, kafel_dsl::bdd::DEFAULT_BUDGET)
+        .expect("the default budget is enough");
+}

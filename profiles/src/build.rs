@@ -235,11 +235,49 @@ pub enum SearchFailure<E> {
 pub fn first_built_right<E>(
     target: &Target<'_>,
     candidates: impl IntoIterator<Item = Vec<Rule>>,
+    check: impl FnMut(&bpf::Program, &[Rule]) -> Verdict<E>,
+) -> Result<Vec<Rule>, SearchFailure<E>> {
+    first_built_right_within(target, candidates, check, &mut Hangs::new(MAX_HANGS))
+}
+
+/// How many more builds may hang across several searches: each hang costs [`CPU_BUDGET`] and
+/// leaves a thread spinning, so a caller that searches once per syscall shares one of these
+/// (issue 12: three searches per syscall, two hangs each, made one policy take 12 s a syscall).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hangs {
+    left: usize,
+}
+
+impl Hangs {
+    /// Room for `n` hangs.
+    #[must_use]
+    pub fn new(n: usize) -> Hangs {
+        Hangs { left: n }
+    }
+
+    /// Whether no build may hang any more: a search would try nothing.
+    #[must_use]
+    pub fn spent(&self) -> bool {
+        self.left == 0
+    }
+}
+
+/// [`first_built_right`], stopping also once `hangs` is spent (and spending it).
+///
+/// # Errors
+/// As [`first_built_right`]; [`Failure::Hang`] when `hangs` was spent before any build.
+pub fn first_built_right_within<E>(
+    target: &Target<'_>,
+    candidates: impl IntoIterator<Item = Vec<Rule>>,
     mut check: impl FnMut(&bpf::Program, &[Rule]) -> Verdict<E>,
+    budget: &mut Hangs,
 ) -> Result<Vec<Rule>, SearchFailure<E>> {
     let mut last = SearchFailure::Libseccomp(Failure::Hang);
     let mut hangs = 0;
     for rules in candidates {
+        if budget.spent() {
+            break;
+        }
         let r = target.resolved(&rules);
         match bounded(&r, Some(target.arches), target.options) {
             Ok(c) => match check(&c.program, &rules) {
@@ -250,6 +288,7 @@ pub fn first_built_right<E>(
             Err(Failure::Hang) => {
                 last = SearchFailure::Libseccomp(Failure::Hang);
                 hangs += 1;
+                budget.left = budget.left.saturating_sub(1);
                 if hangs == MAX_HANGS {
                     break;
                 }
