@@ -202,7 +202,7 @@ pub struct MonitorArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A root filesystem tarball (optionally gzip), or `-` for stdin.
+    /// A root filesystem tarball (optionally gzip; a regular file), or `-` for stdin (a pipe).
     pub tarball: PathBuf,
     /// `NAME[:TAG]` for the image.
     pub reference: Option<String>,
@@ -217,7 +217,8 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// A docker-archive or oci-archive tarball, or an OCI image layout directory.
+    /// A docker-archive or oci-archive tarball, or an OCI image layout directory (symlinks in
+    /// it may not lead outside it).
     #[arg(short, long)]
     pub input: PathBuf,
 }
