@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 
-use super::{context, display_name, kind_of, profile_from, Kind};
+use super::{context, display_name, kind_of, profile_from, within_budget, Kind};
 use crate::cli::seccomp::DecompileArgs;
 use crate::commands::{hinted, io};
 use rpod::exit::ExitStatus;
@@ -20,14 +20,16 @@ pub fn run(args: &DecompileArgs) -> anyhow::Result<ExitStatus> {
     let (cx, arches) = context(&args.context)?;
     let arches = arches.unwrap_or_else(|| profile.arches_for(cx.host_arch));
     let name = display_name(&args.profile);
-    let text = kafel_dsl::decompile::decompile(
-        &profile,
-        &kafel_dsl::decompile::Options {
-            source_name: &name,
-            context: &cx,
-            arches: &arches,
-        },
-    );
+    let text = within_budget("decompile", &args.profile, || {
+        kafel_dsl::decompile::decompile(
+            &profile,
+            &kafel_dsl::decompile::Options {
+                source_name: &name,
+                context: &cx,
+                arches: &arches,
+            },
+        )
+    })?;
     io::write_output(args.output.as_deref(), text.as_bytes(), false)?;
     Ok(ExitStatus::Success)
 }

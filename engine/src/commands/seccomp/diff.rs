@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use profiles::diff::{self, DiffOptions};
 
-use super::{context, load_profile};
+use super::{context, load_profile, within_budget};
 use crate::cli::seccomp::{DiffArgs, OutputFormat};
 use rpod::exit::ExitStatus;
 
@@ -15,8 +15,10 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitStatus> {
         arches,
         labels: [args.a.display().to_string(), args.b.display().to_string()],
     };
-    let d = diff::diff(&a.resolve(&cx), &b.resolve(&cx), &opts)
-        .context("cannot compare the profiles")?;
+    let d = within_budget("compare", &args.a, || {
+        diff::diff(&a.resolve(&cx), &b.resolve(&cx), &opts)
+    })?
+    .context("cannot compare the profiles")?;
     match args.format {
         OutputFormat::Text => print!("{d}"),
         OutputFormat::Json => print!("{}", d.to_json_pretty()),

@@ -2,14 +2,14 @@
 
 use profiles::lint::{self, Severity};
 
-use super::{context, load_profile};
+use super::{context, load_profile, within_budget};
 use crate::cli::seccomp::{FailOn, LintArgs, OutputFormat};
 use rpod::exit::ExitStatus;
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
     let profile = load_profile(&args.profile, &args.context)?;
     let (cx, _) = context(&args.context)?;
-    let report = lint::lint(&profile, &cx);
+    let report = within_budget("lint", &args.profile, || lint::lint(&profile, &cx))?;
     match args.format {
         OutputFormat::Text => print!("{}", report.to_text()),
         OutputFormat::Json => print!("{}", report.to_json_pretty()),

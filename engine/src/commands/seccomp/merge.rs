@@ -8,7 +8,7 @@ use profiles::bpf::Action;
 use profiles::merge::{self, MergeOptions, Prefer};
 use serde::Serialize;
 
-use super::{context, load_profile};
+use super::{context, load_profile, within_budget};
 use crate::cli::seccomp::{self as cli, MergeArgs, OutputFormat};
 use crate::commands::io;
 use rpod::exit::ExitStatus;
@@ -42,7 +42,10 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
         arches,
     };
     // MergeError gives its own hint (rpod::hint_of).
-    let merged = merge::merge(&inputs, &cx, &opts).context("cannot merge the profiles")?;
+    let merged = within_budget("merge", &args.profiles[0], || {
+        merge::merge(&inputs, &cx, &opts)
+    })?
+    .context("cannot merge the profiles")?;
     for (i, p) in args.profiles.iter().enumerate() {
         eprintln!("input {}: {}", i + 1, p.display());
     }

@@ -272,6 +272,18 @@ fn load_program(path: &Path, args: &ContextArgs, runtime: RuntimeArgs) -> anyhow
     })
 }
 
+/// Runs an analysis of `path` within [`profiles::solve::SEARCH_BUDGET`] search states, with the
+/// error a user reads when it needs more (issue 12); `verb` completes "cannot ...".
+fn within_budget<T>(verb: &str, path: &Path, f: impl FnOnce() -> T) -> anyhow::Result<T> {
+    profiles::solve::bounded(profiles::solve::SEARCH_BUDGET, f).map_err(|e| {
+        hinted(
+            e,
+            format!("cannot {verb} {}", display_name(path)),
+            "its argument conditions are too intricate to analyse: many masked comparisons of one argument, in rules with different actions; merge or simplify them",
+        )
+    })
+}
+
 /// [`enforce::enforce`] with the error a user reads.
 fn enforced(
     path: &Path,
@@ -279,7 +291,10 @@ fn enforced(
     arches: Option<&[Arch]>,
     target: Target,
 ) -> anyhow::Result<enforce::Enforced> {
-    enforce::enforce(resolved, arches, target).map_err(|e| match e {
+    within_budget("compile", path, || {
+        enforce::enforce(resolved, arches, target)
+    })?
+    .map_err(|e| match e {
         enforce::EnforceError::Refused { .. } => hinted(
             e,
             format!("cannot compile {}", display_name(path)),
