@@ -73,9 +73,13 @@ fn hostile_policies_and_profiles_are_refused_within_bounds_issue_12() {
         125,
         "too many errors: 29950 more not shown after the first 50",
     );
-    // Item 2: JSON nested 100,000 deep given to fmt (the policy parser) ran out of memory.
-    let deep = write(&dir, "deep.json", &"{\"a\":".repeat(100_000));
-    answers(&["fmt", "--check", &deep], 125, "too many errors");
+    // Item 2: JSON nested 100,000 deep given to fmt (the policy parser) ran out of memory;
+    // fmt now says it is JSON, and the policy parser, given it, counts its errors.
+    let deep_text = "{\"a\":".repeat(100_000);
+    let deep = write(&dir, "deep.json", &deep_text);
+    answers(&["fmt", "--check", &deep], 125, "OCI JSON, not a policy");
+    let deep_policy = write(&dir, "deep.kafel", &format!("DEFAULT KILL {deep_text}"));
+    answers(&["fmt", "--check", &deep_policy], 125, "too many errors");
     // A 2 MB one-line policy formats.
     let wide = write(
         &dir,

@@ -102,6 +102,14 @@ pub fn run(args: &FmtArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn format(path: &Path, text: &str) -> anyhow::Result<String> {
+    // JSON is no policy: parsed as one it gave an error per token (issue 12).
+    if !kafel_dsl::looks_like_policy(text) {
+        bail!(hinted(
+            anyhow::anyhow!("it starts with '{{': OCI JSON, not a policy"),
+            format!("cannot format {}", display_name(path)),
+            "fmt formats Kafel-like policies; `rpod seccomp decompile` turns an OCI profile into one",
+        ));
+    }
     let mut sources = kafel_dsl::source::Sources::new();
     let file = sources.add(kafel_dsl::source::SourceFile::new(
         display_name(path),
