@@ -134,20 +134,28 @@ fn on_cpu_budget<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
     budget: Duration,
 ) -> Result<T, Unfinished> {
+    // The caller's budget of search states (`solve::bounded`) goes with the work to its thread,
+    // and what the work leaves of it comes back (issue 12: decompile's searches ran in builds).
+    let states = crate::solve::budget_left();
+    let work = move || crate::solve::with_budget_left(states, work);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         // The receiver is gone only after the budget is spent, and then nobody wants the result.
         let _ = tx.send(Message::Clock(thread_cpu_clock(nix::unistd::gettid())));
         let _ = tx.send(Message::Done(work()));
     });
+    let done = |(out, left)| {
+        crate::solve::charge(left);
+        Ok(out)
+    };
     let clock = match rx.recv() {
         Ok(Message::Clock(c)) => c,
-        Ok(Message::Done(out)) => return Ok(out),
+        Ok(Message::Done(out)) => return done(out),
         Err(_) => return Err(Unfinished::Panicked),
     };
     loop {
         match rx.recv_timeout(POLL) {
-            Ok(Message::Done(out)) => return Ok(out),
+            Ok(Message::Done(out)) => return done(out),
             Ok(Message::Clock(_)) => {}
             Err(RecvTimeoutError::Disconnected) => return Err(Unfinished::Panicked),
             Err(RecvTimeoutError::Timeout) => {
@@ -160,7 +168,7 @@ fn on_cpu_budget<T: Send + 'static>(
                 }
                 // The work may have finished between the receive and the clock read.
                 return match rx.try_recv() {
-                    Ok(Message::Done(out)) => Ok(out),
+                    Ok(Message::Done(out)) => done(out),
                     Ok(Message::Clock(_)) | Err(TryRecvError::Empty) => Err(Unfinished::Spent),
                     Err(TryRecvError::Disconnected) => Err(Unfinished::Panicked),
                 };

@@ -374,6 +374,31 @@ pub fn bounded<T>(budget: u64, f: impl FnOnce() -> T) -> Result<T, Exhausted> {
     }
 }
 
+/// The states left to the [`bounded`] call running on this thread; `None` outside one.
+#[must_use]
+pub fn budget_left() -> Option<u64> {
+    BUDGET_LEFT.with(std::cell::Cell::get)
+}
+
+/// Runs `f` on this thread with `left` states (`None`: unbounded), as a worker does for the
+/// thread that handed it the work, and returns what `f` left of them.
+pub fn with_budget_left<T>(left: Option<u64>, f: impl FnOnce() -> T) -> (T, Option<u64>) {
+    let outer = BUDGET_LEFT.with(|b| b.replace(left));
+    let out = f();
+    (out, BUDGET_LEFT.with(|b| b.replace(outer)))
+}
+
+/// Takes from this thread's budget what a worker spent of it: `left` is what the worker left.
+pub fn charge(left: Option<u64>) {
+    if let Some(left) = left {
+        BUDGET_LEFT.with(|b| {
+            if let Some(mine) = b.get() {
+                b.set(Some(mine.min(left)));
+            }
+        });
+    }
+}
+
 /// How many search states this thread has visited so far.
 #[must_use]
 pub fn states_visited() -> u64 {
