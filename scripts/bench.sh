@@ -2,7 +2,7 @@
 # `make bench`: every benchmark whose figures BENCHMARKS.md quotes, with their default run
 # counts, printed as the Markdown tables BENCHMARKS.md shows (each with ratios against the peer
 # measured in the same run), with the machine and its load before and after each one.
-# About 10 minutes on the 2-core development machine, once built.
+# About 10 minutes on the 2-core development machine, once built (half of it bench/import.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -41,6 +41,13 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ] && co
   after
 else
   missing+=("bench/record.sh (needs root, runc, busybox-static and strace)")
+fi
+if [ "$(id -u)" = 0 ] && command -v podman >/dev/null && command -v skopeo >/dev/null && command -v umoci >/dev/null; then
+  step "Importing and loading 100,000 small files" "bench/import.sh"
+  bench/import.sh
+  after
+else
+  missing+=("bench/import.sh (needs root, podman, skopeo and umoci)")
 fi
 echo
 echo "bench: done in $(( ($(date +%s) - start) / 60 )) min $(( ($(date +%s) - start) % 60 )) s"

@@ -11,6 +11,7 @@ packages=(
   strace           # the reference the syscall recorder is tested against (engine/tests/trace.rs)
   skopeo           # writes the image archives rpod must load as the real tools write them
   podman           # the reference for what the default profile denies (engine/tests/engine.rs)
+  umoci            # a peer of rpod import/load in make bench (bench/import.sh)
 )
 
 missing=()
