@@ -78,9 +78,11 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
 const FIFO_READER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Opens a device or FIFO for writing in place. O_NONBLOCK: opening a FIFO with no reader
-/// fails with ENXIO instead of waiting forever; that is retried for [`FIFO_READER_WAIT`]. The
-/// flag is cleared once open, so a slow reader is then waited for.
-fn open_for_writing(path: &Path) -> io::Result<fs::File> {
+/// fails with ENXIO instead of waiting forever; for a FIFO (`fifo`) that is retried for
+/// [`FIFO_READER_WAIT`] (a socket or a device without a driver fails with ENXIO too, and
+/// waiting would not help them). The flag is cleared once open, so a slow reader is then
+/// waited for.
+fn open_for_writing(path: &Path, fifo: bool) -> io::Result<fs::File> {
     let deadline = std::time::Instant::now() + FIFO_READER_WAIT;
     loop {
         let opened = fs::OpenOptions::new()
@@ -89,7 +91,8 @@ fn open_for_writing(path: &Path) -> io::Result<fs::File> {
             .open(path);
         match opened {
             Err(e)
-                if e.raw_os_error() == Some(nix::libc::ENXIO)
+                if fifo
+                    && e.raw_os_error() == Some(nix::libc::ENXIO)
                     && std::time::Instant::now() < deadline =>
             {
                 std::thread::sleep(std::time::Duration::from_millis(20));
@@ -149,13 +152,17 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
     // A device or FIFO (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written to, not
     // replaced: renaming a file over /dev/null would turn it into a regular file for the
     // whole machine (it happened here).
-    if existing.as_ref().is_some_and(|m| {
+    let special = existing.as_ref().map(|m| {
         use std::os::unix::fs::FileTypeExt as _;
         let t = m.file_type();
-        t.is_char_device() || t.is_block_device() || t.is_fifo() || t.is_socket()
-    }) {
-        let mut f = match open_for_writing(path) {
-            Err(e) if e.raw_os_error() == Some(nix::libc::ENXIO) => {
+        (
+            t.is_char_device() || t.is_block_device() || t.is_fifo() || t.is_socket(),
+            t.is_fifo(),
+        )
+    });
+    if let Some((true, fifo)) = special {
+        let mut f = match open_for_writing(path, fifo) {
+            Err(e) if fifo && e.raw_os_error() == Some(nix::libc::ENXIO) => {
                 return Err(hinted(
                     e,
                     format!(
@@ -224,6 +231,21 @@ mod tests {
             .recv_timeout(std::time::Duration::from_secs(60))
             .expect("write_output returned");
         assert!(got.unwrap_err().contains("no process opened"));
+    }
+
+    /// A socket fails its open with ENXIO as a reader-less FIFO does: it is not waited for nor
+    /// called a FIFO (issue 12 review).
+    #[test]
+    fn write_output_to_a_socket_says_it_cannot_open_it_not_that_a_fifo_lacks_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let err = format!("{:#}", write_output(Some(&sock), b"x", false).unwrap_err());
+        assert!(err.starts_with("cannot open"), "{err}");
+        assert!(!err.contains("FIFO"), "{err}");
+        assert!(std::os::unix::fs::FileTypeExt::is_socket(
+            &fs::symlink_metadata(&sock).unwrap().file_type()
+        ));
     }
 
     #[test]
