@@ -446,33 +446,55 @@ fn verify_layer(
     };
     // What the decompressor left unread (gzip padding) is part of the blob too.
     let (digest, size) = blob.finish().map_err(read_err)?;
-    if let Some((expected_digest, expected_size)) = expected_blob {
+    if let Some((expected_digest, _)) = expected_blob {
         if digest != *expected_digest {
             return Err(ImageError::DigestMismatch {
                 archive: src.archive().to_owned(),
-                what: what.clone(),
+                what,
                 expected: expected_digest.to_string(),
                 actual: digest,
             });
         }
-        if size != expected_size {
-            return Err(ImageError::SizeMismatch {
-                archive: src.archive().to_owned(),
-                what,
-                expected: expected_size,
-                actual: size,
-            });
-        }
     }
-    if diff_id != expected {
-        return Err(ImageError::DiffIdMismatch {
+    check_size(src, index, expected_blob, size)?;
+    check_diff_id(src, index, expected_diff_id, &expected, diff_id)
+}
+
+/// A layer blob's size against its descriptor's (when there is one).
+fn check_size(
+    src: &dyn Source,
+    index: usize,
+    expected_blob: Option<(&Digest, u64)>,
+    actual: u64,
+) -> Result<(), ImageError> {
+    match expected_blob {
+        Some((_, expected)) if expected != actual => Err(ImageError::SizeMismatch {
             archive: src.archive().to_owned(),
-            index,
-            expected: expected_diff_id.to_owned(),
-            actual: diff_id,
-        });
+            what: format!("layer {index}"),
+            expected,
+            actual,
+        }),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// A layer's uncompressed digest against the config's diff id (`expected_text` as written).
+fn check_diff_id(
+    src: &dyn Source,
+    index: usize,
+    expected_text: &str,
+    expected: &Digest,
+    actual: Digest,
+) -> Result<(), ImageError> {
+    if actual == *expected {
+        return Ok(());
+    }
+    Err(ImageError::DiffIdMismatch {
+        archive: src.archive().to_owned(),
+        index,
+        expected: expected_text.to_owned(),
+        actual,
+    })
 }
 
 /// Unpacks one layer and checks it against the config's diff id.
@@ -499,26 +521,10 @@ fn store_layer(
             },
             e => e.into(),
         })?;
-    if let Some((_, size)) = expected_blob {
-        if blob.size != size {
-            return Err(ImageError::SizeMismatch {
-                archive: src.archive().to_owned(),
-                what: format!("layer {index}"),
-                expected: size,
-                actual: blob.size,
-            });
-        }
-    }
+    check_size(src, index, expected_blob, blob.size)?;
     let media_type = layer_media_type(&blob.path)?;
     let (actual, _) = add_layer(staging, &blob, Some(&expected), &opts.limits)?;
-    if actual != expected {
-        return Err(ImageError::DiffIdMismatch {
-            archive: src.archive().to_owned(),
-            index,
-            expected: expected_diff_id.to_owned(),
-            actual,
-        });
-    }
+    check_diff_id(src, index, expected_diff_id, &expected, actual)?;
     Ok(NewLayer {
         diff_id: expected,
         blob: blob.digest,
