@@ -1063,14 +1063,20 @@ fn whiteouts_and_opaque_dirs_work_across_two_layers_under_overlayfs() {
     assert_eq!(fs::read(target.join("keep")).expect("keep"), b"k");
 }
 
+/// `rpod --root DIR/root --runroot DIR/run`: the binary on the store of an [`Env`] in `dir`.
+fn rpod_cmd(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rpod"));
+    cmd.arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"));
+    cmd
+}
+
 /// A child `rpod import TAR NAME` into the store in `dir` (issue 11: the child was a
 /// `#[test]` that passed at once in a normal run).
 fn spawn_child_import(dir: &Path, tar: &Path, name: &str) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_rpod"))
-        .arg("--root")
-        .arg(dir.join("root"))
-        .arg("--runroot")
-        .arg(dir.join("run"))
+    rpod_cmd(dir)
         .arg("import")
         .arg(tar)
         .arg(name)
@@ -1255,11 +1261,7 @@ fn concurrent_imports_and_gc_leave_a_consistent_store() {
 /// failed, naming `what`) if it has not exited within a minute: a hang is what these tests are
 /// about, and must fail the test rather than stall the suite.
 fn rpod_in(dir: &Path, args: &[&str], what: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rpod"))
-        .arg("--root")
-        .arg(dir.join("root"))
-        .arg("--runroot")
-        .arg(dir.join("run"))
+    let mut child = rpod_cmd(dir)
         .args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
@@ -1305,14 +1307,33 @@ fn tmp_entries(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The path of the layer blob (the one whose content is `layer`) in an [`oci_layout`].
-fn layer_blob_name(layout: &[(String, Vec<u8>)], layer: &[u8]) -> String {
-    layout
+/// A one-layer [`oci_layout`] named `name` (its layer holds file `a`): the layer, the
+/// layout's files, and the path of the layer blob in it.
+fn one_layer_layout(name: &str) -> (Vec<u8>, Vec<(String, Vec<u8>)>, String) {
+    let layer = Tar::new().file("a", b"content").finish();
+    let layout = oci_layout(
+        std::slice::from_ref(&layer),
+        std::slice::from_ref(&layer),
+        Some(name),
+    );
+    let blob = layout
         .iter()
-        .find(|(n, d)| n.starts_with("blobs/") && d == layer)
+        .find(|(n, d)| n.starts_with("blobs/") && *d == layer)
         .expect("the layer blob")
         .0
-        .clone()
+        .clone();
+    (layer, layout, blob)
+}
+
+/// `rpod_in` that must succeed; its output.
+fn rpod_ok(dir: &Path, args: &[&str], what: &str) -> std::process::Output {
+    let out = rpod_in(dir, args, what);
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 #[test]
@@ -1321,13 +1342,7 @@ fn a_fifo_in_a_layout_or_as_a_tarball_is_refused_at_once_and_leaves_no_work_dir(
         return;
     }
     let env = Env::new();
-    let layer = Tar::new().file("a", b"content").finish();
-    let layout = oci_layout(
-        std::slice::from_ref(&layer),
-        std::slice::from_ref(&layer),
-        Some("fifo"),
-    );
-    let blob = layer_blob_name(&layout, &layer);
+    let (_, layout, blob) = one_layer_layout("fifo");
     for member in [blob.as_str(), "index.json", "oci-layout"] {
         let dir = env
             .dir
@@ -1379,13 +1394,7 @@ fn layout_symlinks_are_followed_only_while_they_stay_inside_the_layout() {
         return;
     }
     let env = Env::new();
-    let layer = Tar::new().file("a", b"content").finish();
-    let layout = oci_layout(
-        std::slice::from_ref(&layer),
-        std::slice::from_ref(&layer),
-        Some("links"),
-    );
-    let blob = layer_blob_name(&layout, &layer);
+    let (layer, layout, blob) = one_layer_layout("links");
     // The blob lives outside the layout, with exactly the right bytes: only the confinement
     // can refuse it.
     let outside = write_temp(env.dir.path(), "outside.tar", &layer);
@@ -1488,13 +1497,7 @@ fn every_layer_descriptor_is_checked_even_when_the_image_is_already_stored() {
         return;
     }
     let env = Env::new();
-    let layer = Tar::new().file("a", b"content").finish();
-    let layout = oci_layout(
-        std::slice::from_ref(&layer),
-        std::slice::from_ref(&layer),
-        Some("stored"),
-    );
-    let blob = layer_blob_name(&layout, &layer);
+    let (layer, layout, blob) = one_layer_layout("stored");
     let good = env.dir.path().join("good");
     write_dir(&layout, &good);
     let first = image::load(&env.store, &good, &LoadOptions::default()).expect("first load");
@@ -1598,11 +1601,7 @@ fn a_killed_imports_work_dir_is_removed_by_the_next_command_and_a_live_one_is_ke
     let dir = env.dir.path();
     // `rpod import -` with a stdin nobody writes to: it holds its work dir until stdin closes.
     let spawn = |name: &str| {
-        Command::new(env!("CARGO_BIN_EXE_rpod"))
-            .arg("--root")
-            .arg(dir.join("root"))
-            .arg("--runroot")
-            .arg(dir.join("run"))
+        rpod_cmd(dir)
             .args(["import", "-", name])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
@@ -1638,12 +1637,7 @@ fn a_killed_imports_work_dir_is_removed_by_the_next_command_and_a_live_one_is_ke
         v
     });
     // The next command, whatever it is, cleans up after the dead one only.
-    let out = rpod_in(dir, &["images"], "rpod images");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    rpod_ok(dir, &["images"], "rpod images");
     assert_eq!(
         tmp_entries(dir),
         std::slice::from_ref(&live_work),
@@ -1688,12 +1682,7 @@ fn loaded_image_lines_name_what_the_archive_gave_as_podman_does() {
         &docker_archive(std::slice::from_ref(&layer), &["b:2", "a:1"]),
     );
     let path = archive.to_str().expect("utf-8");
-    let out = rpod_in(dir, &["load", "-i", path], "first load");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = rpod_ok(dir, &["load", "-i", path], "first load");
     // podman 4.3.1 prints the archive's names in its order.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -1702,19 +1691,14 @@ fn loaded_image_lines_name_what_the_archive_gave_as_podman_does() {
     let id = image::lookup(&env.store, "a:1").expect("loaded").id;
     image::tag(&env.store, &id, "extra:1").expect("tag");
     // Loading again: the image has three names now, the archive still gives two.
-    let out = rpod_in(dir, &["load", "-i", path], "second load");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = rpod_ok(dir, &["load", "-i", path], "second load");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "Loaded image: docker.io/library/b:2\nLoaded image: docker.io/library/a:1\n"
     );
     // An unnamed archive of the same image prints its id, not the names the image has.
     let unnamed = docker_archive(std::slice::from_ref(&layer), &[]);
-    let out = rpod_in(
+    let out = rpod_ok(
         dir,
         &[
             "load",
@@ -1724,11 +1708,6 @@ fn loaded_image_lines_name_what_the_archive_gave_as_podman_does() {
                 .expect("utf-8"),
         ],
         "unnamed load",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
