@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use rpod_tests::hostile::{bit_tests, masked_rules};
+
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rpod-seccomp-bounds-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create the scratch directory");
@@ -140,54 +142,4 @@ fn hostile_policies_and_profiles_are_refused_within_bounds_issue_12() {
     // decompile's searches run inside libseccomp builds, on threads of their own.
     answers(&["decompile", &masked], 125, "cannot decompile");
     std::fs::remove_dir_all(&dir).expect("remove the scratch directory");
-}
-
-/// A fixed sequence of pseudo-random numbers (xorshift), so every run has the same inputs.
-fn sequence() -> impl FnMut() -> u64 {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    }
-}
-
-fn bit_tests(terms: usize) -> String {
-    let mut next = sequence();
-    let ors: Vec<String> = (0..terms)
-        .map(|_| {
-            let ands: Vec<String> = (0..6)
-                .map(|i| {
-                    let r = next();
-                    let op = if r & 64 == 0 { "==" } else { "!=" };
-                    format!("(a{i} & {:#x}) {op} 0", 1u64 << (r % 64))
-                })
-                .collect();
-            format!("({})", ands.join(" && "))
-        })
-        .collect();
-    format!(
-        "DEFAULT KILL\nALLOW {{ mmap(a0, a1, a2, a3, a4, a5) {{ {} }} }}\n",
-        ors.join(" || ")
-    )
-}
-
-/// `n` ERRNO rules for ioctl, each a three-bit masked pattern of argument 1, then an ALLOW.
-fn masked_rules(n: usize) -> String {
-    let mut next = sequence();
-    let mut rules: Vec<String> = (0..n)
-        .map(|_| {
-            let m = (0..3).fold(0u64, |m, _| m | 1 << (next() % 24));
-            let v = m & next();
-            format!(
-                r#"{{"names":["ioctl"],"action":"SCMP_ACT_ERRNO","args":[{{"index":1,"value":{m},"valueTwo":{v},"op":"SCMP_CMP_MASKED_EQ"}}]}}"#
-            )
-        })
-        .collect();
-    rules.push(r#"{"names":["ioctl"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":0,"valueTwo":0,"op":"SCMP_CMP_GE"}]}"#.to_owned());
-    format!(
-        r#"{{"defaultAction":"SCMP_ACT_KILL","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{}]}}"#,
-        rules.join(",")
-    )
 }

@@ -6,6 +6,7 @@
 use kafel_dsl::source::FileId;
 use kafel_dsl::{compile_str, diag, parse, Options};
 use profiles::Arch;
+use rpod_tests::hostile::bit_tests;
 
 fn x86_64() -> Options {
     Options {
@@ -94,34 +95,6 @@ fn an_error_on_a_long_line_shows_a_window_of_it() {
         "read, ".repeat(20_000)
     );
     insta::assert_snapshot!(errors(&text));
-}
-
-/// `terms` conjunctions, OR-ed, each testing one bit of each of the six arguments; the bits
-/// come from a fixed sequence, so the policy (and the work it takes) is the same every run.
-fn bit_tests(terms: usize) -> String {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let ors: Vec<String> = (0..terms)
-        .map(|_| {
-            let ands: Vec<String> = (0..6)
-                .map(|i| {
-                    let r = next();
-                    let op = if r & 64 == 0 { "==" } else { "!=" };
-                    format!("(a{i} & {:#x}) {op} 0", 1u64 << (r % 64))
-                })
-                .collect();
-            format!("({})", ands.join(" && "))
-        })
-        .collect();
-    format!(
-        "DEFAULT KILL\nALLOW {{ mmap(a0, a1, a2, a3, a4, a5) {{ {} }} }}\n",
-        ors.join(" || ")
-    )
 }
 
 /// The rendered errors of lowering a policy (which compiles) to OCI JSON.

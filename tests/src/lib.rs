@@ -7,7 +7,10 @@
 //!   process and makes one syscall, and classifies what the kernel did ([`KernelOutcome`]).
 //!   [`expected`] says what the kernel should do for an action of `profiles`' emulator, so the
 //!   two can be compared.
+//! - [`hostile`]: the hostile seccomp inputs of issue 12, for the suites that check the bounds.
 #![forbid(unsafe_code)]
+
+pub mod hostile;
 
 use std::io::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
