@@ -6,7 +6,8 @@
 //! The layers, bottom up (each module uses only those before it):
 //! - [`time`], [`exit`] (`ExitStatus`, podman's exit codes), [`hint`] (the one hint
 //!   convention of every error), [`replace`] (writing a file the user named: atomic, its mode
-//!   kept or the umask followed);
+//!   kept or the umask followed), [`term`] (outside text shown on a terminal, control
+//!   characters escaped);
 //! - [`storage`]: SQLite state, blobs and layers under `--root`/`--runroot`;
 //! - [`image`]: import, load and the safe unpacking of layers;
 //! - [`seccomp`]: seccomp inputs (OCI JSON, Kafel-like policies, BPF) read into profiles;
@@ -29,6 +30,7 @@ pub mod replace;
 pub mod runtime;
 pub mod seccomp;
 pub mod storage;
+pub mod term;
 pub mod time;
 pub mod trace;
 

@@ -45,9 +45,9 @@ fn exit_status(e: &anyhow::Error) -> ExitStatus {
 
 /// Prints an error once: the message, its causes, every profile problem, and the first hint
 /// a cause gives. Each line is one line: control characters in a message (a file name with a
-/// newline) are shown escaped ([`commands::term`]).
+/// newline) are shown escaped ([`rpod::term`]).
 fn report(e: &anyhow::Error) {
-    use commands::term::shown;
+    use rpod::term::shown;
     // A policy's diagnostics come first, rustc style, then the one-line summary.
     if let Some(k) = e.chain().find_map(|c| c.downcast_ref::<kafel_dsl::Error>()) {
         eprintln!("{}", k.render());

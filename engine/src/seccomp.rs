@@ -54,13 +54,14 @@ pub fn kind_of(path: &Path, bytes: &[u8]) -> Kind {
     }
 }
 
-/// How a path is named in messages: `<stdin>` for `-`.
+/// How a path is named in messages: `<stdin>` for `-`, control characters escaped
+/// ([`crate::term`]: a newline in a file name must not forge a line of a diagnostic).
 #[must_use]
 pub fn display_name(path: &Path) -> String {
     if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
-        path.display().to_string()
+        crate::term::shown(&path.display().to_string()).into_owned()
     }
 }
 

@@ -257,6 +257,19 @@ fn a_file_name_cannot_forge_a_line_of_an_error() {
         err.lines().all(|l| !l.starts_with("error: forged")) && !err.contains('\u{1b}'),
         "{err}"
     );
+    // The same name in a policy's diagnostic (` --> NAME:1:20`).
+    let policy = write(
+        dir.path(),
+        "p\nerror: forged\u{1b}[31m.kafel",
+        "POLICY x { ALLOW { opn } } USE x DEFAULT KILL\n",
+    );
+    let o = rpod(&["seccomp", "compile", policy.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("/p\\nerror: forged\\u{1b}[31m.kafel:1:20"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err}");
 }
 
 /// `compile -o LINK` replaced the link silently while a recording's `of:` refuses one

@@ -3,7 +3,6 @@
 pub mod container;
 pub mod io;
 pub mod seccomp;
-pub mod term;
 
 use std::fmt;
 

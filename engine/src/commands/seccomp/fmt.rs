@@ -79,13 +79,13 @@ pub fn run(args: &FmtArgs) -> anyhow::Result<ExitStatus> {
         }
         if args.check {
             if !json {
-                eprintln!("{} is not formatted", path.display());
+                eprintln!("{} is not formatted", display_name(path));
                 print_first_difference(&text, &formatted);
             }
         } else {
             io::write_output(Some(path), formatted.as_bytes(), false)?;
             if !json {
-                eprintln!("formatted {}", path.display());
+                eprintln!("formatted {}", display_name(path));
             }
         }
     }

@@ -8,7 +8,7 @@ use profiles::bpf::Action;
 use profiles::merge::{self, MergeOptions, Prefer};
 use serde::Serialize;
 
-use super::{context, load_profile, within_budget};
+use super::{context, display_name, load_profile, within_budget};
 use crate::cli::seccomp::{self as cli, MergeArgs, OutputFormat};
 use crate::commands::io;
 use rpod::exit::ExitStatus;
@@ -47,7 +47,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitStatus> {
     })?
     .context("cannot merge the profiles")?;
     for (i, p) in args.profiles.iter().enumerate() {
-        eprintln!("input {}: {}", i + 1, p.display());
+        eprintln!("input {}: {}", i + 1, display_name(p));
     }
     for c in &merged.conflicts {
         eprintln!("conflict: {c}");

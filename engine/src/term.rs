@@ -1,7 +1,8 @@
 //! Text from outside rpod (a file name, an image name, a container's message) shown on a
-//! terminal. A name may hold any byte but `/` and NUL: printed raw, a newline in it forges a
-//! line of rpod's output and an escape sequence drives the terminal. Control characters are
-//! shown escaped, as Rust writes them (`\n`, `\u{1b}`); everything else is unchanged.
+//! terminal, by the binary's error report and by messages that name an input. A name may hold
+//! any byte but `/` and NUL: printed raw, a newline in it forges a line of rpod's output and
+//! an escape sequence drives the terminal. Control characters are shown escaped, as Rust
+//! writes them (`\n`, `\u{1b}`); everything else is unchanged.
 
 use std::borrow::Cow;
 
