@@ -102,11 +102,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &PsArgs) -> anyhow::Result<ExitS
             ("running", _) => "Up".to_string(),
             (s, _) => s.to_string(),
         };
-        let mut cmd = r.command.join(" ");
-        if cmd.len() > 24 {
-            cmd.truncate(21);
-            cmd.push_str("...");
-        }
+        let cmd = column(&r.command.join(" "), 24);
         println!(
             "{:<12}  {:<22}  {:<24}  {:<16}  {:<22}  {}",
             &r.id[..12],
@@ -127,4 +123,32 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &PsArgs) -> anyhow::Result<ExitS
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// `text` for a table column of `width` characters: control characters escaped (a command
+/// with a newline would break the table), cut at a character boundary with `...` when longer
+/// (a byte cut panicked inside a multibyte character, issue 12).
+fn column(text: &str, width: usize) -> String {
+    let shown = rpod::term::shown(text);
+    if shown.chars().count() <= width {
+        return shown.into_owned();
+    }
+    let mut cut: String = shown.chars().take(width.saturating_sub(3)).collect();
+    cut.push_str("...");
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column;
+
+    #[test]
+    fn a_column_is_cut_at_a_character_and_shows_controls_escaped() {
+        assert_eq!(column("sleep 600", 24), "sleep 600");
+        // 'ñ' is two bytes: byte 21 falls inside one.
+        let cmd = format!("echo x{}", "ñ".repeat(30));
+        assert!(!cmd.is_char_boundary(21));
+        assert_eq!(column(&cmd, 24), format!("echo x{}...", "ñ".repeat(15)));
+        assert_eq!(column("sh -c 'a\nb'", 24), "sh -c 'a\\nb'");
+    }
 }
