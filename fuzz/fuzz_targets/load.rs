@@ -13,14 +13,10 @@
 use libfuzzer_sys::fuzz_target;
 use rpod::image::{load, LoadOptions};
 use rpod::storage::Store;
-use rpod_fuzz::{fix_tar_checksums, save_input, Sandbox};
+use rpod_fuzz::{archive_input, Sandbox};
 
 fuzz_target!(|data: &[u8]| {
-    let mut data = data.to_vec();
-    if !data.starts_with(&[0x1f, 0x8b]) {
-        fix_tar_checksums(&mut data);
-    }
-    save_input(&data);
+    let data = archive_input(data);
     let sandbox = Sandbox::new();
     let inside = sandbox.inside();
     let archive = inside.join("archive.tar");

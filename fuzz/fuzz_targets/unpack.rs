@@ -12,19 +12,15 @@
 
 use libfuzzer_sys::fuzz_target;
 use rpod::image::unpack::{unpack, Limits};
-use rpod_fuzz::{fix_tar_checksums, save_input, Sandbox};
+use rpod_fuzz::{archive_input, is_gzip, Sandbox};
 
 fuzz_target!(|data: &[u8]| {
-    let mut data = data.to_vec();
-    if !data.starts_with(&[0x1f, 0x8b]) {
-        fix_tar_checksums(&mut data);
-    }
-    save_input(&data);
+    let data = archive_input(data);
     let sandbox = Sandbox::new();
     let result = unpack(&data[..], &sandbox.inside(), &Limits::default());
     sandbox.check();
     if let Ok(u) = result {
-        if !data.starts_with(&[0x1f, 0x8b]) {
+        if !is_gzip(&data) {
             assert!(
                 u.size <= data.len() as u64,
                 "{} bytes read from {}",

@@ -24,6 +24,24 @@ pub fn save_input(data: &[u8]) {
     }
 }
 
+/// Whether `data` starts with the gzip magic.
+#[must_use]
+pub fn is_gzip(data: &[u8]) -> bool {
+    data.starts_with(&[0x1f, 0x8b])
+}
+
+/// The input of an image target as the code under test receives it: the header checksums of a
+/// tar (not of a gzip) repaired ([`fix_tar_checksums`]), and saved for [`save_input`].
+#[must_use]
+pub fn archive_input(data: &[u8]) -> Vec<u8> {
+    let mut data = data.to_vec();
+    if !is_gzip(&data) {
+        fix_tar_checksums(&mut data);
+    }
+    save_input(&data);
+    data
+}
+
 /// Rewrites, in place, the checksum of every header of the tar stream in `data`, walking it as a
 /// tar reader does (header, then its data rounded up to 512 bytes), and recursively of member
 /// data that is itself a tar (ustar magic at offset 257: layers inside an image archive). Stops
