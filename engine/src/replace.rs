@@ -4,7 +4,9 @@
 //! - **Atomic**: the bytes go to a temporary file in the same directory, fsynced, then renamed
 //!   over the target; a reader sees the old file or the new one, and on an error the
 //!   temporary file is removed and the target is untouched.
-//! - **No symlink followed**: a symlink at the target is replaced, not written through.
+//! - **No symlink followed**: a symlink at the target is replaced, not written through. The
+//!   callers refuse one first (`-o`, `of:`, issue 12: replacing it silently broke the link); one
+//!   that appears between their check and the rename is replaced, never followed.
 //! - **Mode**: the permission bits of the regular file replaced, else what a plain
 //!   `open(O_CREAT, 0666)` gives (0666 less the umask). The temporary file is created 0600,
 //!   which must not leak into the result (a 0644 policy became 0600, issue 11); set-id bits do
