@@ -23,13 +23,12 @@
 //! wrong. Then `rm -f` of every container must leave nothing: no record, runtime state, mount
 //! or directory.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{code, ready, Env};
+use support::{code, ps_states_of, ready, Env};
 
 /// splitmix64: small, seedable, good enough to spread kill times.
 struct Rng(u64);
@@ -148,18 +147,7 @@ fn inconsistencies(e: &Env) -> Result<(), String> {
     if !work.is_empty() {
         wrong.push(format!("work dirs left after the next command: {work:?}"));
     }
-    let ps: serde_json::Value = serde_json::from_slice(&ps.stdout).expect("ps json");
-    let states: BTreeMap<String, String> = ps
-        .as_array()
-        .expect("ps array")
-        .iter()
-        .map(|c| {
-            (
-                c["Id"].as_str().expect("Id").to_string(),
-                c["State"].as_str().expect("State").to_string(),
-            )
-        })
-        .collect();
+    let states = ps_states_of(&ps.stdout);
     let runc = e.runc_list();
     for (id, status) in &runc {
         match states.get(id) {

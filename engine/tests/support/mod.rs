@@ -281,18 +281,7 @@ impl Env {
 
     /// `rpod ps -a --format json`: id -> state.
     pub fn ps_states(&self) -> std::collections::BTreeMap<String, String> {
-        let v: serde_json::Value =
-            serde_json::from_str(&self.out(&["ps", "-a", "--format", "json"])).expect("ps json");
-        v.as_array()
-            .expect("ps array")
-            .iter()
-            .map(|c| {
-                (
-                    c["Id"].as_str().expect("Id").to_string(),
-                    c["State"].as_str().expect("State").to_string(),
-                )
-            })
-            .collect()
+        ps_states_of(self.out(&["ps", "-a", "--format", "json"]).as_bytes())
     }
 
     /// Mount points under this store, as the calling thread sees them.
@@ -316,4 +305,19 @@ impl Env {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect()
     }
+}
+
+/// The output of `rpod ps --format json`: id -> state.
+pub fn ps_states_of(json: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let v: serde_json::Value = serde_json::from_slice(json).expect("ps json");
+    v.as_array()
+        .expect("ps array")
+        .iter()
+        .map(|c| {
+            (
+                c["Id"].as_str().expect("Id").to_string(),
+                c["State"].as_str().expect("State").to_string(),
+            )
+        })
+        .collect()
 }
