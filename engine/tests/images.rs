@@ -223,13 +223,12 @@ fn host_arch() -> String {
     image::host_platform().1.to_string()
 }
 
+/// The members of an archive or layout: (path, content).
+type Files = Vec<(String, Vec<u8>)>;
+
 /// The members of an OCI image layout holding one image made of `blobs` (each a layer as
 /// stored: tar or tar+gzip) whose uncompressed tars are `tars`.
-fn oci_layout(
-    blobs: &[Vec<u8>],
-    tars: &[Vec<u8>],
-    ref_name: Option<&str>,
-) -> Vec<(String, Vec<u8>)> {
+fn oci_layout(blobs: &[Vec<u8>], tars: &[Vec<u8>], ref_name: Option<&str>) -> Files {
     let mut files = vec![(
         "oci-layout".to_owned(),
         br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
@@ -1309,7 +1308,7 @@ fn tmp_entries(dir: &Path) -> Vec<String> {
 
 /// A one-layer [`oci_layout`] named `name` (its layer holds file `a`): the layer, the
 /// layout's files, and the path of the layer blob in it.
-fn one_layer_layout(name: &str) -> (Vec<u8>, Vec<(String, Vec<u8>)>, String) {
+fn one_layer_layout(name: &str) -> (Vec<u8>, Files, String) {
     let layer = Tar::new().file("a", b"content").finish();
     let layout = oci_layout(
         std::slice::from_ref(&layer),
@@ -1446,10 +1445,7 @@ fn layout_symlinks_are_followed_only_while_they_stay_inside_the_layout() {
 }
 
 /// `layout` with its manifest changed by `edit` (the manifest blob and index.json follow).
-fn edit_manifest(
-    layout: &[(String, Vec<u8>)],
-    edit: impl Fn(&mut serde_json::Value),
-) -> Vec<(String, Vec<u8>)> {
+fn edit_manifest(layout: &[(String, Vec<u8>)], edit: impl Fn(&mut serde_json::Value)) -> Files {
     let index: serde_json::Value = serde_json::from_slice(
         &layout
             .iter()
