@@ -286,16 +286,21 @@ pub fn to_profile_within(p: &Program, budget: usize) -> Result<Lowered, Vec<Diag
                 break;
             }
             if checkable && hangs.spent() {
-                return Err(vec![Diagnostic::error(
-                    span,
-                    format!("rpod gave up asking libseccomp to build the OCI rules for {name}"),
-                )
-                .with_label(format!(
-                    "libseccomp did not finish building {MAX_HANGS} rule sets of this policy, each given {}s of CPU time",
-                    build::CPU_BUDGET.as_secs()
-                ))
-                .with_note("help: simplify the argument conditions of the syscalls named in the errors above, or compare fewer arguments in one rule")
-                .with_note(BPF_HINT)]);
+                // The errors of the syscalls before this one are kept: they may be why.
+                errors.extend(last_failure.take());
+                errors.push(
+                    Diagnostic::error(
+                        span,
+                        format!("rpod gave up asking libseccomp to build the OCI rules for {name}"),
+                    )
+                    .with_label(format!(
+                        "libseccomp did not finish building {MAX_HANGS} rule sets of this policy, each given {}s of CPU time",
+                        build::CPU_BUDGET.as_secs()
+                    ))
+                    .with_note("help: simplify the argument conditions of this syscall and of those with conditions before it, or compare fewer arguments in one rule")
+                    .with_note(BPF_HINT),
+                );
+                return Err(errors);
             }
             let order = if checkable {
                 libseccomp_order(
