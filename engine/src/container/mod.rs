@@ -555,15 +555,24 @@ impl<'a> Container<'a> {
                 return Err(e.into());
             }
         }
-        if !self.wait_exit(timeout)? {
+        if self.wait_exit(timeout)? {
+            return Ok(());
+        }
+        // SIGKILL is sent again until the container is seen exited: a monitor records its
+        // container running just before the runtime creates it, and a signal sent in between
+        // reaches no one (issue 12: `rm -f` right after a `run -d` left it running).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
             let _ = rt.kill(&self.record.id, Signal::SIGKILL, true);
-            if !self.wait_exit(Duration::from_secs(10))? {
+            if self.wait_exit(Duration::from_millis(250))? {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
                 return Err(Error::DidNotStop {
                     name: self.record.name.clone(),
                 });
             }
         }
-        Ok(())
     }
 
     /// Removes the container: its runtime state, mount, directories and record. A running
@@ -1117,6 +1126,8 @@ mod tests {
     use super::*;
     use crate::hint::Hint;
     use crate::runtime::fake::Fake;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     #[test]
     fn only_the_null_device_is_taken_for_dev_null() {
@@ -1536,6 +1547,35 @@ mod tests {
         let f = fixture(ContainerState::Running, false);
         f.fake.on_state(stopped());
         assert_eq!(f.container().record().state, ContainerState::Exited);
+    }
+
+    #[test]
+    fn stop_kills_again_a_container_the_runtime_created_after_the_first_signal() {
+        // Issue 12: the monitor records its container running before the runtime creates it;
+        // a SIGKILL sent in between reached no one, and `rm -f` gave up while it ran on.
+        let f = fixture(ContainerState::Running, false);
+        let p = paths(&f.store, &f.id);
+        fs::write(&p.monitor_pid, std::process::id().to_string()).expect("a live monitor");
+        let kills = Arc::new(AtomicUsize::new(0));
+        let (root, runroot, id, seen) = (
+            f.store.root().to_path_buf(),
+            f.store.runroot().to_path_buf(),
+            f.id.clone(),
+            kills.clone(),
+        );
+        f.fake.on_kill(move |sig| {
+            // The first SIGKILL misses (no container yet); the next one ends it.
+            if sig == Signal::SIGKILL && seen.fetch_add(1, Ordering::SeqCst) >= 1 {
+                let s = Store::open(&root, &runroot).expect("store");
+                s.set_container_exited(&id, 137, SystemTime::now())
+                    .expect("exited");
+            }
+        });
+        let mut c = f.container();
+        c.stop(Duration::ZERO)
+            .expect("stopped by the second SIGKILL");
+        assert_eq!(kills.load(Ordering::SeqCst), 2);
+        assert_eq!(f.record().expect("record").state, ContainerState::Exited);
     }
 
     #[test]
