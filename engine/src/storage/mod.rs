@@ -1339,6 +1339,28 @@ mod tests {
         assert_eq!(s.layer_dirs(&kept).expect("dirs").len(), 1);
     }
 
+    /// Issue 12: the next open removes a killed command's work dir (nothing holds its lock),
+    /// keeps a live one's (its owner holds the lock, even in this same process: a flock belongs
+    /// to an open file description), and leaves what is not a work dir to gc.
+    #[test]
+    fn open_removes_the_work_dirs_whose_owner_is_dead_and_only_those() {
+        let (d, s) = store();
+        let st = s.staging().expect("staging");
+        let live = st.work_dir().to_path_buf();
+        let dead = d.path().join("root/tmp/work-1-2-3");
+        fs::create_dir(&dead).expect("mkdir");
+        fs::write(dead.join("half-unpacked"), b"x").expect("write");
+        let other = d.path().join("root/tmp/removing-1-2-3");
+        fs::create_dir(&other).expect("mkdir");
+        let again = Store::open(&d.path().join("root"), &d.path().join("run")).expect("open");
+        assert!(!dead.exists(), "the dead command's work dir is removed");
+        assert!(live.is_dir(), "the live one is kept");
+        assert!(other.is_dir(), "what is not a work dir is gc's");
+        assert_eq!(again.remove_dead_work_dirs().expect("clean"), 0);
+        drop(st);
+        assert!(!live.exists(), "its owner removes it when done");
+    }
+
     #[test]
     fn gc_stays_away_while_content_is_being_added() {
         let (_d, s) = store();
