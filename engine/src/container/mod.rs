@@ -997,9 +997,9 @@ fn runtime_view(runtimes: &dyn Runtimes, c: &ContainerRecord) -> Result<RuntimeV
     }
 }
 
-/// Whether a process of the runtime `binary` has container `id` on its command line (a
-/// `runc run ... ID` whose monitor was killed). Read from /proc; a process that goes away
-/// meanwhile is not counted.
+/// Whether a process of the runtime `binary` is creating container `id` (a `runc run ... ID`
+/// whose monitor was killed). Read from /proc; a process that goes away meanwhile is not
+/// counted.
 fn runtime_at_work(binary: &std::path::Path, id: &str) -> bool {
     let Some(name) = binary.file_name() else {
         return false;
@@ -1016,15 +1016,22 @@ fn runtime_at_work(binary: &std::path::Path, id: &str) -> bool {
         {
             return false;
         }
-        let Ok(cmdline) = fs::read(p.path().join("cmdline")) else {
-            return false;
-        };
-        let mut args = cmdline.split(|b| *b == 0);
-        let is_runtime = args.next().is_some_and(|a0| {
-            std::path::Path::new(std::ffi::OsStr::from_bytes(a0)).file_name() == Some(name)
-        });
-        is_runtime && args.any(|a| a == id.as_bytes())
+        fs::read(p.path().join("cmdline")).is_ok_and(|c| creates(&c, name, id))
     })
+}
+
+/// Whether `cmdline` (NUL-separated, as /proc has it) is the runtime `name` running or creating
+/// container `id`. Only `run` and `create` make a container: another rpod's `runc state ID` or
+/// `runc delete ID` does not, and must not make a stopped container look alive.
+fn creates(cmdline: &[u8], name: &std::ffi::OsStr, id: &str) -> bool {
+    let mut args = cmdline.split(|b| *b == 0);
+    let is_runtime = args.next().is_some_and(|a0| {
+        std::path::Path::new(std::ffi::OsStr::from_bytes(a0)).file_name() == Some(name)
+    });
+    let args: Vec<&[u8]> = args.collect();
+    is_runtime
+        && args.iter().any(|a| *a == b"run" || *a == b"create")
+        && args.contains(&id.as_bytes())
 }
 
 /// Fixes a record whose monitor died (killed, machine crash), taking the runtime's word (see
@@ -1661,6 +1668,33 @@ mod tests {
         f.fake.on_state(None);
         f.container().remove(false).expect("rm");
         assert!(f.record().is_none());
+    }
+
+    #[test]
+    fn only_a_runtime_running_or_creating_the_container_counts_as_at_work() {
+        let id = "ab".repeat(32);
+        let runc = std::ffi::OsStr::new("runc");
+        let cmd = |args: &[&str]| args.join("\0").into_bytes();
+        let run = cmd(&[
+            "/usr/sbin/runc",
+            "--root",
+            "/r",
+            "run",
+            "--bundle",
+            "/b",
+            &id,
+        ]);
+        assert!(creates(&run, runc, &id));
+        assert!(creates(&cmd(&["runc", "create", &id]), runc, &id));
+        // Another rpod asking about it, or deleting it, makes nothing.
+        assert!(!creates(&cmd(&["runc", "state", &id]), runc, &id));
+        assert!(!creates(
+            &cmd(&["runc", "delete", "--force", &id]),
+            runc,
+            &id
+        ));
+        assert!(!creates(&cmd(&["crun", "run", &id]), runc, &id));
+        assert!(!creates(&run, runc, &"cd".repeat(32)));
     }
 
     #[test]
