@@ -72,6 +72,17 @@ pub enum RuntimeError {
         needed: usize,
         denied: Vec<Denied>,
     },
+
+    /// The handoff check ([`super::handoff::check`]) ran out of its search budget: the profile's
+    /// argument rules are too many to analyse, and an unchecked profile could hang the runtime.
+    #[error(
+        "cannot check that the seccomp profile {profile} lets {runtime} start the container: its argument rules need more than {budget} search states to analyse"
+    )]
+    HandoffUnchecked {
+        runtime: &'static str,
+        profile: String,
+        budget: u64,
+    },
 }
 
 /// A handoff call the container's filter does not let through ([`super::handoff::denied`]).
@@ -112,6 +123,9 @@ impl Hint for RuntimeError {
                     quoted.join(", ")
                 ))
             }
+            RuntimeError::HandoffUnchecked { profile, .. } => Some(format!(
+                "simplify the profile's argument rules: fewer masked comparisons on one syscall or rules on fewer arguments (`rpod seccomp lint {profile}` is bounded the same way)"
+            )),
             _ => None,
         }
     }

@@ -166,10 +166,23 @@ pub fn denied(runtime: &str, spec: &Spec) -> Vec<Denied> {
 /// Refuses a container whose filter denies a call of `runtime`'s handoff ([`denied`]);
 /// `profile` names the filter's source in the error.
 ///
+/// The check is bounded as every analysis of a user's profile is
+/// ([`profiles::solve::SEARCH_BUDGET`] search states): a profile of many masked argument rules
+/// kept `rpod run` busy 6 to 11 s (issue 12). Past the budget the container is refused, not let
+/// through unchecked: a runtime killed in its handoff can hang (runc's init with one thread
+/// killed waited out its 300 s timeout).
+///
 /// # Errors
-/// [`RuntimeError::HandoffDenied`], naming the runtime and the calls.
+/// [`RuntimeError::HandoffDenied`], naming the runtime and the calls;
+/// [`RuntimeError::HandoffUnchecked`] past the search budget.
 pub fn check(runtime: &'static str, profile: &str, spec: &Spec) -> Result<(), RuntimeError> {
-    let denied = denied(runtime, spec);
+    let denied = solve::bounded(solve::SEARCH_BUDGET, || denied(runtime, spec)).map_err(|e| {
+        RuntimeError::HandoffUnchecked {
+            runtime,
+            profile: profile.to_string(),
+            budget: e.budget,
+        }
+    })?;
     if denied.is_empty() {
         return Ok(());
     }
@@ -322,6 +335,18 @@ mod tests {
     /// A profile older than faccessat2 (Linux 5.8): runc's stub answers ENOSYS, Go falls back
     /// to faccessat, runc runs (podman's default without faccessat2 does, measured); a profile
     /// that kills faccessat2 is refused.
+    /// Issue 12: 240 masked ioctl rules kept `rpod run` busy 6 to 11 s before it answered.
+    #[test]
+    fn a_profile_too_complex_to_check_is_refused_within_the_search_budget() {
+        let spec = spec_with(&rpod_tests::hostile::masked_rules(240));
+        let e = check("runc", "masked.json", &spec).expect_err("refused");
+        assert!(
+            matches!(e, RuntimeError::HandoffUnchecked { budget, .. } if budget == solve::SEARCH_BUDGET),
+            "{e}"
+        );
+        assert!(e.to_string().contains("masked.json"), "{e}");
+    }
+
     #[test]
     fn faccessat2_may_fail_with_enosys_or_eperm_but_not_kill() {
         let older: Vec<String> = of_runtime("runc")
