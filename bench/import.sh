@@ -15,14 +15,9 @@ rpod=${RPOD:-$here/target/release/rpod}
 for tool in podman skopeo umoci; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed (apt-get install $tool)" >&2; exit 1; }
 done
-work=$(mktemp -d)
-[ -e /run/containers ] && run_containers=kept || run_containers=ours
-cleanup() {
-  awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
-  rm -rf "$work"
-  if [ "$run_containers" = ours ]; then rmdir /run/containers/networks /run/containers 2>/dev/null || true; fi
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+scratch
 
 # The image: FILES files of 128 bytes in directories of 1000, as a plain tar.
 python3 - "$work/rootfs" "$files" <<'EOF'
@@ -43,9 +38,6 @@ P0=(podman --root "$work/p0/root" --runroot "$work/p0/run" --storage-driver over
 "${P0[@]}" save -q --format oci-archive -o "$work/image.tar" localhost/bench:latest
 rm -rf "$work/p0"
 skopeo copy -q "oci-archive:$work/image.tar" "oci:$work/layout:bench"
-
-# shellcheck source=bench/lib.sh
-. "$here/bench/lib.sh"
 
 fresh() { rm -rf "$work/s" "$work/p" "$work/bundle" "$work/x"; sync; }
 R=("$rpod" --root "$work/s/root" --runroot "$work/s/run")

@@ -1,4 +1,18 @@
-# What the bench/ scripts share. Source it after `work` (a scratch directory) is set.
+# What the bench/ scripts share. Source it first, then call `scratch`.
+
+# scratch: a scratch directory in $work, removed at exit with whatever is still mounted under
+# it (rpod's overlays, podman's store). podman makes /run/containers/networks whatever its
+# configuration says: removed again if it was not there before (and is empty).
+scratch() {
+  work=$(mktemp -d)
+  if [ -e /run/containers ]; then scratch_run_containers=kept; else scratch_run_containers=ours; fi
+  trap scratch_cleanup EXIT
+}
+scratch_cleanup() {
+  awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
+  rm -rf "$work"
+  if [ "$scratch_run_containers" = ours ]; then rmdir /run/containers/networks /run/containers 2>/dev/null || true; fi
+}
 
 # The median of the numbers on stdin, one a line.
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

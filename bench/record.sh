@@ -22,12 +22,9 @@ cd "$here"
 cargo build --release --quiet -p rpod -p rpod-tests --bin rpod --bin syscall-loop
 rpod=$here/target/release/rpod
 loop=$here/target/release/syscall-loop
-work=$(mktemp -d)
-cleanup() {
-  awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+scratch
 mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root,data}
 cp /bin/busybox "$work/rootfs/bin/" && chroot "$work/rootfs" /bin/busybox --install -s /bin
 echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"; echo 'root:x:0:' > "$work/rootfs/etc/group"
@@ -42,9 +39,6 @@ R=("$rpod" --root "$work/s/root" --runroot "$work/s/run")
 echo '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"]}' > "$work/allow-all.json"
 allow=(--security-opt "seccomp=$work/allow-all.json")
 rec() { echo "io.containers.trace-syscall=of:$work/out-$1.json"; }
-
-# shellcheck source=bench/lib.sh
-. "$here/bench/lib.sh"
 
 echo "bench/record.sh $runs $wruns: medians of $runs runs (section 3: $wruns), interleaved (each round runs every command once, starting from a different one)"
 echo

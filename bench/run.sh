@@ -12,18 +12,10 @@ baseline=${2:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 rpod=$here/target/release/rpod
 [ -x "$rpod" ] || (cd "$here" && cargo build --release --quiet)
-work=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+scratch
 P=(podman --root "$work/p/root" --runroot "$work/p/run" --storage-driver overlay)
-# podman makes /run/containers/networks whatever its configuration says: removed again if it
-# was not there before (and is empty).
-[ -e /run/containers ] && run_containers=kept || run_containers=ours
-cleanup() {
-  # Whatever is still mounted under the scratch directory (rpod's overlays, podman's store).
-  awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
-  rm -rf "$work"
-  if [ "$run_containers" = ours ]; then rmdir /run/containers/networks /run/containers 2>/dev/null || true; fi
-}
-trap cleanup EXIT
 mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root}
 cp /bin/busybox "$work/rootfs/bin/" && chroot "$work/rootfs" /bin/busybox --install -s /bin
 echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"; echo 'root:x:0:' > "$work/rootfs/etc/group"
@@ -36,9 +28,6 @@ id=$("${R[@]}" create busybox true)
 mkdir -p "$work/bundle"
 cp "$work/s/run/containers/$id/config.json" "$work/bundle/"
 "${R[@]}" mount "$id" >/dev/null
-
-# shellcheck source=bench/lib.sh
-. "$here/bench/lib.sh"
 
 steps=(runc rpod)
 step_runc() { time_us runc run --bundle "$work/bundle" "bench-$1"; }
