@@ -56,3 +56,14 @@ if ! cargo fuzz --version 2>/dev/null | grep -q ' 0\.13\.'; then
   cargo install cargo-fuzz@0.13.2 --locked --quiet
 fi
 echo "setup: fuzzing: $(cargo fuzz --version)"
+
+# A fresh build of the workspace, its tests and the fuzz targets takes about 5 GB; a full disk
+# shows up as link errors far from the cause, so say it first.
+target_dir=${CARGO_TARGET_DIR:-target}
+mkdir -p "$target_dir"
+free_kb=$(df -Pk "$target_dir" | awk 'NR == 2 { print $4 }')
+if [ "$free_kb" -lt $((6 * 1024 * 1024)) ]; then
+  echo "setup: warning: only $((free_kb / 1024)) MB free under $target_dir; a fresh build and test run needs about 6 GB (free space, or set CARGO_TARGET_DIR elsewhere)" >&2
+else
+  echo "setup: $((free_kb / 1024 / 1024)) GB free under $target_dir"
+fi
