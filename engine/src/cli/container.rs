@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
-
-use super::seccomp::OutputFormat;
+use clap::{Args, ValueEnum};
 
 /// `rpod run`: `rpod create`'s options and `-d`.
 #[derive(Debug, Args, Clone)]
@@ -103,19 +101,63 @@ pub struct StartArgs {
     pub containers: Vec<String>,
 }
 
+/// What `ps --sort` orders by (podman's choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PsSort {
+    Command,
+    Created,
+    Id,
+    Image,
+    Names,
+    Runningfor,
+    Size,
+    Status,
+}
+
 #[derive(Debug, Args)]
 pub struct PsArgs {
-    /// All containers, not only running ones.
+    /// Show all the containers, default is only running containers.
     #[arg(short, long)]
     pub all: bool,
-    /// Show the namespaces' modes.
+    /// Show containers in storage not controlled by rpod (rpod keeps no other containers, so
+    /// this is the same list).
     #[arg(long)]
+    pub external: bool,
+    /// Filter output based on conditions given: id, name, status, label, ancestor, exited,
+    /// before, since, pod (`KEY=VALUE`, repeatable; one key ORs its values, keys AND).
+    #[arg(short, long = "filter", value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Pretty-print containers to JSON or using a Go template.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Print the n last created containers (all states).
+    #[arg(short = 'n', long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Act on the latest container rpod is aware of.
+    #[arg(short, long, conflicts_with = "last")]
+    pub latest: bool,
+    /// Display namespace information.
+    #[arg(long, conflicts_with_all = ["quiet", "size"])]
     pub ns: bool,
-    /// Print only the container ids.
+    /// Display the extended information.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Do not print headers.
+    #[arg(long)]
+    pub noheading: bool,
+    /// Print the ID and name of the pod the containers are associated with (rpod has no pods:
+    /// the columns are empty).
     #[arg(short, long)]
+    pub pod: bool,
+    /// Print the numeric IDs of the containers only.
+    #[arg(short, long, conflicts_with = "size")]
     pub quiet: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
+    /// Display the total file sizes.
+    #[arg(short, long)]
+    pub size: bool,
+    /// Sort output by: command, created, id, image, names, runningfor, size, status.
+    #[arg(long, value_enum, value_name = "CHOICE")]
+    pub sort: Option<PsSort>,
 }
 
 #[derive(Debug, Args)]
@@ -172,8 +214,26 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
+/// What `inspect --type` looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum InspectType {
+    Container,
+    Image,
+    #[default]
+    All,
+}
+
 #[derive(Debug, Args)]
 pub struct InspectArgs {
+    /// Format the output to a Go template or json.
+    #[arg(short, long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Display filesystem usage (containers: SizeRw and SizeRootFs).
+    #[arg(short, long)]
+    pub size: bool,
+    /// Specify inspect-object type: container, image, all (containers first, as podman).
+    #[arg(short, long = "type", value_enum, default_value_t, value_name = "TYPE")]
+    pub kind: InspectType,
     /// Containers or images (containers first, as podman).
     #[arg(required = true)]
     pub names: Vec<String>,
@@ -223,10 +283,63 @@ pub struct LoadArgs {
     pub input: PathBuf,
 }
 
+/// What `images --sort` orders by (podman's choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ImagesSort {
+    #[default]
+    Created,
+    Id,
+    Repository,
+    Size,
+    Tag,
+}
+
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
+    /// Show all images (rpod keeps no intermediate images, so the same list).
+    #[arg(short, long)]
+    pub all: bool,
+    /// Show digests.
+    #[arg(long)]
+    pub digests: bool,
+    /// Filter output based on conditions provided: reference, dangling, label, before, since
+    /// (`KEY=VALUE`, repeatable).
+    #[arg(short, long = "filter", value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Change the output format to JSON or a Go template.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Do not print column headings.
+    #[arg(short, long)]
+    pub noheading: bool,
+    /// Do not truncate output.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Display only image IDs.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Sort by created, id, repository, size, tag.
+    #[arg(long, value_enum, default_value_t, value_name = "CHOICE")]
+    pub sort: ImagesSort,
+}
+
+/// `rpod system df`.
+#[derive(Debug, Args)]
+pub struct DfArgs {
+    /// Pretty-print images using a Go template (`json` for JSON).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Show detailed information on disk usage.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `rpod version` and `rpod info`.
+#[derive(Debug, Args)]
+pub struct SystemFormatArgs {
+    /// Change the output format to JSON or a Go template.
+    #[arg(short, long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -69,7 +69,7 @@ pub enum Command {
     Mount(MountArgs),
     /// Unmount a container's root filesystem (when it is not running).
     Umount(MountArgs),
-    /// Container housekeeping: cleanup.
+    /// Container housekeeping: cleanup, inspect.
     #[command(subcommand)]
     Container(ContainerCommand),
     /// Create an image from a root filesystem tarball.
@@ -85,15 +85,21 @@ pub enum Command {
     /// Image housekeeping: inspect.
     #[command(subcommand)]
     Image(ImageCommand),
-    /// System information: df.
+    /// System information: df, info.
     #[command(subcommand)]
     System(SystemCommand),
+    /// Display the rpod version information.
+    Version(SystemFormatArgs),
+    /// Display rpod related system information.
+    Info(SystemFormatArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ContainerCommand {
     /// Unmount and release what an exited container holds (run by its monitor).
     Cleanup(CleanupArgs),
+    /// Display the configuration of containers.
+    Inspect(InspectArgs),
     /// The per-container monitor (started by `rpod run -d`).
     #[command(hide = true)]
     Monitor(MonitorArgs),
@@ -108,7 +114,9 @@ pub enum ImageCommand {
 #[derive(Debug, Subcommand)]
 pub enum SystemCommand {
     /// Disk space used by images and containers.
-    Df(ImagesArgs),
+    Df(DfArgs),
+    /// Display rpod related system information.
+    Info(SystemFormatArgs),
 }
 
 #[cfg(test)]

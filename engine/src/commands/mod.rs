@@ -33,6 +33,7 @@ pub fn usage(message: impl fmt::Display, hint: impl Into<String>) -> anyhow::Err
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Seccomp(cmd) => seccomp::run(cmd),
+        Command::Version(a) => container::version(&a),
         _ => container::run(cli),
     }
 }

@@ -94,6 +94,9 @@ pub struct Meta {
     /// The syscall recording the monitor makes (`io.containers.trace-syscall`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<crate::trace::Request>,
+    /// `--label KEY=VALUE`s given at create (the image's labels are added when listed).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -355,6 +358,7 @@ impl<'a> Container<'a> {
             hostname: config.hostname.clone(),
             tty: config.terminal,
             trace: req.trace.clone(),
+            labels: std::collections::BTreeMap::new(),
         };
         let mut record = ContainerRecord {
             id: id.clone(),
@@ -1211,6 +1215,7 @@ mod tests {
             hostname: None,
             tty: false,
             trace: None,
+            labels: std::collections::BTreeMap::new(),
         };
         let record = ContainerRecord {
             id: id.clone(),

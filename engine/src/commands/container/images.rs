@@ -1,12 +1,18 @@
 //! `rpod import|load|images|rmi|tag|system df`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::cli::container::{ImagesArgs, ImportArgs, LoadArgs, RmiArgs, TagArgs};
-use crate::cli::seccomp::OutputFormat;
+use serde::Serialize;
+
+use super::report::{self, Format};
+use crate::cli::container::{
+    DfArgs, ImagesArgs, ImagesSort, ImportArgs, LoadArgs, RmiArgs, TagArgs,
+};
 use rpod::exit::ExitStatus;
 use rpod::image::{self, ImportOptions, LoadOptions, Removal};
-use rpod::storage::Store;
+use rpod::runtime::Runtimes;
+use rpod::storage::{ContainerState, Store};
 
 pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<ExitStatus> {
     let opts = ImportOptions {
@@ -41,44 +47,231 @@ pub fn load(store: &Store, a: &LoadArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn human(n: u64) -> String {
-    #[expect(clippy::cast_precision_loss, reason = "a size for people")]
-    let f = n as f64;
-    if n >= 1 << 30 {
-        format!("{:.1} GB", f / 1e9)
-    } else if n >= 1 << 20 {
-        format!("{:.1} MB", f / 1e6)
-    } else {
-        format!("{:.1} kB", f / 1e3)
+/// The filter keys `images --filter` takes.
+const IMAGE_FILTERS: &[&str] = &["before", "dangling", "label", "reference", "since"];
+
+/// One row of `rpod images` as a Go template sees it (podman's `imageReporter`): one row per
+/// name an image has, `<none>` for an image without one.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImageRow {
+    #[serde(rename = "ID")]
+    short_id: String,
+    id: String,
+    repository: String,
+    tag: String,
+    digest: String,
+    created: String,
+    created_at: String,
+    created_since: String,
+    created_time: String,
+    size: String,
+    virtual_size: u64,
+    shared_size: u64,
+    read_only: bool,
+    containers: usize,
+    labels: BTreeMap<String, String>,
+    history: String,
+    names: Vec<String>,
+    repo_tags: Vec<String>,
+    repo_digests: Vec<String>,
+    dangling: bool,
+    parent_id: String,
+    /// For sorting only.
+    #[serde(skip)]
+    created_unix: i64,
+    #[serde(skip)]
+    bytes: u64,
+}
+
+const IMAGE_HEADERS: &[(&str, &str)] = &[
+    ("ID", "IMAGE ID"),
+    ("Id", "IMAGE ID"),
+    ("CreatedSince", "CREATED"),
+    ("CreatedAt", "CREATED AT"),
+    ("CreatedTime", "CREATED AT"),
+    ("ReadOnly", "R/O"),
+];
+
+/// Go's `path.Match` for `*` and `?` (neither crosses `/`); other characters are literal.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    match (pattern.first(), text.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], text)
+                || (text.first().is_some_and(|c| *c != b'/') && glob(pattern, &text[1..]))
+        }
+        (Some(b'?'), Some(c)) if *c != b'/' => glob(&pattern[1..], &text[1..]),
+        (Some(p), Some(c)) if p == c => glob(&pattern[1..], &text[1..]),
+        _ => false,
     }
 }
 
+/// `reference=PATTERN` against a name as podman tries it: the full name, the repository, and
+/// both without the registry (`localhost/busybox:latest`, `busybox`, ...).
+fn reference_matches(pattern: &str, name: &str) -> bool {
+    let (repo, _) = split_name(name);
+    let short = |s: &str| -> String {
+        s.strip_prefix("docker.io/library/")
+            .or_else(|| {
+                s.split_once('/')
+                    .filter(|(d, _)| d.contains('.') || d.contains(':') || *d == "localhost")
+                    .map(|(_, r)| r)
+            })
+            .unwrap_or(s)
+            .to_owned()
+    };
+    [name.to_owned(), repo.to_owned(), short(name), short(repo)]
+        .iter()
+        .any(|c| glob(pattern.as_bytes(), c.as_bytes()))
+}
+
+/// `repo:tag` of a stored name (`localhost/busybox:latest` -> `localhost/busybox`, `latest`).
+fn split_name(n: &str) -> (&str, &str) {
+    match n.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+        _ => (n, "latest"),
+    }
+}
+
+fn image_filters(
+    store: &Store,
+    list: Vec<image::ImageSummary>,
+    filters: &BTreeMap<String, Vec<String>>,
+) -> anyhow::Result<Vec<image::ImageSummary>> {
+    let mut dangling = Vec::new();
+    for v in filters.get("dangling").into_iter().flatten() {
+        dangling.push(match v.as_str() {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => anyhow::bail!("non-boolean value {v:?} for the dangling filter"),
+        });
+    }
+    // before/since: relative to the newest (before) or oldest (since) of the images named.
+    let created_of = |key: &str| -> anyhow::Result<Vec<i64>> {
+        filters
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let id = image::lookup(store, r)?.id;
+                Ok(list.iter().find(|i| i.id == id).map_or(0, |i| i.created))
+            })
+            .collect()
+    };
+    let before = created_of("before")?;
+    let since = created_of("since")?;
+    let keep = |i: &image::ImageSummary| {
+        filters.get("reference").is_none_or(|pats| {
+            pats.iter()
+                .any(|p| i.names.iter().any(|n| reference_matches(p, n)))
+        }) && (dangling.is_empty() || dangling.contains(&i.dangling))
+            && filters
+                .get("label")
+                .is_none_or(|l| report::labels_match(l, &i.labels))
+            && before.iter().all(|t| i.created < *t)
+            && since.iter().all(|t| i.created > *t)
+    };
+    Ok(list.into_iter().filter(keep).collect())
+}
+
 pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<ExitStatus> {
-    let list = image::list(store)?;
-    if a.format == OutputFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+    let format = Format::parse(a.format.as_deref())?;
+    let filters = report::parse_filters(&a.filter, IMAGE_FILTERS)?;
+    let list = image_filters(store, image::list(store)?, &filters)?;
+    if matches!(format, Format::Json) {
+        print!(
+            "{}",
+            report::render_rows(&format, &list, &|_| String::new(), true)?
+        );
         return Ok(ExitStatus::Success);
     }
-    println!(
-        "{:<40}  {:<12}  {:<14}  SIZE",
-        "REPOSITORY", "TAG", "IMAGE ID"
-    );
+    let mut rows = Vec::new();
     for i in &list {
-        let short = &i.id[..12.min(i.id.len())];
-        if i.names.is_empty() {
-            println!(
-                "{:<40}  {:<12}  {:<14}  {}",
-                "<none>",
-                "<none>",
-                short,
-                human(i.size)
-            );
-        }
-        for n in &i.names {
-            let (repo, tag) = n.rsplit_once(':').unwrap_or((n, "latest"));
-            println!("{repo:<40}  {tag:<12}  {short:<14}  {}", human(i.size));
+        let names: Vec<Option<&String>> = if i.names.is_empty() {
+            vec![None]
+        } else {
+            i.names.iter().map(Some).collect()
+        };
+        let created = std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(u64::try_from(i.created).unwrap_or(0));
+        for n in names {
+            let (repository, tag) = n.map_or(("<none>", "<none>"), |n| split_name(n));
+            rows.push(ImageRow {
+                short_id: if a.no_trunc {
+                    format!("sha256:{}", i.id)
+                } else {
+                    i.id.chars().take(12).collect()
+                },
+                id: i.id.clone(),
+                repository: repository.to_owned(),
+                tag: tag.to_owned(),
+                digest: i.digest.clone(),
+                created: report::ago(created),
+                created_at: report::go_time_unix(i.created),
+                created_since: report::ago(created),
+                created_time: report::go_time_unix(i.created),
+                size: report::human_size(i.size),
+                virtual_size: i.virtual_size,
+                shared_size: i.shared_size,
+                read_only: false,
+                containers: i.containers,
+                labels: i.labels.clone(),
+                history: i.history.join(", "),
+                names: i.names.clone(),
+                repo_tags: i.repo_tags.clone(),
+                repo_digests: i.repo_digests.clone(),
+                dangling: i.dangling,
+                parent_id: i.parent_id.clone(),
+                created_unix: i.created,
+                bytes: i.size,
+            });
         }
     }
+    match a.sort {
+        ImagesSort::Created => rows.sort_by_key(|r| std::cmp::Reverse(r.created_unix)),
+        ImagesSort::Id => rows.sort_by(|x, y| x.id.cmp(&y.id)),
+        ImagesSort::Repository => rows.sort_by(|x, y| x.repository.cmp(&y.repository)),
+        ImagesSort::Size => rows.sort_by_key(|r| r.bytes),
+        ImagesSort::Tag => rows.sort_by(|x, y| x.tag.cmp(&y.tag)),
+    }
+    let out = match &format {
+        Format::Default if a.quiet => {
+            // podman's -q: each image once, in the listed order.
+            let mut seen = std::collections::HashSet::new();
+            rows.iter()
+                .filter(|r| seen.insert(r.id.clone()))
+                .map(|r| format!("{}\n", r.short_id))
+                .collect()
+        }
+        Format::Default => {
+            let mut head = vec!["REPOSITORY", "TAG"];
+            if a.digests {
+                head.push("DIGEST");
+            }
+            head.extend(["IMAGE ID", "CREATED", "SIZE"]);
+            let mut cells: Vec<Vec<String>> = Vec::new();
+            if !a.noheading {
+                cells.push(head.iter().map(|h| (*h).to_owned()).collect());
+            }
+            for r in &rows {
+                let mut row = vec![r.repository.clone(), r.tag.clone()];
+                if a.digests {
+                    row.push(r.digest.clone());
+                }
+                row.extend([r.short_id.clone(), r.created_since.clone(), r.size.clone()]);
+                cells.push(row);
+            }
+            report::table(&cells)
+        }
+        _ => report::render_rows(
+            &format,
+            &rows,
+            &|f| report::header(f, IMAGE_HEADERS),
+            a.noheading,
+        )?,
+    };
+    print!("{out}");
     Ok(ExitStatus::Success)
 }
 
@@ -104,40 +297,190 @@ pub fn tag(store: &Store, a: &TagArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-pub fn df(store: &Store, a: &ImagesArgs) -> anyhow::Result<ExitStatus> {
+/// One line of `system df`'s summary (podman's `dfSummary`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DfRow {
+    #[serde(rename = "Type")]
+    kind: String,
+    total: usize,
+    active: usize,
+    size: String,
+    reclaimable: String,
+    /// For `--format json`.
+    raw_size: u64,
+    raw_reclaimable: u64,
+}
+
+pub fn df(store: &Store, rt: &dyn Runtimes, a: &DfArgs) -> anyhow::Result<ExitStatus> {
+    let format = Format::parse(a.format.as_deref())?;
     let du = image::disk_usage(store)?;
-    let containers = store.containers()?;
-    if a.format == OutputFormat::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "Images": du,
-                "Containers": containers.len(),
-            }))?
-        );
-        return Ok(ExitStatus::Success);
-    }
-    println!(
-        "{:<12}  {:<6}  {:<6}  {:<10}  RECLAIMABLE",
-        "TYPE", "TOTAL", "ACTIVE", "SIZE"
-    );
-    println!(
-        "{:<12}  {:<6}  {:<6}  {:<10}  {}",
-        "Images",
-        du.total,
-        du.active,
-        human(du.size),
-        human(du.reclaimable)
-    );
+    let containers = super::ps::gather(store, rt, true)?;
     let running = containers
         .iter()
-        .filter(|c| c.state == rpod::storage::ContainerState::Running)
+        .filter(|c| c.record.state == ContainerState::Running)
         .count();
-    println!(
-        "{:<12}  {:<6}  {:<6}",
-        "Containers",
-        containers.len(),
-        running
-    );
+    let written: u64 = containers.iter().map(|c| c.size.map_or(0, |s| s.0)).sum();
+    let reclaim_written: u64 = containers
+        .iter()
+        .filter(|c| c.record.state != ContainerState::Running)
+        .map(|c| c.size.map_or(0, |s| s.0))
+        .sum();
+    let pct = |part: u64, whole: u64| part.saturating_mul(100).checked_div(whole).unwrap_or(0);
+    let rows = vec![
+        DfRow {
+            kind: "Images".into(),
+            total: du.total,
+            active: du.active,
+            size: report::human_size(du.size),
+            reclaimable: format!(
+                "{} ({}%)",
+                report::human_size(du.reclaimable),
+                pct(du.reclaimable, du.size)
+            ),
+            raw_size: du.size,
+            raw_reclaimable: du.reclaimable,
+        },
+        DfRow {
+            kind: "Containers".into(),
+            total: containers.len(),
+            active: running,
+            size: report::human_size(written),
+            reclaimable: format!(
+                "{} ({}%)",
+                report::human_size(reclaim_written),
+                pct(reclaim_written, written)
+            ),
+            raw_size: written,
+            raw_reclaimable: reclaim_written,
+        },
+        // rpod has no named volumes yet.
+        DfRow {
+            kind: "Local Volumes".into(),
+            total: 0,
+            active: 0,
+            size: report::human_size(0),
+            reclaimable: format!("{} (0%)", report::human_size(0)),
+            raw_size: 0,
+            raw_reclaimable: 0,
+        },
+    ];
+    let out = match &format {
+        Format::Json if a.verbose => report::render_one(
+            &format,
+            &serde_json::json!({ "Images": du, "Containers": containers.iter().map(|c| serde_json::json!({
+                "ContainerID": c.record.id,
+                "Image": c.meta.as_ref().map(|m| m.image.clone()).unwrap_or_default(),
+                "Size": c.size.map_or(0, |s| s.0),
+                "Status": c.record.state.as_str(),
+                "Names": c.record.name,
+            })).collect::<Vec<_>>() }),
+        )?,
+        Format::Json => report::render_rows(&format, &rows, &|_| String::new(), true)?,
+        Format::Template { .. } => {
+            report::render_rows(&format, &rows, &|f| report::header(f, &[]), false)?
+        }
+        Format::Default if a.verbose => {
+            let mut out = String::from("Images space usage:\n\n");
+            let mut cells = vec![[
+                "REPOSITORY",
+                "TAG",
+                "IMAGE ID",
+                "CREATED",
+                "SIZE",
+                "SHARED SIZE",
+                "UNIQUE SIZE",
+                "CONTAINERS",
+            ]
+            .map(str::to_owned)
+            .to_vec()];
+            for i in &du.images {
+                let names: Vec<Option<&String>> = if i.names.is_empty() {
+                    vec![None]
+                } else {
+                    i.names.iter().map(Some).collect()
+                };
+                for n in names {
+                    let (repo, tag) = n.map_or(("<none>", "<none>"), |n| split_name(n));
+                    let created = i
+                        .created
+                        .as_deref()
+                        .and_then(rpod::time::parse_rfc3339)
+                        .and_then(|s| u64::try_from(s).ok())
+                        .map_or_else(String::new, |s| {
+                            report::ago(std::time::UNIX_EPOCH + std::time::Duration::from_secs(s))
+                        });
+                    cells.push(vec![
+                        repo.to_owned(),
+                        tag.to_owned(),
+                        i.id.chars().take(12).collect(),
+                        created,
+                        report::human_size(i.size),
+                        report::human_size(i.shared_size),
+                        report::human_size(i.unique_size),
+                        i.containers.to_string(),
+                    ]);
+                }
+            }
+            out.push_str(&report::table(&cells));
+            out.push_str("\nContainers space usage:\n\n");
+            let mut cells = vec![[
+                "CONTAINER ID",
+                "IMAGE",
+                "COMMAND",
+                "LOCAL VOLUMES",
+                "SIZE",
+                "CREATED",
+                "STATUS",
+                "NAMES",
+            ]
+            .map(str::to_owned)
+            .to_vec()];
+            for c in &containers {
+                cells.push(vec![
+                    c.record.id.chars().take(12).collect(),
+                    c.record
+                        .image_id
+                        .as_deref()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(12)
+                        .collect(),
+                    c.meta
+                        .as_ref()
+                        .map(|m| m.command.join(" "))
+                        .map(|s| rpod::term::shown(&s).into_owned())
+                        .unwrap_or_default(),
+                    "0".to_owned(),
+                    report::human_size(c.size.map_or(0, |s| s.0)),
+                    report::ago(c.record.created),
+                    c.record.state.as_str().to_owned(),
+                    c.record.name.clone(),
+                ]);
+            }
+            out.push_str(&report::table(&cells));
+            out.push_str("\nLocal Volumes space usage:\n\n");
+            out.push_str(&report::table(&[["VOLUME NAME", "LINKS", "SIZE"]
+                .map(str::to_owned)
+                .to_vec()]));
+            out
+        }
+        Format::Default => {
+            let mut cells = vec![["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
+                .map(str::to_owned)
+                .to_vec()];
+            for r in &rows {
+                cells.push(vec![
+                    r.kind.clone(),
+                    r.total.to_string(),
+                    r.active.to_string(),
+                    r.size.clone(),
+                    r.reclaimable.clone(),
+                ]);
+            }
+            report::table(&cells)
+        }
+    };
+    print!("{out}");
     Ok(ExitStatus::Success)
 }

@@ -1,72 +1,379 @@
-//! `rpod inspect` and `rpod image inspect`.
+//! `rpod inspect`, `rpod container inspect` and `rpod image inspect`: podman's inspect JSON
+//! (`InspectContainerData`, `ImageData`), so `--format '{{.State.ExitCode}}'` and
+//! `{{range .Config.Env}}` work as they do with podman.
+//!
+//! Deliberate differences: rpod keeps its own keys beside podman's: `Seccomp` (the profile
+//! and its digest), `TraceSyscall`, `OCIConfig` (the runtime spec as written), `Bundle`,
+//! `LogPath`, `AutoRemove`; `Rootfs` is the container's mounted root (podman's is the
+//! `--rootfs` directory, which rpod does not have). No networking, pods, healthchecks or
+//! checkpoints: those keys have podman's empty values.
 
-use serde_json::json;
+use std::collections::BTreeMap;
 
-use crate::cli::container::InspectArgs;
+use serde_json::{json, Value};
+
+use super::report::{self, Format};
+use crate::cli::container::{InspectArgs, InspectType};
 use rpod::container::Container;
 use rpod::exit::ExitStatus;
 use rpod::image;
 use rpod::runtime::Runtimes;
-use rpod::storage::Store;
+use rpod::storage::{ContainerRecord, ContainerState, Store};
 
-fn secs(t: Option<std::time::SystemTime>) -> serde_json::Value {
-    t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(serde_json::Value::Null, |d| json!(d.as_secs()))
+/// The capabilities podman (and rpod) give a container by default, to tell `CapAdd` and
+/// `CapDrop` from the spec's bounding set.
+pub(super) const DEFAULT_CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SETFCAP",
+    "CAP_SETGID",
+    "CAP_SETPCAP",
+    "CAP_SETUID",
+    "CAP_SYS_CHROOT",
+];
+
+/// The container's OCI runtime spec as its bundle holds it (gone once it is removed).
+pub(super) fn oci_spec(record: &ContainerRecord) -> Option<Value> {
+    let text = std::fs::read_to_string(record.bundle.join("config.json")).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// podman's namespace mode: `host` when the spec makes no namespace of that type, `private`
+/// otherwise, `container:...`-style paths as `ns:PATH`.
+fn ns_mode(spec: &Value, kind: &str) -> String {
+    let ns = spec
+        .pointer("/linux/namespaces")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().find(|n| n["type"] == kind));
+    match ns {
+        None => "host".to_owned(),
+        Some(n) => match n.get("path").and_then(Value::as_str) {
+            Some(p) => format!("ns:{p}"),
+            None => "private".to_owned(),
+        },
+    }
+}
+
+/// The container inspect JSON.
+fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyhow::Result<Value> {
+    let m = container.meta()?;
+    let c = container.record();
+    let spec = oci_spec(c).unwrap_or(Value::Null);
+    let img = c
+        .image_id
+        .as_deref()
+        .and_then(|id| image::lookup(store, id).ok());
+    let icfg = img
+        .as_ref()
+        .and_then(|i| i.config.config().clone())
+        .unwrap_or_default();
+    // Entrypoint and Cmd apart again: the image's entrypoint when the command starts with it.
+    let image_name = super::ps::image_name(
+        &m.image,
+        img.as_ref().map_or(&[][..], |i| i.names.as_slice()),
+    );
+    let entrypoint = icfg.entrypoint().clone().unwrap_or_default();
+    let (entry, cmd) = if !entrypoint.is_empty() && m.command.starts_with(&entrypoint) {
+        (entrypoint.join(" "), m.command[entrypoint.len()..].to_vec())
+    } else {
+        (String::new(), m.command.clone())
+    };
+    // podman: Path is the first word; Args the rest, or the whole command when it is one word.
+    let path = m.command.first().cloned().unwrap_or_default();
+    let args = if m.command.len() > 1 {
+        m.command[1..].to_vec()
+    } else {
+        m.command.clone()
+    };
+    let mut labels: BTreeMap<String, String> = icfg
+        .labels()
+        .clone()
+        .map(|l| l.into_iter().collect())
+        .unwrap_or_default();
+    labels.extend(m.labels.clone());
+    let bounding = strings(spec.pointer("/process/capabilities/bounding"));
+    let effective = strings(spec.pointer("/process/capabilities/effective"));
+    let cap_add: Vec<&String> = bounding
+        .iter()
+        .filter(|c| !DEFAULT_CAPS.contains(&c.as_str()))
+        .collect();
+    let cap_drop: Vec<&str> = DEFAULT_CAPS
+        .iter()
+        .copied()
+        .filter(|c| !bounding.iter().any(|b| b == c))
+        .collect();
+    let privileged = !cap_add.is_empty()
+        && strings(spec.pointer("/linux/maskedPaths")).is_empty()
+        && bounding.len() >= 38;
+    let binds: Vec<(String, String, bool, Vec<String>)> = spec
+        .get("mounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|mnt| {
+            let options = strings(mnt.get("options"));
+            if !options.iter().any(|o| o == "bind" || o == "rbind") {
+                return None;
+            }
+            let rw = !options.iter().any(|o| o == "ro");
+            Some((
+                mnt.get("source")?.as_str()?.to_owned(),
+                mnt.get("destination")?.as_str()?.to_owned(),
+                rw,
+                options,
+            ))
+        })
+        .collect();
+    let state = c.state;
+    let running = matches!(state, ContainerState::Running | ContainerState::Paused);
+    let lower: Vec<String> = c
+        .image_id
+        .as_deref()
+        .and_then(|id| store.layer_dirs(id).ok())
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .map(|p| p.display().to_string())
+        .collect();
+    let paths = container.paths();
+    let ulimits: Vec<Value> = spec
+        .pointer("/process/rlimits")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|r| json!({"Name": r["type"], "Soft": r["soft"], "Hard": r["hard"]}))
+        .collect();
+    let state_json = json!({
+        "OciVersion": spec.get("ociVersion").cloned().unwrap_or(Value::from("")),
+        "Status": state.as_str(),
+        "Running": running,
+        "Paused": state == ContainerState::Paused,
+        "Restarting": false,
+        "OOMKilled": false,
+        "Dead": false,
+        "Pid": c.pid.filter(|_| running).unwrap_or(0),
+        "ExitCode": c.exit_code.unwrap_or(0),
+        "Error": "",
+        "StartedAt": report::rfc3339_or_zero(c.started_at),
+        "FinishedAt": report::rfc3339_or_zero(c.finished_at),
+        "Health": {"Status": "", "FailingStreak": 0, "Log": null},
+    });
+    let graphdriver = json!({
+        "Name": "overlay",
+        "Data": {
+            "LowerDir": lower.join(":"),
+            "UpperDir": paths.upper,
+            "WorkDir": paths.work,
+            "MergedDir": paths.merged,
+        },
+    });
+    let mounts: Vec<Value> = binds.iter().map(|(src, dst, rw, options)| json!({
+            "Type": "bind",
+            "Source": src,
+            "Destination": dst,
+            "Driver": "",
+            "Mode": "",
+            "Options": options.iter().filter(|o| *o != "bind" && *o != "rbind").collect::<Vec<_>>(),
+            "RW": rw,
+            "Propagation": options.iter().find(|o| o.ends_with("private") || o.ends_with("shared") || o.ends_with("slave")).cloned().unwrap_or_default(),
+        })).collect::<Vec<_>>();
+    let config = json!({
+        "Hostname": spec.get("hostname").cloned().unwrap_or(Value::from("")),
+        "Domainname": "",
+        "User": spec.pointer("/process/user").map(|u| format!("{}:{}", u["uid"], u["gid"])).unwrap_or_default(),
+        "AttachStdin": false,
+        "AttachStdout": false,
+        "AttachStderr": false,
+        "Tty": m.tty,
+        "OpenStdin": false,
+        "StdinOnce": false,
+        "Env": strings(spec.pointer("/process/env")),
+        "Cmd": cmd,
+        "Image": image_name,
+        "Volumes": null,
+        "WorkingDir": spec.pointer("/process/cwd").cloned().unwrap_or(Value::from("/")),
+        "Entrypoint": entry,
+        "OnBuild": null,
+        "Labels": labels,
+        "Annotations": spec.get("annotations").cloned().unwrap_or(json!({})),
+        "StopSignal": 15,
+        "Umask": "0022",
+        "Timeout": 0,
+        "StopTimeout": 10,
+    });
+    let hostconfig = json!({
+        "Binds": binds.iter().map(|(src, dst, rw, _)| format!("{src}:{dst}:{}", if *rw { "rw" } else { "ro" })).collect::<Vec<_>>(),
+        "CgroupManager": "cgroupfs",
+        "CgroupMode": ns_mode(&spec, "cgroup"),
+        "ContainerIDFile": "",
+        "LogConfig": {"Type": "k8s-file", "Config": null, "Path": m.log_path, "Tag": "", "Size": "0B"},
+        "NetworkMode": if ns_mode(&spec, "network") == "host" { "host" } else { "none" },
+        "PortBindings": {},
+        "RestartPolicy": {"Name": "", "MaximumRetryCount": 0},
+        "AutoRemove": m.rm,
+        "CapAdd": cap_add,
+        "CapDrop": cap_drop,
+        "Dns": [],
+        "DnsOptions": [],
+        "DnsSearch": [],
+        "ExtraHosts": [],
+        "GroupAdd": [],
+        "IpcMode": ns_mode(&spec, "ipc"),
+        "PidMode": ns_mode(&spec, "pid"),
+        "UTSMode": ns_mode(&spec, "uts"),
+        "UsernsMode": "",
+        "Privileged": privileged,
+        "ReadonlyRootfs": spec.pointer("/root/readonly").and_then(Value::as_bool).unwrap_or(false),
+        "SecurityOpt": [],
+        "Tmpfs": {},
+        "Runtime": "oci",
+        "Ulimits": ulimits,
+        "Memory": spec.pointer("/linux/resources/memory/limit").cloned().unwrap_or(Value::from(0)),
+        "PidsLimit": spec.pointer("/linux/resources/pids/limit").cloned().unwrap_or(Value::from(0)),
+        "CpuShares": spec.pointer("/linux/resources/cpu/shares").cloned().unwrap_or(Value::from(0)),
+        "Devices": [],
+    });
+    let mut out = json!({
+        "Id": c.id,
+        "Created": rpod::time::format_rfc3339(c.created),
+        "Path": path,
+        "Args": args,
+        "State": state_json,
+        "Image": c.image_id.clone().unwrap_or_default(),
+        "ImageDigest": img.as_ref().map(|i| i.digest.to_string()).unwrap_or_default(),
+        "ImageName": image_name,
+        "Rootfs": m.rootfs,
+        "Pod": "",
+        "ResolvConfPath": "",
+        "HostnamePath": "",
+        "HostsPath": "",
+        "StaticDir": paths.dir,
+        "OCIRuntime": c.runtime,
+        "ConmonPidFile": paths.monitor_pid,
+        "PidFile": "",
+    });
+    let more = json!({
+        "Name": c.name,
+        "RestartCount": 0,
+        "Driver": "overlay",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "EffectiveCaps": effective,
+        "BoundingCaps": bounding,
+        "ExecIDs": [],
+        "GraphDriver": graphdriver,
+        "Mounts": mounts,
+        "Dependencies": [],
+        "NetworkSettings": {"Ports": {}, "SandboxKey": "", "Networks": {}},
+        "Namespace": "",
+        "IsInfra": false,
+        "IsService": false,
+        "Config": config,
+        "HostConfig": hostconfig,
+        // rpod's own keys.
+        "Bundle": c.bundle,
+        "LogPath": m.log_path,
+        "AutoRemove": m.rm,
+        "Seccomp": { "Profile": m.seccomp.profile, "Digest": m.seccomp.digest },
+        // The recording the monitor makes (io.containers.trace-syscall), if any.
+        "TraceSyscall": m.trace.as_ref().map(|t| json!({
+            "Input": t.input,
+            "Output": t.output,
+            "Args": t.args.keys().collect::<Vec<_>>(),
+        })),
+        "OCIConfig": spec,
+    });
+    if let (Value::Object(out), Value::Object(more)) = (&mut out, more) {
+        out.extend(more);
+    }
+    if size {
+        out["SizeRw"] = json!(report::dir_size(&paths.upper));
+        out["SizeRootFs"] = json!(img.as_ref().map_or(0, |i| i.size));
+    }
+    Ok(out)
+}
+
+/// What `rpod inspect NAME` found.
+enum Found {
+    Container(Value),
+    Image(Value),
+}
+
+fn find(
+    store: &Store,
+    rt: &dyn Runtimes,
+    name: &str,
+    kind: InspectType,
+    size: bool,
+) -> anyhow::Result<Found> {
+    if kind != InspectType::Image {
+        if let Ok(record) = store.lookup_container(name) {
+            let container = Container::reconciled(store, rt, record)?;
+            return Ok(Found::Container(container_json(store, &container, size)?));
+        }
+    }
+    if kind != InspectType::Container {
+        if let Ok(i) = image::inspect(store, name) {
+            return Ok(Found::Image(serde_json::to_value(i)?));
+        }
+    }
+    // podman's wording per command.
+    Err(match kind {
+        InspectType::All => anyhow::anyhow!("no such object: {name:?}"),
+        InspectType::Container => anyhow::anyhow!("no such container {name}"),
+        InspectType::Image => anyhow::anyhow!("{name}: image not known"),
+    })
+}
+
+/// `rpod inspect`: `kind` from `--type`, or fixed by `container inspect` / `image inspect`.
 pub fn run(
     store: &Store,
     rt: &dyn Runtimes,
     a: &InspectArgs,
-    containers_first: bool,
+    kind: InspectType,
 ) -> anyhow::Result<ExitStatus> {
-    let mut out = Vec::new();
+    let format = Format::parse(a.format.as_deref())?;
+    let kind = if kind == InspectType::All {
+        a.kind
+    } else {
+        kind
+    };
+    let mut found = Vec::new();
+    let mut missing = None;
     for name in &a.names {
-        if containers_first {
-            if let Ok(record) = store.lookup_container(name) {
-                let container = Container::reconciled(store, rt, record)?;
-                let m = container.meta()?;
-                let c = container.record();
-                let spec: serde_json::Value = std::fs::read_to_string(c.bundle.join("config.json"))
-                    .ok()
-                    .and_then(|t| serde_json::from_str(&t).ok())
-                    .unwrap_or(serde_json::Value::Null);
-                out.push(json!({
-                    "Id": c.id,
-                    "Name": c.name,
-                    "Image": c.image_id,
-                    "ImageName": m.image,
-                    "Created": secs(Some(c.created)),
-                    "Path": m.command.first(),
-                    "Args": m.command.get(1..).unwrap_or(&[]),
-                    "State": {
-                        "Status": c.state.as_str(),
-                        "Running": c.state == rpod::storage::ContainerState::Running,
-                        "Pid": c.pid.unwrap_or(0),
-                        "ExitCode": c.exit_code,
-                        "StartedAt": secs(c.started_at),
-                        "FinishedAt": secs(c.finished_at),
-                    },
-                    "OCIRuntime": c.runtime,
-                    "Bundle": c.bundle,
-                    "Rootfs": m.rootfs,
-                    "LogPath": m.log_path,
-                    "AutoRemove": m.rm,
-                    "Seccomp": { "Profile": m.seccomp.profile, "Digest": m.seccomp.digest },
-                    // The recording the monitor makes (io.containers.trace-syscall), if any.
-                    "TraceSyscall": m.trace.as_ref().map(|t| json!({
-                        "Input": t.input,
-                        "Output": t.output,
-                        "Args": t.args.keys().collect::<Vec<_>>(),
-                    })),
-                    "OCIConfig": spec,
-                }));
-                continue;
+        match find(store, rt, name, kind, a.size) {
+            Ok(Found::Container(v) | Found::Image(v)) => found.push(v),
+            // As podman: what was found is printed, then the first error.
+            Err(e) => {
+                missing.get_or_insert(e);
             }
         }
-        let i = image::inspect(store, name)?;
-        out.push(serde_json::to_value(i)?);
     }
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(ExitStatus::Success)
+    let out = match &format {
+        Format::Default | Format::Json => report::render_one(&Format::Json, &found)?,
+        Format::Template { .. } => found
+            .iter()
+            .map(|v| report::render_one(&format, v))
+            .collect::<anyhow::Result<String>>()?,
+    };
+    print!("{out}");
+    match missing {
+        Some(e) => Err(e.context("inspecting object")),
+        None => Ok(ExitStatus::Success),
+    }
 }

@@ -4,12 +4,18 @@ mod images;
 mod inspect;
 mod lifecycle;
 mod ps;
+mod report;
 mod run;
+mod system;
+
+/// `rpod version` needs no store.
+pub use system::version;
 
 use std::path::Path;
 
 use anyhow::Context as _;
 
+use crate::cli::container::InspectType;
 use crate::cli::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand};
 use rpod::exit::ExitStatus;
 use rpod::runtime::Installed;
@@ -50,7 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Kill(a) => lifecycle::kill(&store, rt, &a),
         Command::Rm(a) => lifecycle::rm(&store, rt, &a),
         Command::Exec(a) => lifecycle::exec(&store, rt, &a),
-        Command::Inspect(a) => inspect::run(&store, rt, &a, true),
+        Command::Inspect(a) => inspect::run(&store, rt, &a, InspectType::All),
         Command::Wait(a) => lifecycle::wait(&store, rt, &a),
         Command::Mount(a) => lifecycle::mount(&store, rt, &a),
         Command::Umount(a) => lifecycle::umount(&store, rt, &a),
@@ -61,7 +67,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Images(a) => images::images(&store, &a),
         Command::Rmi(a) => images::rmi(&store, &a),
         Command::Tag(a) => images::tag(&store, &a),
-        Command::Image(ImageCommand::Inspect(a)) => inspect::run(&store, rt, &a, false),
-        Command::System(SystemCommand::Df(a)) => images::df(&store, &a),
+        Command::Image(ImageCommand::Inspect(a)) => {
+            inspect::run(&store, rt, &a, InspectType::Image)
+        }
+        Command::Container(ContainerCommand::Inspect(a)) => {
+            inspect::run(&store, rt, &a, InspectType::Container)
+        }
+        Command::System(SystemCommand::Df(a)) => images::df(&store, rt, &a),
+        Command::System(SystemCommand::Info(a)) | Command::Info(a) => system::info(&store, rt, &a),
+        Command::Version(_) => unreachable!("dispatched by commands::run"),
     }
 }

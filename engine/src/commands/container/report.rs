@@ -1,0 +1,459 @@
+//! What the listing commands (`ps`, `images`, `inspect`, `system df`, `info`, `version`) share:
+//! podman's human durations and sizes (docker/go-units, which podman prints through), Go's
+//! `time.Time` text, podman's table layout, its header names, and `--filter` parsing.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Go's zero `time.Time` in Unix seconds: what podman prints for a time that never happened
+/// (`StartedAt` of a created container).
+pub const GO_ZERO_UNIX: i64 = -62_135_596_800;
+
+/// go-units' `HumanDuration`, which podman uses for CREATED and STATUS: "Less than a second",
+/// "1 second", "N seconds", "About a minute", "N minutes", "About an hour", "N hours", then
+/// days, weeks, months, years.
+#[must_use]
+pub fn human_duration(d: Duration) -> String {
+    let seconds = d.as_secs();
+    let minutes = seconds / 60;
+    // go-units rounds to the nearest hour here (d.Round(time.Hour)).
+    let hours = (seconds + 1800) / 3600;
+    if seconds < 1 {
+        "Less than a second".to_owned()
+    } else if seconds == 1 {
+        "1 second".to_owned()
+    } else if seconds < 60 {
+        format!("{seconds} seconds")
+    } else if minutes == 1 {
+        "About a minute".to_owned()
+    } else if minutes < 60 {
+        format!("{minutes} minutes")
+    } else if hours == 1 {
+        "About an hour".to_owned()
+    } else if hours < 48 {
+        format!("{hours} hours")
+    } else if hours < 24 * 7 * 2 {
+        format!("{} days", hours / 24)
+    } else if hours < 24 * 30 * 2 {
+        format!("{} weeks", hours / 24 / 7)
+    } else if hours < 24 * 365 * 2 {
+        format!("{} months", hours / 24 / 30)
+    } else {
+        format!("{} years", seconds / 3600 / 24 / 365)
+    }
+}
+
+/// How long ago `t` was, as podman's CREATED column says it ("3 seconds ago"). A time in the
+/// future (a clock step) counts as now.
+#[must_use]
+pub fn ago(t: SystemTime) -> String {
+    format!("{} ago", human_duration(t.elapsed().unwrap_or_default()))
+}
+
+/// go-units' `HumanSizeWithPrecision(n, 3)`: decimal units, three significant digits
+/// (`1997944` -> `2 MB`), as `podman images` and `podman ps -s` print sizes.
+#[must_use]
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    #[expect(clippy::cast_precision_loss, reason = "a size for people")]
+    let mut size = n as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    format!("{} {}", go_g3(size), UNITS[unit])
+}
+
+/// Go's `%.3g` for 0 <= v < 1000: three significant digits, trailing zeros dropped.
+fn go_g3(v: f64) -> String {
+    let decimals: usize = match v {
+        v if v >= 99.95 => 0,
+        v if v >= 9.995 => 1,
+        _ => 2,
+    };
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else if s == "1000" {
+        // %.3g of 999.5..1000 switches to an exponent, as Go does.
+        "1e+03".to_owned()
+    } else {
+        s
+    }
+}
+
+/// Go's `time.Time.String()` in UTC (`2026-12-07 17:03:23.658639382 +0000 UTC`): what
+/// podman's templates print for `{{.CreatedAt}}` and a time field.
+#[must_use]
+pub fn go_time(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    go_time_parts(
+        i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        d.subsec_nanos(),
+    )
+}
+
+/// [`go_time`] of Unix seconds.
+#[must_use]
+pub fn go_time_unix(secs: i64) -> String {
+    go_time_parts(secs, 0)
+}
+
+fn go_time_parts(secs: i64, nanos: u32) -> String {
+    // rpod::time writes `YYYY-MM-DDTHH:MM:SSZ`; Go's String() has a space and the zone.
+    let iso = rpod::time::format_unix(secs);
+    let (date, time) = iso
+        .trim_end_matches('Z')
+        .split_once('T')
+        .unwrap_or((&iso, ""));
+    let frac = if nanos == 0 {
+        String::new()
+    } else {
+        format!(".{nanos:09}").trim_end_matches('0').to_owned()
+    };
+    format!("{date} {time}{frac} +0000 UTC")
+}
+
+/// Unix seconds of `t`, or Go's zero time when there is none.
+#[must_use]
+pub fn unix_or_zero(t: Option<SystemTime>) -> i64 {
+    t.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .unwrap_or(GO_ZERO_UNIX)
+}
+
+/// RFC 3339 of `t`, or Go's zero time (`0001-01-01T00:00:00Z`) as podman's inspect prints it.
+#[must_use]
+pub fn rfc3339_or_zero(t: Option<SystemTime>) -> String {
+    t.map_or_else(
+        || "0001-01-01T00:00:00Z".to_owned(),
+        rpod::time::format_rfc3339,
+    )
+}
+
+/// podman's table layout (text/tabwriter with minwidth 12, padding 2, spaces): each column
+/// as wide as its widest cell plus two, at least 12; the last column unpadded.
+#[must_use]
+pub fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; columns];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                let width = (widths[i] + 2).max(12);
+                line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The header podman's `report.Headers` makes of a field name: words of a CamelCase name
+/// upper-cased (`CreatedAt` -> `CREATED AT`, `ImageID` -> `IMAGE ID`), with `overrides`
+/// first (`ID` -> `CONTAINER ID` in `ps`).
+#[must_use]
+pub fn header(field: &str, overrides: &[(&str, &str)]) -> String {
+    if let Some((_, h)) = overrides.iter().find(|(f, _)| *f == field) {
+        return (*h).to_owned();
+    }
+    let chars: Vec<char> = field.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev_lower = i > 0 && chars[i - 1].is_lowercase();
+        let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+        let prev_upper = i > 0 && chars[i - 1].is_uppercase();
+        if c.is_uppercase() && i > 0 && (prev_lower || (prev_upper && next_lower)) {
+            out.push(' ');
+        }
+        out.extend(c.to_uppercase());
+    }
+    out
+}
+
+/// `--filter KEY=VALUE` flags grouped by key, as podman groups them: values of one key are
+/// ORed (except `label`, where every one must match), different keys ANDed.
+///
+/// # Errors
+/// A filter without `=`, or a key not in `valid` (the message names the valid ones).
+pub fn parse_filters(
+    flags: &[String],
+    valid: &[&str],
+) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in flags {
+        let Some((key, value)) = f.split_once('=') else {
+            anyhow::bail!("invalid filter {f:?}: filters are KEY=VALUE");
+        };
+        if !valid.contains(&key) {
+            anyhow::bail!(
+                "{key} is an invalid filter: valid filters are {}",
+                valid.join(", ")
+            );
+        }
+        out.entry(key.to_owned())
+            .or_default()
+            .push(value.to_owned());
+    }
+    Ok(out)
+}
+
+/// podman's label filter: every `KEY` or `KEY=VALUE` in `wanted` is among `labels`.
+#[must_use]
+pub fn labels_match(wanted: &[String], labels: &BTreeMap<String, String>) -> bool {
+    wanted.iter().all(|w| match w.split_once('=') {
+        Some((k, v)) => labels.get(k).is_some_and(|l| l == v),
+        None => labels.contains_key(w.as_str()),
+    })
+}
+
+/// Bytes of the regular files under `dir` (symlinks not followed), for `ps --size` and
+/// `inspect --size`: what a container wrote.
+#[must_use]
+pub fn dir_size(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(m) = e.path().symlink_metadata() else {
+                continue;
+            };
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                total += m.len();
+            }
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn durations_read_as_go_units_prints_them() {
+        let s = Duration::from_secs;
+        assert_eq!(
+            human_duration(Duration::from_millis(400)),
+            "Less than a second"
+        );
+        assert_eq!(human_duration(s(1)), "1 second");
+        assert_eq!(human_duration(s(59)), "59 seconds");
+        assert_eq!(human_duration(s(60)), "About a minute");
+        assert_eq!(human_duration(s(119)), "About a minute");
+        assert_eq!(human_duration(s(120)), "2 minutes");
+        assert_eq!(human_duration(s(3599)), "59 minutes");
+        assert_eq!(human_duration(s(3600)), "About an hour");
+        assert_eq!(human_duration(s(5399)), "About an hour");
+        assert_eq!(human_duration(s(5400)), "2 hours");
+        assert_eq!(human_duration(s(47 * 3600)), "47 hours");
+        assert_eq!(human_duration(s(48 * 3600)), "2 days");
+        assert_eq!(human_duration(s(14 * 86400)), "2 weeks");
+        assert_eq!(human_duration(s(60 * 86400)), "2 months");
+        assert_eq!(human_duration(s(730 * 86400)), "2 years");
+    }
+
+    #[test]
+    fn sizes_have_three_significant_digits_in_decimal_units() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1000), "1 kB");
+        assert_eq!(human_size(1_997_944), "2 MB");
+        assert_eq!(human_size(12_345_678), "12.3 MB");
+        assert_eq!(human_size(123_456_789), "123 MB");
+        assert_eq!(human_size(1_500), "1.5 kB");
+    }
+
+    #[test]
+    fn times_print_as_go_prints_a_time() {
+        let t = UNIX_EPOCH + Duration::new(1_796_662_981, 658_639_382);
+        assert_eq!(go_time(t), "2026-12-07 17:03:01.658639382 +0000 UTC");
+        assert_eq!(go_time_unix(1_796_662_981), "2026-12-07 17:03:01 +0000 UTC");
+        let t = UNIX_EPOCH + Duration::new(1, 500_000_000);
+        assert_eq!(go_time(t), "1970-01-01 00:00:01.5 +0000 UTC");
+    }
+
+    #[test]
+    fn a_table_pads_columns_to_twelve_or_the_widest_cell_plus_two() {
+        let rows = vec![
+            vec!["CONTAINER ID".into(), "IMAGE".into(), "NAMES".into()],
+            vec![
+                "0123456789ab".into(),
+                "localhost/busybox:latest".into(),
+                "web".into(),
+            ],
+        ];
+        assert_eq!(
+            table(&rows),
+            "CONTAINER ID  IMAGE                     NAMES\n\
+             0123456789ab  localhost/busybox:latest  web\n"
+        );
+    }
+
+    #[test]
+    fn headers_split_camel_case_like_podman() {
+        assert_eq!(header("CreatedAt", &[]), "CREATED AT");
+        assert_eq!(header("ImageID", &[]), "IMAGE ID");
+        assert_eq!(header("ID", &[("ID", "CONTAINER ID")]), "CONTAINER ID");
+        assert_eq!(header("OCIRuntime", &[]), "OCI RUNTIME");
+        assert_eq!(header("Names", &[]), "NAMES");
+    }
+
+    #[test]
+    fn filters_group_by_key_and_refuse_unknown_keys_naming_the_valid_ones() {
+        let f = parse_filters(
+            &["name=a".into(), "name=b".into(), "id=12".into()],
+            &["id", "name"],
+        )
+        .expect("valid");
+        assert_eq!(f["name"], ["a", "b"]);
+        let e = parse_filters(&["colour=red".into()], &["id", "name"]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "colour is an invalid filter: valid filters are id, name"
+        );
+        assert!(parse_filters(&["name".into()], &["name"]).is_err());
+    }
+
+    #[test]
+    fn every_label_filter_must_match() {
+        let labels: BTreeMap<String, String> =
+            [("a".into(), "1".into()), ("b".into(), "2".into())].into();
+        assert!(labels_match(&["a".into(), "b=2".into()], &labels));
+        assert!(!labels_match(&["a".into(), "b=3".into()], &labels));
+        assert!(!labels_match(&["c".into()], &labels));
+    }
+}
+
+// Stand-in for `commands::format` (Go templates, another branch): the same API, with only
+// `json` and `{{.Field.Path}}` substitution, until that module is merged.
+pub use stand_in::{render_one, render_rows, Format};
+
+mod stand_in {
+    use serde::Serialize;
+    use serde_json::Value;
+
+    /// `--format`: nothing (the command's default text), `json`, or a Go template.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Format {
+        Default,
+        Json,
+        Template { template: String, table: bool },
+    }
+
+    impl Format {
+        /// # Errors
+        /// None in the stand-in.
+        pub fn parse(s: Option<&str>) -> anyhow::Result<Format> {
+            Ok(match s {
+                None | Some("") => Format::Default,
+                Some("json") => Format::Json,
+                Some(t) => match t.strip_prefix("table") {
+                    Some(rest) => Format::Template {
+                        template: rest.trim_start().to_owned(),
+                        table: true,
+                    },
+                    None => Format::Template {
+                        template: t.to_owned(),
+                        table: false,
+                    },
+                },
+            })
+        }
+    }
+
+    fn text(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "<no value>".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    fn expand(template: &str, v: &Value, header: Option<&dyn Fn(&str) -> String>) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find("}}") else {
+                break;
+            };
+            let action = rest[start + 2..start + end].trim();
+            if let Some(path) = action.strip_prefix('.') {
+                if let Some(h) = header {
+                    out.push_str(&h(path.split('.').next().unwrap_or(path)));
+                } else {
+                    let mut cur = v;
+                    for part in path.split('.').filter(|p| !p.is_empty()) {
+                        cur = cur.get(part).unwrap_or(&Value::Null);
+                    }
+                    out.push_str(&text(cur));
+                }
+            } else if action == "json ." {
+                out.push_str(&v.to_string());
+            }
+            rest = &rest[start + end + 2..];
+        }
+        out.push_str(rest);
+        out.replace("\\t", "\t").replace("\\n", "\n")
+    }
+
+    /// # Errors
+    /// A value that does not serialize.
+    pub fn render_rows<T: Serialize>(
+        f: &Format,
+        rows: &[T],
+        headers: &dyn Fn(&str) -> String,
+        noheading: bool,
+    ) -> anyhow::Result<String> {
+        match f {
+            Format::Json | Format::Default => Ok(serde_json::to_string_pretty(rows)? + "\n"),
+            Format::Template { template, table } => {
+                let mut lines = Vec::new();
+                if *table && !noheading {
+                    lines.push(expand(template, &Value::Null, Some(headers)));
+                }
+                for r in rows {
+                    lines.push(expand(template, &serde_json::to_value(r)?, None));
+                }
+                let cells: Vec<Vec<String>> = lines
+                    .iter()
+                    .map(|l| l.split('\t').map(str::to_owned).collect())
+                    .collect();
+                Ok(if *table {
+                    super::table(&cells)
+                } else {
+                    lines.iter().map(|l| format!("{l}\n")).collect()
+                })
+            }
+        }
+    }
+
+    /// # Errors
+    /// A value that does not serialize.
+    pub fn render_one<T: Serialize>(f: &Format, v: &T) -> anyhow::Result<String> {
+        match f {
+            Format::Json | Format::Default => Ok(serde_json::to_string_pretty(v)? + "\n"),
+            Format::Template { template, .. } => {
+                Ok(expand(template, &serde_json::to_value(v)?, None) + "\n")
+            }
+        }
+    }
+}
