@@ -37,6 +37,7 @@ mod funcs;
 mod gofmt;
 mod lex;
 pub mod parse;
+pub mod tabwriter;
 mod value;
 
 pub use error::{ExecError, ExecErrorKind, ParseError, ParseErrorKind};
@@ -51,6 +52,7 @@ use value::Val;
 pub struct Template {
     root: Vec<Node>,
     defines: HashMap<String, Vec<Node>>,
+    src: String,
 }
 
 impl Template {
@@ -63,7 +65,14 @@ impl Template {
         Ok(Template {
             root: parsed.root,
             defines: parsed.defines,
+            src: src.to_string(),
         })
+    }
+
+    /// The source the template was parsed from.
+    #[must_use]
+    pub fn source(&self) -> &str {
+        &self.src
     }
 
     /// Runs the template over `data`.
@@ -83,3 +92,6 @@ impl Template {
         Ok(ex.out)
     }
 }
+
+#[cfg(test)]
+mod tests;

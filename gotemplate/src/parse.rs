@@ -501,6 +501,9 @@ impl Parser<'_> {
         let mut cmds = Vec::new();
         loop {
             self.skip_space();
+            if cmds.is_empty() && matches!(self.peek(), Tok::Close | Tok::RParen) {
+                return Err(self.err(ParseErrorKind::MissingValue(context)));
+            }
             match self.peek() {
                 Tok::Close if !in_paren => {
                     self.i += 1;
