@@ -530,4 +530,130 @@ mod tests {
         assert_eq!(default_header("HTTPServer"), "HTTP SERVER");
         assert_eq!(default_header("RunningFor"), "RUNNING FOR");
     }
+
+    /// Differential test of the whole `--format` machinery against podman 4.3's own
+    /// (containers/common `pkg/report`): two images imported into a private podman store, then
+    /// each format below through `podman images --format` and through [`render_rows`] over the
+    /// same fields read back from podman. Needs root and podman.
+    #[test]
+    fn podman_images_and_render_rows_agree_on_tables_and_templates() {
+        use std::process::Command;
+        if !rpod_tests::require("root", nix::unistd::geteuid().is_root())
+            || !rpod_tests::require(
+                "podman",
+                Command::new("podman")
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success()),
+            )
+        {
+            return;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("root");
+        let run = dir.path().join("run");
+        let podman = |args: &[&str]| {
+            let out = Command::new("podman")
+                .arg("--root")
+                .arg(&root)
+                .arg("--runroot")
+                .arg(&run)
+                .args(["--storage-driver", "vfs"])
+                .args(args)
+                .output()
+                .expect("podman runs");
+            assert!(
+                out.status.success(),
+                "podman {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).expect("utf-8")
+        };
+        let rootfs = dir.path().join("rootfs");
+        std::fs::create_dir(&rootfs).expect("rootfs");
+        std::fs::write(rootfs.join("hello"), "hi\n").expect("file");
+        let tar = dir.path().join("img.tar");
+        let st = Command::new("tar")
+            .arg("-C")
+            .arg(&rootfs)
+            .arg("-cf")
+            .arg(&tar)
+            .arg(".")
+            .status()
+            .expect("tar runs");
+        assert!(st.success());
+        let tar = tar.to_str().expect("utf-8 path");
+        podman(&["import", "-q", tar, "localhost/tiny:1"]);
+        podman(&["import", "-q", tar, "localhost/a-much-longer-name:latest"]);
+
+        let fields = ["Repository", "Tag", "ID", "Digest", "Size"];
+        let probe: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{{{{json .{f}}}}}"))
+            .collect();
+        let rows: Vec<serde_json::Map<String, Value>> =
+            podman(&["images", "--format", &probe.join("\\t")])
+                .lines()
+                .map(|line| {
+                    fields
+                        .iter()
+                        .zip(line.split('\t'))
+                        .map(|(f, v)| {
+                            (
+                                (*f).to_string(),
+                                serde_json::from_str(v).expect("json field"),
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
+        assert_eq!(rows.len(), 2, "two images");
+        // podman images' header overrides (cmd/podman/images/list.go).
+        let headers = |f: &str| {
+            if f == "ID" {
+                "IMAGE ID".to_string()
+            } else {
+                String::new()
+            }
+        };
+        let formats = [
+            "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}",
+            "table {{.Repository}} {{.Tag}}",
+            "table {{.ID}}\\t{{.Size}}\\t{{.Digest}}",
+            "table {{.Repository | upper}}\\t{{.Tag}}",
+            "table {{printf \"%-30s\" .Repository}}|{{.Tag}}",
+            "table {{.Tag}}\\t{{truncate .Repository 5}}\\n{{.ID}}",
+            "table {{.Tag}}",
+            "table {{.Repository}}\\t{{if eq .Tag \"1\"}}one{{else}}other{{end}}",
+            "{{.Repository}}\\t{{.Tag}}",
+            "{{.Repository}}:{{.Tag}}\\n",
+            "{{range .}}{{.Repository}},{{end}}",
+            "{{.ID}} {{.Size}}",
+            "{{json .Repository}}",
+        ];
+        let mut failures = Vec::new();
+        for format in formats {
+            for noheading in [false, true] {
+                let mut args = vec!["images", "--format", format];
+                if noheading {
+                    args.push("--noheading");
+                }
+                let want = podman(&args);
+                let f = Format::parse(Some(format)).expect("format parses");
+                let got = render_rows(&f, &rows, &headers, noheading).expect("renders");
+                if got != want {
+                    failures.push(format!(
+                        "{format:?} noheading={noheading}\n  podman: {want:?}\n  rpod:   {got:?}"
+                    ));
+                }
+            }
+        }
+        podman(&["rmi", "-a", "-f"]);
+        assert!(
+            failures.is_empty(),
+            "{} differ:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
 }
