@@ -1,6 +1,7 @@
 //! What each command does: resolve settings, call the library, print, return an exit status.
 
 pub mod container;
+pub mod format;
 pub mod io;
 pub mod seccomp;
 
