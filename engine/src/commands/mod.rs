@@ -2,6 +2,7 @@
 
 pub mod container;
 pub mod io;
+pub mod report;
 pub mod seccomp;
 
 use std::fmt;

@@ -1,11 +1,11 @@
-//! `rpod import|load|images|rmi|tag|system df`.
+//! `rpod import|load|images|tag|system df`.
 
 use std::path::Path;
 
-use crate::cli::container::{ImagesArgs, ImportArgs, LoadArgs, RmiArgs, TagArgs};
+use crate::cli::container::{ImagesArgs, ImportArgs, LoadArgs, TagArgs};
 use crate::cli::seccomp::OutputFormat;
 use rpod::exit::ExitStatus;
-use rpod::image::{self, ImportOptions, LoadOptions, Removal};
+use rpod::image::{self, ImportOptions, LoadOptions};
 use rpod::storage::Store;
 
 pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<ExitStatus> {
@@ -77,21 +77,6 @@ pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<ExitStatus> {
         for n in &i.names {
             let (repo, tag) = n.rsplit_once(':').unwrap_or((n, "latest"));
             println!("{repo:<40}  {tag:<12}  {short:<14}  {}", human(i.size));
-        }
-    }
-    Ok(ExitStatus::Success)
-}
-
-pub fn rmi(store: &Store, a: &RmiArgs) -> anyhow::Result<ExitStatus> {
-    for r in &a.images {
-        match image::remove(store, r, a.force)? {
-            Removal::Untagged { name, .. } => println!("Untagged: {name}"),
-            Removal::Deleted(d) => {
-                for n in &d.names {
-                    println!("Untagged: {n}");
-                }
-                println!("Deleted: {}", d.id);
-            }
         }
     }
     Ok(ExitStatus::Success)
