@@ -11,6 +11,10 @@ pub enum ExitStatus {
     /// 1: a check found something: `diff` found a difference, `lint` a finding at `--fail-on`
     /// or above, `validate` an invalid profile, `fmt --check` an unformatted file.
     Found,
+    /// 1: `rm`/`rmi`: no such container or image (podman's documented code).
+    Missing,
+    /// 2: `rm`/`rmi`: the container is running or the image is in use (podman's).
+    InUse,
     /// 125: an error in rpod itself, usage errors included.
     RpodError,
     /// 126: the command could not be invoked (podman's and the shell's).
@@ -29,7 +33,8 @@ impl ExitStatus {
     pub fn code(self) -> u8 {
         match self {
             ExitStatus::Success => 0,
-            ExitStatus::Found => 1,
+            ExitStatus::Found | ExitStatus::Missing => 1,
+            ExitStatus::InUse => 2,
             ExitStatus::RpodError => 125,
             ExitStatus::CannotInvoke => 126,
             ExitStatus::NotFound => 127,
@@ -59,6 +64,8 @@ mod tests {
     fn podman_codes() {
         assert_eq!(ExitStatus::Success.code(), 0);
         assert_eq!(ExitStatus::Found.code(), 1);
+        assert_eq!(ExitStatus::Missing.code(), 1);
+        assert_eq!(ExitStatus::InUse.code(), 2);
         assert_eq!(ExitStatus::RpodError.code(), 125);
         assert_eq!(ExitStatus::CannotInvoke.code(), 126);
         assert_eq!(ExitStatus::NotFound.code(), 127);

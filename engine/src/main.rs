@@ -26,13 +26,55 @@ fn main() -> ExitCode {
             return status.into();
         }
     };
+    if !commands::report::set_level(&cli.log_level) {
+        // podman's text and status for an unknown level (logrus's, not an `Error:` line).
+        eprintln!(
+            "Log Level \"{}\" is not supported, choose from: {}",
+            rpod::term::shown(&cli.log_level),
+            commands::report::LEVELS.join(", ")
+        );
+        return ExitStatus::Found.into();
+    }
+    // rpod's own nouns keep rustc's form; engine commands print podman's.
+    let podman_form = !matches!(cli.command, cli::Command::Seccomp(_));
+    if cli.noout {
+        if let Err(e) = commands::report::noout() {
+            report(&e, podman_form);
+            return ExitStatus::RpodError.into();
+        }
+    }
     match commands::run(cli) {
         Ok(status) => status.into(),
         Err(e) => {
-            report(&e);
+            if let Some(f) = e.downcast_ref::<commands::report::Failures>() {
+                for one in &f.errors {
+                    report(one, podman_form);
+                }
+                return f.status.into();
+            }
+            report(&e, podman_form);
             exit_status(&e).into()
         }
     }
+}
+
+/// podman's words for the errors scripts match on, wherever they sit in the chain.
+fn podman_wording(e: &anyhow::Error) -> Option<String> {
+    use rpod::storage::StorageError;
+    e.chain().find_map(|c| {
+        let storage = c.downcast_ref::<StorageError>().or_else(|| {
+            match c.downcast_ref::<rpod::container::Error>() {
+                Some(rpod::container::Error::Storage(s)) => Some(s),
+                _ => None,
+            }
+        });
+        match storage {
+            Some(StorageError::ContainerNotFound { reference }) => Some(format!(
+                "no container with name or ID \"{reference}\" found: no such container"
+            )),
+            _ => None,
+        }
+    })
 }
 
 /// The status rpod ends with on an error: 125, or the container's 126/127 when its command
@@ -46,8 +88,39 @@ fn exit_status(e: &anyhow::Error) -> ExitStatus {
 /// Prints an error once: the message, its causes, every profile problem, and the first hint
 /// a cause gives. Each line is one line: control characters in a message (a file name with a
 /// newline) are shown escaped ([`rpod::term`]).
-fn report(e: &anyhow::Error) {
+///
+/// Engine commands (`podman_form`) print podman's `Error: ` and the causes on the same line,
+/// Go's way (`Error: cannot remove x: container x is running`), podman's wording where a script
+/// may match it, and rpod's hint on a line after.
+fn report(e: &anyhow::Error, podman_form: bool) {
     use rpod::term::shown;
+    if podman_form {
+        if let Some(w) = podman_wording(e) {
+            eprintln!("Error: {}", shown(&w));
+            return;
+        }
+        let chain: Vec<String> = e
+            .chain()
+            .map(ToString::to_string)
+            .filter(|m| !m.is_empty())
+            .collect();
+        let mut line = String::new();
+        for m in chain {
+            // A transparent wrapper repeats its source's text.
+            if line.ends_with(&m) {
+                continue;
+            }
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&m);
+        }
+        eprintln!("Error: {}", shown(&line));
+        if let Some(h) = e.chain().find_map(rpod::hint_of) {
+            eprintln!("  hint: {}", shown(&h));
+        }
+        return;
+    }
     // A policy's diagnostics come first, rustc style, then the one-line summary.
     if let Some(k) = e.chain().find_map(|c| c.downcast_ref::<kafel_dsl::Error>()) {
         eprintln!("{}", k.render());

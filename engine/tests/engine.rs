@@ -416,7 +416,11 @@ fn create_start_attach_kill_wait_and_image_inspect() {
     assert_eq!(img[0]["Config"]["Cmd"][0], "/bin/sh");
     // An image in use cannot be removed; once its containers are gone it can.
     e.out(&["create", "--name", "user", "busybox", "true"]);
-    assert_eq!(code(&e.rpod(&["rmi", "busybox"])), 125);
+    assert_eq!(
+        code(&e.rpod(&["rmi", "busybox"])),
+        2,
+        "podman's code for in use"
+    );
     e.out(&["rm", "user"]);
     e.out(&["rmi", "busybox"]);
     assert_eq!(e.out(&["images", "--format", "json"]).trim(), "[]");
@@ -519,7 +523,7 @@ fn pid_container_joins_another_containers_pid_namespace() {
         ps.lines().any(|l| l.trim() == "sleep"),
         "the first container's sleep is visible:\n{ps}"
     );
-    e.out(&["rm", "-f", "first"]);
+    e.out(&["rm", "-f", "-t", "0", "first"]);
 }
 
 #[test]
@@ -809,17 +813,18 @@ fn container_cleanup_refuses_a_running_container_and_rm_f_still_removes_it() {
     store
         .set_container_exited(&id, 0, std::time::SystemTime::now())
         .expect("exited");
-    for args in [
-        &["container", "cleanup", "busy"][..],
-        &["rm", "busy"],
-        &["umount", "busy"],
+    // podman's codes: rm of a running container is 2, the others rpod's 125.
+    for (args, want) in [
+        (&["container", "cleanup", "busy"][..], 125),
+        (&["rm", "busy"], 2),
+        (&["umount", "busy"], 125),
     ] {
         let o = e.rpod(args);
-        assert_eq!(code(&o), 125, "rpod {args:?}: {}", stderr(&o));
+        assert_eq!(code(&o), want, "rpod {args:?}: {}", stderr(&o));
     }
     assert_eq!(e.ps_states().get(&id).map(String::as_str), Some("running"));
     assert!(e.mounts().iter().any(|m| m.contains(&id)));
-    e.out(&["rm", "-f", "busy"]);
+    e.out(&["rm", "-f", "-t", "0", "busy"]);
     assert!(e.ps_states().is_empty(), "{:?}", e.ps_states());
     assert!(e.runc_list().is_empty(), "{:?}", e.runc_list());
     assert!(e.mounts().is_empty(), "{:?}", e.mounts());
@@ -864,8 +869,8 @@ fn a_container_whose_foreground_run_was_killed_stays_running_until_the_runtime_s
     assert!(e.mounts().iter().any(|m| m.contains(&id)), "still mounted");
     assert_eq!(
         code(&e.rpod(&["rm", "fg"])),
-        125,
-        "rm refuses a running one"
+        2,
+        "rm refuses a running one, with podman's 2"
     );
     e.out(&["stop", "-t", "0", "fg"]);
     assert_eq!(e.ps_states().get(&id).map(String::as_str), Some("exited"));

@@ -226,7 +226,7 @@ fn recover(e: &Env, what: &str) {
         }
     }
     for id in e.ps_states().keys() {
-        let o = e.rpod(&["rm", "-f", id]);
+        let o = e.rpod(&["rm", "-f", "-t", "0", id]);
         assert!(
             o.status.success(),
             "after a kill of `{what}`: rm -f {id}: {}",
@@ -403,7 +403,7 @@ fn kill_9_at_random_points_leaves_a_state_the_next_command_recovers() {
         },
         Op {
             name: "rm -f",
-            args: &|n| strings(&["rm", "-f", &format!("rm{n}")]),
+            args: &|n| strings(&["rm", "-f", "-t", "0", &format!("rm{n}")]),
             setup: &running,
         },
     ];

@@ -93,11 +93,23 @@ pub struct CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    /// Attach: wait for the container and print its output; exit with its code.
+    /// Attach container's STDOUT and STDERR: wait for it and exit with its code (one container
+    /// only, as podman).
     #[arg(short, long)]
     pub attach: bool,
+    /// Start all containers regardless of their state or configuration (those not created are
+    /// skipped).
+    #[arg(long)]
+    pub all: bool,
+    /// Filter the containers `--all` starts: `id=PREFIX`, `name=TEXT` (in the name), `status=STATE`
+    /// (repeatable; different keys must all match).
+    #[arg(long = "filter", value_name = "KEY=VALUE", requires = "all")]
+    pub filters: Vec<String>,
+    /// Keep STDIN open even if not attached (with `-a`: pass rpod's stdin to the container).
+    #[arg(short, long)]
+    pub interactive: bool,
     /// Containers (names or ids).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub containers: Vec<String>,
 }
 
@@ -162,54 +174,126 @@ pub struct PsArgs {
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// Follow the log until the container exits.
+    /// Follow log output: go on until the containers exit.
     #[arg(short, long)]
     pub follow: bool,
-    pub container: String,
+    /// Output the container name in the log (the short id is shown when several containers
+    /// are given without it).
+    #[arg(short, long)]
+    pub names: bool,
+    /// Show logs since TIMESTAMP: RFC 3339, Unix seconds, or a duration before now (`10m`).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub since: Option<String>,
+    /// Show logs until TIMESTAMP: RFC 3339, Unix seconds, or a duration before now (`10m`).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub until: Option<String>,
+    /// Output the specified number of LINES at the end of the logs (-1, the default, prints
+    /// all lines).
+    #[arg(long, value_name = "LINES", default_value_t = -1, allow_negative_numbers = true)]
+    pub tail: i64,
+    /// Output the timestamps in the log.
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Containers (names or ids).
+    #[arg(required = true)]
+    pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct StopArgs {
-    /// Seconds to wait after SIGTERM before SIGKILL.
+    /// Stop all running containers.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Read the container ID from the file (repeatable).
+    #[arg(long = "cidfile", value_name = "FILE")]
+    pub cidfiles: Vec<PathBuf>,
+    /// Ignore errors when a specified container is missing.
+    #[arg(short, long)]
+    pub ignore: bool,
+    /// Seconds to wait for stop before killing the container.
     #[arg(short, long, default_value_t = 10)]
     pub time: u64,
-    #[arg(required = true)]
+    /// Containers (names or ids).
+    #[arg(required_unless_present_any = ["all", "cidfiles"], conflicts_with = "all")]
     pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct KillArgs {
-    /// Signal name or number.
+    /// Signal all running containers.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Read the container ID from the file (repeatable).
+    #[arg(long = "cidfile", value_name = "FILE")]
+    pub cidfiles: Vec<PathBuf>,
+    /// Signal to send to the container: a name (`TERM`, `SIGTERM`) or a number.
     #[arg(short, long, default_value = "KILL")]
     pub signal: String,
-    #[arg(required = true)]
+    /// Containers (names or ids).
+    #[arg(required_unless_present_any = ["all", "cidfiles"], conflicts_with = "all")]
     pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
-    /// Stop running containers first.
+    /// Remove all containers.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Read the container ID from the file (repeatable).
+    #[arg(long = "cidfile", value_name = "FILE")]
+    pub cidfiles: Vec<PathBuf>,
+    /// Remove container and all containers that depend on the selected container (rpod
+    /// containers depend on others only through `--pid/--ipc/--uts container:NAME`, which
+    /// joins a running process: nothing to follow once it is stopped).
+    #[arg(long)]
+    pub depend: bool,
+    /// Force removal of a running or unusable container (stopped first, see --time); a
+    /// missing container is not an error.
     #[arg(short, long)]
     pub force: bool,
-    #[arg(required = true)]
+    /// Ignore errors when a specified container is missing.
+    #[arg(short, long)]
+    pub ignore: bool,
+    /// Seconds to wait for stop before killing the container (with --force; default 10).
+    #[arg(short, long, value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Remove anonymous volumes associated with the container (rpod makes none).
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Containers (names or ids).
+    #[arg(required_unless_present_any = ["all", "cidfiles"], conflicts_with = "all")]
     pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    /// Keep stdin open.
+    /// Run the exec session in detached mode (backgrounded).
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Set environment variables (`KEY=VALUE`, or `KEY` to copy rpod's).
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read in a file of environment variables (`KEY=VALUE` lines; `#` comments).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Keep STDIN open even if not attached.
     #[arg(short, long)]
     pub interactive: bool,
-    /// Set an environment variable.
-    #[arg(short, long = "env")]
-    pub env: Vec<String>,
-    /// Working directory.
+    /// Pass N additional file descriptors (3 to 3+N-1) to the process.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub preserve_fds: u32,
+    /// Allocate a pseudo-TTY.
     #[arg(short, long)]
+    pub tty: bool,
+    /// The working directory inside the container.
+    #[arg(short, long, value_name = "DIR")]
     pub workdir: Option<String>,
-    /// User (`uid[:gid]`).
+    /// The user to run as (`uid[:gid]`, numeric).
     #[arg(short, long)]
     pub user: Option<String>,
+    /// The container (name or id).
     pub container: String,
+    /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
 }
@@ -241,13 +325,27 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
+    /// Condition to wait on: `configured`, `created`, `running`, `paused`, `stopped`, `exited`
+    /// (the last two are the same in rpod) (repeatable: any of them).
+    #[arg(long = "condition", value_name = "STATE", default_value = "stopped")]
+    pub conditions: Vec<String>,
+    /// Ignore errors when a specified container is missing (prints -1 for it).
+    #[arg(long)]
+    pub ignore: bool,
+    /// Time interval to wait before polling for completion: a duration (`250ms`, `1s`) or
+    /// milliseconds.
+    #[arg(short, long, default_value = "250ms", value_name = "DURATION")]
+    pub interval: String,
+    /// Containers (names or ids).
     #[arg(required = true)]
     pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct MountArgs {
-    pub container: String,
+    /// Containers (names or ids).
+    #[arg(required = true)]
+    pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -344,10 +442,18 @@ pub struct SystemFormatArgs {
 
 #[derive(Debug, Args)]
 pub struct RmiArgs {
-    /// Remove even if containers use it.
+    /// Remove all images.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Force removal of the image: containers using it are removed first, and a missing
+    /// image is not an error.
     #[arg(short, long)]
     pub force: bool,
-    #[arg(required = true)]
+    /// Ignore errors if a specified image does not exist.
+    #[arg(short, long)]
+    pub ignore: bool,
+    /// Images (names or ids).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub images: Vec<String>,
 }
 

@@ -31,6 +31,14 @@ pub struct Cli {
     /// $XDG_RUNTIME_DIR/rpod or /tmp/rpod-UID; or `runroot` in the config file).
     #[arg(long, global = true, value_name = "DIR")]
     pub runroot: Option<PathBuf>,
+    /// Redirect stdout to /dev/null: rpod's own output is dropped, a container's (`run`,
+    /// `start -a`, `exec`) is not.
+    #[arg(long, global = true)]
+    pub noout: bool,
+    /// Log messages at and above LEVEL on stderr: trace, debug, info, warn, warning, error,
+    /// fatal, panic (debug and info say what rpod does).
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "warn")]
+    pub log_level: String,
     #[command(subcommand)]
     pub command: Command,
 }

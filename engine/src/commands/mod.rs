@@ -3,6 +3,7 @@
 pub mod container;
 pub mod format;
 pub mod io;
+pub mod report;
 pub mod seccomp;
 
 use std::fmt;

@@ -50,6 +50,7 @@
 
 mod error;
 pub mod log;
+pub mod log_filter;
 mod monitor;
 mod tty;
 
@@ -232,6 +233,26 @@ pub struct ExecRequest {
     pub workdir: Option<String>,
     /// `UID[:GID]`, numeric.
     pub user: Option<String>,
+    /// Return once the process started (`exec -d`): its output goes nowhere.
+    pub detach: bool,
+}
+
+/// Where an exec's terminal goes (`exec -t`, [`Container::exec_tty`]).
+pub struct TtyIo {
+    /// Pass rpod's stdin to the terminal (`-i`).
+    pub stdin: bool,
+    pub out: Box<dyn Write + Send>,
+}
+
+/// How [`Container::stop_reporting`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It was not running.
+    NotRunning,
+    /// It exited within the timeout after SIGTERM.
+    Exited,
+    /// It outlived the timeout and was killed with SIGKILL.
+    Killed,
 }
 
 /// One container, with the runtime it names.
@@ -549,9 +570,17 @@ impl<'a> Container<'a> {
     /// # Errors
     /// [`Error::DidNotStop`] when it outlives SIGKILL by 10 s; the runtime's refusal.
     pub fn stop(&mut self, timeout: Duration) -> Result<(), Error> {
+        self.stop_reporting(timeout).map(|_| ())
+    }
+
+    /// [`Container::stop`], saying how it went: podman warns when SIGTERM was not enough.
+    ///
+    /// # Errors
+    /// As [`Container::stop`].
+    pub fn stop_reporting(&mut self, timeout: Duration) -> Result<Stopped, Error> {
         self.check_runtime()?;
         if !self.is_running() {
-            return Ok(());
+            return Ok(Stopped::NotRunning);
         }
         let rt = self.runtime()?;
         if let Err(e) = rt.kill(&self.record.id, Signal::SIGTERM, true) {
@@ -560,7 +589,7 @@ impl<'a> Container<'a> {
             }
         }
         if self.wait_exit(timeout)? {
-            return Ok(());
+            return Ok(Stopped::Exited);
         }
         // SIGKILL is sent again until the container is seen exited: a monitor records its
         // container running just before the runtime creates it, and a signal sent in between
@@ -569,7 +598,7 @@ impl<'a> Container<'a> {
         loop {
             let _ = rt.kill(&self.record.id, Signal::SIGKILL, true);
             if self.wait_exit(Duration::from_millis(250))? {
-                return Ok(());
+                return Ok(Stopped::Killed);
             }
             if Instant::now() >= deadline {
                 return Err(Error::DidNotStop {
@@ -584,8 +613,18 @@ impl<'a> Container<'a> {
     ///
     /// # Errors
     /// [`Error::RemoveRunning`]; as [`Container::stop`]; files that cannot be removed.
-    pub fn remove(mut self, force: bool) -> Result<(), Error> {
+    pub fn remove(self, force: bool) -> Result<(), Error> {
+        self.remove_stopping(force, Duration::ZERO).map(|_| ())
+    }
+
+    /// [`Container::remove`], where `force` stops a running container with SIGTERM and
+    /// SIGKILL after `timeout` (podman's `rm -f -t`); says how it was stopped.
+    ///
+    /// # Errors
+    /// As [`Container::remove`].
+    pub fn remove_stopping(mut self, force: bool, timeout: Duration) -> Result<Stopped, Error> {
         self.check_runtime()?;
+        let mut stopped = Stopped::NotRunning;
         if self.is_running() {
             if !force {
                 return Err(Error::RemoveRunning {
@@ -593,7 +632,7 @@ impl<'a> Container<'a> {
                     running: IsRunning(self.record.name.clone()),
                 });
             }
-            self.stop(Duration::ZERO)?;
+            stopped = self.stop_reporting(timeout)?;
         }
         // The monitor may have removed it (--rm) while we stopped it.
         if self.refresh()? {
@@ -602,7 +641,7 @@ impl<'a> Container<'a> {
             self.remove_files(true)?;
             self.store.delete_container(&self.record.id)?;
         }
-        Ok(())
+        Ok(stopped)
     }
 
     /// Removes the container's files (not its row): the runtime's state when `runtime_state`
@@ -653,6 +692,36 @@ impl<'a> Container<'a> {
     /// [`Error::NotRunning`]; [`Error::CommandFailed`] (126/127) when the runtime cannot start
     /// the command; an unreadable bundle; the runtime's refusal.
     pub fn exec(&mut self, req: &ExecRequest, io: ProcessIo) -> Result<ExitStatus, Error> {
+        let (rt, process) = self.exec_process(req, false)?;
+        let opts = ExecOptions {
+            detach: req.detach,
+            pid_file: None,
+            console_socket: None,
+            io,
+        };
+        match rt.exec(&self.record.id, &process, opts) {
+            Ok(code) => Ok(ExitStatus::Container(code)),
+            Err(e) => Err(command_failed(e)),
+        }
+    }
+
+    /// [`Container::exec`] with a terminal (`exec -t`): its output goes to `io.out`.
+    ///
+    /// # Errors
+    /// As [`Container::exec`]; [`Error::Terminal`].
+    pub fn exec_tty(&mut self, req: &ExecRequest, io: TtyIo) -> Result<ExitStatus, Error> {
+        let (rt, process) = self.exec_process(req, true)?;
+        tty::exec(rt.as_ref(), &self.record.id, &process, io.stdin, io.out)
+            .map(ExitStatus::Container)
+    }
+
+    /// The runtime and the process spec of an exec: the container's process with the
+    /// request's changes.
+    fn exec_process(
+        &mut self,
+        req: &ExecRequest,
+        terminal: bool,
+    ) -> Result<(Box<dyn OciRuntime>, oci_spec::runtime::Process), Error> {
         self.check_runtime()?;
         if !self.is_running() {
             return Err(self.not_running(Wanted::Exec));
@@ -673,7 +742,7 @@ impl<'a> Container<'a> {
             })?;
         let mut process = spec.process().clone().ok_or(Error::NoProcess)?;
         process.set_args(Some(req.command.clone()));
-        process.set_terminal(Some(false));
+        process.set_terminal(Some(terminal));
         let mut env = process.env().clone().unwrap_or_default();
         env.extend(req.env.iter().cloned());
         process.set_env(Some(env));
@@ -691,16 +760,7 @@ impl<'a> Container<'a> {
             user.set_gid(gid.parse().map_err(bad)?);
             process.set_user(user);
         }
-        let opts = ExecOptions {
-            detach: false,
-            pid_file: None,
-            console_socket: None,
-            io,
-        };
-        match rt.exec(&self.record.id, &process, opts) {
-            Ok(code) => Ok(ExitStatus::Container(code)),
-            Err(e) => Err(command_failed(e)),
-        }
+        Ok((rt, process))
     }
 
     /// Waits until the container exits and returns its exit code as recorded (128+N for

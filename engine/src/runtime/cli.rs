@@ -285,7 +285,10 @@ impl Cli {
         process: &Process,
         opts: ExecOptions,
     ) -> Result<i32, RuntimeError> {
-        let mark = self.mark(id)?;
+        // The exec's own log, not the container's: the container's monitor reads the errors
+        // logged since its `run` began when the container exits, and took an exec's failure
+        // ("executable file not found") for the container's, recording 127 (issue 13).
+        self.mark(id)?;
         let io_err = |what, source| RuntimeError::Io {
             what,
             path: self.dirs.log_dir.clone(),
@@ -298,6 +301,15 @@ impl Cli {
             .map_err(|e| io_err("create the exec process file in", e))?;
         serde_json::to_writer(file.as_file(), process)
             .map_err(|e| io_err("write the exec process file in", std::io::Error::other(e)))?;
+        let log = tempfile::Builder::new()
+            .prefix(&format!("{id}.exec-"))
+            .suffix(".log")
+            .tempfile_in(&self.dirs.log_dir)
+            .map_err(|e| io_err("create the exec log file in", e))?;
+        let mark = LogMark {
+            path: log.path().to_path_buf(),
+            offset: 0,
+        };
         let mut cmd = self.command(Some(&mark.path));
         cmd.arg("exec").arg("--process").arg(file.path());
         if opts.detach {

@@ -1,4 +1,4 @@
-//! `rpod import|load|images|rmi|tag|system df`.
+//! `rpod import|load|images|tag|system df`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use super::report::{self, Format};
 use crate::cli::container::{
-    DfArgs, ImagesArgs, ImagesSort, ImportArgs, LoadArgs, RmiArgs, TagArgs,
+    DfArgs, ImagesArgs, ImagesSort, ImportArgs, LoadArgs, TagArgs,
 };
 use rpod::exit::ExitStatus;
-use rpod::image::{self, ImportOptions, LoadOptions, Removal};
+use rpod::image::{self, ImportOptions, LoadOptions};
 use rpod::runtime::Runtimes;
 use rpod::storage::{ContainerState, Store};
 
@@ -272,21 +272,6 @@ pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<ExitStatus> {
         )?,
     };
     print!("{out}");
-    Ok(ExitStatus::Success)
-}
-
-pub fn rmi(store: &Store, a: &RmiArgs) -> anyhow::Result<ExitStatus> {
-    for r in &a.images {
-        match image::remove(store, r, a.force)? {
-            Removal::Untagged { name, .. } => println!("Untagged: {name}"),
-            Removal::Deleted(d) => {
-                for n in &d.names {
-                    println!("Untagged: {n}");
-                }
-                println!("Deleted: {}", d.id);
-            }
-        }
-    }
     Ok(ExitStatus::Success)
 }
 

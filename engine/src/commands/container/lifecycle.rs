@@ -1,24 +1,89 @@
-//! `rpod logs|stop|kill|rm|exec|wait|mount|umount|container cleanup`: each finds the container
-//! and calls its lifecycle method ([`Container`]), then prints what podman prints.
+//! `rpod kill|mount|umount|container cleanup`, and what the lifecycle commands share: finding
+//! the containers a command names (names, ids, `--cidfile`, `--all`) and podman's wording for
+//! a container that is not there.
 
-use std::time::Duration;
+use std::path::PathBuf;
 
-use crate::cli::container::{
-    CleanupArgs, ExecArgs, KillArgs, LogsArgs, MountArgs, RmArgs, StopArgs, WaitArgs,
-};
+use anyhow::Context as _;
+
+use crate::cli::container::{CleanupArgs, KillArgs, MountArgs};
 use crate::commands::hinted;
-use rpod::container::{Container, ExecRequest};
+use crate::commands::report::{self, Collect};
+use rpod::container::{self, Container};
 use rpod::exit::ExitStatus;
-use rpod::runtime::{ProcessIo, Runtimes};
-use rpod::storage::Store;
+use rpod::runtime::Runtimes;
+use rpod::storage::{StorageError, Store};
 
-pub fn logs(store: &Store, rt: &dyn Runtimes, a: &LogsArgs) -> anyhow::Result<ExitStatus> {
-    let mut c = Container::lookup(store, rt, &a.container)?;
-    c.logs(a.follow, &mut std::io::stdout(), &mut std::io::stderr())?;
-    Ok(ExitStatus::Success)
+/// Whether `e` says the container does not exist.
+pub fn is_missing(e: &container::Error) -> bool {
+    matches!(
+        e,
+        container::Error::Storage(StorageError::ContainerNotFound { .. })
+    )
 }
 
-fn signal_of(s: &str) -> anyhow::Result<nix::sys::signal::Signal> {
+/// podman's error for a container that is not there (scripts match on it).
+pub fn no_such_container(reference: &str) -> anyhow::Error {
+    anyhow::anyhow!("no container with name or ID \"{reference}\" found: no such container")
+}
+
+/// A container a command names, as the user named it (the full id for `--all`).
+pub struct Target<'a> {
+    pub given: String,
+    pub found: Result<Container<'a>, container::Error>,
+}
+
+/// The ids in `--cidfile` files (the first line of each, trimmed).
+///
+/// # Errors
+/// A file that cannot be read.
+pub fn cidfile_ids(files: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("reading CIDFile {}", f.display()))?;
+            Ok(text.lines().next().unwrap_or_default().trim().to_string())
+        })
+        .collect()
+}
+
+/// The containers named, each looked up (a missing one is an `Err` for the caller to judge),
+/// or with `all`, every container `keep` accepts.
+///
+/// # Errors
+/// Storage errors listing every container; an unreadable `--cidfile`.
+pub fn targets<'a>(
+    store: &'a Store,
+    rt: &'a dyn Runtimes,
+    names: &[String],
+    cidfiles: &[PathBuf],
+    all: bool,
+    keep: impl Fn(&Container<'_>) -> bool,
+) -> anyhow::Result<Vec<Target<'a>>> {
+    if all {
+        return Ok(Container::all(store, rt)?
+            .into_iter()
+            .filter(|c| keep(c))
+            .map(|c| Target {
+                given: c.id().to_string(),
+                found: Ok(c),
+            })
+            .collect());
+    }
+    let mut given: Vec<String> = names.to_vec();
+    given.extend(cidfile_ids(cidfiles)?);
+    Ok(given
+        .into_iter()
+        .map(|g| {
+            report::debug(format_args!("looking up container {g}"));
+            let found = Container::lookup(store, rt, &g);
+            Target { given: g, found }
+        })
+        .collect())
+}
+
+pub fn signal_of(s: &str) -> anyhow::Result<nix::sys::signal::Signal> {
     use std::str::FromStr as _;
     if let Ok(n) = s.parse::<i32>() {
         return nix::sys::signal::Signal::try_from(n).map_err(|e| {
@@ -29,12 +94,13 @@ fn signal_of(s: &str) -> anyhow::Result<nix::sys::signal::Signal> {
             )
         });
     }
-    let name = if s.starts_with("SIG") {
-        s.to_string()
+    let upper = s.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
     } else {
-        format!("SIG{s}")
+        format!("SIG{upper}")
     };
-    nix::sys::signal::Signal::from_str(&name.to_ascii_uppercase()).map_err(|e| {
+    nix::sys::signal::Signal::from_str(&name).map_err(|e| {
         hinted(
             e,
             format!("invalid signal {s}"),
@@ -43,68 +109,46 @@ fn signal_of(s: &str) -> anyhow::Result<nix::sys::signal::Signal> {
     })
 }
 
-pub fn stop(store: &Store, rt: &dyn Runtimes, a: &StopArgs) -> anyhow::Result<ExitStatus> {
-    for name in &a.containers {
-        Container::lookup(store, rt, name)?.stop(Duration::from_secs(a.time))?;
-        println!("{name}");
-    }
-    Ok(ExitStatus::Success)
-}
-
+/// `rpod kill`: as podman, the names as given (full ids with `--all`); a missing container
+/// is podman's 125, and the others are still signalled.
 pub fn kill(store: &Store, rt: &dyn Runtimes, a: &KillArgs) -> anyhow::Result<ExitStatus> {
     let sig = signal_of(&a.signal)?;
-    for name in &a.containers {
-        Container::lookup(store, rt, name)?.kill(sig)?;
-        println!("{name}");
+    let mut failed = Collect::default();
+    for t in targets(store, rt, &a.containers, &a.cidfiles, a.all, |c| {
+        c.is_running()
+    })? {
+        let result = t.found.and_then(|mut c| {
+            report::info(format_args!("sending {sig} to container {}", c.id()));
+            c.kill(sig)
+        });
+        match result {
+            Ok(()) => println!("{}", t.given),
+            Err(e) if is_missing(&e) => {
+                failed.fail(ExitStatus::RpodError, no_such_container(&t.given));
+            }
+            Err(e) => failed.fail(ExitStatus::RpodError, e),
+        }
     }
-    Ok(ExitStatus::Success)
+    failed.finish(ExitStatus::Success)
 }
 
-pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitStatus> {
-    for name in &a.containers {
-        Container::lookup(store, rt, name)?.remove(a.force)?;
-        println!("{name}");
-    }
-    Ok(ExitStatus::Success)
-}
-
-pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<ExitStatus> {
-    let mut c = Container::lookup(store, rt, &a.container)?;
-    let req = ExecRequest {
-        command: a.command.clone(),
-        env: a.env.clone(),
-        workdir: a.workdir.clone(),
-        user: a.user.clone(),
-    };
-    let io = ProcessIo {
-        stdin: if a.interactive {
-            std::process::Stdio::inherit()
-        } else {
-            std::process::Stdio::null()
-        },
-        stdout: std::process::Stdio::inherit(),
-        stderr: std::process::Stdio::inherit(),
-    };
-    Ok(c.exec(&req, io)?)
-}
-
-pub fn wait(store: &Store, rt: &dyn Runtimes, a: &WaitArgs) -> anyhow::Result<ExitStatus> {
-    for name in &a.containers {
-        println!("{}", Container::lookup(store, rt, name)?.wait()?);
-    }
-    Ok(ExitStatus::Success)
-}
-
+/// `rpod mount`: mounts each container's root filesystem (a created or exited container's
+/// too: nothing else mounts it for it) and prints where.
 pub fn mount(store: &Store, rt: &dyn Runtimes, a: &MountArgs) -> anyhow::Result<ExitStatus> {
-    let c = Container::lookup(store, rt, &a.container)?;
-    println!("{}", c.mount()?.display());
+    for name in &a.containers {
+        let c = Container::lookup(store, rt, name)?;
+        report::debug(format_args!("mounting the root filesystem of {}", c.id()));
+        println!("{}", c.mount()?.display());
+    }
     Ok(ExitStatus::Success)
 }
 
 pub fn umount(store: &Store, rt: &dyn Runtimes, a: &MountArgs) -> anyhow::Result<ExitStatus> {
-    let mut c = Container::lookup(store, rt, &a.container)?;
-    c.unmount()?;
-    println!("{}", c.name());
+    for name in &a.containers {
+        let mut c = Container::lookup(store, rt, name)?;
+        c.unmount()?;
+        println!("{name}");
+    }
     Ok(ExitStatus::Success)
 }
 

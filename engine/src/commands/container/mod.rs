@@ -1,12 +1,19 @@
 //! Container and image commands: resolve flags into library calls, print, return exit codes.
 
+mod exec;
 mod images;
 mod inspect;
 mod lifecycle;
+mod logs;
 mod ps;
 mod report;
+mod rm;
+mod rmi;
 mod run;
+mod start;
+mod stop;
 mod system;
+mod wait;
 
 /// `rpod version` needs no store.
 pub use system::version;
@@ -49,15 +56,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Seccomp(_) => unreachable!("dispatched by commands::run"),
         Command::Run(a) => run::run(&store, rt, a),
         Command::Create(a) => run::create(&store, rt, a),
-        Command::Start(a) => run::start(&store, rt, &a),
+        Command::Start(a) => start::start(&store, rt, &a),
         Command::Ps(a) => ps::run(&store, rt, &a),
-        Command::Logs(a) => lifecycle::logs(&store, rt, &a),
-        Command::Stop(a) => lifecycle::stop(&store, rt, &a),
+        Command::Logs(a) => logs::logs(&store, rt, &a),
+        Command::Stop(a) => stop::stop(&store, rt, &a),
         Command::Kill(a) => lifecycle::kill(&store, rt, &a),
-        Command::Rm(a) => lifecycle::rm(&store, rt, &a),
-        Command::Exec(a) => lifecycle::exec(&store, rt, &a),
+        Command::Rm(a) => rm::rm(&store, rt, &a),
+        Command::Exec(a) => exec::exec(&store, rt, &a),
         Command::Inspect(a) => inspect::run(&store, rt, &a, InspectType::All),
-        Command::Wait(a) => lifecycle::wait(&store, rt, &a),
+        Command::Wait(a) => wait::wait(&store, rt, &a),
         Command::Mount(a) => lifecycle::mount(&store, rt, &a),
         Command::Umount(a) => lifecycle::umount(&store, rt, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => lifecycle::cleanup(&store, rt, &a),
@@ -65,7 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Import(a) => images::import(&store, &a),
         Command::Load(a) => images::load(&store, &a),
         Command::Images(a) => images::images(&store, &a),
-        Command::Rmi(a) => images::rmi(&store, &a),
+        Command::Rmi(a) => rmi::rmi(&store, rt, &a),
         Command::Tag(a) => images::tag(&store, &a),
         Command::Image(ImageCommand::Inspect(a)) => {
             inspect::run(&store, rt, &a, InspectType::Image)

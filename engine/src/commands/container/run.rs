@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::cli::container::{CreateArgs, MonitorArgs, RunArgs, StartArgs};
+use crate::cli::container::{CreateArgs, MonitorArgs, RunArgs};
 use crate::commands::{hinted, io, usage};
 use rpod::bundle::{ContainerConfig, NamespaceMode, NetworkMode, Seccomp};
 use rpod::container::{self, Attach, Container, CreateRequest, SeccompSource};
@@ -293,7 +293,11 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
 fn foreground(stdin: bool) -> Attach {
     Attach::Foreground {
         stdin,
-        stdout: Box::new(std::io::stdout()),
+        // rpod's stdout as it was before --noout: a container's output is not rpod's own.
+        stdout: match crate::commands::report::container_stdout() {
+            Ok(f) => Box::new(f),
+            Err(_) => Box::new(std::io::stdout()),
+        },
         stderr: Box::new(std::io::stderr()),
     }
 }
@@ -308,36 +312,6 @@ fn monitor_command(store: &Store, id: &str) -> anyhow::Result<std::process::Comm
         .arg(store.runroot())
         .args(["container", "monitor", id]);
     Ok(cmd)
-}
-
-pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<ExitStatus> {
-    let mut last = ExitStatus::Success;
-    for name in &a.containers {
-        let c = Container::from_record(store, rt, store.lookup_container(name)?);
-        let state = c.record().state;
-        if state != ContainerState::Created {
-            return Err(usage(
-                format!("container {} is {}, not created", c.name(), state.as_str()),
-                "only created containers can be started; `rpod run` makes a new one",
-            ));
-        }
-        if a.attach {
-            last = match c.run(foreground(false), None) {
-                Ok(status) => status,
-                // The runtime could not start the command (126/127): podman says why and goes
-                // on with the next container; the last one's status is rpod's.
-                Err(container::Error::CommandFailed { status, error }) => {
-                    eprintln!("error: {error}");
-                    status
-                }
-                Err(e) => return Err(e.into()),
-            };
-        } else {
-            c.start_detached(monitor_command(store, c.id())?)?;
-            println!("{}", c.name());
-        }
-    }
-    Ok(last)
 }
 
 /// The hidden monitor: its own session, then run the container to completion.

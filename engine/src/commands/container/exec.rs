@@ -1,0 +1,110 @@
+//! `rpod exec`: another process in a running container, with podman's `-i -t -e --env-file
+//! -u -w -d`. Its status is rpod's; the container's own exit code is not touched (issue 13).
+
+use anyhow::Context as _;
+
+use super::lifecycle::{is_missing, no_such_container};
+use crate::cli::container::ExecArgs;
+use crate::commands::report;
+use crate::commands::usage;
+use rpod::container::{Container, ExecRequest, TtyIo};
+use rpod::exit::ExitStatus;
+use rpod::runtime::{ProcessIo, Runtimes};
+use rpod::storage::Store;
+
+/// `KEY=VALUE` as given; `KEY` alone takes rpod's own value, and is dropped when rpod has
+/// none (podman's rule for `-e` and env files).
+fn env_entry(e: &str) -> Option<String> {
+    if e.contains('=') {
+        Some(e.to_string())
+    } else {
+        std::env::var(e).ok().map(|v| format!("{e}={v}"))
+    }
+}
+
+/// The entries of an `--env-file`: one a line, blank lines and `#` comments skipped.
+fn env_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the env file {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(env_entry)
+        .collect())
+}
+
+pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<ExitStatus> {
+    if a.tty && a.detach {
+        return Err(usage(
+            "a detached exec session has no terminal to attach",
+            "drop -t, or -d",
+        ));
+    }
+    let mut c = match Container::lookup(store, rt, &a.container) {
+        Ok(c) => c,
+        Err(e) if is_missing(&e) => return Err(no_such_container(&a.container)),
+        Err(e) => return Err(e.into()),
+    };
+    // Files first, then -e: the later setting wins, as podman.
+    let mut env = Vec::new();
+    for f in &a.env_files {
+        env.extend(env_file(f)?);
+    }
+    env.extend(a.env.iter().filter_map(|e| env_entry(e)));
+    let req = ExecRequest {
+        command: a.command.clone(),
+        env,
+        workdir: a.workdir.clone(),
+        user: a.user.clone(),
+        detach: a.detach,
+    };
+    let out = report::container_stdout().context("cannot open stdout")?;
+    report::info(format_args!("exec {:?} in container {}", a.command, c.id()));
+    if a.tty {
+        let io = TtyIo {
+            stdin: a.interactive,
+            out: Box::new(out),
+        };
+        return Ok(c.exec_tty(&req, io)?);
+    }
+    let io = if a.detach {
+        ProcessIo::null()
+    } else {
+        ProcessIo {
+            stdin: if a.interactive {
+                std::process::Stdio::inherit()
+            } else {
+                std::process::Stdio::null()
+            },
+            stdout: out.into(),
+            stderr: std::process::Stdio::inherit(),
+        }
+    };
+    let status = c.exec(&req, io)?;
+    if a.detach {
+        // podman prints its exec session's id; rpod keeps no exec sessions, so nothing.
+        return Ok(ExitStatus::Success);
+    }
+    Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_files_skip_comments_and_blank_lines_and_copy_bare_keys() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let f = d.path().join("env");
+        std::fs::write(
+            &f,
+            "# c\n\nA=1\n  B=two words\nPATH\nRPOD_SURELY_UNSET_13\n",
+        )
+        .expect("write");
+        let got = env_file(&f).expect("read");
+        assert_eq!(got[..2], ["A=1".to_string(), "B=two words".to_string()]);
+        assert!(got[2].starts_with("PATH="), "{got:?}");
+        assert_eq!(got.len(), 3);
+    }
+}

@@ -1,0 +1,81 @@
+//! `rpod rm`, with podman's semantics: every name is looked up first and a missing one stops
+//! the command before anything is removed (exit 1; `--ignore` and `--force` skip it); then each
+//! container is removed, an error reported and the rest still removed, and the command ends
+//! with the worst status: 2 for a running container without `--force`.
+
+use std::time::Duration;
+
+use super::lifecycle::{is_missing, no_such_container, targets};
+use crate::cli::container::RmArgs;
+use crate::commands::report::{self, Collect};
+use crate::commands::usage;
+use rpod::container::{self, Stopped};
+use rpod::exit::ExitStatus;
+use rpod::runtime::Runtimes;
+use rpod::storage::Store;
+
+const NO_SUCH: ExitStatus = ExitStatus::Missing;
+const IN_USE: ExitStatus = ExitStatus::InUse;
+
+/// podman's stop timeout when `-t` is not given.
+const DEFAULT_STOP_SECS: u64 = 10;
+
+pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitStatus> {
+    if a.time.is_some() && !a.force {
+        return Err(usage(
+            "--force option must be specified to use the --time option",
+            "rpod rm -f -t SECONDS NAME stops a running container first",
+        ));
+    }
+    let timeout = Duration::from_secs(a.time.unwrap_or(DEFAULT_STOP_SECS));
+    let found = targets(store, rt, &a.containers, &a.cidfiles, a.all, |_| true)?;
+    let mut ready = Vec::new();
+    for t in found {
+        match t.found {
+            Ok(c) => ready.push((t.given, c)),
+            Err(e) if is_missing(&e) => {
+                if a.ignore || a.force {
+                    report::debug(format_args!("ignoring missing container {}", t.given));
+                    continue;
+                }
+                // podman looks every name up before it removes anything.
+                return Err(report::Failures {
+                    status: NO_SUCH,
+                    errors: vec![no_such_container(&t.given)],
+                }
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut failed = Collect::default();
+    for (given, c) in ready {
+        let (id, name) = (c.id().to_string(), c.name().to_string());
+        report::info(format_args!("removing container {id}"));
+        match c.remove_stopping(a.force, timeout) {
+            Ok(stopped) => {
+                // As podman: -t 0 asks for SIGKILL, no warning then.
+                if stopped == Stopped::Killed && !timeout.is_zero() {
+                    report::warn(format_args!(
+                        "StopSignal SIGTERM failed to stop container {name} in {} seconds, resorting to SIGKILL",
+                        timeout.as_secs()
+                    ));
+                }
+                println!("{given}");
+            }
+            Err(container::Error::RemoveRunning { .. }) => failed.fail(
+                IN_USE,
+                anyhow::anyhow!(
+                    "cannot remove container {id} as it is running - running or paused containers cannot be removed without force: container state improper"
+                ),
+            ),
+            Err(e) if is_missing(&e) => {
+                if !(a.ignore || a.force) {
+                    failed.fail(NO_SUCH, no_such_container(&given));
+                }
+            }
+            Err(e) => failed.fail(ExitStatus::RpodError, e),
+        }
+    }
+    failed.finish(ExitStatus::Success)
+}
