@@ -47,6 +47,24 @@ pub fn run(
                         "StartedAt": secs(c.started_at),
                         "FinishedAt": secs(c.finished_at),
                     },
+                    "RestartCount": container.restart_count(),
+                    "Config": {
+                        "Labels": m.settings.labels,
+                        "StopSignal": m.settings.stop_signal.as_deref().unwrap_or("SIGTERM"),
+                        "StopTimeout": container.stop_timeout().as_secs(),
+                        "Timeout": m.settings.timeout.unwrap_or(0),
+                    },
+                    "HostConfig": {
+                        "RestartPolicy": {
+                            "Name": m.settings.restart.to_string(),
+                        },
+                        "LogConfig": {
+                            "Type": m.settings.log_driver.as_str(),
+                            "Path": m.log_path,
+                            "Tag": m.settings.log_tag,
+                            "Size": m.settings.log_max_size,
+                        },
+                    },
                     "OCIRuntime": c.runtime,
                     "Bundle": c.bundle,
                     "Rootfs": m.rootfs,

@@ -1,5 +1,6 @@
 //! Container and image commands: resolve flags into library calls, print, return exit codes.
 
+mod create_flags;
 mod images;
 mod inspect;
 mod lifecycle;
