@@ -25,6 +25,44 @@ pub enum BundleError {
         source: std::io::Error,
     },
 
+    #[error("invalid {flag} '{value}': {reason}")]
+    InvalidSize {
+        flag: &'static str,
+        value: String,
+        reason: String,
+    },
+
+    #[error("invalid --cpus {cpus}: expected a number of CPUs, 0 or more")]
+    InvalidCpus { cpus: f64 },
+
+    #[error("invalid --device '{spec}': {reason}")]
+    InvalidDevice { spec: String, reason: String },
+
+    #[error("device {path} cannot be added to the container")]
+    DeviceSource {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("invalid --device-cgroup-rule '{spec}': expected 'TYPE MAJOR:MINOR ACCESS', TYPE a, b or c, MAJOR and MINOR numbers or *, ACCESS some of rwm")]
+    InvalidDeviceRule { spec: String },
+
+    #[error("invalid --mount '{spec}': {reason}")]
+    InvalidMount { spec: String, reason: String },
+
+    #[error("invalid --group-add '{group}': {reason}")]
+    InvalidGroupAdd { group: String, reason: String },
+
+    #[error(
+        "the init binary {path} cannot be used (install Debian's catatonit, or give --init-path)"
+    )]
+    InitBinary {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("invalid ulimit '{spec}': {reason}")]
     InvalidUlimit { spec: String, reason: String },
 

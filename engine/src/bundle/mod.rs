@@ -52,6 +52,8 @@ mod caps;
 mod devices;
 mod error;
 mod host;
+pub mod mount;
+pub mod resources;
 mod seccomp;
 mod ulimit;
 mod user;
@@ -64,15 +66,18 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use oci_spec::runtime::{
-    Capability, LinuxBuilder, LinuxCapabilities, LinuxDeviceCgroup, LinuxNamespace,
-    LinuxNamespaceType, LinuxPids, LinuxResources, Mount, MountBuilder, PosixRlimitBuilder,
-    ProcessBuilder, RootBuilder, Spec, UserBuilder,
+    Capability, LinuxBuilder, LinuxCapabilities, LinuxCpu, LinuxDeviceCgroup, LinuxMemory,
+    LinuxNamespace, LinuxNamespaceType, LinuxPids, LinuxResources, Mount, MountBuilder,
+    PosixRlimitBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder,
 };
 use profiles::model::Profile;
 
 pub use error::BundleError;
 pub use host::Host;
+pub use mount::{MountSpec, Tmpfs};
+pub use resources::{Device, DeviceRule, Resources};
 pub use ulimit::{Ulimit, UlimitKind, PODMAN_DEFAULT_LIMIT, UNLIMITED};
+pub(crate) use user::resolve_in_root;
 pub use volume::Volume;
 
 /// The name of the configuration file in a bundle.
@@ -297,7 +302,27 @@ pub struct ContainerConfig {
     pub ulimits: Vec<Ulimit>,
     /// `linux.cgroupsPath`; the runtime's default (`/<id>`) when `None`.
     pub cgroups_path: Option<PathBuf>,
+    /// `--memory`, `--cpus`, `--pids-limit`.
+    pub resources: Resources,
+    /// `--device`: host devices made in the container and allowed in its devices cgroup.
+    pub devices: Vec<Device>,
+    /// `--device-cgroup-rule`.
+    pub device_rules: Vec<DeviceRule>,
+    /// `--mount type=tmpfs` (binds go to `volumes`).
+    pub tmpfs: Vec<Tmpfs>,
+    /// `--init`: this host binary is bound read-only at [`INIT_PATH`] and runs the command
+    /// (`INIT_PATH -- ARGS`), as podman's catatonit.
+    pub init: Option<PathBuf>,
+    /// `--group-add`: gids or group names of the root filesystem's `/etc/group`.
+    pub group_add: Vec<String>,
+    /// `--security-opt mask=`: more paths to mask.
+    pub mask: Vec<String>,
+    /// `--security-opt unmask=`: masked or read-only paths to leave visible (`ALL`: every one).
+    pub unmask: Vec<String>,
 }
+
+/// Where `--init` puts the init binary in the container (podman's `define.ContainerInitPath`).
+pub const INIT_PATH: &str = "/run/podman-init";
 
 impl Default for ContainerConfig {
     fn default() -> Self {
@@ -323,6 +348,14 @@ impl Default for ContainerConfig {
             annotations: BTreeMap::new(),
             ulimits: Vec::new(),
             cgroups_path: None,
+            resources: Resources::default(),
+            devices: Vec::new(),
+            device_rules: Vec::new(),
+            tmpfs: Vec::new(),
+            init: None,
+            group_add: Vec::new(),
+            mask: Vec::new(),
+            unmask: Vec::new(),
         }
     }
 }
@@ -393,7 +426,21 @@ impl ContainerConfig {
                 uts: self.uts.to_string(),
             });
         }
-        let user = user::resolve(rootfs, self.user.as_deref())?;
+        let mut user = user::resolve(rootfs, self.user.as_deref())?;
+        user.additional_gids
+            .extend(user::group_ids(rootfs, &self.group_add)?);
+        user.additional_gids.sort_unstable();
+        user.additional_gids.dedup();
+        let args = match &self.init {
+            Some(init) => {
+                resources::check_init(init)?;
+                [INIT_PATH.to_string(), "--".to_string()]
+                    .into_iter()
+                    .chain(self.args.iter().cloned())
+                    .collect()
+            }
+            None => self.args.clone(),
+        };
         let caps = caps::resolve(
             &self.cap_add,
             &self.cap_drop,
@@ -418,7 +465,7 @@ impl ContainerConfig {
                 }
                 b.build().map_err(build_err("process user"))?
             })
-            .args(self.args.clone())
+            .args(args)
             .env(self.environment(&user.home)?)
             .cwd(cwd)
             .capabilities(self.capabilities(&caps, user.uid)?)
@@ -453,34 +500,62 @@ impl ContainerConfig {
         let mut rule = LinuxDeviceCgroup::default();
         rule.set_allow(self.privileged);
         rule.set_access(Some("rwm".into()));
-        resources.set_devices(Some(vec![rule]));
-        if host.pids_controller {
-            let mut pids = LinuxPids::default();
-            pids.set_limit(PIDS_LIMIT);
-            resources.set_pids(Some(pids));
+        let mut rules = vec![rule];
+        let mut devices = Vec::new();
+        for d in &self.devices {
+            let (dev, allow) = d.to_oci()?;
+            devices.push(dev);
+            rules.push(allow);
+        }
+        rules.extend(self.device_rules.iter().map(|r| r.0.clone()));
+        resources.set_devices(Some(rules));
+        // podman: `--pids-limit` 0 or -1 is no limit; unset, containers.conf's 2048.
+        let pids_limit = match self.resources.pids_limit {
+            Some(n) if n <= 0 => None,
+            Some(n) => Some(n),
+            None => Some(PIDS_LIMIT),
+        };
+        match pids_limit {
+            Some(limit) if host.pids_controller => {
+                let mut pids = LinuxPids::default();
+                pids.set_limit(limit);
+                resources.set_pids(Some(pids));
+            }
+            Some(_) if self.resources.pids_limit.is_some() => {
+                return Err(BundleError::Unrepresentable {
+                    what: "--pids-limit on a host without the pids cgroup controller".into(),
+                })
+            }
+            _ => {}
+        }
+        if self.resources.memory.is_some() {
+            let mut m = LinuxMemory::default();
+            m.set_limit(self.resources.memory);
+            m.set_swap(self.resources.memory_swap);
+            resources.set_memory(Some(m));
+        }
+        if let Some(quota) = self.resources.cpu_quota {
+            let mut c = LinuxCpu::default();
+            c.set_quota(Some(quota));
+            c.set_period(Some(resources::CPU_PERIOD));
+            resources.set_cpu(Some(c));
         }
 
         let mut linux = LinuxBuilder::default()
             .resources(resources)
             .namespaces(self.namespaces(host)?)
-            .masked_paths(if self.privileged {
-                Vec::new()
-            } else {
-                MASKED_PATHS.iter().map(|p| (*p).to_string()).collect()
-            })
-            .readonly_paths(if self.privileged {
-                Vec::new()
-            } else {
-                READONLY_PATHS.iter().map(|p| (*p).to_string()).collect()
-            })
+            .masked_paths(self.visible(MASKED_PATHS, &self.mask))
+            .readonly_paths(self.visible(READONLY_PATHS, &[]))
             .build()
             .map_err(build_err("linux section"))?;
         linux.set_seccomp(seccomp);
         linux.set_cgroups_path(self.cgroups_path.clone());
         linux.set_devices(if self.privileged {
             Some(devices::host_devices(Path::new("/dev"))?)
-        } else {
+        } else if devices.is_empty() {
             None
+        } else {
+            Some(devices)
         });
         linux.set_uid_mappings(None);
         linux.set_gid_mappings(None);
@@ -510,6 +585,21 @@ impl ContainerConfig {
         ));
         spec.set_linux(Some(linux));
         Ok(spec)
+    }
+
+    /// The default `paths` plus `extra` (`mask=`), less what `unmask=` names; none when
+    /// privileged, as podman.
+    fn visible(&self, paths: &[&str], extra: &[String]) -> Vec<String> {
+        if self.privileged {
+            return Vec::new();
+        }
+        let all = self.unmask.iter().any(|u| u == "ALL");
+        paths
+            .iter()
+            .map(|p| (*p).to_string())
+            .filter(|p| !all && !self.unmask.contains(p))
+            .chain(extra.iter().cloned())
+            .collect()
     }
 
     fn environment(&self, home: &str) -> Result<Vec<String>, BundleError> {
@@ -668,6 +758,17 @@ impl ContainerConfig {
         }
         // A volume replaces a default mount at the same place (podman SupersedeUserMounts).
         let mut volumes = Vec::new();
+        for t in &self.tmpfs {
+            volumes.push(t.to_mount()?);
+        }
+        if let Some(init) = &self.init {
+            volumes.push(mount(
+                INIT_PATH,
+                "bind",
+                &init.display().to_string(),
+                &["bind", "rprivate", "ro"],
+            )?);
+        }
         for v in &self.volumes {
             std::fs::metadata(&v.source).map_err(|source| BundleError::VolumeSource {
                 path: v.source.clone(),

@@ -229,6 +229,41 @@ pub(crate) fn resolve(root: &Path, spec: Option<&str>) -> Result<User, BundleErr
     })
 }
 
+/// `--group-add`: each entry a gid or a group name in the root filesystem's `/etc/group`.
+pub(crate) fn group_ids(root: &Path, groups: &[String]) -> Result<Vec<u32>, BundleError> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let group_file = read_in_root(root, "/etc/group")?;
+    let group = group_file.as_deref().unwrap_or_default();
+    groups
+        .iter()
+        .map(|g| {
+            if let Ok(n) = g.parse::<u32>() {
+                return Ok(n);
+            }
+            group_entries(group)
+                .find(|e| e.name == g)
+                .map(|e| e.gid)
+                .ok_or_else(|| BundleError::InvalidGroupAdd {
+                    group: g.clone(),
+                    reason: if g == "keep-groups" {
+                        "keep-groups applies to rootless containers only, which rpod does not run"
+                            .into()
+                    } else {
+                        not_found(
+                            "group",
+                            g,
+                            "/etc/group",
+                            group_file.as_deref(),
+                            group_entries(group).next().is_none(),
+                        )
+                    },
+                })
+        })
+        .collect()
+}
+
 /// Why a name is not found: the file is missing, has no entries, or lacks that name. A numeric
 /// id needs no entry, which the first two cases say.
 fn not_found(kind: &str, name: &str, path: &str, file: Option<&str>, no_entries: bool) -> String {

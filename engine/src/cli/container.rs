@@ -4,18 +4,31 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-/// `rpod run`: `rpod create`'s options and `-d`.
+/// `rpod run`: `rpod create`'s options and `-d`. A flag given twice takes its last value, as in
+/// podman (`args_override_self`; repeatable flags still collect every value).
 #[derive(Debug, Args, Clone)]
+#[command(args_override_self = true)]
 pub struct RunArgs {
     /// Run in the background and print the container id.
     #[arg(short, long)]
     pub detach: bool,
+    /// Attach to STDIN, STDOUT or STDERR (repeatable; default: stdout and stderr).
+    #[arg(short, long, value_name = "STREAM", value_parser = ["stdin", "stdout", "stderr"])]
+    pub attach: Vec<String>,
+    /// Proxy received signals to the container process (`--sig-proxy=false` to not).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_value_t = true,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub sig_proxy: bool,
+    /// Remove the container and its image after it exits (with `--rm`).
+    #[arg(long)]
+    pub rmi: bool,
     #[command(flatten)]
     pub create: CreateArgs,
 }
 
 /// `rpod create` (podman's `create` has no `-d`: a created container is not started).
 #[derive(Debug, Args, Clone)]
+#[command(args_override_self = true)]
 pub struct CreateArgs {
     /// Remove the container when it exits.
     #[arg(long)]
@@ -41,7 +54,8 @@ pub struct CreateArgs {
     /// Bind mount `HOST:CONTAINER[:ro]`.
     #[arg(short, long = "volume", value_name = "HOST:CTR[:ro]")]
     pub volumes: Vec<String>,
-    /// Replace the image's entrypoint (`""` clears it).
+    /// Overwrite the default entrypoint of the image: a command, or a JSON array
+    /// (`'["/bin/echo","x"]'`); `""` clears it.
     #[arg(long)]
     pub entrypoint: Option<String>,
     /// The container's hostname.
@@ -56,7 +70,7 @@ pub struct CreateArgs {
     /// UTS namespace: `private`, `host`, `container:NAME`.
     #[arg(long, value_name = "MODE")]
     pub uts: Option<String>,
-    /// Network: `none` (only loopback) or `host`.
+    /// Network: `none` (only loopback), `host`, or `container:NAME|ID`.
     #[arg(long, alias = "net", value_name = "MODE")]
     pub network: Option<String>,
     /// Add a capability (repeatable; `ALL`).
@@ -72,7 +86,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub read_only: bool,
     /// `seccomp=FILE` (OCI JSON or a Kafel-like policy), `seccomp=unconfined`,
-    /// `no-new-privileges`.
+    /// `no-new-privileges[:true|false]`, `label=disable`, `mask=PATH:PATH`, `unmask=ALL|PATH:PATH`.
     #[arg(long = "security-opt", value_name = "OPT")]
     pub security_opt: Vec<String>,
     /// An annotation `KEY=VALUE` (repeatable).
@@ -84,6 +98,79 @@ pub struct CreateArgs {
     /// A resource limit `TYPE=SOFT[:HARD]` (never above rpod's own hard limit).
     #[arg(long = "ulimit", value_name = "TYPE=SOFT[:HARD]")]
     pub ulimits: Vec<String>,
+    /// Logging driver: `k8s-file` (default), `none`, `passthrough` (`journald` is not
+    /// available: rpod has no journald support).
+    #[arg(long, value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Logging driver option: `path=FILE`, `max-size=SIZE`, `tag=TAG` (repeatable).
+    #[arg(long, value_name = "OPT")]
+    pub log_opt: Vec<String>,
+    /// Restart policy: `no`, `on-failure[:MAX]`, `always`, `unless-stopped`.
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Memory limit (format: `NUMBER[UNIT]`, units b, k, m, g).
+    #[arg(short, long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Number of CPUs (fractions allowed): a CFS quota of NUMBER x 100000 per 100000 us.
+    #[arg(long, value_name = "NUMBER")]
+    pub cpus: Option<f64>,
+    /// Tune the container's pids limit (`-1` for unlimited).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Add a host device: `HOST[:CONTAINER][:PERMISSIONS]` (permissions from `rwm`).
+    #[arg(long, value_name = "HOST[:CTR[:PERM]]")]
+    pub device: Vec<String>,
+    /// A rule for the devices cgroup: `TYPE MAJOR:MINOR ACCESS` (e.g. `c 1:3 mr`).
+    #[arg(long, value_name = "RULE")]
+    pub device_cgroup_rule: Vec<String>,
+    /// Kernel memory limit: no longer supported by the kernel; accepted with a warning.
+    #[arg(long, value_name = "SIZE")]
+    pub kernel_memory: Option<String>,
+    /// Pass N additional file descriptors (3 .. 3+N-1) to the container.
+    #[arg(long, value_name = "N")]
+    pub preserve_fds: Option<u32>,
+    /// Pull image policy: `always`, `missing` (default), `never`, `newer`.
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "newer"])]
+    pub pull: Option<String>,
+    /// Set the timezone in the container (`local` for the host's, or a zoneinfo name).
+    #[arg(long, value_name = "TZ")]
+    pub tz: Option<String>,
+    /// Maximum time in seconds a container may run before it is killed (0: no limit).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Timeout in seconds to stop the container (default 10).
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
+    /// Signal to stop the container (default SIGTERM).
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Attach a filesystem mount: `type=bind|volume|tmpfs,source=...,destination=...[,ro]`.
+    #[arg(long, value_name = "MOUNT")]
+    pub mount: Vec<String>,
+    /// Run an init (catatonit) inside the container that forwards signals and reaps processes.
+    #[arg(long)]
+    pub init: bool,
+    /// Path to the container-init binary.
+    #[arg(long, value_name = "PATH")]
+    pub init_path: Option<PathBuf>,
+    /// Read in a file of environment variables (`KEY=VALUE` lines, `#` comments; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Set metadata on the container (`KEY=VALUE`; repeatable).
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Read in a line-delimited file of labels.
+    #[arg(long, value_name = "FILE")]
+    pub label_file: Vec<PathBuf>,
+    /// Add additional groups to assign to the primary user (name or gid; repeatable).
+    #[arg(long, value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Write the container id to the file.
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+    /// Run the container in systemd mode: `true` (default), `false`, `always`.
+    #[arg(long, value_name = "MODE", value_parser = ["true", "false", "always"])]
+    pub systemd: Option<String>,
     /// The image: a name, `name:tag`, or an id (prefix).
     pub image: String,
     /// The command and its arguments (default: the image's).

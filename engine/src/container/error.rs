@@ -59,6 +59,20 @@ pub enum Error {
         error: RuntimeError,
     },
 
+    /// `--workdir` names a directory the root filesystem lacks (podman creates only the
+    /// image's WORKDIR): podman's message and 126.
+    #[error("workdir \"{workdir}\" does not exist on container {id}")]
+    WorkdirMissing { workdir: String, id: String },
+
+    /// `--workdir` names a path that cannot be a directory (a file on the way).
+    #[error("detecting workdir \"{workdir}\" on container {id}")]
+    WorkdirUnusable {
+        workdir: String,
+        id: String,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("no command to run in {image}")]
     NoCommand {
         image: String,
@@ -228,6 +242,9 @@ impl Error {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::CommandFailed { status, .. } => *status,
+            Error::WorkdirMissing { .. } | Error::WorkdirUnusable { .. } => {
+                ExitStatus::CannotInvoke
+            }
             _ => ExitStatus::RpodError,
         }
     }

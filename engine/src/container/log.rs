@@ -32,7 +32,11 @@ impl Stream {
 /// Appends entries to a container's log; shared by the threads that copy stdout and stderr.
 #[derive(Debug)]
 pub struct LogWriter {
-    file: Mutex<fs::File>,
+    /// `None`: `--log-driver none`, entries are dropped.
+    file: Option<Mutex<fs::File>>,
+    /// `--log-opt max-size`: the file is truncated before an entry that would pass it, as
+    /// conmon's `--log-size-max` does.
+    max_size: Option<u64>,
 }
 
 impl LogWriter {
@@ -47,8 +51,28 @@ impl LogWriter {
             .open(path)
             .map_err(Error::io("open the log", path))?;
         Ok(LogWriter {
-            file: Mutex::new(file),
+            file: Some(Mutex::new(file)),
+            max_size: None,
         })
+    }
+
+    /// [`LogWriter::open`], truncating the file whenever it would grow past `max_size` bytes.
+    ///
+    /// # Errors
+    /// As [`LogWriter::open`].
+    pub fn open_limited(path: &Path, max_size: Option<u64>) -> Result<LogWriter, Error> {
+        let mut w = LogWriter::open(path)?;
+        w.max_size = max_size;
+        Ok(w)
+    }
+
+    /// A writer that keeps nothing (`--log-driver none`).
+    #[must_use]
+    pub fn discard() -> LogWriter {
+        LogWriter {
+            file: None,
+            max_size: None,
+        }
     }
 
     /// Appends one entry: `body` (without its newline), full or partial. A write that fails
@@ -60,11 +84,18 @@ impl LogWriter {
             stream.as_str(),
             if full { "F" } else { "P" }
         );
-        if let Ok(mut f) = self.file.lock() {
+        let Some(file) = &self.file else { return };
+        if let Ok(mut f) = file.lock() {
             let mut line = Vec::with_capacity(head.len() + body.len() + 1);
             line.extend_from_slice(head.as_bytes());
             line.extend_from_slice(body);
             line.push(b'\n');
+            if let Some(max) = self.max_size {
+                let len = f.metadata().map_or(0, |m| m.len());
+                if len + u64::try_from(line.len()).unwrap_or(u64::MAX) > max {
+                    let _ = f.set_len(0);
+                }
+            }
             let _ = f.write_all(&line);
         }
     }

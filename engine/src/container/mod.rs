@@ -52,6 +52,7 @@ mod error;
 pub mod log;
 pub mod log_filter;
 mod monitor;
+pub mod settings;
 mod tty;
 
 use std::fs;
@@ -95,9 +96,9 @@ pub struct Meta {
     /// The syscall recording the monitor makes (`io.containers.trace-syscall`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<crate::trace::Request>,
-    /// `--label KEY=VALUE`s given at create (the image's labels are added when listed).
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub labels: std::collections::BTreeMap<String, String>,
+    /// Restart policy, stop signal and timeout, labels, logging (`run`/`create` flags).
+    #[serde(default)]
+    pub settings: settings::Settings,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -193,22 +194,25 @@ pub struct CreateRequest {
     pub name: Option<String>,
     /// The command after the image (empty: the image's Cmd).
     pub command: Vec<String>,
-    /// `--entrypoint`: replaces the image's (an empty string clears it).
-    pub entrypoint: Option<String>,
+    /// `--entrypoint`: replaces the image's (empty clears it).
+    pub entrypoint: Option<Vec<String>>,
     pub config: ContainerConfig,
     pub runtime: String,
     pub rm: bool,
     pub seccomp: SeccompSource,
     /// Record the container's syscalls into a profile.
     pub trace: Option<crate::trace::Request>,
+    /// Restart policy, stop signal and timeout, labels, logging.
+    pub settings: settings::Settings,
+    /// `--log-opt path=`: the log file instead of `ctr.log` in the container's directory.
+    pub log_path: Option<PathBuf>,
 }
 
 /// The command line from the image's Entrypoint/Cmd and the user's, as podman combines them.
 fn command_line(img: &image::Image, req: &CreateRequest) -> Vec<String> {
     let cfg = img.config.config().clone().unwrap_or_default();
     let entrypoint: Vec<String> = match &req.entrypoint {
-        Some(e) if e.is_empty() => Vec::new(),
-        Some(e) => vec![e.clone()],
+        Some(e) => e.clone(),
         None => cfg.entrypoint().clone().unwrap_or_default(),
     };
     let cmd = if req.command.is_empty() {
@@ -354,6 +358,7 @@ impl<'a> Container<'a> {
         let p = paths(store, &id);
         let mut config = req.config.clone();
         config.args = args.clone();
+
         // The image's environment and working directory come first; the user's override them.
         let icfg = img.config.config().clone().unwrap_or_default();
         let mut env: Vec<String> = icfg.env().clone().unwrap_or_default();
@@ -362,7 +367,15 @@ impl<'a> Container<'a> {
             env.retain(|x| x.split('=').next() != Some(key));
             env.push(e.clone());
         }
+        // podman sets `container=podman` unless the image or the user set it
+        // (pkg/specgen/generate): systemd-detect-virt and scripts know that value, and an rpod
+        // container is to behave as podman's; /run/.containerenv names rpod as the engine.
+        if !env.iter().any(|e| e.split('=').next() == Some("container")) {
+            env.push("container=podman".into());
+        }
         config.env = env;
+        // The user's --workdir must exist (podman: 126); the image's is created.
+        let user_workdir = config.cwd.clone();
         if config.cwd.is_none() {
             config.cwd = icfg.working_dir().clone().filter(|w| !w.is_empty());
         }
@@ -374,12 +387,20 @@ impl<'a> Container<'a> {
             command: args,
             rm: req.rm,
             seccomp: req.seccomp.clone(),
-            log_path: p.log.clone(),
+            log_path: req.log_path.clone().unwrap_or_else(|| p.log.clone()),
             rootfs: p.merged.clone(),
             hostname: config.hostname.clone(),
             tty: config.terminal,
             trace: req.trace.clone(),
-            labels: std::collections::BTreeMap::new(),
+            settings: settings::Settings {
+                // The image's STOPSIGNAL unless --stop-signal (podman).
+                stop_signal: req
+                    .settings
+                    .stop_signal
+                    .clone()
+                    .or_else(|| icfg.stop_signal().clone()),
+                ..req.settings.clone()
+            },
         };
         let mut record = ContainerRecord {
             id: id.clone(),
@@ -412,7 +433,20 @@ impl<'a> Container<'a> {
             for d in [&p.upper, &p.work, &p.merged, &p.bundle] {
                 fs::create_dir_all(d).map_err(Error::io("create", d))?;
             }
+            init_upper(store, &img.id, &p)?;
             mount_rootfs(store, &img.id, &p)?;
+            if let Some(w) = &user_workdir {
+                check_workdir(&p.merged, w, &id)?;
+            }
+            let env_file = p.bundle.join("containerenv");
+            fs::write(
+                &env_file,
+                containerenv(&record, &req, &img.id, config.privileged),
+            )
+            .map_err(Error::io("write", &env_file))?;
+            let mut ro = bundle::Volume::bind(&env_file, "/run/.containerenv");
+            ro.read_only = true;
+            config.volumes.insert(0, ro);
             let spec = config.to_oci(&p.merged)?;
             // A filter that kills the runtime's own calls after it is installed fails with
             // "container process is already dead" (runc): say which calls, before starting.
@@ -578,12 +612,15 @@ impl<'a> Container<'a> {
     /// # Errors
     /// As [`Container::stop`].
     pub fn stop_reporting(&mut self, timeout: Duration) -> Result<Stopped, Error> {
+        // Before anything else: a monitor between two runs of a restart policy must not start
+        // another (podman's StoppedByUser).
+        let _ = fs::write(settings::stopped_marker(&self.paths.bundle), b"");
         self.check_runtime()?;
         if !self.is_running() {
             return Ok(Stopped::NotRunning);
         }
         let rt = self.runtime()?;
-        if let Err(e) = rt.kill(&self.record.id, Signal::SIGTERM, true) {
+        if let Err(e) = rt.kill(&self.record.id, self.stop_signal(), true) {
             if !e.is_missing_container() {
                 return Err(e.into());
             }
@@ -606,6 +643,32 @@ impl<'a> Container<'a> {
                 });
             }
         }
+    }
+
+    /// `--stop-signal` (SIGTERM unless set).
+    #[must_use]
+    pub fn stop_signal(&self) -> Signal {
+        use std::str::FromStr as _;
+        self.meta()
+            .ok()
+            .and_then(|m| m.settings.stop_signal)
+            .and_then(|s| Signal::from_str(&s).ok())
+            .unwrap_or(Signal::SIGTERM)
+    }
+
+    /// `--stop-timeout` (podman's 10 s unless set): what `stop` waits when not told.
+    #[must_use]
+    pub fn stop_timeout(&self) -> Duration {
+        self.meta()
+            .ok()
+            .and_then(|m| m.settings.stop_timeout)
+            .map_or(settings::DEFAULT_STOP_TIMEOUT, Duration::from_secs)
+    }
+
+    /// How many times the monitor restarted the container (`--restart`).
+    #[must_use]
+    pub fn restart_count(&self) -> u32 {
+        settings::restart_count(&self.paths.dir)
     }
 
     /// Removes the container: its runtime state, mount, directories and record. A running
@@ -912,11 +975,18 @@ impl<'a> Container<'a> {
         }
         unmount_rootfs(&self.paths)?;
         let _ = fs::remove_file(&self.paths.monitor_pid);
-        if self.meta().is_ok_and(|m| m.rm) {
+        if let Some(m) = self.meta().ok().filter(|m| m.rm) {
             self.store
                 .set_container_state(&self.record.id, ContainerState::Removing)?;
             self.remove_files(false)?;
             self.store.delete_container(&self.record.id)?;
+            // --rmi: the image too, unless another container uses it (podman's rule: a failure
+            // to remove it does not fail the run).
+            if m.settings.rmi {
+                if let Some(image) = &self.record.image_id {
+                    let _ = image::remove(self.store, image, false);
+                }
+            }
         }
         Ok(())
     }
@@ -934,10 +1004,79 @@ fn command_failed(e: crate::runtime::RuntimeError) -> Error {
     }
 }
 
+/// `/run/.containerenv` as podman 4.3 writes it: empty, except for a privileged container,
+/// which learns the engine, its name and id, and its image (libpod `makePlatformBindMounts`).
+fn containerenv(
+    record: &ContainerRecord,
+    req: &CreateRequest,
+    image_id: &str,
+    privileged: bool,
+) -> String {
+    if !privileged {
+        return String::new();
+    }
+    format!(
+        "engine=\"rpod-{}\"\nname=\"{}\"\nid=\"{}\"\nimage=\"{}\"\nimageid=\"{}\"\nrootless=0\n",
+        env!("CARGO_PKG_VERSION"),
+        record.name,
+        record.id,
+        req.image,
+        image_id
+    )
+}
+
+/// The user's `--workdir` must be a directory in the root filesystem (resolved inside it).
+fn check_workdir(rootfs: &std::path::Path, workdir: &str, id: &str) -> Result<(), Error> {
+    let real =
+        bundle::resolve_in_root(rootfs, std::path::Path::new(workdir)).map_err(|source| {
+            Error::WorkdirUnusable {
+                workdir: workdir.into(),
+                id: id.into(),
+                source,
+            }
+        })?;
+    match fs::metadata(&real) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::WorkdirUnusable {
+            workdir: workdir.into(),
+            id: id.into(),
+            source: std::io::Error::from_raw_os_error(nix::libc::ENOTDIR),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::WorkdirMissing {
+            workdir: workdir.into(),
+            id: id.into(),
+        }),
+        Err(source) => Err(Error::WorkdirUnusable {
+            workdir: workdir.into(),
+            id: id.into(),
+            source,
+        }),
+    }
+}
+
+/// Gives a new container's upper directory the mode and owner of the image's root. overlayfs
+/// shows the upper directory's attributes for the merged root (once there is an upper layer,
+/// it is the topmost), and rpod created it 0755 root: an image whose `/` is 0555 showed 0755.
+/// Done once, at create: later the container's own `chmod /` lives in the upper directory.
+fn init_upper(store: &Store, image_id: &str, p: &Paths) -> Result<(), Error> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let layers = store.layer_dirs(image_id)?;
+    // layer_dirs lists the base layer first: the image's root is the last layer's.
+    let Some(top) = layers.last() else {
+        return Ok(());
+    };
+    let m = fs::metadata(top).map_err(Error::io("read", top))?;
+    fs::set_permissions(&p.upper, fs::Permissions::from_mode(m.mode() & 0o7777))
+        .map_err(Error::io("set the mode of", &p.upper))?;
+    std::os::unix::fs::chown(&p.upper, Some(m.uid()), Some(m.gid()))
+        .map_err(Error::io("set the owner of", &p.upper))
+}
+
 fn mount_rootfs(store: &Store, image_id: &str, p: &Paths) -> Result<(), Error> {
     let mut layers = store.layer_dirs(image_id)?;
     // overlayfs lists the top layer first.
     layers.reverse();
+
     let lower: Vec<String> = layers.iter().map(|l| l.display().to_string()).collect();
     let opts = format!(
         "lowerdir={},upperdir={},workdir={}",
@@ -1275,7 +1414,7 @@ mod tests {
             hostname: None,
             tty: false,
             trace: None,
-            labels: std::collections::BTreeMap::new(),
+            settings: settings::Settings::default(),
         };
         let record = ContainerRecord {
             id: id.clone(),

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::settings::{restart_count_file, stopped_marker, LogDriver};
 use super::{command_failed, log::Stream, Container, Error, LogWriter};
 use crate::exit::ExitStatus;
 use crate::runtime::{self, ProcessIo, RuntimeError};
@@ -72,6 +73,67 @@ impl Container<'_> {
     /// profile that cannot be written ([`Error::NotRecorded`], after the container ran and
     /// was cleaned up); storage errors.
     pub fn run(mut self, attach: Attach, session: Option<Session>) -> Result<ExitStatus, Error> {
+        // A start by the user: an earlier `stop` no longer holds restarts back.
+        let _ = fs::remove_file(stopped_marker(&self.paths.bundle));
+        let foreground = matches!(attach, Attach::Foreground { .. });
+        let mut result = self.run_once(attach, session);
+        // The restart policy (podman's): the monitor runs the container again. A foreground
+        // `run` returns the first status, as podman's does; its caller hands the restarts to
+        // a detached monitor ([`Container::restart_detached`]).
+        if foreground {
+            return result;
+        }
+        while let Ok(ExitStatus::Container(code)) = result {
+            if !self.should_restart(code)? {
+                break;
+            }
+            self.count_restart()?;
+            result = self.run_once(Attach::Detached, None);
+        }
+        result
+    }
+
+    /// Whether the container, which exited with `code`, runs again by its restart policy:
+    /// not when the user stopped it, nor when it was removed meanwhile.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn should_restart(&mut self, code: i32) -> Result<bool, Error> {
+        if !self.refresh()? {
+            return Ok(false);
+        }
+        let policy = self.meta()?.settings.restart;
+        let stopped = stopped_marker(&self.paths.bundle).exists();
+        Ok(policy.restarts(code, self.restart_count(), stopped))
+    }
+
+    /// One more restart in the container's count (inspect's `RestartCount`).
+    fn count_restart(&self) -> Result<(), Error> {
+        let f = restart_count_file(&self.paths.dir);
+        fs::write(&f, (self.restart_count() + 1).to_string()).map_err(Error::io("write", &f))
+    }
+
+    /// After a foreground run whose container exited with `code`: starts a detached monitor
+    /// (`monitor`, as for [`Container::start_detached`]) that restarts it, if its policy says
+    /// so. Returns whether it did.
+    ///
+    /// # Errors
+    /// As [`Container::start_detached`].
+    pub fn restart_detached(
+        &mut self,
+        code: i32,
+        monitor: std::process::Command,
+    ) -> Result<bool, Error> {
+        if !self.should_restart(code)? {
+            return Ok(false);
+        }
+        self.count_restart()?;
+        self.start_detached(monitor)?;
+        Ok(true)
+    }
+
+    /// One run of the container, from the runtime's start to the cleanup after its exit.
+    fn run_once(&mut self, attach: Attach, session: Option<Session>) -> Result<ExitStatus, Error> {
         let id = self.record.id.clone();
         if !self.refresh()? {
             return Err(Error::Gone { id });
@@ -104,7 +166,12 @@ impl Container<'_> {
         fs::write(&self.paths.monitor_pid, std::process::id().to_string())
             .map_err(Error::io("write", &self.paths.monitor_pid))?;
         let rt = self.runtime()?;
-        let log = LogWriter::open(&m.log_path)?;
+        let settings = &m.settings;
+        let log = match settings.log_driver {
+            LogDriver::K8sFile => LogWriter::open_limited(&m.log_path, settings.log_max_size)?,
+            LogDriver::None | LogDriver::Passthrough => LogWriter::discard(),
+        };
+        let passthrough = settings.log_driver == LogDriver::Passthrough;
         let (out_r, out_w) = std::io::pipe().map_err(Error::Pipe)?;
         let (err_r, err_w) = std::io::pipe().map_err(Error::Pipe)?;
         let (stdin, echo) = match attach {
@@ -116,14 +183,26 @@ impl Container<'_> {
             Attach::Detached => (false, None),
         };
         let foreground = echo.is_some();
+        // passthrough: the runtime's stdio are the monitor's own (a foreground run's terminal,
+        // a detached monitor's /dev/null); nothing copies them, so the pipes stay unused.
         let io = ProcessIo {
             stdin: if stdin {
                 std::process::Stdio::inherit()
             } else {
                 super::null_device(std::path::Path::new("/dev/null"))?.into()
             },
-            stdout: out_w.into(),
-            stderr: err_w.into(),
+            stdout: if passthrough {
+                drop(out_w);
+                std::process::Stdio::inherit()
+            } else {
+                out_w.into()
+            },
+            stderr: if passthrough {
+                drop(err_w);
+                std::process::Stdio::inherit()
+            } else {
+                err_w.into()
+            },
         };
         store.set_container_running(&id, 0, SystemTime::now())?;
         let (mut echo_out, echo_err) = match echo {
@@ -158,7 +237,21 @@ impl Container<'_> {
         }
         let started = Instant::now();
         let done = AtomicBool::new(false);
+        let timed_out = AtomicBool::new(false);
+        let (finished, finish_wait) = std::sync::mpsc::channel::<()>();
         let result = std::thread::scope(|s| {
+            // --timeout: kill the container when it outlives its time (conmon's --timeout).
+            if let Some(secs) = settings.timeout.filter(|t| *t > 0) {
+                let (rt, id, timed_out) = (&rt, &id, &timed_out);
+                s.spawn(move || {
+                    if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                        finish_wait.recv_timeout(Duration::from_secs(secs))
+                    {
+                        timed_out.store(true, Ordering::SeqCst);
+                        let _ = rt.kill(id, nix::sys::signal::Signal::SIGKILL, true);
+                    }
+                });
+            }
             let log = &log;
             let echo_out = &mut echo_out;
             s.spawn(move || {
@@ -196,6 +289,7 @@ impl Container<'_> {
             });
             let r = rt.run(&id, &self.record.bundle, io);
             done.store(true, Ordering::Relaxed);
+            drop(finished);
             if let Some(h) = watcher {
                 let _ = h.join();
             }
@@ -204,6 +298,8 @@ impl Container<'_> {
         // The container's own code; a runtime that also logged an error (runc does when the
         // process is killed) still reports 128+N; 126/127 when the command cannot be run.
         let code = match &result {
+            // podman reports a container killed for its --timeout as 255 (conmon's -1).
+            _ if timed_out.load(Ordering::SeqCst) => Some(255),
             Ok(code) => Some(*code),
             Err(RuntimeError::Failed { code: Some(c), .. }) if *c > 128 => Some(*c),
             Err(e) => e.command_exit_code().map(i32::from),

@@ -104,7 +104,7 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         .clone()
         .map(|l| l.into_iter().collect())
         .unwrap_or_default();
-    labels.extend(m.labels.clone());
+    labels.extend(m.settings.labels.clone());
     let bounding = strings(spec.pointer("/process/capabilities/bounding"));
     let effective = strings(spec.pointer("/process/capabilities/effective"));
     let cap_add: Vec<&String> = bounding
@@ -210,20 +210,26 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         "OnBuild": null,
         "Labels": labels,
         "Annotations": spec.get("annotations").cloned().unwrap_or(json!({})),
-        "StopSignal": 15,
+        "StopSignal": m.settings.stop_signal.as_deref().unwrap_or("SIGTERM"),
         "Umask": "0022",
-        "Timeout": 0,
-        "StopTimeout": 10,
+        "Timeout": m.settings.timeout.unwrap_or(0),
+        "StopTimeout": container.stop_timeout().as_secs(),
     });
     let hostconfig = json!({
         "Binds": binds.iter().map(|(src, dst, rw, _)| format!("{src}:{dst}:{}", if *rw { "rw" } else { "ro" })).collect::<Vec<_>>(),
         "CgroupManager": "cgroupfs",
         "CgroupMode": ns_mode(&spec, "cgroup"),
         "ContainerIDFile": "",
-        "LogConfig": {"Type": "k8s-file", "Config": null, "Path": m.log_path, "Tag": "", "Size": "0B"},
+        "LogConfig": {
+            "Type": m.settings.log_driver.as_str(),
+            "Config": null,
+            "Path": m.log_path,
+            "Tag": m.settings.log_tag,
+            "Size": m.settings.log_max_size,
+        },
         "NetworkMode": if ns_mode(&spec, "network") == "host" { "host" } else { "none" },
         "PortBindings": {},
-        "RestartPolicy": {"Name": "", "MaximumRetryCount": 0},
+        "RestartPolicy": {"Name": m.settings.restart.to_string(), "MaximumRetryCount": 0},
         "AutoRemove": m.rm,
         "CapAdd": cap_add,
         "CapDrop": cap_drop,
@@ -268,7 +274,7 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
     });
     let more = json!({
         "Name": c.name,
-        "RestartCount": 0,
+        "RestartCount": container.restart_count(),
         "Driver": "overlay",
         "MountLabel": "",
         "ProcessLabel": "",

@@ -1,6 +1,7 @@
 //! Container and image commands: resolve flags into library calls, print, return exit codes.
 
 mod exec;
+mod create_flags;
 mod images;
 mod inspect;
 mod lifecycle;

@@ -379,7 +379,7 @@ pub(super) fn gather(store: &Store, rt: &dyn Runtimes, size: bool) -> anyhow::Re
         };
         let given = meta.as_ref().map(|m| m.image.clone()).unwrap_or_default();
         if let Some(m) = &meta {
-            labels.extend(m.labels.clone());
+            labels.extend(m.settings.labels.clone());
         }
         let mounts = volume_destinations(&record);
         let size = size.then(|| (report::dir_size(&container.paths().upper), image_size));

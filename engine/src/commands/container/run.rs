@@ -5,9 +5,11 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
+use super::create_flags as flags;
 use crate::cli::container::{CreateArgs, MonitorArgs, RunArgs};
 use crate::commands::{hinted, io, usage};
-use rpod::bundle::{ContainerConfig, NamespaceMode, NetworkMode, Seccomp};
+use rpod::bundle::{self, ContainerConfig, MountSpec, NamespaceMode, NetworkMode, Seccomp};
+use rpod::container::settings::RestartPolicy;
 use rpod::container::{self, Attach, Container, CreateRequest, SeccompSource};
 use rpod::exit::ExitStatus;
 use rpod::runtime::Runtimes;
@@ -118,9 +120,17 @@ fn request(
     a.pid = resolve_container_ns(store, runtimes, &a.pid)?;
     a.ipc = resolve_container_ns(store, runtimes, &a.ipc)?;
     a.uts = resolve_container_ns(store, runtimes, &a.uts)?;
+    a.network = resolve_container_ns(store, runtimes, &a.network)?;
+    check_pull(store, &a)?;
     let mut c = ContainerConfig::new(a.command.clone());
     c.terminal = a.tty;
-    for e in &a.env {
+    // podman: the env files first, then --env; a later entry replaces an earlier one.
+    let mut env_entries = Vec::new();
+    for f in &a.env_file {
+        env_entries.extend(flags::read_key_value_file(f, "--env-file")?);
+    }
+    env_entries.extend(a.env.iter().cloned());
+    for e in &env_entries {
         if e.contains('=') {
             c.env.push(e.clone());
         } else if let Ok(v) = std::env::var(e) {
@@ -159,6 +169,28 @@ fn request(
             .parse::<NetworkMode>()
             .map_err(|e| hinted(e, format!("invalid --network {n}"), "use none or host"))?;
     }
+    for m in &a.mount {
+        match bundle::mount::parse(m)
+            .map_err(|e| hinted(e, format!("invalid --mount {m}"), MOUNT_HINT))?
+        {
+            MountSpec::Bind(v) => c.volumes.push(v),
+            MountSpec::Tmpfs(t) => c.tmpfs.push(t),
+        }
+    }
+    if let Some(tz) = &a.tz {
+        c.volumes.push(flags::timezone(tz)?);
+    }
+    flags::resources(&a, &mut c)?;
+    if a.init || a.init_path.is_some() {
+        c.init = Some(match &a.init_path {
+            Some(p) => p.clone(),
+            None => flags::find_init()?,
+        });
+    }
+    c.group_add.clone_from(&a.group_add);
+    if flags::systemd_mode(a.systemd.as_deref(), &a.command) {
+        flags::systemd_mounts(&mut c);
+    }
     c.cap_add.clone_from(&a.cap_add);
     c.cap_drop.clone_from(&a.cap_drop);
     c.privileged = a.privileged;
@@ -172,12 +204,29 @@ fn request(
             let (s, src) = seccomp_of(v)?;
             c.seccomp = s;
             source = src;
-        } else if o == "no-new-privileges" || o == "no-new-privileges=true" {
-            c.no_new_privileges = true;
+        } else if let Some(v) = o.strip_prefix("no-new-privileges") {
+            c.no_new_privileges = match v {
+                "" | ":true" | "=true" => true,
+                ":false" | "=false" => false,
+                _ => return Err(usage(
+                    format!("invalid --security-opt {o}"),
+                    "write no-new-privileges, no-new-privileges:true or no-new-privileges:false",
+                )),
+            };
+        } else if o.starts_with("label=") || o.starts_with("label:") {
+            // SELinux labels: this host has no SELinux, where podman too applies none
+            // (label=disable, label=type:..., label=level:... are all accepted and do nothing).
+        } else if let Some(v) = o.strip_prefix("mask=") {
+            c.mask
+                .extend(v.split(':').filter(|p| !p.is_empty()).map(String::from));
+        } else if let Some(v) = o.strip_prefix("unmask=") {
+            c.unmask
+                .extend(v.split(':').filter(|p| !p.is_empty()).map(String::from));
         } else {
             return Err(usage(
                 format!("unsupported --security-opt {o}"),
-                "rpod supports seccomp=FILE, seccomp=unconfined and no-new-privileges",
+                "rpod supports seccomp=FILE, seccomp=unconfined, no-new-privileges[:true|false], \
+                 label=..., mask=PATHS and unmask=PATHS",
             ));
         }
     }
@@ -213,17 +262,45 @@ fn request(
     }
     // Fail now, not inside the monitor, on an unknown runtime.
     runtimes.get(&a.runtime)?;
+    let (settings, log_path) = flags::settings(&a)?;
+    if settings.restart != RestartPolicy::No && a.rm {
+        return Err(usage(
+            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"",
+            "choose one: --rm removes the container at its first exit",
+        ));
+    }
+    let entrypoint = a.entrypoint.as_deref().map(flags::entrypoint).transpose()?;
     Ok(CreateRequest {
         image: a.image,
         name: a.name,
         command: a.command,
-        entrypoint: a.entrypoint,
+        entrypoint,
         config: c,
         runtime: a.runtime,
         rm: a.rm,
         seccomp: source,
         trace,
+        settings,
+        log_path,
     })
+}
+
+const MOUNT_HINT: &str =
+    "write type=bind,source=HOST,destination=CTR[,ro] or type=tmpfs,destination=CTR";
+
+/// `--pull`: rpod has no registry client yet, so only images already in the store run.
+fn check_pull(store: &Store, a: &CreateArgs) -> anyhow::Result<()> {
+    match a.pull.as_deref() {
+        Some(p @ ("always" | "newer")) => Err(usage(
+            format!("--pull={p} needs a registry, and rpod does not support registries yet"),
+            "load the image with rpod load or rpod import, and use --pull=never or missing",
+        )),
+        // never: podman's own "NAME: image not known" when the image is missing.
+        _ => {
+            rpod::image::lookup(store, &a.image)?;
+            Ok(())
+        }
+    }
 }
 
 /// The recording the annotations ask for, checked before anything runs: a profile that could
@@ -252,15 +329,34 @@ fn trace_request(
 
 pub fn create(store: &Store, rt: &dyn Runtimes, a: CreateArgs) -> anyhow::Result<ExitStatus> {
     let annotations = Annotations::parse(&a.annotations);
+    let cidfile = flags::CidFile::open(a.cidfile.as_deref())?;
     let req = request(store, rt, a, annotations)?;
     let c = Container::create(store, rt, req)?;
+    cidfile.write(c.id())?;
     println!("{}", c.id());
     Ok(ExitStatus::Success)
 }
 
 pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitStatus> {
-    let RunArgs { detach, create: a } = a;
-    let interactive = a.interactive;
+    let RunArgs {
+        detach,
+        attach,
+        sig_proxy: _,
+        rmi,
+        create: mut a,
+    } = a;
+    if detach && !attach.is_empty() {
+        return Err(usage(
+            "the --detach and --attach options cannot be used together",
+            "-d runs in the background; -a chooses the streams a foreground run shows",
+        ));
+    }
+    // --rmi implies --rm (podman).
+    a.rm |= rmi;
+    let shown = |s: &str| attach.is_empty() || attach.iter().any(|x| x == s);
+    let interactive = a.interactive || attach.iter().any(|x| x == "stdin");
+    let streams = (shown("stdout"), shown("stderr"));
+    let cidfile = flags::CidFile::open(a.cidfile.as_deref())?;
     // Load the recorder while the request is checked and the container prepared (aya's load
     // takes tens of ms); a kernel that refuses it fails the run before anything started, and
     // the container is removed. Detached, the monitor records; this one only proves it can.
@@ -268,7 +364,8 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
     let loading = annotations
         .wanted_recording()
         .map(|t| Session::load(Window::Container, &t.args));
-    let req = request(store, rt, a, annotations)?;
+    let mut req = request(store, rt, a, annotations)?;
+    req.settings.rmi = rmi;
     let created = Container::create(store, rt, req);
     let attached = loading.map(trace::Loading::attach);
     let c = created?;
@@ -280,25 +377,50 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
             return Err(e.into());
         }
     };
+    cidfile.write(c.id())?;
     if detach {
         drop(session);
         c.start_detached(monitor_command(store, c.id())?)?;
         println!("{}", c.id());
         return Ok(ExitStatus::Success);
     }
-    Ok(c.run(foreground(interactive), session)?)
+    let id = c.id().to_string();
+    let status = c.run(foreground_streams(interactive, streams), session)?;
+    // The restart policy: podman's foreground run returns the first status and the container
+    // is restarted in the background.
+    if let ExitStatus::Container(code) = status {
+        if let Ok(mut again) = Container::lookup(store, rt, &id) {
+            again.restart_detached(code, monitor_command(store, &id)?)?;
+        }
+    }
+    Ok(status)
 }
 
 /// The foreground: the container's output on rpod's own stdout and stderr.
 fn foreground(stdin: bool) -> Attach {
+    foreground_streams(stdin, (true, true))
+}
+
+/// The foreground, showing only the streams `-a` names (the others are still logged).
+fn foreground_streams(stdin: bool, (out, err): (bool, bool)) -> Attach {
+    let pick = |show: bool, w: Box<dyn std::io::Write + Send>| -> Box<dyn std::io::Write + Send> {
+        if show {
+            w
+        } else {
+            Box::new(std::io::sink())
+        }
+    };
     Attach::Foreground {
         stdin,
         // rpod's stdout as it was before --noout: a container's output is not rpod's own.
-        stdout: match crate::commands::report::container_stdout() {
-            Ok(f) => Box::new(f),
-            Err(_) => Box::new(std::io::stdout()),
-        },
-        stderr: Box::new(std::io::stderr()),
+        stdout: pick(
+            out,
+            match crate::commands::report::container_stdout() {
+                Ok(f) => Box::new(f),
+                Err(_) => Box::new(std::io::stdout()),
+            },
+        ),
+        stderr: pick(err, Box::new(std::io::stderr())),
     }
 }
 
