@@ -1,5 +1,9 @@
 //! Container and image commands: resolve flags into library calls, print, return exit codes.
 
+mod commit;
+mod cp;
+mod diff;
+mod export;
 mod images;
 mod inspect;
 mod lifecycle;
@@ -63,5 +67,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Tag(a) => images::tag(&store, &a),
         Command::Image(ImageCommand::Inspect(a)) => inspect::run(&store, rt, &a, false),
         Command::System(SystemCommand::Df(a)) => images::df(&store, &a),
+        Command::Cp(a) => cp::run(&store, rt, &a),
+        Command::Export(a) => export::run(&store, rt, &a),
+        Command::Diff(a) => diff::run(&store, rt, &a),
+        Command::Commit(a) => commit::run(&store, rt, &a),
     }
 }
