@@ -349,6 +349,28 @@ fn export_round_trips_through_import() {
     );
     let o = e.rpod(&["export", "nosuch"]);
     assert_eq!(code(&o), 125);
+    // A terminal on stdout is refused with podman's words (script(1) gives rpod a pty).
+    if rpod_tests::require("script", Path::new("/usr/bin/script").is_file()) {
+        let root = e.dir.path().join("root");
+        let run = e.dir.path().join("run");
+        let cmd = format!(
+            "{} --root {} --runroot {} export c",
+            env!("CARGO_BIN_EXE_rpod"),
+            root.display(),
+            run.display()
+        );
+        let o = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("script");
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("refusing to export to terminal. Use -o flag or redirect"),
+            "{text}"
+        );
+        assert_eq!(code(&o), 125, "{text}");
+    }
 }
 
 /// podman's `A`/`C`/`D` lines (and JSON), leaving out what the engine mounts over.
