@@ -466,6 +466,19 @@ fn commit_makes_an_image_that_shows_the_containers_changes() {
     e.out(&["commit", "-q", "c2", "third"]);
     let o = e.rpod(&["run", "--rm", "third", "cat", "/root/new"]);
     assert_ne!(code(&o), 0);
+    // As podman's: the container's Cmd and Env without the engine's HOME, and "FROM image"
+    // as the comment when no -m is given.
+    let img: serde_json::Value =
+        serde_json::from_str(&e.out(&["image", "inspect", "third"])).expect("json");
+    assert_eq!(
+        img[0]["Config"]["Cmd"],
+        serde_json::json!(["rm", "/root/new"])
+    );
+    let env = img[0]["Config"]["Env"].to_string();
+    assert!(env.contains("FOO=bar") && !env.contains("HOME="), "{env}");
+    let history = img[0]["History"].as_array().expect("history");
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(history[2]["comment"], "FROM localhost/next:latest");
     let o = e.rpod(&["commit", "--format", "docker", "c2", "x"]);
     assert_eq!(code(&o), 125);
 }

@@ -47,9 +47,18 @@ fn container_config(c: &Container<'_>, parent: &Image) -> Config {
         .unwrap_or_default();
     let process = &spec["process"];
     if let Some(env) = process["env"].as_array() {
+        // HOME and HOSTNAME are the engine's, set again at every run (bundle's environment):
+        // podman's committed Env has neither unless the image or the user gave them.
+        let image_env = config.env().clone().unwrap_or_default();
+        let engine_set = |e: &str| {
+            (e.starts_with("HOME=") || e.starts_with("HOSTNAME="))
+                && !image_env.iter().any(|i| i == e)
+        };
         config.set_env(Some(
             env.iter()
-                .filter_map(|e| e.as_str().map(str::to_owned))
+                .filter_map(|e| e.as_str())
+                .filter(|e| !engine_set(e))
+                .map(str::to_owned)
                 .collect(),
         ));
     }

@@ -21,12 +21,22 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CommitArgs) -> anyhow::Result<E
             c.name()
         );
     }
+    // podman 4.3 refuses -m with its default OCI format ("messages are only compatible with
+    // the docker image format"); rpod stores OCI only and keeps the message as the history
+    // entry's comment, where `import -m` puts it too. Without -m the comment is podman's
+    // "FROM <image>".
+    let from = store
+        .image(c.record().image_id.as_deref().unwrap_or_default())?
+        .and_then(|i| i.names.first().cloned())
+        .or_else(|| c.record().image_id.clone())
+        .unwrap_or_default();
     let opts = CommitOptions {
         reference: a.image.clone(),
         changes: a.changes.clone(),
-        message: a.message.clone(),
+        message: Some(a.message.clone().unwrap_or(format!("FROM {from}"))),
         author: a.author.clone(),
-        created_by: format!("rpod commit {}", c.name()),
+        // podman's, for a commit.
+        created_by: "/bin/sh".to_owned(),
         ..CommitOptions::default()
     };
     let img = commit::commit(&c, &opts)?;
