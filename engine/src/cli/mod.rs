@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive). No logic and no I/O here: `commands` does the work.
 
 pub mod container;
+pub mod fs;
 pub mod seccomp;
 
 use std::path::PathBuf;
@@ -100,6 +101,14 @@ pub enum Command {
     Version(SystemFormatArgs),
     /// Display rpod related system information.
     Info(SystemFormatArgs),
+    /// Copy files/folders between a container and the local filesystem.
+    Cp(fs::CpArgs),
+    /// Export a container's filesystem contents as a tar archive.
+    Export(fs::ExportArgs),
+    /// Inspect changes to the container's or image's file systems.
+    Diff(fs::DiffArgs),
+    /// Create new image based on the changed container.
+    Commit(fs::CommitArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,9 @@
 //! Errors are [`Error`], each with its hint; nothing here prints: output goes to the writers a
 //! caller passes in and to the container's log ([`log`]).
 
+pub mod changes;
+pub mod commit;
+pub mod copy;
 mod error;
 pub mod log;
 pub mod log_filter;

@@ -25,6 +25,7 @@
 //! # }
 //! ```
 
+pub mod commit;
 mod error;
 pub mod import;
 pub mod load;

@@ -133,7 +133,6 @@ pub fn decompress<'a>(blob: impl Read + 'a) -> Result<Box<dyn Read + 'a>, Unpack
 /// Any violation of the rules in the module docs, a malformed archive, or an I/O error. `dest`
 /// is then in an unspecified state and must be discarded.
 pub fn unpack(blob: impl Read, dest: &Path, limits: &Limits) -> Result<Unpacked, UnpackError> {
-    let stream = HashingReader::with_limit(decompress(blob)?, limits.max_layer_size);
     let root = rustix::fs::open(
         dest,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
@@ -144,8 +143,53 @@ pub fn unpack(blob: impl Read, dest: &Path, limits: &Limits) -> Result<Unpacked,
         entry: dest.to_owned(),
         source: e.into(),
     })?;
+    unpack_at(blob, root, limits, &Extract::LAYER)
+}
+
+/// How [`unpack_at`] differs from unpacking a layer (`rpod cp` extracts user files, not layers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extract {
+    /// `.wh.` names become overlayfs whiteouts (a layer); otherwise they are ordinary files.
+    pub whiteouts: bool,
+    /// Every entry gets this owner instead of the archive's (`rpod cp --archive`).
+    pub owner: Option<(u32, u32)>,
+    /// A directory may replace a non-directory and the other way round (`cp --overwrite`);
+    /// otherwise such an entry fails with `EEXIST`.
+    pub replace_kind: bool,
+    /// Character and block devices are skipped (copying onto the host, as podman's
+    /// `IgnoreDevices`: a container's device node must not appear on the host).
+    pub skip_devices: bool,
+    /// The root entry (`./`) sets the metadata of the directory extracted into.
+    pub root_meta: bool,
+}
+
+impl Extract {
+    /// A layer: whiteouts, the archive's owners, anything replaced, devices made.
+    pub const LAYER: Extract = Extract {
+        whiteouts: true,
+        owner: None,
+        replace_kind: true,
+        skip_devices: false,
+        root_meta: true,
+    };
+}
+
+/// [`unpack`] into the open directory `root` (every rule of the module docs holds, with `root`
+/// as the root), with the differences `how` names.
+///
+/// # Errors
+///
+/// As [`unpack`].
+pub fn unpack_at(
+    blob: impl Read,
+    root: OwnedFd,
+    limits: &Limits,
+    how: &Extract,
+) -> Result<Unpacked, UnpackError> {
+    let stream = HashingReader::with_limit(decompress(blob)?, limits.max_layer_size);
     let mut u = Unpacker {
         root,
+        how: *how,
         parent: None,
         limits: *limits,
         dir_times: Vec::new(),
@@ -231,6 +275,7 @@ struct Unpacker {
     /// file entry creates or replaces a child of its parent, never the parent or a directory
     /// above it, while a directory, symlink, hard link, node or whiteout entry might.
     parent: Option<(Vec<OsString>, OwnedFd)>,
+    how: Extract,
     limits: Limits,
     dir_times: Vec<(Vec<OsString>, Timestamps)>,
     entries: u64,
@@ -293,6 +338,9 @@ impl Unpacker {
             if kind != EntryType::Directory {
                 return Err(UnpackError::RootNotDirectory { entry: shown });
             }
+            if !self.how.root_meta {
+                return Ok(());
+            }
             let root = self
                 .root
                 .try_clone()
@@ -302,17 +350,24 @@ impl Unpacker {
             return Ok(());
         };
         let name_bytes = name.as_bytes();
-        if name_bytes == b".wh..wh..opq" {
+        if !self.how.whiteouts {
+            // Plain files: `.wh.` names are ordinary names.
+        } else if name_bytes == b".wh..wh..opq" {
             let dir = self.ensure_dir(parent, &shown)?;
             return rustix::fs::fsetxattr(&dir, OPAQUE_XATTR, b"y", XattrFlags::empty())
                 .map_err(|e| io_err("mark the directory opaque", &shown, e.into()));
         }
         // aufs bookkeeping (`.wh..wh.plnk/...`, `.wh..wh.aufs`): skipped, as containers-storage
         // skips every path that starts with it.
-        if name_bytes.starts_with(b".wh..wh.") || comps[0].as_bytes().starts_with(b".wh..wh.") {
+        if self.how.whiteouts
+            && (name_bytes.starts_with(b".wh..wh.") || comps[0].as_bytes().starts_with(b".wh..wh."))
+        {
             return Ok(());
         }
-        if let Some(hidden) = name_bytes.strip_prefix(b".wh.") {
+        if let Some(hidden) = name_bytes
+            .strip_prefix(b".wh.")
+            .filter(|_| self.how.whiteouts)
+        {
             if matches!(hidden, b"" | b"." | b"..") {
                 return Err(UnpackError::InvalidWhiteout { entry: shown });
             }
@@ -361,6 +416,7 @@ impl Unpacker {
                 let dir = self.ensure_dir(parent, &shown)?;
                 self.make_hardlink(&dir, &comps, &target, &shown)
             }
+            EntryType::Char | EntryType::Block if self.how.skip_devices => Ok(()),
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
                 let (file_type, major, minor) = match kind {
                     EntryType::Fifo => (FileType::Fifo, 0, 0),
@@ -428,6 +484,9 @@ impl Unpacker {
                     }
                 }
             }
+        }
+        if let Some((u, g)) = self.how.owner {
+            (uid, gid) = (u.into(), g.into());
         }
         // uid_t -1 means "leave unchanged" to chown(2): never a real owner.
         let id = |v: u64| u32::try_from(v).ok().filter(|&v| v != u32::MAX);
@@ -520,11 +579,18 @@ impl Unpacker {
             Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
                 if keep_dir {
                     Ok(true)
+                } else if !self.how.replace_kind {
+                    Err(io::Error::other(
+                        "a directory is in the way of a non-directory (--overwrite replaces it)",
+                    ))
                 } else {
                     remove_tree_at(dir, name)?;
                     Ok(false)
                 }
             }
+            Ok(_) if keep_dir && !self.how.replace_kind => Err(io::Error::other(
+                "a non-directory is in the way of a directory (--overwrite replaces it)",
+            )),
             Ok(_) => {
                 rustix::fs::unlinkat(dir, name, AtFlags::empty())?;
                 Ok(false)

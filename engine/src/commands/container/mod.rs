@@ -1,7 +1,11 @@
 //! Container and image commands: resolve flags into library calls, print, return exit codes.
 
-mod exec;
+mod commit;
+mod cp;
 mod create_flags;
+mod diff;
+mod exec;
+mod export;
 mod images;
 mod inspect;
 mod lifecycle;
@@ -84,5 +88,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::System(SystemCommand::Df(a)) => images::df(&store, rt, &a),
         Command::System(SystemCommand::Info(a)) | Command::Info(a) => system::info(&store, rt, &a),
         Command::Version(_) => unreachable!("dispatched by commands::run"),
+        Command::Cp(a) => cp::run(&store, rt, &a),
+        Command::Export(a) => export::run(&store, rt, &a),
+        Command::Diff(a) => diff::run(&store, rt, &a),
+        Command::Commit(a) => commit::run(&store, rt, &a),
     }
 }
