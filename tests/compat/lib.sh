@@ -211,12 +211,17 @@ cleanup_store() {
     [ -n "$ids" ] && engine volume rm -f $ids >/dev/null 2>&1
     # Images: the common case (the suite's three and nothing else) costs one command.
     local now img
-    now=$(engine images -q --no-trunc 2>/dev/null | sort -u)
+    now=$(_image_ids)
     [ "$now" = "$_KEEP_IDS" ] && return 0
+    # names first (a test's tag may name one of the suite's images), then unnamed images
+    while read -r img; do
+        case "$img" in "" | "<none>:<none>" | "$IMAGE" | "$IMAGE_RO" | "$IMAGE_CONF") continue ;; esac
+        engine rmi "$img" >/dev/null 2>&1
+    done < <(engine images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null)
     while read -r img; do
         [ -z "$img" ] && continue
         grep -q "$img" <<<"$_KEEP_IDS" || engine rmi -f "$img" >/dev/null 2>&1
-    done <<<"$now"
+    done < <(engine images -q --no-trunc 2>/dev/null | sort -u)
     # a test that removed one of the suite's images: import it again for the next test
     for img in "$IMAGE" "$IMAGE_RO" "$IMAGE_CONF"; do
         engine image exists "$img" 2>/dev/null || { import_images; _KEEP_IDS=$(_image_ids); break; }
@@ -224,7 +229,8 @@ cleanup_store() {
     true
 }
 
-_image_ids() { engine images -q --no-trunc 2>/dev/null | sort -u; }
+# What identifies the store's images: each name with its image's ID.
+_image_ids() { engine images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>/dev/null | sort -u; }
 
 _teardown_store() {
     [ -n "$_own_store" ] || return 0
