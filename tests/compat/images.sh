@@ -59,7 +59,8 @@ fresh_image() {
     cp "$COMPAT_IMAGES/base.tar" fresh.tar
     mkdir -p extra && echo "$RANDOM$RANDOM" >extra/stamp
     tar -C extra -rf fresh.tar stamp
-    run_engine import -q fresh.tar "$1"
+    run_engine --separate-stderr import fresh.tar "$1"
+    output=$(tail -1 <<<"$output")
 }
 
 test_images_filter_dangling() {

@@ -170,11 +170,14 @@ build_images() {
     rm -rf "$root"
 }
 
+# Imports the suite's images (no -q: rpod's import has none; the output is shown on a failure).
 import_images() {
-    engine import -q "$COMPAT_IMAGES/base.tar" "$IMAGE" >/dev/null &&
-        engine import -q "$COMPAT_IMAGES/ro.tar" "$IMAGE_RO" >/dev/null &&
-        engine import -q -c 'LABEL compat.label=imagelabel' -c 'ENV COMPAT_ENV=fromimage' \
-            -c 'WORKDIR /srv' -c 'CMD ["/bin/sh"]' "$COMPAT_IMAGES/base.tar" "$IMAGE_CONF" >/dev/null
+    local out
+    out=$(engine import "$COMPAT_IMAGES/base.tar" "$IMAGE" 2>&1) &&
+        out=$(engine import "$COMPAT_IMAGES/ro.tar" "$IMAGE_RO" 2>&1) &&
+        out=$(engine import -c 'LABEL compat.label=imagelabel' -c 'ENV COMPAT_ENV=fromimage' \
+            -c 'WORKDIR /srv' -c 'CMD ["/bin/sh"]' "$COMPAT_IMAGES/base.tar" "$IMAGE_CONF" 2>&1) ||
+        { echo "$out" >&2; return 1; }
 }
 
 # --- store setup and cleanup ----------------------------------------------------------------
@@ -233,7 +236,7 @@ cleanup_store() {
 _image_ids() { engine images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>/dev/null | sort -u; }
 
 _teardown_store() {
-    [ -n "$_own_store" ] || return 0
+    [ -n "${_own_store:-}" ] || return 0
     engine rm -a -f >/dev/null 2>&1
     engine rmi -a -f >/dev/null 2>&1
     local m
@@ -242,7 +245,8 @@ _teardown_store() {
         umount -l "$m" 2>/dev/null
     done
     rm -rf "$_own_store"
-    [ -n "${_own_images:-}" ] && rm -rf "$_own_images"
+    _own_store=
+    [ -n "${_own_images:-}" ] && rm -rf "$_own_images" && _own_images=
     if [ "$_run_containers" = ours ]; then
         rmdir /run/containers/networks /run/containers 2>/dev/null || true
     fi
@@ -258,6 +262,8 @@ run_tests() {
         if [ $# -eq 0 ]; then tests+=("$t"); continue; fi
         for want in "$@"; do [[ "$t" == *"$want"* ]] && tests+=("$t") && break; done
     done < <(grep -oE '^test_[A-Za-z0-9_]+' "$0")
+    trap '_teardown_store; rm -rf "${_TEST_TMP:-}"' EXIT
+    trap 'exit 130' INT TERM
     _setup_store || { echo "# summary $script pass=0 fail=${#tests[@]}"; return 1; }
     _TEST_TMP=$(mktemp -d /tmp/compat-test-XXXX)
     for t in "${tests[@]}"; do
