@@ -10,7 +10,11 @@ test_pause_and_unpause() {
     run_engine inspect p1 --format '{{.State.Status}} {{.State.Paused}} {{.State.Running}}'
     is "$output" "paused true false" "podman: a paused container is not Running"
     run_engine ps --format '{{.Names}} {{.Status}}'
+    is "$output" "" "podman 4.3.1: ps without -a leaves paused containers out"
+    run_engine ps -a --format '{{.Names}} {{.Status}}'
     is "$output" "p1 Paused"
+    run_engine ps -a --filter status=paused --format '{{.Names}}'
+    is "$output" p1
     run_engine unpause p1
     is "$output" p1
     run_engine inspect p1 --format '{{.State.Status}} {{.State.Paused}}'
