@@ -430,3 +430,26 @@ fn recursion_through_template_is_bounded() {
     let e = exec_err(r#"{{define "x"}}{{template "x"}}{{end}}{{template "x"}}"#);
     assert!(matches!(e.kind, ExecErrorKind::TooDeep(_)), "{e}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+    /// Any text built from the language's pieces parses or is refused, and runs or fails, but
+    /// never panics (slicing at a non-character boundary, an index out of range...).
+    #[test]
+    fn no_template_text_makes_the_engine_panic(pieces in proptest::collection::vec(
+        proptest::sample::select(vec![
+            "{{", "}}", "{{- ", " -}}", "/*", "*/", "(", ")", "|", " ", "\n", ".", "$", "$x",
+            ":=", "=", ",", "\"", "`", "'", "\\", "é", "1", "-", "0x", "e", "_", "if", "else",
+            "end", "range", "with", "break", "define", "template", "block", "\"T\"", ".Name",
+            ".Ports", ".Labels", ".State.Pid", "index", "slice", "printf", "\"%5.2x\"", "len",
+            "and", "or", "eq", "lt", "json", "split", "pad", "nil", "true", "'a'", "a",
+        ]),
+        0..40,
+    )) {
+        let src: String = pieces.concat();
+        if let Ok(t) = Template::parse(&src) {
+            let _ = t.render(&data());
+        }
+    }
+}
