@@ -357,7 +357,16 @@ pub fn run(
     let mut missing = None;
     for name in &a.names {
         match find(store, rt, name, kind, a.size) {
-            Ok(Found::Container(v) | Found::Image(v)) => found.push(v),
+            Ok(Found::Container(mut v)) => {
+                // podman's Go struct always has the sizes (a nil pointer and 0 without
+                // --size), so a template may name them; its JSON omits them when empty.
+                if matches!(format, Format::Template { .. }) && !a.size {
+                    v["SizeRw"] = Value::Null;
+                    v["SizeRootFs"] = json!(0);
+                }
+                found.push(v);
+            }
+            Ok(Found::Image(v)) => found.push(v),
             // As podman: what was found is printed, then the first error.
             Err(e) => {
                 missing.get_or_insert(e);
