@@ -194,7 +194,8 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
     let config = json!({
         "Hostname": spec.get("hostname").cloned().unwrap_or(Value::from("")),
         "Domainname": "",
-        "User": spec.pointer("/process/user").map(|u| format!("{}:{}", u["uid"], u["gid"])).unwrap_or_default(),
+        // podman prints the user as given, empty for the default (root).
+        "User": spec.pointer("/process/user").map(|u| format!("{}:{}", u["uid"], u["gid"])).filter(|u| u != "0:0").unwrap_or_default(),
         "AttachStdin": false,
         "AttachStdout": false,
         "AttachStderr": false,
