@@ -146,9 +146,9 @@ fn ps_templates_see_podmans_field_names_and_values() {
         "long",
         "busybox",
         "echo",
-        "abcdefghijklmnopqrstuvwxyz",
+        "0123456789abcdef",
     ]);
-    assert_eq!(row("long", "{{.Command}}"), "echo abcdefghijkl...");
+    assert_eq!(row("long", "{{.Command}}"), "echo 0123456789abc...");
     assert_eq!(
         e.out(&[
             "ps",
@@ -160,7 +160,7 @@ fn ps_templates_see_podmans_field_names_and_values() {
             "{{.Command}}"
         ])
         .trim(),
-        "echo abcdefghijklmnopqrstuvwxyz"
+        "echo 0123456789abcdef"
     );
     e.out(&["rm", "long"]);
 }
