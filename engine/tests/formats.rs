@@ -148,7 +148,7 @@ fn ps_templates_see_podmans_field_names_and_values() {
         "echo",
         "0123456789abcdef",
     ]);
-    assert_eq!(row("long", "{{.Command}}"), "echo 0123456789abc...");
+    assert_eq!(row("long", "{{.Command}}"), "echo 0123456789ab...");
     assert_eq!(
         e.out(&[
             "ps",
