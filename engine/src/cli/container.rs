@@ -223,7 +223,8 @@ pub struct PsArgs {
     #[arg(long)]
     pub external: bool,
     /// Filter output based on conditions given: id, name, status, label, ancestor, exited,
-    /// before, since, pod (`KEY=VALUE`, repeatable; one key ORs its values, keys AND).
+    /// before, since, pod (`KEY=VALUE`, repeatable: values of one key are ORed, except
+    /// label's, which must all match; different keys are ANDed).
     #[arg(short, long = "filter", value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
     /// Pretty-print containers to JSON or using a Go template.

@@ -194,7 +194,8 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
     let config = json!({
         "Hostname": spec.get("hostname").cloned().unwrap_or(Value::from("")),
         "Domainname": "",
-        "User": spec.pointer("/process/user").map(|u| format!("{}:{}", u["uid"], u["gid"])).unwrap_or_default(),
+        // podman prints the user as given, empty for the default (root).
+        "User": spec.pointer("/process/user").map(|u| format!("{}:{}", u["uid"], u["gid"])).filter(|u| u != "0:0").unwrap_or_default(),
         "AttachStdin": false,
         "AttachStdout": false,
         "AttachStderr": false,
@@ -363,7 +364,16 @@ pub fn run(
     let mut missing = None;
     for name in &a.names {
         match find(store, rt, name, kind, a.size) {
-            Ok(Found::Container(v) | Found::Image(v)) => found.push(v),
+            Ok(Found::Container(mut v)) => {
+                // podman's Go struct always has the sizes (a nil pointer and 0 without
+                // --size), so a template may name them; its JSON omits them when empty.
+                if matches!(format, Format::Template { .. }) && !a.size {
+                    v["SizeRw"] = Value::Null;
+                    v["SizeRootFs"] = json!(0);
+                }
+                found.push(v);
+            }
+            Ok(Found::Image(v)) => found.push(v),
             // As podman: what was found is printed, then the first error.
             Err(e) => {
                 missing.get_or_insert(e);

@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// `--format`: the format module's, which every listing command renders through.
+pub use crate::commands::format::{render_one, render_rows, Format};
+
 /// Go's zero `time.Time` in Unix seconds: what podman prints for a time that never happened
 /// (`StartedAt` of a created container).
 pub const GO_ZERO_UNIX: i64 = -62_135_596_800;
@@ -132,53 +135,22 @@ pub fn rfc3339_or_zero(t: Option<SystemTime>) -> String {
     )
 }
 
-/// podman's table layout (text/tabwriter with minwidth 12, padding 2, spaces): each column
-/// as wide as its widest cell plus two, at least 12; the last column unpadded.
+/// podman's table layout (Go's text/tabwriter as podman sets it up: minimum width 12,
+/// padding 2, spaces), one line per row.
 #[must_use]
 pub fn table(rows: &[Vec<String>]) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let mut widths = vec![0usize; columns];
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            if i + 1 < row.len() {
-                let width = (widths[i] + 2).max(12);
-                line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    let text: String = rows.iter().map(|r| r.join("\t") + "\n").collect();
+    gotemplate::tabwriter::align(&text, gotemplate::tabwriter::PODMAN)
 }
 
-/// The header podman's `report.Headers` makes of a field name: words of a CamelCase name
-/// upper-cased (`CreatedAt` -> `CREATED AT`, `ImageID` -> `IMAGE ID`), with `overrides`
-/// first (`ID` -> `CONTAINER ID` in `ps`).
+/// The header of a field in a `table` template: the command's override (`ID` -> `CONTAINER
+/// ID` in `ps`), else podman's rule (the format module's: camel-case words upper-cased).
 #[must_use]
 pub fn header(field: &str, overrides: &[(&str, &str)]) -> String {
-    if let Some((_, h)) = overrides.iter().find(|(f, _)| *f == field) {
-        return (*h).to_owned();
-    }
-    let chars: Vec<char> = field.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        let prev_lower = i > 0 && chars[i - 1].is_lowercase();
-        let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-        let prev_upper = i > 0 && chars[i - 1].is_uppercase();
-        if c.is_uppercase() && i > 0 && (prev_lower || (prev_upper && next_lower)) {
-            out.push(' ');
-        }
-        out.extend(c.to_uppercase());
-    }
-    out
+    overrides.iter().find(|(f, _)| *f == field).map_or_else(
+        || crate::commands::format::default_header(field),
+        |(_, h)| (*h).to_owned(),
+    )
 }
 
 /// `--filter KEY=VALUE` flags grouped by key, as podman groups them: values of one key are
@@ -339,121 +311,5 @@ mod tests {
         assert!(labels_match(&["a".into(), "b=2".into()], &labels));
         assert!(!labels_match(&["a".into(), "b=3".into()], &labels));
         assert!(!labels_match(&["c".into()], &labels));
-    }
-}
-
-// Stand-in for `commands::format` (Go templates, another branch): the same API, with only
-// `json` and `{{.Field.Path}}` substitution, until that module is merged.
-pub use stand_in::{render_one, render_rows, Format};
-
-mod stand_in {
-    use serde::Serialize;
-    use serde_json::Value;
-
-    /// `--format`: nothing (the command's default text), `json`, or a Go template.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub enum Format {
-        Default,
-        Json,
-        Template { template: String, table: bool },
-    }
-
-    impl Format {
-        /// # Errors
-        /// None in the stand-in.
-        pub fn parse(s: Option<&str>) -> anyhow::Result<Format> {
-            Ok(match s {
-                None | Some("") => Format::Default,
-                Some("json") => Format::Json,
-                Some(t) => match t.strip_prefix("table") {
-                    Some(rest) => Format::Template {
-                        template: rest.trim_start().to_owned(),
-                        table: true,
-                    },
-                    None => Format::Template {
-                        template: t.to_owned(),
-                        table: false,
-                    },
-                },
-            })
-        }
-    }
-
-    fn text(v: &Value) -> String {
-        match v {
-            Value::String(s) => s.clone(),
-            Value::Null => "<no value>".to_owned(),
-            other => other.to_string(),
-        }
-    }
-
-    fn expand(template: &str, v: &Value, header: Option<&dyn Fn(&str) -> String>) -> String {
-        let mut out = String::new();
-        let mut rest = template;
-        while let Some(start) = rest.find("{{") {
-            out.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find("}}") else {
-                break;
-            };
-            let action = rest[start + 2..start + end].trim();
-            if let Some(path) = action.strip_prefix('.') {
-                if let Some(h) = header {
-                    out.push_str(&h(path.split('.').next().unwrap_or(path)));
-                } else {
-                    let mut cur = v;
-                    for part in path.split('.').filter(|p| !p.is_empty()) {
-                        cur = cur.get(part).unwrap_or(&Value::Null);
-                    }
-                    out.push_str(&text(cur));
-                }
-            } else if action == "json ." {
-                out.push_str(&v.to_string());
-            }
-            rest = &rest[start + end + 2..];
-        }
-        out.push_str(rest);
-        out.replace("\\t", "\t").replace("\\n", "\n")
-    }
-
-    /// # Errors
-    /// A value that does not serialize.
-    pub fn render_rows<T: Serialize>(
-        f: &Format,
-        rows: &[T],
-        headers: &dyn Fn(&str) -> String,
-        noheading: bool,
-    ) -> anyhow::Result<String> {
-        match f {
-            Format::Json | Format::Default => Ok(serde_json::to_string_pretty(rows)? + "\n"),
-            Format::Template { template, table } => {
-                let mut lines = Vec::new();
-                if *table && !noheading {
-                    lines.push(expand(template, &Value::Null, Some(headers)));
-                }
-                for r in rows {
-                    lines.push(expand(template, &serde_json::to_value(r)?, None));
-                }
-                let cells: Vec<Vec<String>> = lines
-                    .iter()
-                    .map(|l| l.split('\t').map(str::to_owned).collect())
-                    .collect();
-                Ok(if *table {
-                    super::table(&cells)
-                } else {
-                    lines.iter().map(|l| format!("{l}\n")).collect()
-                })
-            }
-        }
-    }
-
-    /// # Errors
-    /// A value that does not serialize.
-    pub fn render_one<T: Serialize>(f: &Format, v: &T) -> anyhow::Result<String> {
-        match f {
-            Format::Json | Format::Default => Ok(serde_json::to_string_pretty(v)? + "\n"),
-            Format::Template { template, .. } => {
-                Ok(expand(template, &serde_json::to_value(v)?, None) + "\n")
-            }
-        }
     }
 }
