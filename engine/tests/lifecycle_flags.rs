@@ -308,6 +308,12 @@ fn exec_takes_env_env_file_workdir_user_and_detach() {
     assert_eq!(code(&o), 1, "no terminal without -t");
     assert_eq!(code(&e.rpod(&["exec", "-t", "x", "no-such-command"])), 127);
     assert_eq!(code(&e.rpod(&["exec", "-t", "-d", "x", "true"])), 125);
+    assert_eq!(
+        code(&e.rpod(&["exec", "--preserve-fds", "0", "x", "true"])),
+        0
+    );
+    let o = e.rpod(&["exec", "--preserve-fds", "1", "x", "true"]);
+    assert_eq!(code(&o), 125, "refused, not ignored: {}", stderr(&o));
     let o = e.rpod(&["exec", "nosuch", "true"]);
     assert_eq!((code(&o), stderr(&o).as_str()), (125, NO_SUCH));
     e.out(&["exec", "x", "touch", "/tmp/go"]);
