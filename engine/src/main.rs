@@ -99,13 +99,23 @@ fn report(e: &anyhow::Error, podman_form: bool) {
             eprintln!("Error: {}", shown(&w));
             return;
         }
-        let chain: Vec<String> = e
-            .chain()
-            .map(ToString::to_string)
-            .filter(|m| !m.is_empty())
-            .collect();
+        // A policy's diagnostics (file:line:col and a caret) still come first.
+        if let Some(k) = e.chain().find_map(|c| c.downcast_ref::<kafel_dsl::Error>()) {
+            eprintln!("{}", k.render());
+        }
+        let mut problems = Vec::new();
+        let mut chain = Vec::new();
+        for cause in e.chain() {
+            match cause.downcast_ref::<profiles::load::Invalid>() {
+                Some(invalid) => {
+                    problems.extend(invalid.problems.iter().map(ToString::to_string));
+                    chain.push(cause.to_string());
+                }
+                None => chain.push(cause.to_string()),
+            }
+        }
         let mut line = String::new();
-        for m in chain {
+        for m in chain.into_iter().filter(|m| !m.is_empty()) {
             // A transparent wrapper repeats its source's text.
             if line.ends_with(&m) {
                 continue;
@@ -116,6 +126,9 @@ fn report(e: &anyhow::Error, podman_form: bool) {
             line.push_str(&m);
         }
         eprintln!("Error: {}", shown(&line));
+        for p in &problems {
+            eprintln!("  {}", shown(p));
+        }
         if let Some(h) = e.chain().find_map(rpod::hint_of) {
             eprintln!("  hint: {}", shown(&h));
         }

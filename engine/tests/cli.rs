@@ -1081,7 +1081,9 @@ fn explain_compiles_a_policy_for_the_arch_given() {
 }
 
 /// The error form every engine command shares (issue 10): the message, each cause once, and
-/// the hint the error itself gives; exit 125. A transcript, so a change shows in review.
+/// the hint the error itself gives; exit 125. Since issue 13 in podman's form (`Error: `, the
+/// causes on the line, Go's way), with podman's wording and code where scripts rely on them
+/// (`rm`: 1 for no such container). A transcript, so a change shows in review.
 #[test]
 fn engine_errors_print_message_causes_and_hint_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,6 +17,16 @@ fn stdout(o: &Output) -> String {
 
 const NO_SUCH: &str = "Error: no container with name or ID \"nosuch\" found: no such container\n";
 
+/// Removes every container of `Env` when dropped, so a failing test leaves no process behind
+/// (its store goes with the temporary directory; runc's state for it too).
+struct RemoveAll<'a>(&'a Env);
+
+impl Drop for RemoveAll<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.rpod(&["rm", "-a", "-f", "-t", "0"]);
+    }
+}
+
 /// A container that runs until `/tmp/go` exists in it, then exits with `code`.
 fn gated(e: &Env, name: &str, code: u8) -> String {
     let script = format!("while [ ! -f /tmp/go ]; do sleep 0.05; done; exit {code}");
@@ -31,6 +41,7 @@ fn rm_exits_1_for_a_missing_container_2_for_a_running_one_and_ignore_and_force_s
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     let o = e.rpod(&["rm", "nosuch"]);
     assert_eq!((code(&o), stderr(&o).as_str()), (1, NO_SUCH));
     assert_eq!(code(&e.rpod(&["rm", "-i", "nosuch"])), 0);
@@ -78,6 +89,7 @@ fn rm_all_force_and_cidfile_remove_what_podman_removes() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     let a = gated(&e, "a", 0);
     let b = e
         .out(&["create", "--name", "b", "busybox", "true"])
@@ -104,6 +116,7 @@ fn stop_prints_the_names_given_and_warns_as_podman_when_it_resorts_to_sigkill() 
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     // A shell as pid 1 has no SIGTERM handler: the kernel drops the signal, SIGKILL ends it.
     gated(&e, "s", 0);
     let o = e.rpod(&["stop", "-t", "1", "s"]);
@@ -148,6 +161,7 @@ fn kill_all_signals_every_running_container_and_s_picks_the_signal() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     let script = "trap 'exit 7' USR1; while true; do sleep 0.05; done";
     e.out(&["run", "-d", "--name", "k", "busybox", "sh", "-c", script]);
     e.out(&["create", "--name", "idle", "busybox", "true"]);
@@ -171,6 +185,7 @@ fn logs_since_until_tail_timestamps_and_names_select_and_label_lines() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     e.out(&[
         "run",
         "--name",
@@ -247,6 +262,7 @@ fn exec_takes_env_env_file_workdir_user_and_detach() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     gated(&e, "x", 0);
     let env = e.dir.path().join("env");
     std::fs::write(&env, "# comment\nFROMFILE=f\nBOTH=file\n").expect("env file");
@@ -292,6 +308,12 @@ fn exec_takes_env_env_file_workdir_user_and_detach() {
     assert_eq!(code(&o), 1, "no terminal without -t");
     assert_eq!(code(&e.rpod(&["exec", "-t", "x", "no-such-command"])), 127);
     assert_eq!(code(&e.rpod(&["exec", "-t", "-d", "x", "true"])), 125);
+    assert_eq!(
+        code(&e.rpod(&["exec", "--preserve-fds", "0", "x", "true"])),
+        0
+    );
+    let o = e.rpod(&["exec", "--preserve-fds", "1", "x", "true"]);
+    assert_eq!(code(&o), 125, "refused, not ignored: {}", stderr(&o));
     let o = e.rpod(&["exec", "nosuch", "true"]);
     assert_eq!((code(&o), stderr(&o).as_str()), (125, NO_SUCH));
     e.out(&["exec", "x", "touch", "/tmp/go"]);
@@ -306,6 +328,7 @@ fn an_exec_that_fails_or_exits_127_leaves_the_containers_exit_code_alone() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     gated(&e, "x", 5);
     assert_eq!(code(&e.rpod(&["exec", "x", "no-such-command"])), 127);
     assert_eq!(code(&e.rpod(&["exec", "x", "sh", "-c", "exit 127"])), 127);
@@ -324,6 +347,7 @@ fn wait_condition_and_interval_return_at_the_state_asked_for() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     e.out(&["create", "--name", "c", "busybox", "true"]);
     assert_eq!(e.out(&["wait", "--condition", "created", "c"]), "-1\n");
     gated(&e, "r", 3);
@@ -356,6 +380,7 @@ fn start_all_filter_and_attach_as_podman() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     e.out(&[
         "create",
         "--name",
@@ -392,6 +417,7 @@ fn rmi_exits_1_for_a_missing_image_2_for_one_in_use_and_force_removes_its_contai
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     let o = e.rpod(&["rmi", "nosuch"]);
     assert_eq!(
         (code(&o), stderr(&o).as_str()),
@@ -432,6 +458,7 @@ fn mount_of_a_created_or_exited_container_shows_the_images_files() {
         return;
     }
     let e = Env::with(|root| std::fs::write(root.join("file"), "from the image\n").expect("file"));
+    let _cleanup = RemoveAll(&e);
     e.out(&["create", "--name", "c", "busybox", "true"]);
     e.out(&[
         "run",
@@ -470,6 +497,7 @@ fn noout_drops_rpods_output_but_not_the_containers_and_log_level_is_checked() {
         return;
     }
     let e = Env::new();
+    let _cleanup = RemoveAll(&e);
     let o = e.rpod(&["--noout", "create", "--name", "q", "busybox", "true"]);
     assert_eq!((code(&o), stdout(&o).as_str()), (0, ""));
     assert_eq!(e.ps_states().len(), 1, "created all the same");

@@ -367,7 +367,8 @@ pub struct ExecArgs {
     /// Keep STDIN open even if not attached.
     #[arg(short, long)]
     pub interactive: bool,
-    /// Pass N additional file descriptors (3 to 3+N-1) to the process.
+    /// Pass N additional file descriptors (3 to 3+N-1) to the process (rpod: only 0, other
+    /// values are refused).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub preserve_fds: u32,
     /// Allocate a pseudo-TTY.

@@ -35,6 +35,13 @@ fn env_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
 }
 
 pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<ExitStatus> {
+    if a.preserve_fds > 0 {
+        // Refused rather than run without the descriptors asked for.
+        return Err(usage(
+            "rpod exec --preserve-fds is not supported yet",
+            "pass what the process needs through a file or a volume",
+        ));
+    }
     if a.tty && a.detach {
         return Err(usage(
             "a detached exec session has no terminal to attach",
