@@ -885,3 +885,85 @@ fn systemd_always_mounts_tmpfs_on_run_and_tmp() {
     );
     assert_eq!(out, "0\n");
 }
+
+/// `rpod ARGS` with `file` open as fd 3 (not close-on-exec: a shell's redirection), and `env`.
+fn with_fd3(e: &Env, file: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let inner = e.cmd(args);
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg("exec 3<\"$0\"; exec \"$@\"")
+        .arg(file)
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null());
+    c.output().expect("sh runs rpod")
+}
+
+#[test]
+fn preserve_fds_passes_the_callers_fds_on() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let f = e.dir.path().join("payload");
+    std::fs::write(&f, "through fd 3\n").expect("payload");
+    let o = with_fd3(
+        &e,
+        &f,
+        &[],
+        &[
+            "run",
+            "--rm",
+            "--preserve-fds",
+            "1",
+            "busybox",
+            "cat",
+            "/proc/self/fd/3",
+        ],
+    );
+    assert_eq!(stdout(&o), "through fd 3\n", "{}", stderr(&o));
+    // Without the flag the container does not get it.
+    let o = with_fd3(
+        &e,
+        &f,
+        &[],
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "cat <&3 2>/dev/null || echo closed",
+        ],
+    );
+    assert_eq!(stdout(&o), "closed\n", "{}", stderr(&o));
+}
+
+#[test]
+fn socket_activation_fds_and_variables_reach_the_container() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let f = e.dir.path().join("socket-stand-in");
+    std::fs::write(&f, "activated\n").expect("file");
+    let o = with_fd3(
+        &e,
+        &f,
+        &[
+            ("LISTEN_FDS", "1"),
+            ("LISTEN_FDNAMES", "web"),
+            ("LISTEN_PID", "12345"),
+        ],
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "echo $LISTEN_PID $LISTEN_FDS $LISTEN_FDNAMES; cat <&3",
+        ],
+    );
+    assert_eq!(stdout(&o), "1 1 web\nactivated\n", "{}", stderr(&o));
+}

@@ -125,7 +125,8 @@ fn request(
     let mut c = ContainerConfig::new(a.command.clone());
     c.terminal = a.tty;
     // podman: the env files first, then --env; a later entry replaces an earlier one.
-    let mut env_entries = Vec::new();
+    // Socket activation's variables first: the user's may replace them.
+    let mut env_entries = flags::listen_env();
     for f in &a.env_file {
         env_entries.extend(flags::read_key_value_file(f, "--env-file")?);
     }
