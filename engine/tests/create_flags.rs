@@ -967,3 +967,38 @@ fn socket_activation_fds_and_variables_reach_the_container() {
     );
     assert_eq!(stdout(&o), "1 1 web\nactivated\n", "{}", stderr(&o));
 }
+
+#[test]
+fn sig_proxy_passes_a_signal_sent_to_rpod_on_to_the_container() {
+    if !ready() {
+        return;
+    }
+    use std::io::BufRead as _;
+    let e = Env::new();
+    let mut child = e
+        .cmd(&[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'echo got-usr1; exit 9' USR1; echo ready; while :; do sleep 0.1; done",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rpod runs");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("the first line");
+    assert_eq!(line, "ready\n");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGUSR1).expect("signal rpod");
+    let status = child.wait().expect("rpod ends");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
+    // A build that does not proxy dies of the signal and leaves the container running.
+    for id in e.out(&["ps", "-a", "-q"]).lines() {
+        let _ = e.rpod(&["rm", "-f", id]);
+    }
+    assert_eq!((status.code(), rest.as_str()), (Some(9), "got-usr1\n"));
+}

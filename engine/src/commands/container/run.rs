@@ -342,7 +342,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
     let RunArgs {
         detach,
         attach,
-        sig_proxy: _,
+        sig_proxy,
         rmi,
         create: mut a,
     } = a;
@@ -386,7 +386,13 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
         return Ok(ExitStatus::Success);
     }
     let id = c.id().to_string();
-    let status = c.run(foreground_streams(interactive, streams), session)?;
+    let attach = foreground_streams(interactive, streams);
+    let status = if sig_proxy {
+        let runtime = rt.get(&c.record().runtime)?;
+        with_signal_proxy(runtime.as_ref(), &id, || c.run(attach, session))??
+    } else {
+        c.run(attach, session)?
+    };
     // The restart policy: podman's foreground run returns the first status and the container
     // is restarted in the background.
     if let ExitStatus::Container(code) = status {
@@ -395,6 +401,34 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
         }
     }
     Ok(status)
+}
+
+/// `--sig-proxy` (podman's default for a foreground run): a signal sent to rpod goes on to the
+/// container's process through the runtime while `f` runs, instead of ending rpod. SIGINT and
+/// SIGQUIT are left out: a terminal sends them to the whole foreground process group, the
+/// runtime included, which passes them on itself (they would arrive twice).
+fn with_signal_proxy<T>(
+    runtime: &dyn rpod::runtime::OciRuntime,
+    id: &str,
+    f: impl FnOnce() -> T,
+) -> anyhow::Result<T> {
+    use signal_hook::consts::{SIGALRM, SIGHUP, SIGTERM, SIGUSR1, SIGUSR2};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM])
+            .context("cannot install the signal handlers of --sig-proxy")?;
+    let handle = signals.handle();
+    Ok(std::thread::scope(|s| {
+        s.spawn(|| {
+            for sig in signals.forever() {
+                if let Ok(sig) = nix::sys::signal::Signal::try_from(sig) {
+                    let _ = runtime.kill(id, sig, false);
+                }
+            }
+        });
+        let out = f();
+        handle.close();
+        out
+    }))
 }
 
 /// The foreground: the container's output on rpod's own stdout and stderr.
