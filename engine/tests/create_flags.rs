@@ -565,8 +565,8 @@ fn log_drivers_and_options() {
         "{}",
         stderr(&o)
     );
-    // none: shown in the foreground, nothing logged.
-    e.out(&[
+    // none: shown in the foreground, nothing logged, and logs says so as podman does.
+    let shown = e.out(&[
         "run",
         "--name",
         "quiet",
@@ -576,7 +576,17 @@ fn log_drivers_and_options() {
         "echo",
         "hi",
     ]);
-    assert_eq!(e.out(&["logs", "quiet"]), "");
+    assert_eq!(shown, "hi\n");
+    let o = e.rpod(&["logs", "quiet"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains(
+            "this container is using the 'none' log driver, cannot read logs: \
+             this container is not logging output"
+        ),
+        "{}",
+        stderr(&o)
+    );
     // passthrough: the foreground's own stdout.
     assert_eq!(
         e.out(&[
@@ -591,7 +601,7 @@ fn log_drivers_and_options() {
         ]),
         "through\n"
     );
-    assert_eq!(e.out(&["logs", "pass"]), "");
+    assert_eq!(code(&e.rpod(&["logs", "pass"])), 125);
     // path= and max-size=: the log is where asked and truncated before it passes the size.
     let log = e.dir.path().join("my.log");
     e.out(&[
@@ -636,8 +646,9 @@ fn attach_shows_only_the_named_streams() {
         "echo out; echo err >&2",
     ]);
     assert_eq!((stdout(&o).as_str(), stderr(&o).as_str()), ("", "err\n"));
-    let o = e.rpod(&["run", "-d", "-a", "stdout", "busybox", "true"]);
-    assert_eq!(code(&o), 125);
+    // With -d, podman detaches and prints the id.
+    let id = e.out(&["run", "-d", "-a", "stdout", "busybox", "echo", "logged"]);
+    assert_eq!(id.trim().len(), 64);
 }
 
 #[test]

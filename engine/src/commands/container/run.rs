@@ -346,12 +346,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
         rmi,
         create: mut a,
     } = a;
-    if detach && !attach.is_empty() {
-        return Err(usage(
-            "the --detach and --attach options cannot be used together",
-            "-d runs in the background; -a chooses the streams a foreground run shows",
-        ));
-    }
+    // podman accepts -a with -d, and detaches: the streams are only in the log.
     // --rmi implies --rm (podman).
     a.rm |= rmi;
     let shown = |s: &str| attach.is_empty() || attach.iter().any(|x| x == s);
