@@ -73,7 +73,10 @@ fn restart_on_failure_runs_the_container_again_up_to_the_count() {
         (v["RestartCount"] == 2 && v["State"]["Status"] == "exited").then_some(v)
     });
     assert_eq!(v["State"]["ExitCode"], 3);
-    assert_eq!(v["HostConfig"]["RestartPolicy"]["Name"], "on-failure:2");
+    assert_eq!(
+        v["HostConfig"]["RestartPolicy"],
+        serde_json::json!({"Name": "on-failure", "MaximumRetryCount": 2})
+    );
     // Once the monitor is gone, nothing runs it again: three runs in all.
     let id = v["Id"].as_str().expect("id").to_string();
     let f = e
@@ -695,7 +698,10 @@ fn stop_uses_the_stop_signal_and_inspect_shows_it() {
         (e.out(&["logs", "sig"]) == "ready\n").then_some(())
     });
     let v = inspect(&e, "sig");
-    assert_eq!(v["Config"]["StopSignal"], "SIGUSR1");
+    assert_eq!(
+        v["Config"]["StopSignal"], 10,
+        "SIGUSR1, as a number like podman's"
+    );
     assert_eq!(v["Config"]["StopTimeout"], 30);
     e.out(&["stop", "sig"]);
     assert_eq!(inspect(&e, "sig")["State"]["ExitCode"], 5);

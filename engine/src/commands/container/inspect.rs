@@ -50,18 +50,20 @@ pub fn run(
                     "RestartCount": container.restart_count(),
                     "Config": {
                         "Labels": m.settings.labels,
-                        "StopSignal": m.settings.stop_signal.as_deref().unwrap_or("SIGTERM"),
+                        // podman prints the number.
+                        "StopSignal": container.stop_signal() as i32,
                         "StopTimeout": container.stop_timeout().as_secs(),
                         "Timeout": m.settings.timeout.unwrap_or(0),
                     },
                     "HostConfig": {
                         "RestartPolicy": {
-                            "Name": m.settings.restart.to_string(),
+                            "Name": m.settings.restart.name(),
+                            "MaximumRetryCount": m.settings.restart.max_retries(),
                         },
                         "LogConfig": {
                             "Type": m.settings.log_driver.as_str(),
                             "Path": m.log_path,
-                            "Tag": m.settings.log_tag,
+                            "Tag": m.settings.log_tag.as_deref().unwrap_or(""),
                             "Size": m.settings.log_max_size,
                         },
                     },
