@@ -121,7 +121,6 @@ fn request(
     a.ipc = resolve_container_ns(store, runtimes, &a.ipc)?;
     a.uts = resolve_container_ns(store, runtimes, &a.uts)?;
     a.network = resolve_container_ns(store, runtimes, &a.network)?;
-    check_pull(store, &a)?;
     let mut c = ContainerConfig::new(a.command.clone());
     c.terminal = a.tty;
     // podman: the env files first, then --env; a later entry replaces an earlier one.
@@ -263,6 +262,7 @@ fn request(
     }
     // Fail now, not inside the monitor, on an unknown runtime.
     runtimes.get(&a.runtime)?;
+    check_pull(&a)?;
     let (settings, log_path) = flags::settings(&a)?;
     if settings.restart != RestartPolicy::No && a.rm {
         return Err(usage(
@@ -289,18 +289,15 @@ fn request(
 const MOUNT_HINT: &str =
     "write type=bind,source=HOST,destination=CTR[,ro] or type=tmpfs,destination=CTR";
 
-/// `--pull`: rpod has no registry client yet, so only images already in the store run.
-fn check_pull(store: &Store, a: &CreateArgs) -> anyhow::Result<()> {
+/// `--pull`: rpod has no registry client yet, so only images already in the store run. With
+/// `never` and `missing` a missing image is podman's "NAME: image not known" (from create).
+fn check_pull(a: &CreateArgs) -> anyhow::Result<()> {
     match a.pull.as_deref() {
         Some(p @ ("always" | "newer")) => Err(usage(
             format!("--pull={p} needs a registry, and rpod does not support registries yet"),
             "load the image with rpod load or rpod import, and use --pull=never or missing",
         )),
-        // never: podman's own "NAME: image not known" when the image is missing.
-        _ => {
-            rpod::image::lookup(store, &a.image)?;
-            Ok(())
-        }
+        _ => Ok(()),
     }
 }
 
