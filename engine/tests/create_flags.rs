@@ -73,7 +73,10 @@ fn restart_on_failure_runs_the_container_again_up_to_the_count() {
         (v["RestartCount"] == 2 && v["State"]["Status"] == "exited").then_some(v)
     });
     assert_eq!(v["State"]["ExitCode"], 3);
-    assert_eq!(v["HostConfig"]["RestartPolicy"]["Name"], "on-failure:2");
+    assert_eq!(
+        v["HostConfig"]["RestartPolicy"],
+        serde_json::json!({"Name": "on-failure", "MaximumRetryCount": 2})
+    );
     // Once the monitor is gone, nothing runs it again: three runs in all.
     let id = v["Id"].as_str().expect("id").to_string();
     let f = e
@@ -565,8 +568,8 @@ fn log_drivers_and_options() {
         "{}",
         stderr(&o)
     );
-    // none: shown in the foreground, nothing logged.
-    e.out(&[
+    // none: shown in the foreground, nothing logged, and logs says so as podman does.
+    let shown = e.out(&[
         "run",
         "--name",
         "quiet",
@@ -576,7 +579,17 @@ fn log_drivers_and_options() {
         "echo",
         "hi",
     ]);
-    assert_eq!(e.out(&["logs", "quiet"]), "");
+    assert_eq!(shown, "hi\n");
+    let o = e.rpod(&["logs", "quiet"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains(
+            "this container is using the 'none' log driver, cannot read logs: \
+             this container is not logging output"
+        ),
+        "{}",
+        stderr(&o)
+    );
     // passthrough: the foreground's own stdout.
     assert_eq!(
         e.out(&[
@@ -591,7 +604,7 @@ fn log_drivers_and_options() {
         ]),
         "through\n"
     );
-    assert_eq!(e.out(&["logs", "pass"]), "");
+    assert_eq!(code(&e.rpod(&["logs", "pass"])), 125);
     // path= and max-size=: the log is where asked and truncated before it passes the size.
     let log = e.dir.path().join("my.log");
     e.out(&[
@@ -636,8 +649,9 @@ fn attach_shows_only_the_named_streams() {
         "echo out; echo err >&2",
     ]);
     assert_eq!((stdout(&o).as_str(), stderr(&o).as_str()), ("", "err\n"));
-    let o = e.rpod(&["run", "-d", "-a", "stdout", "busybox", "true"]);
-    assert_eq!(code(&o), 125);
+    // With -d, podman detaches and prints the id.
+    let id = e.out(&["run", "-d", "-a", "stdout", "busybox", "echo", "logged"]);
+    assert_eq!(id.trim().len(), 64);
 }
 
 #[test]
@@ -684,7 +698,10 @@ fn stop_uses_the_stop_signal_and_inspect_shows_it() {
         (e.out(&["logs", "sig"]) == "ready\n").then_some(())
     });
     let v = inspect(&e, "sig");
-    assert_eq!(v["Config"]["StopSignal"], "SIGUSR1");
+    assert_eq!(
+        v["Config"]["StopSignal"], 10,
+        "SIGUSR1, as a number like podman's"
+    );
     assert_eq!(v["Config"]["StopTimeout"], 30);
     e.out(&["stop", "sig"]);
     assert_eq!(inspect(&e, "sig")["State"]["ExitCode"], 5);
@@ -884,4 +901,121 @@ fn systemd_always_mounts_tmpfs_on_run_and_tmp() {
         ],
     );
     assert_eq!(out, "0\n");
+}
+
+/// `rpod ARGS` with `file` open as fd 3 (not close-on-exec: a shell's redirection), and `env`.
+fn with_fd3(e: &Env, file: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let inner = e.cmd(args);
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg("exec 3<\"$0\"; exec \"$@\"")
+        .arg(file)
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null());
+    c.output().expect("sh runs rpod")
+}
+
+#[test]
+fn preserve_fds_passes_the_callers_fds_on() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let f = e.dir.path().join("payload");
+    std::fs::write(&f, "through fd 3\n").expect("payload");
+    let o = with_fd3(
+        &e,
+        &f,
+        &[],
+        &[
+            "run",
+            "--rm",
+            "--preserve-fds",
+            "1",
+            "busybox",
+            "cat",
+            "/proc/self/fd/3",
+        ],
+    );
+    assert_eq!(stdout(&o), "through fd 3\n", "{}", stderr(&o));
+    // Without the flag the container does not get it.
+    let o = with_fd3(
+        &e,
+        &f,
+        &[],
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "cat <&3 2>/dev/null || echo closed",
+        ],
+    );
+    assert_eq!(stdout(&o), "closed\n", "{}", stderr(&o));
+}
+
+#[test]
+fn socket_activation_fds_and_variables_reach_the_container() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let f = e.dir.path().join("socket-stand-in");
+    std::fs::write(&f, "activated\n").expect("file");
+    let o = with_fd3(
+        &e,
+        &f,
+        &[
+            ("LISTEN_FDS", "1"),
+            ("LISTEN_FDNAMES", "web"),
+            ("LISTEN_PID", "12345"),
+        ],
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "echo $LISTEN_PID $LISTEN_FDS $LISTEN_FDNAMES; cat <&3",
+        ],
+    );
+    assert_eq!(stdout(&o), "1 1 web\nactivated\n", "{}", stderr(&o));
+}
+
+#[test]
+fn sig_proxy_passes_a_signal_sent_to_rpod_on_to_the_container() {
+    if !ready() {
+        return;
+    }
+    use std::io::BufRead as _;
+    let e = Env::new();
+    let mut child = e
+        .cmd(&[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'echo got-usr1; exit 9' USR1; echo ready; while :; do sleep 0.1; done",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rpod runs");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("the first line");
+    assert_eq!(line, "ready\n");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGUSR1).expect("signal rpod");
+    let status = child.wait().expect("rpod ends");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
+    // A build that does not proxy dies of the signal and leaves the container running.
+    for id in e.out(&["ps", "-a", "-q"]).lines() {
+        let _ = e.rpod(&["rm", "-f", id]);
+    }
+    assert_eq!((status.code(), rest.as_str()), (Some(9), "got-usr1\n"));
 }

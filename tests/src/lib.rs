@@ -466,7 +466,15 @@ pub fn busybox_rootfs(root: &Path, passwd: &str, group: &str) {
     }
     std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777))
         .expect("cannot chmod /tmp");
-    std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("cannot copy /bin/busybox");
+    // Copied by a `cp` process, not std::fs::copy: a file this process holds open for writing
+    // is inherited by every child another test thread forks meanwhile (until it execs), and
+    // the chroot below then fails with ETXTBSY ("Text file busy") when suites run in parallel.
+    let cp = Command::new("cp")
+        .arg("/bin/busybox")
+        .arg(root.join("bin/busybox"))
+        .status()
+        .expect("cannot run cp");
+    assert!(cp.success(), "cannot copy /bin/busybox");
     let out = Command::new("chroot")
         .arg(root)
         .args(["/bin/busybox", "--install", "-s"])

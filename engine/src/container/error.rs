@@ -73,6 +73,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `logs` of a container whose log driver keeps nothing (podman's message).
+    #[error("this container is using the '{driver}' log driver, cannot read logs: this container is not logging output")]
+    NotLogging { driver: &'static str },
+
     #[error("no command to run in {image}")]
     NoCommand {
         image: String,

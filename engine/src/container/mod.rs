@@ -862,7 +862,13 @@ impl<'a> Container<'a> {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<(), Error> {
-        let reader = LogReader::new(&self.meta()?.log_path);
+        let meta = self.meta()?;
+        if meta.settings.log_driver != settings::LogDriver::K8sFile {
+            return Err(Error::NotLogging {
+                driver: meta.settings.log_driver.as_str(),
+            });
+        }
+        let reader = LogReader::new(&meta.log_path);
         if !follow {
             reader.copy_to(out, err)?;
             return Ok(());

@@ -287,7 +287,7 @@ impl Container<'_> {
                     }
                 })
             });
-            let r = rt.run(&id, &self.record.bundle, io);
+            let r = rt.run_preserving_fds(&id, &self.record.bundle, io, settings.preserve_fds);
             done.store(true, Ordering::Relaxed);
             drop(finished);
             if let Some(h) = watcher {

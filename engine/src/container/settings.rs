@@ -88,6 +88,26 @@ impl std::fmt::Display for RestartPolicy {
 }
 
 impl RestartPolicy {
+    /// The policy's name without the retry count (inspect's `RestartPolicy.Name`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::OnFailure { .. } => "on-failure",
+            RestartPolicy::Always => "always",
+            RestartPolicy::UnlessStopped => "unless-stopped",
+        }
+    }
+
+    /// `on-failure:N`'s N (0 otherwise, or without a limit).
+    #[must_use]
+    pub fn max_retries(self) -> u32 {
+        match self {
+            RestartPolicy::OnFailure { max } => max,
+            _ => 0,
+        }
+    }
+
     /// Whether a container that exited with `code`, restarted `count` times already and not
     /// stopped by the user, runs again (podman's `shouldRestart`).
     #[must_use]

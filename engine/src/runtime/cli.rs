@@ -326,9 +326,25 @@ impl Cli {
     }
 
     pub fn run(&self, id: &str, bundle: &Path, io: ProcessIo) -> Result<i32, RuntimeError> {
+        self.run_preserving_fds(id, bundle, io, 0)
+    }
+
+    /// `run --preserve-fds N`: the runtime hands rpod's fds 3 .. 3+N (inherited, not
+    /// close-on-exec) to the container's process (runc(8), crun(1)).
+    pub fn run_preserving_fds(
+        &self,
+        id: &str,
+        bundle: &Path,
+        io: ProcessIo,
+        fds: u32,
+    ) -> Result<i32, RuntimeError> {
         let mark = self.mark(id)?;
         let mut cmd = self.command(Some(&mark.path));
-        cmd.arg("run").arg("--bundle").arg(bundle).arg(id);
+        cmd.arg("run");
+        if fds > 0 {
+            cmd.arg("--preserve-fds").arg(fds.to_string());
+        }
+        cmd.arg("--bundle").arg(bundle).arg(id);
         let result = self.attached("run", id, cmd, io, &mark);
         // The runtime removed the container when it exited; its log has been read.
         let _ = std::fs::remove_file(&mark.path);
@@ -380,6 +396,16 @@ impl OciRuntime for Cli {
 
     fn run(&self, id: &str, bundle: &Path, io: ProcessIo) -> Result<i32, RuntimeError> {
         Cli::run(self, id, bundle, io)
+    }
+
+    fn run_preserving_fds(
+        &self,
+        id: &str,
+        bundle: &Path,
+        io: ProcessIo,
+        fds: u32,
+    ) -> Result<i32, RuntimeError> {
+        Cli::run_preserving_fds(self, id, bundle, io, fds)
     }
 }
 

@@ -188,6 +188,19 @@ impl OciRuntime for Fake {
         self.script().exec.pop_front().unwrap_or(Ok(0))
     }
 
+    fn run_preserving_fds(
+        &self,
+        id: &str,
+        bundle: &Path,
+        io: ProcessIo,
+        fds: u32,
+    ) -> Result<i32, RuntimeError> {
+        if fds > 0 {
+            self.log(format!("preserve-fds {fds}"));
+        }
+        self.run(id, bundle, io)
+    }
+
     fn run(&self, id: &str, _bundle: &Path, io: ProcessIo) -> Result<i32, RuntimeError> {
         self.log(format!("run {id}"));
         let next = self.script().run.pop_front();

@@ -237,6 +237,20 @@ pub trait OciRuntime: fmt::Debug + Send + Sync {
     /// as opposed to the container exiting non-zero.
     fn run(&self, id: &str, bundle: &Path, io: ProcessIo) -> Result<i32, RuntimeError>;
 
+    /// [`OciRuntime::run`], passing the caller's file descriptors 3 .. 3+`fds` on to the
+    /// container (`--preserve-fds`, podman's socket activation).
+    ///
+    /// # Errors
+    ///
+    /// As [`OciRuntime::run`].
+    fn run_preserving_fds(
+        &self,
+        id: &str,
+        bundle: &Path,
+        io: ProcessIo,
+        fds: u32,
+    ) -> Result<i32, RuntimeError>;
+
     /// The JSON log the runtime writes for container `id`.
     fn log_path(&self, id: &str) -> PathBuf {
         log_file(self.dirs(), id)

@@ -192,12 +192,6 @@ pub fn resources(a: &CreateArgs, c: &mut ContainerConfig) -> anyhow::Result<()> 
     if a.kernel_memory.is_some() {
         eprintln!("warning: The --kernel-memory flag is no longer supported. This flag is a noop.");
     }
-    if a.preserve_fds.is_some_and(|n| n > 0) {
-        return Err(usage(
-            "--preserve-fds is not supported yet",
-            "the OCI runtime call does not pass extra file descriptors yet",
-        ));
-    }
     Ok(())
 }
 
@@ -223,6 +217,28 @@ fn signal_name(s: &str) -> anyhow::Result<String> {
         }
     };
     Ok(sig.as_str().to_string())
+}
+
+/// `LISTEN_FDS` of rpod's environment (systemd socket activation), when it is a count.
+pub fn listen_fds() -> Option<u32> {
+    std::env::var("LISTEN_FDS")
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+/// The socket-activation variables for the container: `LISTEN_PID=1` (its process is pid 1
+/// there), `LISTEN_FDS`, and `LISTEN_FDNAMES` when set (podman's `SpecGenToOCI`).
+pub fn listen_env() -> Vec<String> {
+    let Some(n) = listen_fds() else {
+        return Vec::new();
+    };
+    let mut env = vec!["LISTEN_PID=1".to_string(), format!("LISTEN_FDS={n}")];
+    if let Ok(names) = std::env::var("LISTEN_FDNAMES") {
+        env.push(format!("LISTEN_FDNAMES={names}"));
+    }
+    env
 }
 
 /// The container's life settings, and the `--log-opt path=` log file.
@@ -279,6 +295,11 @@ pub fn settings(a: &CreateArgs) -> anyhow::Result<(Settings, Option<PathBuf>)> {
     }
     s.systemd.clone_from(&a.systemd);
     s.preserve_fds = a.preserve_fds.unwrap_or(0);
+    // Socket activation (podman): the fds systemd gave rpod (LISTEN_FDS) go on to the
+    // container, which is told they are its own (LISTEN_PID=1).
+    if let Some(n) = listen_fds() {
+        s.preserve_fds = s.preserve_fds.max(n);
+    }
     Ok((s, path))
 }
 

@@ -121,11 +121,11 @@ fn request(
     a.ipc = resolve_container_ns(store, runtimes, &a.ipc)?;
     a.uts = resolve_container_ns(store, runtimes, &a.uts)?;
     a.network = resolve_container_ns(store, runtimes, &a.network)?;
-    check_pull(store, &a)?;
     let mut c = ContainerConfig::new(a.command.clone());
     c.terminal = a.tty;
     // podman: the env files first, then --env; a later entry replaces an earlier one.
-    let mut env_entries = Vec::new();
+    // Socket activation's variables first: the user's may replace them.
+    let mut env_entries = flags::listen_env();
     for f in &a.env_file {
         env_entries.extend(flags::read_key_value_file(f, "--env-file")?);
     }
@@ -262,6 +262,7 @@ fn request(
     }
     // Fail now, not inside the monitor, on an unknown runtime.
     runtimes.get(&a.runtime)?;
+    check_pull(&a)?;
     let (settings, log_path) = flags::settings(&a)?;
     if settings.restart != RestartPolicy::No && a.rm {
         return Err(usage(
@@ -288,18 +289,15 @@ fn request(
 const MOUNT_HINT: &str =
     "write type=bind,source=HOST,destination=CTR[,ro] or type=tmpfs,destination=CTR";
 
-/// `--pull`: rpod has no registry client yet, so only images already in the store run.
-fn check_pull(store: &Store, a: &CreateArgs) -> anyhow::Result<()> {
+/// `--pull`: rpod has no registry client yet, so only images already in the store run. With
+/// `never` and `missing` a missing image is podman's "NAME: image not known" (from create).
+fn check_pull(a: &CreateArgs) -> anyhow::Result<()> {
     match a.pull.as_deref() {
         Some(p @ ("always" | "newer")) => Err(usage(
             format!("--pull={p} needs a registry, and rpod does not support registries yet"),
             "load the image with rpod load or rpod import, and use --pull=never or missing",
         )),
-        // never: podman's own "NAME: image not known" when the image is missing.
-        _ => {
-            rpod::image::lookup(store, &a.image)?;
-            Ok(())
-        }
+        _ => Ok(()),
     }
 }
 
@@ -341,16 +339,11 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
     let RunArgs {
         detach,
         attach,
-        sig_proxy: _,
+        sig_proxy,
         rmi,
         create: mut a,
     } = a;
-    if detach && !attach.is_empty() {
-        return Err(usage(
-            "the --detach and --attach options cannot be used together",
-            "-d runs in the background; -a chooses the streams a foreground run shows",
-        ));
-    }
+    // podman accepts -a with -d, and detaches: the streams are only in the log.
     // --rmi implies --rm (podman).
     a.rm |= rmi;
     let shown = |s: &str| attach.is_empty() || attach.iter().any(|x| x == s);
@@ -385,7 +378,13 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
         return Ok(ExitStatus::Success);
     }
     let id = c.id().to_string();
-    let status = c.run(foreground_streams(interactive, streams), session)?;
+    let attach = foreground_streams(interactive, streams);
+    let status = if sig_proxy {
+        let runtime = rt.get(&c.record().runtime)?;
+        with_signal_proxy(runtime.as_ref(), &id, || c.run(attach, session))??
+    } else {
+        c.run(attach, session)?
+    };
     // The restart policy: podman's foreground run returns the first status and the container
     // is restarted in the background.
     if let ExitStatus::Container(code) = status {
@@ -394,6 +393,34 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
         }
     }
     Ok(status)
+}
+
+/// `--sig-proxy` (podman's default for a foreground run): a signal sent to rpod goes on to the
+/// container's process through the runtime while `f` runs, instead of ending rpod. SIGINT and
+/// SIGQUIT are left out: a terminal sends them to the whole foreground process group, the
+/// runtime included, which passes them on itself (they would arrive twice).
+fn with_signal_proxy<T>(
+    runtime: &dyn rpod::runtime::OciRuntime,
+    id: &str,
+    f: impl FnOnce() -> T,
+) -> anyhow::Result<T> {
+    use signal_hook::consts::{SIGALRM, SIGHUP, SIGTERM, SIGUSR1, SIGUSR2};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM])
+            .context("cannot install the signal handlers of --sig-proxy")?;
+    let handle = signals.handle();
+    Ok(std::thread::scope(|s| {
+        s.spawn(|| {
+            for sig in signals.forever() {
+                if let Ok(sig) = nix::sys::signal::Signal::try_from(sig) {
+                    let _ = runtime.kill(id, sig, false);
+                }
+            }
+        });
+        let out = f();
+        handle.close();
+        out
+    }))
 }
 
 /// The foreground: the container's output on rpod's own stdout and stderr.
