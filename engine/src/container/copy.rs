@@ -42,7 +42,7 @@ use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd as _, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd as _, OwnedFd};
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::Path;
 
@@ -97,6 +97,11 @@ pub enum CopyError {
         #[source]
         source: io::Error,
     },
+
+    /// overlayfs `redirect_dir` or `metacopy` (module parameters or mount options): the upper
+    /// dir then holds references into the lower layers, not the changes themselves.
+    #[error("\"{path}\" in the container's upper dir carries overlayfs {feature}, which rpod cannot turn into a layer (turn off overlay's redirect_dir and metacopy)")]
+    OverlayFeature { path: String, feature: &'static str },
 
     #[error("cannot write the archive")]
     WriteArchive(#[source] io::Error),
@@ -573,6 +578,9 @@ impl TarWriter<'_, '_> {
                         .append_data(&mut h, OsStr::from_bytes(&n), io::empty())
                         .map_err(CopyError::WriteArchive)?;
                 }
+                if self.layer {
+                    self.refuse_overlay_refs(&dir, name)?;
+                }
                 if self.layer && is_opaque(&dir) {
                     self.whiteout(&join_name(name, b".wh..wh..opq"))?;
                 }
@@ -631,6 +639,9 @@ impl TarWriter<'_, '_> {
                     reopen(fd, OFlags::RDONLY)
                         .map_err(|e| io_err(self, "open the file")(e.into()))?,
                 );
+                if self.layer {
+                    self.refuse_overlay_refs(&file, name)?;
+                }
                 let mut h = Self::header(st, tar::EntryType::Regular);
                 let size = u64::try_from(st.st_size).unwrap_or(0);
                 h.set_size(size);
@@ -703,6 +714,27 @@ impl TarWriter<'_, '_> {
                 Ok(())
             }
         }
+    }
+
+    /// Refuses an upper-dir entry that only points into a lower layer (overlayfs
+    /// `redirect_dir`, `metacopy`): archiving it would lose the data it stands for.
+    fn refuse_overlay_refs(&self, fd: &impl AsFd, name: &[u8]) -> Result<(), CopyError> {
+        for (xattr, feature) in [
+            ("trusted.overlay.redirect", "redirect_dir"),
+            ("trusted.overlay.metacopy", "metacopy"),
+        ] {
+            let mut buf = [0u8; 1];
+            match rustix::fs::fgetxattr(fd, xattr, &mut buf) {
+                Ok(_) | Err(Errno::RANGE) => {
+                    return Err(CopyError::OverlayFeature {
+                        path: format!("/{}", String::from_utf8_lossy(name)),
+                        feature,
+                    })
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// An empty `0:0` file named `name`: an OCI whiteout marker.
@@ -1143,6 +1175,35 @@ mod tests {
         assert_eq!(
             names,
             ["etc/", "etc/.wh.gone", "etc/passwd", "o/", "o/.wh..wh..opq"]
+        );
+    }
+
+    /// A redirected directory (overlayfs `redirect_dir`) holds no copy of what it shows: a
+    /// layer made from it would lose the lower layer's files, so it is refused.
+    #[test]
+    fn an_upper_dir_with_overlay_redirects_is_refused_as_a_layer() {
+        let t = setup();
+        if rustix::fs::setxattr(
+            t.root.join("etc"),
+            "trusted.overlay.redirect",
+            b"/old",
+            rustix::fs::XattrFlags::empty(),
+        )
+        .is_err()
+        {
+            eprintln!("skipped: needs root and trusted xattrs");
+            return;
+        }
+        let r = layer_tar(&t.root, &mut Vec::new());
+        assert!(
+            matches!(
+                r,
+                Err(CopyError::OverlayFeature {
+                    feature: "redirect_dir",
+                    ..
+                })
+            ),
+            "{r:?}"
         );
     }
 
