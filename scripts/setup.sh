@@ -12,7 +12,7 @@ packages=(
   skopeo           # writes the image archives rpod must load as the real tools write them
   podman           # the reference for what the default profile denies (engine/tests/engine.rs)
   umoci            # a peer of rpod import/load in make bench (bench/import.sh)
-  catatonit        # the init `rpod run --init` binds at /run/podman-init, as podman
+  catatonit        # the init `run --init` binds at /run/podman-init, for rpod and for podman in tests/compat
 )
 
 missing=()
