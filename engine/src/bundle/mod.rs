@@ -73,7 +73,7 @@ use profiles::model::Profile;
 pub use error::BundleError;
 pub use host::Host;
 pub use ulimit::{Ulimit, UlimitKind, PODMAN_DEFAULT_LIMIT, UNLIMITED};
-pub use volume::Volume;
+pub use volume::{Named, Volume};
 
 /// The name of the configuration file in a bundle.
 pub const CONFIG_FILE: &str = "config.json";

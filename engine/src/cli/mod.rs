@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive). No logic and no I/O here: `commands` does the work.
 
 pub mod container;
+pub mod more;
 pub mod seccomp;
 
 use std::path::PathBuf;
@@ -88,6 +89,27 @@ pub enum Command {
     /// System information: df.
     #[command(subcommand)]
     System(SystemCommand),
+    /// Manage volumes: create, ls, inspect, rm, prune, exists.
+    #[command(subcommand)]
+    Volume(more::VolumeCommand),
+    /// Pause all the processes in one or more containers.
+    Pause(more::PauseArgs),
+    /// Unpause the processes in one or more containers.
+    Unpause(more::PauseArgs),
+    /// Restart one or more containers.
+    Restart(more::RestartArgs),
+    /// Rename an existing container.
+    Rename(more::RenameArgs),
+    /// Display the running processes of a container.
+    Top(more::TopArgs),
+    /// List port mappings for a container (rpod publishes none yet).
+    Port(more::PortArgs),
+    /// Display a snapshot of container resource usage statistics (--no-stream).
+    Stats(more::StatsArgs),
+    /// Show container events (create, start, died, stop, remove, pause, unpause, rename, restart).
+    Events(more::EventsArgs),
+    /// Attach to a running container's output until it exits.
+    Attach(more::AttachArgs),
 }
 
 #[derive(Debug, Subcommand)]

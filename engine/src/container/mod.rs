@@ -48,6 +48,7 @@
 //! Errors are [`Error`], each with its hint; nothing here prints: output goes to the writers a
 //! caller passes in and to the container's log ([`log`]).
 
+mod control;
 mod error;
 pub mod log;
 mod monitor;
@@ -94,6 +95,10 @@ pub struct Meta {
     /// The syscall recording the monitor makes (`io.containers.trace-syscall`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<crate::trace::Request>,
+    /// The volumes it mounts by name (`-v NAME:/path`, anonymous ones too): `volume rm`
+    /// refuses them while the container exists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<String>,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -345,6 +350,7 @@ impl<'a> Container<'a> {
         if config.user.is_none() {
             config.user = icfg.user().clone().filter(|u| !u.is_empty());
         }
+        let volumes = control::resolve_volumes(store, &mut config.volumes)?;
         let meta = Meta {
             image: req.image.clone(),
             command: args,
@@ -355,6 +361,7 @@ impl<'a> Container<'a> {
             hostname: config.hostname.clone(),
             tty: config.terminal,
             trace: req.trace.clone(),
+            volumes,
         };
         let mut record = ContainerRecord {
             id: id.clone(),
@@ -409,6 +416,7 @@ impl<'a> Container<'a> {
             return Err(e);
         }
         let record = store.container(&id)?.unwrap_or(c.record);
+        control::event(store, &record, "create", None);
         Ok(Container::from_record(store, runtimes, record))
     }
 
@@ -549,6 +557,12 @@ impl<'a> Container<'a> {
         if !self.is_running() {
             return Ok(());
         }
+        if self.record.state == ContainerState::Paused {
+            return Err(Error::StopPaused {
+                id: self.record.id.clone(),
+            });
+        }
+        self.event("stop");
         let rt = self.runtime()?;
         if let Err(e) = rt.kill(&self.record.id, Signal::SIGTERM, true) {
             if !e.is_missing_container() {
@@ -589,6 +603,9 @@ impl<'a> Container<'a> {
                     running: IsRunning(self.record.name.clone()),
                 });
             }
+            if self.record.state == ContainerState::Paused {
+                self.kill_paused()?;
+            }
             self.stop(Duration::ZERO)?;
         }
         // The monitor may have removed it (--rm) while we stopped it.
@@ -597,6 +614,7 @@ impl<'a> Container<'a> {
                 .set_container_state(&self.record.id, ContainerState::Removing)?;
             self.remove_files(true)?;
             self.store.delete_container(&self.record.id)?;
+            self.event("remove");
         }
         Ok(())
     }
@@ -853,6 +871,7 @@ impl<'a> Container<'a> {
                 .set_container_state(&self.record.id, ContainerState::Removing)?;
             self.remove_files(false)?;
             self.store.delete_container(&self.record.id)?;
+            self.event("remove");
         }
         Ok(())
     }
@@ -1211,6 +1230,7 @@ mod tests {
             hostname: None,
             tty: false,
             trace: None,
+            volumes: Vec::new(),
         };
         let record = ContainerRecord {
             id: id.clone(),

@@ -1,10 +1,19 @@
 //! Container and image commands: resolve flags into library calls, print, return exit codes.
 
+mod attach;
+mod events;
 mod images;
 mod inspect;
 mod lifecycle;
+mod pause;
+mod port;
 mod ps;
+mod rename;
+mod restart;
 mod run;
+mod stats;
+mod top;
+mod volume;
 
 use std::path::Path;
 
@@ -63,5 +72,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Tag(a) => images::tag(&store, &a),
         Command::Image(ImageCommand::Inspect(a)) => inspect::run(&store, rt, &a, false),
         Command::System(SystemCommand::Df(a)) => images::df(&store, &a),
+        Command::Volume(a) => volume::run(&store, rt, a),
+        Command::Pause(a) => pause::pause(&store, rt, &a),
+        Command::Unpause(a) => pause::unpause(&store, rt, &a),
+        Command::Restart(a) => restart::run(&store, rt, &a),
+        Command::Rename(a) => rename::run(&store, rt, &a),
+        Command::Top(a) => top::run(&store, rt, &a),
+        Command::Port(a) => port::run(&store, rt, &a),
+        Command::Stats(a) => stats::run(&store, rt, &a),
+        Command::Events(a) => events::run(&store, &a),
+        Command::Attach(a) => attach::run(&store, rt, &a),
     }
 }
