@@ -400,6 +400,28 @@ pub fn remove(store: &Store, name: &str) -> Result<(), VolumeError> {
     fs::remove_dir_all(&doomed).map_err(VolumeError::io("remove", &doomed))
 }
 
+/// Removes the anonymous volumes among `names` that no container uses any more (`rm -v` and
+/// `run --rm` after the container's record is gone); named volumes are kept, as podman does.
+/// Returns the names removed.
+///
+/// # Errors
+/// As [`remove`].
+pub fn remove_anonymous(store: &Store, names: &[String]) -> Result<Vec<String>, VolumeError> {
+    let mut removed = Vec::new();
+    for n in names {
+        match get(store, n) {
+            Ok(v) if v.anonymous => match remove(store, n) {
+                Ok(()) => removed.push(n.clone()),
+                Err(VolumeError::InUse { .. } | VolumeError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            },
+            Ok(_) | Err(VolumeError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
+}
+
 /// Removes every volume no container uses; returns their names, sorted.
 ///
 /// # Errors

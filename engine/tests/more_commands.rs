@@ -150,6 +150,31 @@ fn a_named_volume_is_created_on_use_and_keeps_its_data() {
     assert_ne!(code(&o), 0, "a :ro volume is read-only");
 }
 
+/// An anonymous volume (`-v /path`) goes with `rm -v` of its container; a named one stays;
+/// `run --rm` removes its anonymous volumes too.
+#[test]
+fn rm_v_removes_only_the_containers_anonymous_volumes() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    e.out(&[
+        "create", "--name", "k", "-v", "/anon", "-v", "named:/n", "busybox", "true",
+    ]);
+    let vols = e.out(&["volume", "ls", "-q"]);
+    let anon: Vec<&str> = vols.lines().filter(|v| *v != "named").collect();
+    assert_eq!(anon.len(), 1, "{vols}");
+    assert_eq!(anon[0].len(), 64, "a generated name");
+    e.out(&["rm", "-v", "k"]);
+    assert_eq!(e.out(&["volume", "ls", "-q"]), "named\n");
+    e.out(&["run", "--rm", "-v", "/anon2", "busybox", "true"]);
+    assert_eq!(e.out(&["volume", "ls", "-q"]), "named\n");
+    // Without -v the anonymous volume stays, as in podman.
+    e.out(&["create", "--name", "k2", "-v", "/anon3", "busybox", "true"]);
+    e.out(&["rm", "k2"]);
+    assert_eq!(e.out(&["volume", "ls", "-q"]).lines().count(), 2);
+}
+
 /// A volume a container uses: `volume rm` exits 2; `-f` removes the container first; prune
 /// keeps it and removes the unused ones.
 #[test]

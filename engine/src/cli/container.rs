@@ -149,6 +149,9 @@ pub struct RmArgs {
     /// Stop running containers first.
     #[arg(short, long)]
     pub force: bool,
+    /// Remove anonymous volumes associated with the container.
+    #[arg(short, long)]
+    pub volumes: bool,
     #[arg(required = true)]
     pub containers: Vec<String>,
 }

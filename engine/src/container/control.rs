@@ -51,6 +51,16 @@ impl Container<'_> {
         event(self.store, &self.record, status, None);
     }
 
+    /// Removes the container's anonymous volumes once its record is gone (`rm -v`; `run --rm`
+    /// does it on its own). Named volumes stay.
+    ///
+    /// # Errors
+    /// A volume that cannot be removed.
+    pub fn remove_anonymous_volumes(&self) -> Result<Vec<String>, Error> {
+        let names = self.meta().map(|m| m.volumes).unwrap_or_default();
+        Ok(crate::volume::remove_anonymous(self.store, &names)?)
+    }
+
     /// Freezes the running container (`runtime pause`); the state becomes `paused`.
     ///
     /// # Errors

@@ -413,6 +413,7 @@ impl<'a> Container<'a> {
         if let Err(e) = made {
             let _ = c.remove_files(true);
             let _ = store.delete_container(&id);
+            let _ = c.remove_anonymous_volumes();
             return Err(e);
         }
         let record = store.container(&id)?.unwrap_or(c.record);
@@ -872,6 +873,8 @@ impl<'a> Container<'a> {
             self.remove_files(false)?;
             self.store.delete_container(&self.record.id)?;
             self.event("remove");
+            // podman's `run --rm` removes the container's anonymous volumes too.
+            self.remove_anonymous_volumes()?;
         }
         Ok(())
     }

@@ -62,7 +62,12 @@ pub fn kill(store: &Store, rt: &dyn Runtimes, a: &KillArgs) -> anyhow::Result<Ex
 
 pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitStatus> {
     for name in &a.containers {
-        Container::lookup(store, rt, name)?.remove(a.force)?;
+        let c = Container::lookup(store, rt, name)?;
+        let volumes = a.volumes.then(|| c.meta().map(|m| m.volumes)).transpose()?;
+        c.remove(a.force)?;
+        if let Some(v) = volumes {
+            rpod::volume::remove_anonymous(store, &v).map_err(rpod::container::Error::from)?;
+        }
         println!("{name}");
     }
     Ok(ExitStatus::Success)
