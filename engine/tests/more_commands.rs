@@ -17,6 +17,19 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Removes every container of the store when dropped, also when a test fails midway: a
+/// failed pause test would otherwise leave a frozen container behind.
+struct Cleanup<'e>(&'e Env);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let ids = self.0.rpod(&["ps", "-a", "-q"]);
+        for id in String::from_utf8_lossy(&ids.stdout).split_whitespace() {
+            let _ = self.0.rpod(&["rm", "-f", id]);
+        }
+    }
+}
+
 impl Env {
     fn volume_data(&self, name: &str) -> PathBuf {
         self.dir
@@ -62,6 +75,7 @@ fn volume_commands_print_and_exit_as_podman() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     assert_eq!(e.out(&["volume", "create", "v1"]), "v1\n");
     let o = e.rpod(&["volume", "create", "v1"]);
     assert_eq!(code(&o), 125);
@@ -111,6 +125,7 @@ fn a_named_volume_is_created_on_use_and_keeps_its_data() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     e.out(&[
         "run",
         "--rm",
@@ -158,6 +173,7 @@ fn rm_v_removes_only_the_containers_anonymous_volumes() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     e.out(&[
         "create", "--name", "k", "-v", "/anon", "-v", "named:/n", "busybox", "true",
     ]);
@@ -183,6 +199,7 @@ fn a_volume_in_use_is_kept_unless_forced() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     e.out(&[
         "create", "--name", "user", "-v", "used:/d", "busybox", "true",
     ]);
@@ -218,6 +235,7 @@ fn pause_freezes_the_container_and_unpause_thaws_it() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     let id = e.sleeper("p", &[]);
     assert_eq!(e.out(&["pause", "p"]), "p\n");
     assert_eq!(e.state_of("p"), "paused");
@@ -255,6 +273,7 @@ fn restart_runs_the_container_again() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     e.out(&[
         "run",
         "-d",
@@ -290,6 +309,7 @@ fn rename_changes_the_name_and_refuses_one_in_use() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     // Names that are not hex: a hex name would also match the ids by prefix.
     let id = e
         .out(&["create", "--name", "alpha", "busybox", "true"])
@@ -324,6 +344,7 @@ fn events_record_the_container_lifecycle() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     let id = e.sleeper("ev", &[]);
     e.out(&["pause", "ev"]);
     e.out(&["unpause", "ev"]);
@@ -362,6 +383,7 @@ fn top_lists_the_containers_processes() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     e.sleeper("t", &[]);
     let out = e.out(&["top", "t"]);
     let mut lines = out.lines();
@@ -401,6 +423,7 @@ fn port_prints_nothing_for_a_container_without_ports() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     e.out(&["create", "--name", "np", "busybox", "true"]);
     assert_eq!(e.out(&["port", "np"]), "");
     assert_eq!(e.out(&["port", "--all"]), "");
@@ -414,6 +437,7 @@ fn stats_reports_the_containers_cgroup_counters() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     let id = e.sleeper("s", &[]);
     let v: serde_json::Value =
         serde_json::from_str(&e.out(&["stats", "--no-stream", "--format", "json", "s"]))
@@ -441,6 +465,7 @@ fn attach_follows_the_output_and_exits_with_the_containers_code() {
         return;
     }
     let e = Env::new();
+    let _cleanup = Cleanup(&e);
     e.out(&[
         "run",
         "-d",
