@@ -9,6 +9,7 @@
 //!   kept or the umask followed), [`term`] (outside text shown on a terminal, control
 //!   characters escaped);
 //! - [`storage`]: SQLite state, blobs and layers under `--root`/`--runroot`;
+//! - [`volume`]: named volumes under the root; [`events`]: the lifecycle event log;
 //! - [`image`]: import, load and the safe unpacking of layers;
 //! - [`seccomp`]: seccomp inputs (OCI JSON, Kafel-like policies, BPF) read into profiles;
 //! - [`bundle`]: a container's OCI `config.json`, seccomp profile attached;
@@ -23,6 +24,7 @@
 
 pub mod bundle;
 pub mod container;
+pub mod events;
 pub mod exit;
 pub mod hint;
 pub mod image;
@@ -33,6 +35,7 @@ pub mod storage;
 pub mod term;
 pub mod time;
 pub mod trace;
+pub mod volume;
 
 use hint::{Hint, Hinted};
 
@@ -48,6 +51,7 @@ pub fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     }
     ask::<Hinted>(cause)
         .or_else(|| ask::<container::Error>(cause))
+        .or_else(|| ask::<volume::VolumeError>(cause))
         .or_else(|| ask::<runtime::RuntimeError>(cause))
         .or_else(|| ask::<seccomp::InputError>(cause))
         .or_else(|| ask::<trace::TraceError>(cause))

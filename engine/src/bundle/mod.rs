@@ -78,7 +78,7 @@ pub use mount::{MountSpec, Tmpfs};
 pub use resources::{Device, DeviceRule, Resources};
 pub use ulimit::{Ulimit, UlimitKind, PODMAN_DEFAULT_LIMIT, UNLIMITED};
 pub(crate) use user::resolve_in_root;
-pub use volume::Volume;
+pub use volume::{Named, Volume};
 
 /// The name of the configuration file in a bundle.
 pub const CONFIG_FILE: &str = "config.json";

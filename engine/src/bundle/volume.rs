@@ -3,8 +3,10 @@
 //! Options, comma-separated, as podman takes them for a bind mount: `ro`/`rw`; a propagation
 //! (`rprivate`, the default, `private`, `rshared`, `shared`, `rslave`, `slave`); `bind` for a
 //! non-recursive bind (default `rbind`); `nosuid`, `suid`, `nodev`, `dev`, `noexec`, `exec`; and
-//! `z`/`Z`, SELinux relabeling, which like podman on a host without SELinux do nothing. Named
-//! volumes (a HOST that is not an absolute path) are not supported yet.
+//! `z`/`Z`, SELinux relabeling, which like podman on a host without SELinux do nothing.
+//! A HOST that is not an absolute path names a volume (`-v NAME:/path`), and `-v /path` alone
+//! asks for an anonymous one: [`Volume::named`] says which, and the container layer resolves it
+//! to the volume's directory (creating the volume if needed, as podman does).
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
@@ -30,6 +32,17 @@ pub struct Volume {
     pub propagation: String,
     /// `nosuid`, `nodev`, ... in the order given.
     pub flags: Vec<String>,
+    /// A named or anonymous volume: `source` is empty until the container layer resolves it.
+    pub named: Option<Named>,
+}
+
+/// The volume a `-v` names instead of a host path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// `-v NAME:/path`.
+    Name(String),
+    /// `-v /path`: a new volume with a generated name, removed by `rm -v`.
+    Anonymous,
 }
 
 impl Volume {
@@ -43,6 +56,7 @@ impl Volume {
             recursive: true,
             propagation: "rprivate".into(),
             flags: Vec::new(),
+            named: None,
         }
     }
 
@@ -94,22 +108,32 @@ impl FromStr for Volume {
         };
         let parts: Vec<&str> = spec.split(':').collect();
         let (src, dst, opts) = match parts.as_slice() {
+            [d] if d.starts_with('/') => ("", *d, ""),
             [s, d] => (*s, *d, ""),
             [s, d, o] => (*s, *d, *o),
             _ => return Err(bad("expected HOST:CONTAINER[:OPTIONS]")),
         };
-        if src.is_empty() || dst.is_empty() {
+        if dst.is_empty() || (src.is_empty() && parts.len() > 1) {
             return Err(bad("expected HOST:CONTAINER[:OPTIONS]"));
         }
-        let source = clean_absolute(src).ok_or_else(|| {
-            bad("the host path must be absolute (named volumes are not supported yet)")
-        })?;
+        let (source, named) = if src.is_empty() {
+            (PathBuf::new(), Some(Named::Anonymous))
+        } else if let Some(p) = clean_absolute(src) {
+            (p, None)
+        } else if crate::volume::valid_name(src) {
+            (PathBuf::new(), Some(Named::Name(src.to_string())))
+        } else {
+            return Err(bad(
+                "the host path must be absolute, or a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)",
+            ));
+        };
         let destination =
             clean_absolute(dst).ok_or_else(|| bad("the container path must be absolute"))?;
         if destination == Path::new("/") {
             return Err(bad("cannot mount over the container's root directory"));
         }
         let mut v = Volume::bind(source, destination);
+        v.named = named;
         let (mut ro, mut rw, mut propagation) = (false, false, None);
         for o in opts.split(',').filter(|o| !o.is_empty()) {
             match o {
@@ -179,11 +203,26 @@ mod tests {
     }
 
     #[test]
+    fn a_name_is_a_named_volume_and_a_lone_path_an_anonymous_one() {
+        let v: Volume = "data:/d:ro".parse().unwrap();
+        assert_eq!(v.named, Some(Named::Name("data".into())));
+        assert_eq!(v.destination, Path::new("/d"));
+        assert!(v.read_only);
+        let v: Volume = "/anon".parse().unwrap();
+        assert_eq!(v.named, Some(Named::Anonymous));
+        assert_eq!(v.destination, Path::new("/anon"));
+        let v: Volume = "/h:/c".parse().unwrap();
+        assert_eq!(v.named, None);
+    }
+
+    #[test]
     fn rejects_what_podman_rejects_or_rpod_cannot_do() {
         for (spec, why) in [
-            ("/a", "expected HOST:CONTAINER[:OPTIONS]"),
             ("/a:/b:ro:x", "expected HOST:CONTAINER[:OPTIONS]"),
-            ("data:/b", "named volumes are not supported yet"),
+            ("./data:/b", "or a volume name"),
+            ("a/b:/c", "or a volume name"),
+            ("rel", "expected HOST:CONTAINER[:OPTIONS]"),
+            (":/b", "expected HOST:CONTAINER[:OPTIONS]"),
             ("/a:b", "the container path must be absolute"),
             ("/a:/", "cannot mount over the container's root directory"),
             ("/a:/b:ro,rw", "'ro' and 'rw' both given"),

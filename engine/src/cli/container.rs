@@ -298,9 +298,10 @@ pub struct StopArgs {
     /// Ignore errors when a specified container is missing.
     #[arg(short, long)]
     pub ignore: bool,
-    /// Seconds to wait for stop before killing the container.
-    #[arg(short, long, default_value_t = 10)]
-    pub time: u64,
+    /// Seconds to wait for stop before killing the container (default: the container's
+    /// --stop-timeout, 10 unless set).
+    #[arg(short, long, value_name = "SECONDS")]
+    pub time: Option<u64>,
     /// Containers (names or ids).
     #[arg(required_unless_present_any = ["all", "cidfiles"], conflicts_with = "all")]
     pub containers: Vec<String>,
@@ -345,7 +346,7 @@ pub struct RmArgs {
     /// Seconds to wait for stop before killing the container (with --force; default 10).
     #[arg(short, long, value_name = "SECONDS")]
     pub time: Option<u64>,
-    /// Remove anonymous volumes associated with the container (rpod makes none).
+    /// Remove anonymous volumes associated with the container (named volumes stay).
     #[arg(short, long)]
     pub volumes: bool,
     /// Containers (names or ids).

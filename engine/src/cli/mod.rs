@@ -2,6 +2,7 @@
 
 pub mod container;
 pub mod fs;
+pub mod more;
 pub mod seccomp;
 
 use std::path::PathBuf;
@@ -109,6 +110,26 @@ pub enum Command {
     Diff(fs::DiffArgs),
     /// Create new image based on the changed container.
     Commit(fs::CommitArgs),
+    /// Manage volumes: create, ls, inspect, rm, prune, exists.
+    Volume(more::VolumeCommand),
+    /// Pause all the processes in one or more containers.
+    Pause(more::PauseArgs),
+    /// Unpause the processes in one or more containers.
+    Unpause(more::PauseArgs),
+    /// Restart one or more containers.
+    Restart(more::RestartArgs),
+    /// Rename an existing container.
+    Rename(more::RenameArgs),
+    /// Display the running processes of a container.
+    Top(more::TopArgs),
+    /// List port mappings for a container (rpod publishes none yet).
+    Port(more::PortArgs),
+    /// Display a snapshot of container resource usage statistics (--no-stream).
+    Stats(more::StatsArgs),
+    /// Show container events (create, start, died, stop, remove, pause, unpause, rename, restart).
+    Events(more::EventsArgs),
+    /// Attach to a running container's output until it exits.
+    Attach(more::AttachArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,36 @@ pub enum Error {
     #[error(transparent)]
     Bundle(#[from] BundleError),
 
+    #[error(transparent)]
+    Volume(#[from] crate::volume::VolumeError),
+
+    /// `pause` of a paused container (podman's words).
+    #[error("\"{id}\" is already paused: container state improper")]
+    AlreadyPaused { id: String },
+
+    /// `pause` of a container that is not running (podman's words).
+    #[error("\"{state}\" is not running, can't pause: container state improper")]
+    CannotPause { state: &'static str },
+
+    /// `unpause` of a container that is not paused (podman's words).
+    #[error("\"{id}\" is not paused, can't unpause: container state improper")]
+    NotPaused { id: String },
+
+    /// `rename` to a name another container has (podman's words).
+    #[error("renaming container {id}: name {name} already in use, cannot rename container {id}: container already exists")]
+    RenameInUse { id: String, name: String },
+
+    #[error("names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument")]
+    InvalidName { name: String },
+
+    /// `top` of a container that does not run (podman's words).
+    #[error("top can only be used on running containers")]
+    TopNotRunning,
+
+    /// `stop` of a paused container (podman's words; `rm -f` kills it).
+    #[error("can only stop created or running containers. {id} is in state paused: container state improper")]
+    StopPaused { id: String },
+
     /// The runtime refused or failed.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
@@ -249,6 +279,7 @@ impl Error {
             Error::WorkdirMissing { .. } | Error::WorkdirUnusable { .. } => {
                 ExitStatus::CannotInvoke
             }
+            Error::Volume(e) => e.exit_status(),
             _ => ExitStatus::RpodError,
         }
     }
@@ -290,6 +321,7 @@ impl Hint for Error {
             }
             Error::Recording(e) | Error::NotRecorded { source: e, .. } => return e.hint(),
             Error::Runtime(e) => return e.hint(),
+            Error::Volume(e) => return e.hint(),
             Error::NotNullDevice { path, .. } => format!(
                 "as root, put the null device back: rm {0} && mknod -m 666 {0} c 1 3",
                 path.display()

@@ -51,6 +51,7 @@
 pub mod changes;
 pub mod commit;
 pub mod copy;
+mod control;
 mod error;
 pub mod log;
 pub mod log_filter;
@@ -102,6 +103,10 @@ pub struct Meta {
     /// Restart policy, stop signal and timeout, labels, logging (`run`/`create` flags).
     #[serde(default)]
     pub settings: settings::Settings,
+    /// The volumes it mounts by name (`-v NAME:/path`, anonymous ones too): `volume rm`
+    /// refuses them while the container exists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<String>,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -385,6 +390,7 @@ impl<'a> Container<'a> {
         if config.user.is_none() {
             config.user = icfg.user().clone().filter(|u| !u.is_empty());
         }
+        let volumes = control::resolve_volumes(store, &mut config.volumes)?;
         let meta = Meta {
             image: req.image.clone(),
             command: args,
@@ -404,6 +410,7 @@ impl<'a> Container<'a> {
                     .or_else(|| icfg.stop_signal().clone()),
                 ..req.settings.clone()
             },
+            volumes,
         };
         let mut record = ContainerRecord {
             id: id.clone(),
@@ -468,9 +475,11 @@ impl<'a> Container<'a> {
         if let Err(e) = made {
             let _ = c.remove_files(true);
             let _ = store.delete_container(&id);
+            let _ = c.remove_anonymous_volumes();
             return Err(e);
         }
         let record = store.container(&id)?.unwrap_or(c.record);
+        control::event(store, &record, "create", None);
         Ok(Container::from_record(store, runtimes, record))
     }
 
@@ -622,6 +631,12 @@ impl<'a> Container<'a> {
         if !self.is_running() {
             return Ok(Stopped::NotRunning);
         }
+        if self.record.state == ContainerState::Paused {
+            return Err(Error::StopPaused {
+                id: self.record.id.clone(),
+            });
+        }
+        self.event("stop");
         let rt = self.runtime()?;
         if let Err(e) = rt.kill(&self.record.id, self.stop_signal(), true) {
             if !e.is_missing_container() {
@@ -698,6 +713,9 @@ impl<'a> Container<'a> {
                     running: IsRunning(self.record.name.clone()),
                 });
             }
+            if self.record.state == ContainerState::Paused {
+                self.kill_paused()?;
+            }
             stopped = self.stop_reporting(timeout)?;
         }
         // The monitor may have removed it (--rm) while we stopped it.
@@ -706,6 +724,7 @@ impl<'a> Container<'a> {
                 .set_container_state(&self.record.id, ContainerState::Removing)?;
             self.remove_files(true)?;
             self.store.delete_container(&self.record.id)?;
+            self.event("remove");
         }
         Ok(stopped)
     }
@@ -989,6 +1008,9 @@ impl<'a> Container<'a> {
                 .set_container_state(&self.record.id, ContainerState::Removing)?;
             self.remove_files(false)?;
             self.store.delete_container(&self.record.id)?;
+            self.event("remove");
+            // podman's `run --rm` removes the container's anonymous volumes too.
+            self.remove_anonymous_volumes()?;
             // --rmi: the image too, unless another container uses it (podman's rule: a failure
             // to remove it does not fail the run).
             if m.settings.rmi {
@@ -1424,6 +1446,7 @@ mod tests {
             tty: false,
             trace: None,
             settings: settings::Settings::default(),
+            volumes: Vec::new(),
         };
         let record = ContainerRecord {
             id: id.clone(),

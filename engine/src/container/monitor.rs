@@ -205,6 +205,7 @@ impl Container<'_> {
             },
         };
         store.set_container_running(&id, 0, SystemTime::now())?;
+        self.event("start");
         let (mut echo_out, echo_err) = match echo {
             Some((o, e)) => (Some(o), Some(std::sync::Mutex::new(e))),
             None => (None, None),
@@ -229,6 +230,7 @@ impl Container<'_> {
             };
             let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
             store.set_container_exited(&id, code, SystemTime::now())?;
+            super::control::event(store, &self.record, "died", Some(code));
             self.after_exit()?;
             if let Some(Err(e)) = recorded {
                 return Err(e);
@@ -313,6 +315,7 @@ impl Container<'_> {
         // The profile before the exit is reported, so `rpod wait` can be followed by its use.
         let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
         store.set_container_exited(&id, code.unwrap_or(125), SystemTime::now())?;
+        super::control::event(store, &self.record, "died", code.or(Some(125)));
         self.after_exit()?;
         if let Some(Err(e)) = recorded {
             return Err(e);

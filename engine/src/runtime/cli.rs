@@ -262,6 +262,14 @@ impl Cli {
         self.output("kill", id, &args).map(drop)
     }
 
+    pub fn pause(&self, id: &str) -> Result<(), RuntimeError> {
+        self.output("pause", id, &["pause", id]).map(drop)
+    }
+
+    pub fn resume(&self, id: &str) -> Result<(), RuntimeError> {
+        self.output("resume", id, &["resume", id]).map(drop)
+    }
+
     pub fn delete(&self, id: &str, force: bool) -> Result<(), RuntimeError> {
         let mut args = vec!["delete"];
         if force {
@@ -384,6 +392,14 @@ impl OciRuntime for Cli {
 
     fn kill(&self, id: &str, signal: Signal, all: bool) -> Result<(), RuntimeError> {
         Cli::kill(self, id, signal, all)
+    }
+
+    fn pause(&self, id: &str) -> Result<(), RuntimeError> {
+        Cli::pause(self, id)
+    }
+
+    fn resume(&self, id: &str) -> Result<(), RuntimeError> {
+        Cli::resume(self, id)
     }
 
     fn delete(&self, id: &str, force: bool) -> Result<(), RuntimeError> {

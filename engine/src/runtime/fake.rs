@@ -174,6 +174,16 @@ impl OciRuntime for Fake {
         Ok(())
     }
 
+    fn pause(&self, id: &str) -> Result<(), RuntimeError> {
+        self.log(format!("pause {id}"));
+        Ok(())
+    }
+
+    fn resume(&self, id: &str) -> Result<(), RuntimeError> {
+        self.log(format!("resume {id}"));
+        Ok(())
+    }
+
     fn delete(&self, id: &str, force: bool) -> Result<(), RuntimeError> {
         self.log(format!(
             "delete {id}{}",

@@ -211,6 +211,20 @@ pub trait OciRuntime: fmt::Debug + Send + Sync {
     /// With the runtime's message (a stopped container cannot be signalled).
     fn kill(&self, id: &str, signal: Signal, all: bool) -> Result<(), RuntimeError>;
 
+    /// `pause ID`: freezes every process of the container (the cgroup freezer).
+    ///
+    /// # Errors
+    ///
+    /// With the runtime's message (a container that is not running cannot be paused).
+    fn pause(&self, id: &str) -> Result<(), RuntimeError>;
+
+    /// `resume ID`: thaws a paused container.
+    ///
+    /// # Errors
+    ///
+    /// With the runtime's message (a container that is not paused cannot be resumed).
+    fn resume(&self, id: &str) -> Result<(), RuntimeError>;
+
     /// `delete [--force] ID`, and the container's runtime log.
     ///
     /// # Errors

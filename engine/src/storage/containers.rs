@@ -391,6 +391,28 @@ impl Store {
         )
     }
 
+    /// Gives the container `id` the name `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::ContainerNameInUse`], [`StorageError::ContainerNotFound`], a database
+    /// error.
+    pub fn rename_container(&self, id: &str, name: &str) -> Result<(), StorageError> {
+        self.update_container(
+            id,
+            "UPDATE containers SET name = ?2 WHERE id = ?1",
+            &[&id, &name],
+        )
+        .map_err(|e| match e {
+            StorageError::Db { source, .. } if is_unique_violation(&source) => {
+                StorageError::ContainerNameInUse {
+                    name: name.to_owned(),
+                }
+            }
+            other => other,
+        })
+    }
+
     /// Deletes the record; `false` if there was none.
     ///
     /// # Errors

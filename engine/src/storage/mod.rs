@@ -10,7 +10,10 @@
 //!   layers/<hex>/         a layer unpacked once, named by its diff id; an overlayfs lower dir
 //!   tmp/                  work in progress: temp files and dirs of running or killed commands
 //!     work-<pid>-<ns>-<n>/  one command's work dir, flock'ed (exclusive) by it while it lives
+//!   volumes/NAME/         a named volume: _data/ (what containers mount) and volume.json;
+//!                         made and removed through tmp/ by one rename (see crate::volume)
 //! <runroot>/              per-boot state (created 0700; used by the container layer)
+//!   events/events.log     the lifecycle event log, rotated to events.log.1 (crate::events)
 //! ```
 //!
 //! Where root and runroot are, and the config file that moves them: see [`config`].

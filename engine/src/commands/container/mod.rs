@@ -22,6 +22,15 @@ mod wait;
 
 /// `rpod version` needs no store.
 pub use system::version;
+mod attach;
+mod events;
+mod pause;
+mod port;
+mod rename;
+mod restart;
+mod stats;
+mod top;
+mod volume;
 
 use std::path::Path;
 
@@ -92,5 +101,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Export(a) => export::run(&store, rt, &a),
         Command::Diff(a) => diff::run(&store, rt, &a),
         Command::Commit(a) => commit::run(&store, rt, &a),
+        Command::Volume(a) => volume::run(&store, rt, a),
+        Command::Pause(a) => pause::pause(&store, rt, &a),
+        Command::Unpause(a) => pause::unpause(&store, rt, &a),
+        Command::Restart(a) => restart::run(&store, rt, &a),
+        Command::Rename(a) => rename::run(&store, rt, &a),
+        Command::Top(a) => top::run(&store, rt, &a),
+        Command::Port(a) => port::run(&store, rt, &a),
+        Command::Stats(a) => stats::run(&store, rt, &a),
+        Command::Events(a) => events::run(&store, &a),
+        Command::Attach(a) => attach::run(&store, rt, &a),
     }
 }

@@ -17,8 +17,6 @@ use rpod::storage::Store;
 const NO_SUCH: ExitStatus = ExitStatus::Missing;
 const IN_USE: ExitStatus = ExitStatus::InUse;
 
-/// podman's stop timeout when `-t` is not given.
-const DEFAULT_STOP_SECS: u64 = 10;
 
 pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitStatus> {
     if a.time.is_some() && !a.force {
@@ -27,7 +25,6 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
             "rpod rm -f -t SECONDS NAME stops a running container first",
         ));
     }
-    let timeout = Duration::from_secs(a.time.unwrap_or(DEFAULT_STOP_SECS));
     let found = targets(store, rt, &a.containers, &a.cidfiles, a.all, |_| true)?;
     let mut ready = Vec::new();
     for t in found {
@@ -52,8 +49,21 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
     for (given, c) in ready {
         let (id, name) = (c.id().to_string(), c.name().to_string());
         report::info(format_args!("removing container {id}"));
+        // -v: its anonymous volumes go with it (named ones stay, as podman).
+        let volumes = a
+            .volumes
+            .then(|| c.meta().map(|m| m.volumes).unwrap_or_default());
+        // Without -t, the container's own --stop-timeout (podman's default 10 s).
+        let timeout = a
+            .time
+            .map_or_else(|| c.stop_timeout(), Duration::from_secs);
         match c.remove_stopping(a.force, timeout) {
             Ok(stopped) => {
+                if let Some(v) = volumes {
+                    if let Err(e) = rpod::volume::remove_anonymous(store, &v) {
+                        failed.fail(ExitStatus::RpodError, container::Error::from(e).into());
+                    }
+                }
                 // As podman: -t 0 asks for SIGKILL, no warning then.
                 if stopped == Stopped::Killed && !timeout.is_zero() {
                     report::warn(format_args!(

@@ -452,7 +452,7 @@ fn foreground_streams(stdin: bool, (out, err): (bool, bool)) -> Attach {
 }
 
 /// `rpod container monitor ID`, with this store: the detached monitor of container `id`.
-fn monitor_command(store: &Store, id: &str) -> anyhow::Result<std::process::Command> {
+pub(super) fn monitor_command(store: &Store, id: &str) -> anyhow::Result<std::process::Command> {
     let exe = std::env::current_exe().context("cannot find rpod's own executable")?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--root")

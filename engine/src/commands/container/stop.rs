@@ -12,7 +12,6 @@ use rpod::runtime::Runtimes;
 use rpod::storage::Store;
 
 pub fn stop(store: &Store, rt: &dyn Runtimes, a: &StopArgs) -> anyhow::Result<ExitStatus> {
-    let timeout = Duration::from_secs(a.time);
     let found = targets(store, rt, &a.containers, &a.cidfiles, a.all, |c| {
         c.is_running()
     })?;
@@ -32,14 +31,15 @@ pub fn stop(store: &Store, rt: &dyn Runtimes, a: &StopArgs) -> anyhow::Result<Ex
     let mut failed = Collect::default();
     for (given, mut c) in ready {
         report::info(format_args!("stopping container {}", c.id()));
+        let timeout = a.time.map_or_else(|| c.stop_timeout(), Duration::from_secs);
         match c.stop_reporting(timeout) {
             Ok(stopped) => {
                 // As podman: -t 0 asks for SIGKILL, no warning then.
-                if stopped == Stopped::Killed && a.time > 0 {
+                if stopped == Stopped::Killed && !timeout.is_zero() {
                     report::warn(format_args!(
                         "StopSignal SIGTERM failed to stop container {} in {} seconds, resorting to SIGKILL",
                         c.name(),
-                        a.time
+                        timeout.as_secs()
                     ));
                 }
                 println!("{given}");

@@ -1,0 +1,216 @@
+//! `rpod events [--since] [--until] [--filter] [--format json] [--stream=false]`: the event
+//! log ([`rpod::events`]) in podman's line format or as JSON lines. Streaming (the default)
+//! prints what is there, then follows the log until interrupted or `--until` passes.
+
+use std::io::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::cli::more::EventsArgs;
+use crate::commands::usage;
+use rpod::events::{self, Event, Follower};
+use rpod::exit::ExitStatus;
+use rpod::storage::Store;
+
+/// A time as podman takes it: RFC 3339, Unix seconds (with a fraction), or a duration before
+/// now (`10m`, `1h30m`, `45s`); as Unix nanoseconds.
+fn parse_time(flag: &str, s: &str) -> anyhow::Result<i128> {
+    let bad = || {
+        usage(
+            format!("invalid --{flag} {s}"),
+            "use RFC 3339 (2024-01-02T15:04:05Z), Unix seconds, or a duration (10m, 1h)",
+        )
+    };
+    if s.contains('-') && s.contains(':') {
+        let secs = rpod::time::parse_rfc3339(s).ok_or_else(bad)?;
+        let mut e = Event::container("", "", "", "");
+        e.time = s.to_string();
+        let frac =
+            e.unix_nanos() - i128::from(rpod::time::parse_rfc3339(s).unwrap_or(0)) * 1_000_000_000;
+        return Ok(i128::from(secs) * 1_000_000_000 + frac.max(0));
+    }
+    if let Ok(f) = s.parse::<f64>() {
+        return secs_to_nanos(f).ok_or_else(bad);
+    }
+    // A Go duration: numbers with units h, m, s, ms.
+    let mut total: f64 = 0.0;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let unit = match (c, chars.peek()) {
+            ('m', Some('s')) => {
+                chars.next();
+                1e-3
+            }
+            ('h', _) => 3600.0,
+            ('m', _) => 60.0,
+            ('s', _) => 1.0,
+            _ => return Err(bad()),
+        };
+        total += num.parse::<f64>().map_err(|_| bad())? * unit;
+        num.clear();
+    }
+    if !num.is_empty() || total == 0.0 && s.is_empty() {
+        return Err(bad());
+    }
+    Ok(now_nanos() - secs_to_nanos(total).ok_or_else(bad)?)
+}
+
+/// Seconds (not negative, finite) as nanoseconds.
+fn secs_to_nanos(secs: f64) -> Option<i128> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .and_then(|d| i128::try_from(d.as_nanos()).ok())
+}
+
+/// Now, in Unix nanoseconds.
+fn now_nanos() -> i128 {
+    i128::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    )
+    .unwrap_or(i128::MAX)
+}
+
+/// podman's filters: keys AND-ed, one key given twice OR-ed.
+struct Filters(Vec<(String, String)>);
+
+impl Filters {
+    fn parse(list: &[String]) -> anyhow::Result<Filters> {
+        list.iter()
+            .map(|f| {
+                let (k, v) = f
+                    .split_once('=')
+                    .ok_or_else(|| usage(format!("invalid filter {f}"), "write KEY=VALUE"))?;
+                match k {
+                    "container" | "event" | "image" | "type" => Ok((k.to_string(), v.to_string())),
+                    _ => Err(usage(
+                        format!("{k} is an invalid filter"),
+                        "events filters: container, event, image, type",
+                    )),
+                }
+            })
+            .collect::<anyhow::Result<_>>()
+            .map(Filters)
+    }
+
+    fn pass(&self, e: &Event) -> bool {
+        let keys: std::collections::BTreeSet<&str> =
+            self.0.iter().map(|(k, _)| k.as_str()).collect();
+        keys.into_iter().all(|k| {
+            self.0
+                .iter()
+                .filter(|(fk, _)| fk == k)
+                .any(|(_, v)| match k {
+                    "container" => e.name == *v || (v.len() >= 3 && e.id.starts_with(v.as_str())),
+                    "event" => e.status == *v,
+                    "image" => e.image == *v,
+                    "type" => e.kind == *v,
+                    _ => false,
+                })
+        })
+    }
+}
+
+/// podman's default line: `2024-01-02 15:04:05.123456789 +0000 UTC container start ID (image=I, name=N)`.
+fn line(e: &Event) -> String {
+    let t = e.time.trim_end_matches('Z').replacen('T', " ", 1);
+    let mut attrs = vec![format!("image={}", e.image), format!("name={}", e.name)];
+    attrs.extend(e.attributes.iter().map(|(k, v)| format!("{k}={v}")));
+    format!(
+        "{t} +0000 UTC {} {} {} ({})",
+        e.kind,
+        e.status,
+        e.id,
+        attrs.join(", ")
+    )
+}
+
+pub fn run(store: &Store, a: &EventsArgs) -> anyhow::Result<ExitStatus> {
+    let json = match a.format.as_deref() {
+        None => false,
+        Some("json") => true,
+        Some(f) => {
+            return Err(usage(
+                format!("unsupported --format {f}"),
+                "use --format json",
+            ))
+        }
+    };
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| parse_time("since", s))
+        .transpose()?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|s| parse_time("until", s))
+        .transpose()?;
+    let filters = Filters::parse(&a.filters)?;
+    let mut out = std::io::stdout().lock();
+    let show = |e: &Event, out: &mut std::io::StdoutLock<'_>| -> anyhow::Result<()> {
+        let t = e.unix_nanos();
+        if since.is_some_and(|s| t < s) || until.is_some_and(|u| t > u) || !filters.pass(e) {
+            return Ok(());
+        }
+        if json {
+            writeln!(out, "{}", serde_json::to_string(e)?)?;
+        } else {
+            writeln!(out, "{}", line(e))?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    // The follower starts before the read, so no event falls between them (one written
+    // in between may be printed twice, never lost).
+    let mut follower = Follower::at_end(store.runroot());
+    for e in events::read_all(store.runroot())? {
+        show(&e, &mut out)?;
+    }
+    if !a.stream {
+        return Ok(ExitStatus::Success);
+    }
+    loop {
+        for e in follower.poll()? {
+            show(&e, &mut out)?;
+        }
+        if until.is_some_and(|u| now_nanos() > u) {
+            return Ok(ExitStatus::Success);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_unix_seconds_or_durations_before_now() {
+        assert_eq!(
+            parse_time("since", "2026-01-01T00:00:01.5Z").unwrap(),
+            1_767_225_601_500_000_000
+        );
+        assert_eq!(parse_time("since", "100").unwrap(), 100_000_000_000);
+        let now = now_nanos();
+        let t = parse_time("since", "1h30m").unwrap();
+        assert!((now - t - 5_400_000_000_000).abs() < 10_000_000_000);
+        assert!(parse_time("since", "yesterday").is_err());
+    }
+
+    #[test]
+    fn the_default_line_is_podmans() {
+        let mut e = Event::container("abc", "web", "busybox", "start");
+        e.time = "2026-12-07T17:04:31.409776927Z".into();
+        assert_eq!(
+            line(&e),
+            "2026-12-07 17:04:31.409776927 +0000 UTC container start abc (image=busybox, name=web)"
+        );
+    }
+}

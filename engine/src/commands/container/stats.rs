@@ -1,0 +1,223 @@
+//! `rpod stats --no-stream [--format json] [CONTAINER...]`: one sample of each container's
+//! cgroup counters (cgroup v1: cpuacct, memory, pids, blkio), in podman's columns. The CPU
+//! percentages are averages since the container started (podman's first sample is the same).
+//! Network I/O is `0B / 0B`: rpod's networks are `none` (no traffic to count) and `host` (the
+//! host's counters are not the container's), where podman shows the same for `none`.
+
+use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::top::{go_duration, table};
+use crate::cli::more::StatsArgs;
+use crate::commands::usage;
+use rpod::container::Container;
+use rpod::exit::ExitStatus;
+use rpod::runtime::Runtimes;
+use rpod::storage::Store;
+
+/// One row, with podman's JSON field names.
+#[derive(Debug, Serialize)]
+struct Row {
+    id: String,
+    name: String,
+    cpu_time: String,
+    cpu_percent: String,
+    avg_cpu: String,
+    mem_usage: String,
+    mem_percent: String,
+    net_io: String,
+    block_io: String,
+    pids: String,
+}
+
+/// docker/go-units' `HumanSize`: decimal units, 4 significant digits (`196.6kB`, `25.28GB`).
+fn human(bytes: u64) -> String {
+    const UNITS: &[&str] = &["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < UNITS.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    // %.4g: 4 significant digits, trailing zeros dropped.
+    let digits = if v >= 100.0 {
+        1
+    } else if v >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let mut s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{s}{}", UNITS[i])
+}
+
+fn read_u64(p: &Path) -> Option<u64> {
+    fs::read_to_string(p).ok()?.trim().parse().ok()
+}
+
+/// The host's memory (`MemTotal`), the limit podman shows for an unlimited container.
+fn host_memory() -> u64 {
+    fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().find_map(|l| {
+                l.strip_prefix("MemTotal:")
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            })
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn pct(part: f64, whole: f64) -> String {
+    let p = if whole > 0.0 {
+        part / whole * 100.0
+    } else {
+        0.0
+    };
+    format!("{p:.2}%")
+}
+
+fn sample(c: &Container<'_>) -> Row {
+    let r = c.record();
+    let running = c.is_running();
+    let cg = |ctrl: &str| running.then(|| c.cgroup_dir(ctrl)).flatten();
+    let cpu_ns = cg("cpuacct")
+        .and_then(|d| read_u64(&d.join("cpuacct.usage")))
+        .unwrap_or(0);
+    let mem = cg("memory")
+        .and_then(|d| read_u64(&d.join("memory.usage_in_bytes")))
+        .unwrap_or(0);
+    let limit = if running {
+        let host = host_memory();
+        cg("memory")
+            .and_then(|d| read_u64(&d.join("memory.limit_in_bytes")))
+            .map_or(host, |l| l.min(host))
+    } else {
+        0
+    };
+    let pids = cg("pids")
+        .and_then(|d| read_u64(&d.join("pids.current")))
+        .unwrap_or(0);
+    let (mut read, mut write) = (0u64, 0u64);
+    if let Some(t) =
+        cg("blkio").and_then(|d| fs::read_to_string(d.join("blkio.throttle.io_service_bytes")).ok())
+    {
+        for l in t.lines() {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if let [_, op, n] = f.as_slice() {
+                let n: u64 = n.parse().unwrap_or(0);
+                match *op {
+                    "Read" => read += n,
+                    "Write" => write += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let up_ns = r
+        .started_at
+        .filter(|_| running)
+        .and_then(|s| SystemTime::now().duration_since(s).ok())
+        .map_or(0.0, |d| d.as_nanos() as f64);
+    let cpu = pct(cpu_ns as f64, up_ns);
+    Row {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        cpu_time: go_duration(u128::from(cpu_ns)),
+        cpu_percent: cpu.clone(),
+        avg_cpu: cpu,
+        mem_usage: format!("{} / {}", human(mem), human(limit)),
+        mem_percent: pct(mem as f64, limit as f64),
+        net_io: "0B / 0B".into(),
+        block_io: format!("{} / {}", human(read), human(write)),
+        pids: pids.to_string(),
+    }
+}
+
+pub fn run(store: &Store, rt: &dyn Runtimes, a: &StatsArgs) -> anyhow::Result<ExitStatus> {
+    if !a.no_stream {
+        return Err(usage(
+            "rpod stats streams no statistics yet",
+            "use rpod stats --no-stream",
+        ));
+    }
+    let containers: Vec<Container<'_>> = if a.containers.is_empty() {
+        Container::all(store, rt)?
+            .into_iter()
+            .filter(|c| a.all || c.is_running())
+            .collect()
+    } else {
+        a.containers
+            .iter()
+            .map(|n| Ok(Container::lookup(store, rt, n)?))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let mut rows: Vec<Row> = containers.iter().map(sample).collect();
+    if !a.no_trunc {
+        for r in &mut rows {
+            r.id.truncate(12);
+        }
+    }
+    match a.format.as_deref() {
+        Some("json") => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Some(f) => {
+            return Err(usage(
+                format!("unsupported --format {f}"),
+                "use --format json",
+            ))
+        }
+        None => {
+            let mut t = vec![[
+                "ID",
+                "NAME",
+                "CPU %",
+                "MEM USAGE / LIMIT",
+                "MEM %",
+                "NET IO",
+                "BLOCK IO",
+                "PIDS",
+                "CPU TIME",
+                "AVG CPU %",
+            ]
+            .map(String::from)
+            .to_vec()];
+            for r in rows {
+                t.push(vec![
+                    r.id,
+                    r.name,
+                    r.cpu_percent,
+                    r.mem_usage,
+                    r.mem_percent,
+                    r.net_io,
+                    r.block_io,
+                    r.pids,
+                    r.cpu_time,
+                    r.avg_cpu,
+                ]);
+            }
+            print!("{}", table(&t));
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_as_go_units_does() {
+        assert_eq!(human(0), "0B");
+        assert_eq!(human(516), "516B");
+        assert_eq!(human(1546), "1.546kB");
+        assert_eq!(human(196_608), "196.6kB");
+        assert_eq!(human(25_280_000_000), "25.28GB");
+        assert_eq!(human(1_000_000), "1MB");
+    }
+}
