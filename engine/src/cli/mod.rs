@@ -111,6 +111,7 @@ pub enum Command {
     /// Create new image based on the changed container.
     Commit(fs::CommitArgs),
     /// Manage volumes: create, ls, inspect, rm, prune, exists.
+    #[command(subcommand)]
     Volume(more::VolumeCommand),
     /// Pause all the processes in one or more containers.
     Pause(more::PauseArgs),

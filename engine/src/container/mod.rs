@@ -50,8 +50,8 @@
 
 pub mod changes;
 pub mod commit;
-pub mod copy;
 mod control;
+pub mod copy;
 mod error;
 pub mod log;
 pub mod log_filter;

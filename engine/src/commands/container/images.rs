@@ -6,9 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::report::{self, Format};
-use crate::cli::container::{
-    DfArgs, ImagesArgs, ImagesSort, ImportArgs, LoadArgs, TagArgs,
-};
+use crate::cli::container::{DfArgs, ImagesArgs, ImagesSort, ImportArgs, LoadArgs, TagArgs};
 use rpod::exit::ExitStatus;
 use rpod::image::{self, ImportOptions, LoadOptions};
 use rpod::runtime::Runtimes;

@@ -1,36 +1,36 @@
 //! Container and image commands: resolve flags into library calls, print, return exit codes.
 
+mod attach;
 mod commit;
 mod cp;
 mod create_flags;
 mod diff;
+mod events;
 mod exec;
 mod export;
 mod images;
 mod inspect;
 mod lifecycle;
 mod logs;
+mod pause;
+mod port;
 mod ps;
+mod rename;
 mod report;
+mod restart;
 mod rm;
 mod rmi;
 mod run;
 mod start;
+mod stats;
 mod stop;
 mod system;
+mod top;
+mod volume;
 mod wait;
 
 /// `rpod version` needs no store.
 pub use system::version;
-mod attach;
-mod events;
-mod pause;
-mod port;
-mod rename;
-mod restart;
-mod stats;
-mod top;
-mod volume;
 
 use std::path::Path;
 

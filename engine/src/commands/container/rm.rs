@@ -17,7 +17,6 @@ use rpod::storage::Store;
 const NO_SUCH: ExitStatus = ExitStatus::Missing;
 const IN_USE: ExitStatus = ExitStatus::InUse;
 
-
 pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitStatus> {
     if a.time.is_some() && !a.force {
         return Err(usage(
@@ -54,14 +53,12 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
             .volumes
             .then(|| c.meta().map(|m| m.volumes).unwrap_or_default());
         // Without -t, the container's own --stop-timeout (podman's default 10 s).
-        let timeout = a
-            .time
-            .map_or_else(|| c.stop_timeout(), Duration::from_secs);
+        let timeout = a.time.map_or_else(|| c.stop_timeout(), Duration::from_secs);
         match c.remove_stopping(a.force, timeout) {
             Ok(stopped) => {
                 if let Some(v) = volumes {
                     if let Err(e) = rpod::volume::remove_anonymous(store, &v) {
-                        failed.fail(ExitStatus::RpodError, container::Error::from(e).into());
+                        failed.fail(ExitStatus::RpodError, anyhow::Error::from(container::Error::from(e)));
                     }
                 }
                 // As podman: -t 0 asks for SIGKILL, no warning then.

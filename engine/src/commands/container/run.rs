@@ -423,11 +423,6 @@ fn with_signal_proxy<T>(
     }))
 }
 
-/// The foreground: the container's output on rpod's own stdout and stderr.
-fn foreground(stdin: bool) -> Attach {
-    foreground_streams(stdin, (true, true))
-}
-
 /// The foreground, showing only the streams `-a` names (the others are still logged).
 fn foreground_streams(stdin: bool, (out, err): (bool, bool)) -> Attach {
     let pick = |show: bool, w: Box<dyn std::io::Write + Send>| -> Box<dyn std::io::Write + Send> {
