@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive). No logic and no I/O here: `commands` does the work.
 
 pub mod container;
+pub mod family;
 pub mod fs;
 pub mod more;
 pub mod seccomp;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use container::*;
+pub use family::{ContainerCommand, ImageCommand};
 
 /// rpod: a daemonless, podman-compatible container engine built around seccomp.
 ///
@@ -79,7 +81,9 @@ pub enum Command {
     Mount(MountArgs),
     /// Unmount a container's root filesystem (when it is not running).
     Umount(MountArgs),
-    /// Container housekeeping: cleanup, inspect.
+    /// Manage containers: attach, cleanup, commit, cp, create, diff, exec, exists, export,
+    /// inspect, kill, ps (ls, list), logs, mount, pause, port, rename, restart, rm, run, start,
+    /// stats, stop, top, umount, unpause, wait.
     #[command(subcommand)]
     Container(ContainerCommand),
     /// Create an image from a root filesystem tarball.
@@ -92,7 +96,7 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Add names to an image.
     Tag(TagArgs),
-    /// Image housekeeping: inspect.
+    /// Manage images: diff, exists, import, inspect, ls (list), load, rm, tag.
     #[command(subcommand)]
     Image(ImageCommand),
     /// System information: df, info.
@@ -131,23 +135,6 @@ pub enum Command {
     Events(more::EventsArgs),
     /// Attach to a running container's output until it exits.
     Attach(more::AttachArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ContainerCommand {
-    /// Unmount and release what an exited container holds (run by its monitor).
-    Cleanup(CleanupArgs),
-    /// Display the configuration of containers.
-    Inspect(InspectArgs),
-    /// The per-container monitor (started by `rpod run -d`).
-    #[command(hide = true)]
-    Monitor(MonitorArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ImageCommand {
-    /// Show an image's configuration as JSON.
-    Inspect(InspectArgs),
 }
 
 #[derive(Debug, Subcommand)]

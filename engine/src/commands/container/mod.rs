@@ -7,6 +7,7 @@ mod create_flags;
 mod diff;
 mod events;
 mod exec;
+mod exists;
 mod export;
 mod images;
 mod inspect;
@@ -66,7 +67,13 @@ fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Sto
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let store = open_store(cli.root.as_deref(), cli.runroot.as_deref())?;
     let rt = &Installed::new(store.runroot());
-    match cli.command {
+    // `rpod container rm` is `rpod rm`, and so on (cli::family).
+    let command = match cli.command {
+        Command::Container(c) => c.into_top(),
+        Command::Image(i) => i.into_top(),
+        other => other,
+    };
+    match command {
         Command::Seccomp(_) => unreachable!("dispatched by commands::run"),
         Command::Run(a) => run::run(&store, rt, a),
         Command::Create(a) => run::create(&store, rt, a),
@@ -88,11 +95,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Images(a) => images::images(&store, &a),
         Command::Rmi(a) => rmi::rmi(&store, rt, &a),
         Command::Tag(a) => images::tag(&store, &a),
-        Command::Image(ImageCommand::Inspect(a)) => {
-            inspect::run(&store, rt, &a, InspectType::Image)
-        }
-        Command::Container(ContainerCommand::Inspect(a)) => {
-            inspect::run(&store, rt, &a, InspectType::Container)
+        Command::Container(ContainerCommand::Exists(a)) => exists::container(&store, &a),
+        Command::Image(ImageCommand::Exists(a)) => exists::image(&store, &a),
+        Command::Container(_) | Command::Image(_) => {
+            unreachable!("cli::family turned every other verb into its top-level twin")
         }
         Command::System(SystemCommand::Df(a)) => images::df(&store, rt, &a),
         Command::System(SystemCommand::Info(a)) | Command::Info(a) => system::info(&store, rt, &a),
