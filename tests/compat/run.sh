@@ -2,9 +2,11 @@
 # Runs the compat suite: podman-style scripts that must pass unchanged against rpod and against
 # podman 4.3.1 (the oracle). Usage:
 #
-#   tests/compat/run.sh [--engine podman|PATH] [SCRIPT[:FILTER]...]
+#   tests/compat/run.sh [--engine podman|PATH] [--jobs N] [SCRIPT[:FILTER]...]
 #
 # SCRIPT is a file name in tests/compat (rm.sh or rm); FILTER selects tests by substring.
+# Scripts run N at a time (default: the number of CPUs; each has its own store, so they are
+# independent), and each script's output is printed whole when it ends, in the given order.
 # Prints ok/FAIL per test (a failure with its command log: each command, its output and exit
 # code, and expected vs actual), a summary per script and in total; exits 1 on any failure.
 #
@@ -21,11 +23,13 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 engine=podman
+jobs=$(nproc)
 scripts=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --engine) engine=$2; shift 2 ;;
         --engine=*) engine=${1#--engine=}; shift ;;
+        --jobs | -j) jobs=$2; shift 2 ;;
         -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
         *) scripts+=("$1"); shift ;;
     esac
@@ -60,22 +64,36 @@ build_images "$images"
 
 total_pass=0 total_fail=0 failed=()
 start=$SECONDS
+# One script: its own log and its duration in $images/<name>.log / .secs.
+run_one() {
+    local name=$1 filter=$2 t0=$SECONDS
+    ENGINE=$engine ENGINE_ARGS= COMPAT_IMAGES=$images bash "$here/$name" ${filter:+"$filter"} \
+        >"$images/$name.log" 2>&1
+    echo $((SECONDS - t0)) >"$images/$name.secs"
+}
+names=()
 for s in "${scripts[@]}"; do
     name=${s%%:*}
     filter=
     [[ "$s" == *:* ]] && filter=${s#*:}
     name=${name%.sh}.sh
+    names+=("$name")
+    [ -f "$here/$name" ] || continue
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    run_one "$name" "$filter" &
+done
+wait
+for name in "${names[@]}"; do
     [ -f "$here/$name" ] || { echo "run.sh: no script $name" >&2; total_fail=$((total_fail + 1)); failed+=("$name"); continue; }
-    t0=$SECONDS
-    ENGINE=$engine ENGINE_ARGS= COMPAT_IMAGES=$images bash "$here/$name" ${filter:+"$filter"} 2>&1 | tee "$images/log"
-    summary=$(grep '^# summary' "$images/log" | tail -1)
+    cat "$images/$name.log"
+    summary=$(grep '^# summary' "$images/$name.log" | tail -1)
     p=$(sed -n 's/.*pass=\([0-9]*\).*/\1/p' <<<"$summary")
     f=$(sed -n 's/.*fail=\([0-9]*\).*/\1/p' <<<"$summary")
     if [ -z "$summary" ]; then p=0; f=1; echo "# $name ended without a summary"; fi
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
     [ "$f" -gt 0 ] && failed+=("$name")
-    echo "# $name: $p passed, $f failed ($((SECONDS - t0))s)"
+    echo "# $name: $p passed, $f failed ($(cat "$images/$name.secs")s)"
 done
 echo "compat suite against $engine: $total_pass passed, $total_fail failed in $((SECONDS - start))s${failed[*]:+ (failures in: ${failed[*]})}"
 [ "$total_fail" -eq 0 ]
