@@ -218,14 +218,6 @@ pub enum Error {
     #[error("cannot create a pipe")]
     Pipe(#[source] std::io::Error),
 
-    /// `exec --user` takes numbers.
-    #[error("exec --user takes uid[:gid], not {user}")]
-    ExecUser {
-        user: String,
-        #[source]
-        source: std::num::ParseIntError,
-    },
-
     #[error("cannot read the bundle of {name}")]
     ReadBundle {
         name: String,

@@ -835,14 +835,20 @@ impl<'a> Container<'a> {
             process.set_cwd(w.into());
         }
         if let Some(u) = &req.user {
-            let (uid, gid) = u.split_once(':').unwrap_or((u, u));
-            let bad = |source| Error::ExecUser {
-                user: u.clone(),
-                source,
-            };
+            // A name or number, resolved in the container's /etc/passwd and /etc/group as
+            // `run --user` is (podman: exec -u nobody).
+            let root = spec
+                .root()
+                .as_ref()
+                .map(|r| r.path().clone())
+                .unwrap_or_else(|| self.paths().merged.clone());
+            let resolved = crate::bundle::resolve_user(&root, Some(u))?;
             let mut user = process.user().clone();
-            user.set_uid(uid.parse().map_err(bad)?);
-            user.set_gid(gid.parse().map_err(bad)?);
+            user.set_uid(resolved.uid);
+            user.set_gid(resolved.gid);
+            user.set_additional_gids(
+                (!resolved.additional_gids.is_empty()).then_some(resolved.additional_gids),
+            );
             process.set_user(user);
         }
         Ok((rt, process))
@@ -1687,11 +1693,11 @@ mod tests {
         let e = c.exec(&req, ProcessIo::null()).unwrap_err();
         assert_eq!(e.exit_status(), ExitStatus::Container(127));
         let bad_user = ExecRequest {
-            user: Some("nobody".into()),
+            user: Some("nosuchuser".into()),
             ..req
         };
         let e = c.exec(&bad_user, ProcessIo::null()).unwrap_err();
-        assert!(matches!(e, Error::ExecUser { .. }), "{e:?}");
+        assert!(matches!(e, Error::Bundle(_)), "{e:?}");
     }
 
     #[test]

@@ -141,6 +141,27 @@ pub fn find_init() -> anyhow::Result<PathBuf> {
         })
 }
 
+/// A size already checked by `parse_size`, with decimal units (k = 1000), as podman's
+/// `units.FromHumanSize` reads `--log-opt max-size`.
+fn decimal_size(value: &str) -> u64 {
+    let v = value.trim().to_ascii_lowercase();
+    let split = v
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let num: f64 = num.parse().unwrap_or(0.0);
+    let mult = match unit.trim_end_matches('b') {
+        "k" => 1e3,
+        "m" => 1e6,
+        "g" => 1e9,
+        "t" => 1e12,
+        _ => 1.0,
+    };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let bytes = (num * mult) as u64;
+    bytes
+}
+
 /// `--systemd`: `always`, or `true` (the default) when the command is systemd or init
 /// (podman's rule: `/sbin/init`, `/usr/sbin/init`, `/usr/local/sbin/init`, or ending in
 /// `systemd`).
@@ -286,8 +307,10 @@ pub fn settings(a: &CreateArgs) -> anyhow::Result<(Settings, Option<PathBuf>)> {
                 path = Some(p);
             }
             "max-size" => {
-                let n = rpod::bundle::resources::parse_size("--log-opt max-size", v)?;
-                s.log_max_size = Some(u64::try_from(n).unwrap_or(0));
+                // Checked as any size, counted as podman's units.FromHumanSize does:
+                // decimal, so 10k is 10000 bytes.
+                rpod::bundle::resources::parse_size("--log-opt max-size", v)?;
+                s.log_max_size = Some(decimal_size(v));
             }
             "tag" => s.log_tag = Some(v.to_string()),
             _ => return Err(bad()),

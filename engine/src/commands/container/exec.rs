@@ -88,7 +88,15 @@ pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<Ex
             stderr: std::process::Stdio::inherit(),
         }
     };
-    let status = c.exec(&req, io)?;
+    let status = match c.exec(&req, io) {
+        Ok(s) => s,
+        // podman's refusal and status (libpod's ErrCtrStateInvalid through exec's 255).
+        Err(rpod::container::Error::NotRunning { .. }) => {
+            eprintln!("Error: can only create exec sessions on running containers: container state improper");
+            return Ok(ExitStatus::Container(255));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if a.detach {
         // podman prints its exec session's id; rpod keeps no exec sessions, so nothing.
         return Ok(ExitStatus::Success);
