@@ -638,7 +638,9 @@ impl<'a> Container<'a> {
         }
         self.event("stop");
         let rt = self.runtime()?;
-        if let Err(e) = rt.kill(&self.record.id, self.stop_signal(), true) {
+        // To the container's first process only, as podman: a shell that traps the signal
+        // runs its handler without its children dying of it first (SIGKILL below goes to all).
+        if let Err(e) = rt.kill(&self.record.id, self.stop_signal(), false) {
             if !e.is_missing_container() {
                 return Err(e.into());
             }
