@@ -1076,10 +1076,9 @@ fn check_workdir(rootfs: &std::path::Path, workdir: &str, id: &str) -> Result<()
         })?;
     match fs::metadata(&real) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::WorkdirUnusable {
+        Ok(_) => Err(Error::WorkdirNotDirectory {
             workdir: workdir.into(),
             id: id.into(),
-            source: std::io::Error::from_raw_os_error(nix::libc::ENOTDIR),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::WorkdirMissing {
             workdir: workdir.into(),
