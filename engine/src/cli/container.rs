@@ -169,7 +169,7 @@ pub struct CreateArgs {
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,
     /// Run the container in systemd mode: `true` (default), `false`, `always`.
-    #[arg(long, value_name = "MODE", value_parser = ["true", "false", "always"])]
+    #[arg(long, value_name = "MODE")]
     pub systemd: Option<String>,
     /// The image: a name, `name:tag`, or an id (prefix).
     pub image: String,

@@ -197,6 +197,15 @@ pub fn systemd_mounts(c: &mut ContainerConfig) {
 /// `--memory`, `--cpus`, `--pids-limit`, `--device`, `--device-cgroup-rule`,
 /// `--kernel-memory` (a warning, as podman 4.3).
 pub fn resources(a: &CreateArgs, c: &mut ContainerConfig) -> anyhow::Result<()> {
+    // Checked here, not by clap, for podman's words.
+    if let Some(v) = a.systemd.as_deref() {
+        if !["true", "false", "always"].contains(&v) {
+            return Err(usage(
+                "invalid config provided: --systemd values must be one of \"true, false, always\": invalid configuration",
+                "use --systemd true, false or always",
+            ));
+        }
+    }
     if let Some(m) = &a.memory {
         c.resources.set_memory(m)?;
     }
