@@ -1021,9 +1021,13 @@ impl<'a> Container<'a> {
             self.remove_anonymous_volumes()?;
             // --rmi: the image too, unless another container uses it (podman's rule: a failure
             // to remove it does not fail the run).
+            // By the name the user gave while it still names this image: another tag of it
+            // is untagged only, as `podman rmi NAME` does.
             if m.settings.rmi {
                 if let Some(image) = &self.record.image_id {
-                    let _ = image::remove(self.store, image, false);
+                    let by_name = image::lookup(self.store, &m.image).is_ok_and(|i| i.id == *image);
+                    let reference = if by_name { m.image.as_str() } else { image };
+                    let _ = image::remove(self.store, reference, false);
                 }
             }
         }
