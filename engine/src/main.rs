@@ -141,12 +141,8 @@ fn report(e: &anyhow::Error, podman_form: bool) {
         for p in &problems {
             eprintln!("  {}", shown(p));
         }
-        // podman prints no hint, and scripts read its stderr whole: rpod's hint is for a
-        // person at a terminal.
-        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            if let Some(h) = e.chain().find_map(rpod::hint_of) {
-                eprintln!("  hint: {}", shown(&h));
-            }
+        if let Some(h) = e.chain().find_map(rpod::hint_of) {
+            eprintln!("  hint: {}", shown(&h));
         }
         return;
     }

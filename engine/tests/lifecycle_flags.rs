@@ -396,7 +396,10 @@ fn start_all_filter_and_attach_as_podman() {
     e.out(&["create", "--name", "two", "busybox", "true"]);
     let o = e.rpod(&["start", "-a", "one", "two"]);
     assert_eq!(code(&o), 125);
-    assert_eq!(stderr(&o), "Error: you cannot start and attach multiple containers at once\n  hint: start them without -a, or one at a time\n");
+    assert_eq!(
+        stderr(&o),
+        "Error: you cannot start and attach multiple containers at once\n"
+    );
     let one: serde_json::Value = serde_json::from_str(&e.out(&["inspect", "one"])).expect("json");
     let id = one[0]["Id"].as_str().expect("id").to_string();
     assert_eq!(

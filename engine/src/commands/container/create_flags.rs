@@ -70,12 +70,11 @@ impl CidFile {
             .open(path)
         {
             Ok(f) => Ok(CidFile(Some((path.to_path_buf(), f)))),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(usage(
-                format!(
-                    "container id file exists. Ensure another container is not using it or delete {}",
-                    path.display()
-                ),
-                "remove the file, or name another one",
+            // podman's words, which say what to do; no hint line after them (scripts match
+            // podman's stderr whole).
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(anyhow::anyhow!(
+                "container id file exists. Ensure another container is not using it or delete {}",
+                path.display()
             )),
             Err(e) => Err(hinted(
                 e,
@@ -200,9 +199,8 @@ pub fn resources(a: &CreateArgs, c: &mut ContainerConfig) -> anyhow::Result<()> 
     // Checked here, not by clap, for podman's words.
     if let Some(v) = a.systemd.as_deref() {
         if !["true", "false", "always"].contains(&v) {
-            return Err(usage(
-                "invalid config provided: --systemd values must be one of \"true, false, always\": invalid configuration",
-                "use --systemd true, false or always",
+            return Err(anyhow::anyhow!(
+                "invalid config provided: --systemd values must be one of \"true, false, always\": invalid configuration"
             ));
         }
     }

@@ -267,9 +267,9 @@ fn request(
     check_pull(&a)?;
     let (settings, log_path) = flags::settings(&a)?;
     if settings.restart != RestartPolicy::No && a.rm {
-        return Err(usage(
-            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"",
-            "choose one: --rm removes the container at its first exit",
+        // podman's words, with no hint line after them (scripts match podman's stderr).
+        return Err(anyhow::anyhow!(
+            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\""
         ));
     }
     let entrypoint = a.entrypoint.as_deref().map(flags::entrypoint).transpose()?;

@@ -79,9 +79,9 @@ fn accepted(filters: &[Filter], c: &Container<'_>) -> bool {
 
 pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<ExitStatus> {
     if a.attach && a.containers.len() > 1 {
-        return Err(usage(
-            "you cannot start and attach multiple containers at once",
-            "start them without -a, or one at a time",
+        // podman's words, with no hint line after them (scripts match podman's stderr).
+        return Err(anyhow::anyhow!(
+            "you cannot start and attach multiple containers at once"
         ));
     }
     let filters = a
