@@ -525,3 +525,49 @@ fn noout_drops_rpods_output_but_not_the_containers_and_log_level_is_checked() {
     let o = e.rpod(&["--log-level", "error", "stop", "-t", "0", "nosuch"]);
     assert_eq!(stderr(&o), NO_SUCH);
 }
+
+#[test]
+fn exec_in_a_container_that_is_not_running_is_podmans_255() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _cleanup = RemoveAll(&e);
+    e.out(&["create", "--name", "c", "busybox", "true"]);
+    let want =
+        "Error: can only create exec sessions on running containers: container state improper\n";
+    for args in [&["exec", "c", "true"][..], &["exec", "-t", "c", "true"]] {
+        let o = e.rpod(args);
+        assert_eq!((code(&o), stderr(&o).as_str()), (255, want), "{args:?}");
+    }
+}
+
+#[test]
+fn start_runs_an_exited_container_again_and_its_log_keeps_both_runs() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _cleanup = RemoveAll(&e);
+    e.out(&[
+        "create",
+        "--name",
+        "x",
+        "busybox",
+        "sh",
+        "-c",
+        "echo run; exit 4",
+    ]);
+    for _ in 0..2 {
+        let o = e.rpod(&["start", "-a", "x"]);
+        assert_eq!(
+            (code(&o), stdout(&o).as_str()),
+            (4, "run\n"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(e.out(&["start", "x"]), "x\n");
+    assert_eq!(e.out(&["wait", "x"]), "4\n");
+    assert_eq!(e.out(&["logs", "x"]), "run\nrun\nrun\n");
+}
