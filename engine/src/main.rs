@@ -22,6 +22,18 @@ fn main() -> ExitCode {
             } else {
                 ExitStatus::Success
             };
+            // podman's (cobra's) words for an unknown flag, for scripts that match them;
+            // rpod's own nouns keep clap's.
+            let own_noun = std::env::args().nth(1).as_deref() == Some("seccomp");
+            if e.kind() == clap::error::ErrorKind::UnknownArgument && !own_noun {
+                if let Some(clap::error::ContextValue::String(flag)) =
+                    e.get(clap::error::ContextKind::InvalidArg)
+                {
+                    eprintln!("Error: unknown flag: {}", rpod::term::shown(flag));
+                    eprintln!("See 'rpod --help'");
+                    return status.into();
+                }
+            }
             let _ = e.print();
             return status.into();
         }

@@ -396,7 +396,10 @@ fn start_all_filter_and_attach_as_podman() {
     e.out(&["create", "--name", "two", "busybox", "true"]);
     let o = e.rpod(&["start", "-a", "one", "two"]);
     assert_eq!(code(&o), 125);
-    assert_eq!(stderr(&o), "Error: you cannot start and attach multiple containers at once\n  hint: start them without -a, or one at a time\n");
+    assert_eq!(
+        stderr(&o),
+        "Error: you cannot start and attach multiple containers at once\n"
+    );
     let one: serde_json::Value = serde_json::from_str(&e.out(&["inspect", "one"])).expect("json");
     let id = one[0]["Id"].as_str().expect("id").to_string();
     assert_eq!(
@@ -521,4 +524,50 @@ fn noout_drops_rpods_output_but_not_the_containers_and_log_level_is_checked() {
     assert!(stderr(&o).contains("level=debug"), "{}", stderr(&o));
     let o = e.rpod(&["--log-level", "error", "stop", "-t", "0", "nosuch"]);
     assert_eq!(stderr(&o), NO_SUCH);
+}
+
+#[test]
+fn exec_in_a_container_that_is_not_running_is_podmans_255() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _cleanup = RemoveAll(&e);
+    e.out(&["create", "--name", "c", "busybox", "true"]);
+    let want =
+        "Error: can only create exec sessions on running containers: container state improper\n";
+    for args in [&["exec", "c", "true"][..], &["exec", "-t", "c", "true"]] {
+        let o = e.rpod(args);
+        assert_eq!((code(&o), stderr(&o).as_str()), (255, want), "{args:?}");
+    }
+}
+
+#[test]
+fn start_runs_an_exited_container_again_and_its_log_keeps_both_runs() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _cleanup = RemoveAll(&e);
+    e.out(&[
+        "create",
+        "--name",
+        "x",
+        "busybox",
+        "sh",
+        "-c",
+        "echo run; exit 4",
+    ]);
+    for _ in 0..2 {
+        let o = e.rpod(&["start", "-a", "x"]);
+        assert_eq!(
+            (code(&o), stdout(&o).as_str()),
+            (4, "run\n"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(e.out(&["start", "x"]), "x\n");
+    assert_eq!(e.out(&["wait", "x"]), "4\n");
+    assert_eq!(e.out(&["logs", "x"]), "run\nrun\nrun\n");
 }

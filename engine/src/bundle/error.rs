@@ -51,6 +51,10 @@ pub enum BundleError {
     #[error("invalid --mount '{spec}': {reason}")]
     InvalidMount { spec: String, reason: String },
 
+    /// `--mount type=` names no type rpod mounts (podman's words).
+    #[error("invalid filesystem type \"{typ}\"")]
+    MountType { typ: String },
+
     #[error("invalid --group-add '{group}': {reason}")]
     InvalidGroupAdd { group: String, reason: String },
 

@@ -77,6 +77,7 @@ pub use host::Host;
 pub use mount::{MountSpec, Tmpfs};
 pub use resources::{Device, DeviceRule, Resources};
 pub use ulimit::{Ulimit, UlimitKind, PODMAN_DEFAULT_LIMIT, UNLIMITED};
+pub(crate) use user::resolve as resolve_user;
 pub(crate) use user::resolve_in_root;
 pub use volume::{Named, Volume};
 

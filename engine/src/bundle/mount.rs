@@ -135,13 +135,24 @@ pub fn parse(spec: &str) -> Result<MountSpec, BundleError> {
                 options,
             }))
         }
-        Some("volume") => Err(bad(
-            "type=volume needs named volumes, which rpod does not support yet (use type=bind)"
-                .into(),
-        )),
-        Some(t) => Err(bad(format!(
-            "type {t} is not supported: use bind, tmpfs or volume"
-        ))),
+        Some("volume") => {
+            // A named volume (created on first use), or an anonymous one without a source:
+            // the container layer resolves it as `-v NAME:/path`.
+            let mut v: Volume = match &src {
+                Some(s) => format!("{s}:{dst}").parse()?,
+                None => dst.parse()?,
+            };
+            if v.named.is_none() {
+                return Err(bad(format!(
+                    "a volume's source is a volume name, not a path ({})",
+                    src.unwrap_or_default()
+                )));
+            }
+            v.read_only = read_only;
+            v.flags = flags;
+            Ok(MountSpec::Bind(v))
+        }
+        Some(t) => Err(BundleError::MountType { typ: t.into() }),
         None => Err(bad("type is required (bind, tmpfs or volume)".into())),
     }
 }
@@ -175,7 +186,7 @@ mod tests {
                 "type=bind,src=/tmp,dst=/x,ro=maybe",
                 "expected true or false",
             ),
-            ("type=glue,dst=/x", "not supported"),
+            ("type=glue,dst=/x", "invalid filesystem type \"glue\""),
             ("type=bind,src=/tmp,dst=/x,bogus", "unknown option bogus"),
         ] {
             let e = parse(spec).unwrap_err().to_string();

@@ -169,7 +169,7 @@ pub struct CreateArgs {
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,
     /// Run the container in systemd mode: `true` (default), `false`, `always`.
-    #[arg(long, value_name = "MODE", value_parser = ["true", "false", "always"])]
+    #[arg(long, value_name = "MODE")]
     pub systemd: Option<String>,
     /// The image: a name, `name:tag`, or an id (prefix).
     pub image: String,
@@ -188,15 +188,19 @@ pub struct StartArgs {
     /// skipped).
     #[arg(long)]
     pub all: bool,
-    /// Filter the containers `--all` starts: `id=PREFIX`, `name=TEXT` (in the name), `status=STATE`
+    /// Filter the containers to start (implies `--all`): `id=PREFIX`, `name=TEXT` (in the name), `status=STATE`
     /// (repeatable; different keys must all match).
-    #[arg(long = "filter", value_name = "KEY=VALUE", requires = "all")]
+    #[arg(
+        long = "filter",
+        value_name = "KEY=VALUE",
+        conflicts_with = "containers"
+    )]
     pub filters: Vec<String>,
     /// Keep STDIN open even if not attached (with `-a`: pass rpod's stdin to the container).
     #[arg(short, long)]
     pub interactive: bool,
     /// Containers (names or ids).
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    #[arg(required_unless_present_any = ["all", "filters"], conflicts_with = "all")]
     pub containers: Vec<String>,
 }
 

@@ -94,6 +94,10 @@ pub enum Error {
     #[error("workdir \"{workdir}\" does not exist on container {id}")]
     WorkdirMissing { workdir: String, id: String },
 
+    /// `--workdir` names a file (podman's wording).
+    #[error("workdir \"{workdir}\" exists on container {id}, but is not a directory")]
+    WorkdirNotDirectory { workdir: String, id: String },
+
     /// `--workdir` names a path that cannot be a directory (a file on the way).
     #[error("detecting workdir \"{workdir}\" on container {id}")]
     WorkdirUnusable {
@@ -218,14 +222,6 @@ pub enum Error {
     #[error("cannot create a pipe")]
     Pipe(#[source] std::io::Error),
 
-    /// `exec --user` takes numbers.
-    #[error("exec --user takes uid[:gid], not {user}")]
-    ExecUser {
-        user: String,
-        #[source]
-        source: std::num::ParseIntError,
-    },
-
     #[error("cannot read the bundle of {name}")]
     ReadBundle {
         name: String,
@@ -276,9 +272,9 @@ impl Error {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::CommandFailed { status, .. } => *status,
-            Error::WorkdirMissing { .. } | Error::WorkdirUnusable { .. } => {
-                ExitStatus::CannotInvoke
-            }
+            Error::WorkdirMissing { .. }
+            | Error::WorkdirUnusable { .. }
+            | Error::WorkdirNotDirectory { .. } => ExitStatus::CannotInvoke,
             Error::Volume(e) => e.exit_status(),
             _ => ExitStatus::RpodError,
         }

@@ -638,7 +638,9 @@ impl<'a> Container<'a> {
         }
         self.event("stop");
         let rt = self.runtime()?;
-        if let Err(e) = rt.kill(&self.record.id, self.stop_signal(), true) {
+        // To the container's first process only, as podman: a shell that traps the signal
+        // runs its handler without its children dying of it first (SIGKILL below goes to all).
+        if let Err(e) = rt.kill(&self.record.id, self.stop_signal(), false) {
             if !e.is_missing_container() {
                 return Err(e.into());
             }
@@ -835,14 +837,20 @@ impl<'a> Container<'a> {
             process.set_cwd(w.into());
         }
         if let Some(u) = &req.user {
-            let (uid, gid) = u.split_once(':').unwrap_or((u, u));
-            let bad = |source| Error::ExecUser {
-                user: u.clone(),
-                source,
-            };
+            // A name or number, resolved in the container's /etc/passwd and /etc/group as
+            // `run --user` is (podman: exec -u nobody).
+            let root = spec
+                .root()
+                .as_ref()
+                .map(|r| r.path().clone())
+                .unwrap_or_else(|| self.paths().merged.clone());
+            let resolved = crate::bundle::resolve_user(&root, Some(u))?;
             let mut user = process.user().clone();
-            user.set_uid(uid.parse().map_err(bad)?);
-            user.set_gid(gid.parse().map_err(bad)?);
+            user.set_uid(resolved.uid);
+            user.set_gid(resolved.gid);
+            user.set_additional_gids(
+                (!resolved.additional_gids.is_empty()).then_some(resolved.additional_gids),
+            );
             process.set_user(user);
         }
         Ok((rt, process))
@@ -1013,9 +1021,13 @@ impl<'a> Container<'a> {
             self.remove_anonymous_volumes()?;
             // --rmi: the image too, unless another container uses it (podman's rule: a failure
             // to remove it does not fail the run).
+            // By the name the user gave while it still names this image: another tag of it
+            // is untagged only, as `podman rmi NAME` does.
             if m.settings.rmi {
                 if let Some(image) = &self.record.image_id {
-                    let _ = image::remove(self.store, image, false);
+                    let by_name = image::lookup(self.store, &m.image).is_ok_and(|i| i.id == *image);
+                    let reference = if by_name { m.image.as_str() } else { image };
+                    let _ = image::remove(self.store, reference, false);
                 }
             }
         }
@@ -1068,10 +1080,9 @@ fn check_workdir(rootfs: &std::path::Path, workdir: &str, id: &str) -> Result<()
         })?;
     match fs::metadata(&real) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::WorkdirUnusable {
+        Ok(_) => Err(Error::WorkdirNotDirectory {
             workdir: workdir.into(),
             id: id.into(),
-            source: std::io::Error::from_raw_os_error(nix::libc::ENOTDIR),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::WorkdirMissing {
             workdir: workdir.into(),
@@ -1687,11 +1698,11 @@ mod tests {
         let e = c.exec(&req, ProcessIo::null()).unwrap_err();
         assert_eq!(e.exit_status(), ExitStatus::Container(127));
         let bad_user = ExecRequest {
-            user: Some("nobody".into()),
+            user: Some("nosuchuser".into()),
             ..req
         };
         let e = c.exec(&bad_user, ProcessIo::null()).unwrap_err();
-        assert!(matches!(e, Error::ExecUser { .. }), "{e:?}");
+        assert!(matches!(e, Error::Bundle(_)), "{e:?}");
     }
 
     #[test]

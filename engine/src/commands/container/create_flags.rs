@@ -70,12 +70,11 @@ impl CidFile {
             .open(path)
         {
             Ok(f) => Ok(CidFile(Some((path.to_path_buf(), f)))),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(usage(
-                format!(
-                    "container id file exists. Ensure another container is not using it or delete {}",
-                    path.display()
-                ),
-                "remove the file, or name another one",
+            // podman's words, which say what to do; no hint line after them (scripts match
+            // podman's stderr whole).
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(anyhow::anyhow!(
+                "container id file exists. Ensure another container is not using it or delete {}",
+                path.display()
             )),
             Err(e) => Err(hinted(
                 e,
@@ -141,6 +140,27 @@ pub fn find_init() -> anyhow::Result<PathBuf> {
         })
 }
 
+/// A size already checked by `parse_size`, with decimal units (k = 1000), as podman's
+/// `units.FromHumanSize` reads `--log-opt max-size`.
+fn decimal_size(value: &str) -> u64 {
+    let v = value.trim().to_ascii_lowercase();
+    let split = v
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let num: f64 = num.parse().unwrap_or(0.0);
+    let mult = match unit.trim_end_matches('b') {
+        "k" => 1e3,
+        "m" => 1e6,
+        "g" => 1e9,
+        "t" => 1e12,
+        _ => 1.0,
+    };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let bytes = (num * mult) as u64;
+    bytes
+}
+
 /// `--systemd`: `always`, or `true` (the default) when the command is systemd or init
 /// (podman's rule: `/sbin/init`, `/usr/sbin/init`, `/usr/local/sbin/init`, or ending in
 /// `systemd`).
@@ -176,6 +196,14 @@ pub fn systemd_mounts(c: &mut ContainerConfig) {
 /// `--memory`, `--cpus`, `--pids-limit`, `--device`, `--device-cgroup-rule`,
 /// `--kernel-memory` (a warning, as podman 4.3).
 pub fn resources(a: &CreateArgs, c: &mut ContainerConfig) -> anyhow::Result<()> {
+    // Checked here, not by clap, for podman's words.
+    if let Some(v) = a.systemd.as_deref() {
+        if !["true", "false", "always"].contains(&v) {
+            return Err(anyhow::anyhow!(
+                "invalid config provided: --systemd values must be one of \"true, false, always\": invalid configuration"
+            ));
+        }
+    }
     if let Some(m) = &a.memory {
         c.resources.set_memory(m)?;
     }
@@ -286,8 +314,10 @@ pub fn settings(a: &CreateArgs) -> anyhow::Result<(Settings, Option<PathBuf>)> {
                 path = Some(p);
             }
             "max-size" => {
-                let n = rpod::bundle::resources::parse_size("--log-opt max-size", v)?;
-                s.log_max_size = Some(u64::try_from(n).unwrap_or(0));
+                // Checked as any size, counted as podman's units.FromHumanSize does:
+                // decimal, so 10k is 10000 bytes.
+                rpod::bundle::resources::parse_size("--log-opt max-size", v)?;
+                s.log_max_size = Some(decimal_size(v));
             }
             "tag" => s.log_tag = Some(v.to_string()),
             _ => return Err(bad()),

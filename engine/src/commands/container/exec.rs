@@ -34,6 +34,15 @@ fn env_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
+/// podman's refusal and status for an exec in a container that is not running (libpod's
+/// ErrCtrStateInvalid, which exec reports with 255).
+fn not_running() -> ExitStatus {
+    eprintln!(
+        "Error: can only create exec sessions on running containers: container state improper"
+    );
+    ExitStatus::Container(255)
+}
+
 pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<ExitStatus> {
     if a.preserve_fds > 0 {
         // Refused rather than run without the descriptors asked for.
@@ -73,7 +82,10 @@ pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<Ex
             stdin: a.interactive,
             out: Box::new(out),
         };
-        return Ok(c.exec_tty(&req, io)?);
+        return match c.exec_tty(&req, io) {
+            Err(rpod::container::Error::NotRunning { .. }) => Ok(not_running()),
+            r => Ok(r?),
+        };
     }
     let io = if a.detach {
         ProcessIo::null()
@@ -88,7 +100,11 @@ pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<Ex
             stderr: std::process::Stdio::inherit(),
         }
     };
-    let status = c.exec(&req, io)?;
+    let status = match c.exec(&req, io) {
+        Ok(s) => s,
+        Err(rpod::container::Error::NotRunning { .. }) => return Ok(not_running()),
+        Err(e) => return Err(e.into()),
+    };
     if a.detach {
         // podman prints its exec session's id; rpod keeps no exec sessions, so nothing.
         return Ok(ExitStatus::Success);

@@ -211,7 +211,8 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         "OnBuild": null,
         "Labels": labels,
         "Annotations": spec.get("annotations").cloned().unwrap_or(json!({})),
-        "StopSignal": m.settings.stop_signal.as_deref().unwrap_or("SIGTERM"),
+        // podman prints the number.
+        "StopSignal": container.stop_signal() as i32,
         "Umask": "0022",
         "Timeout": m.settings.timeout.unwrap_or(0),
         "StopTimeout": container.stop_timeout().as_secs(),
@@ -225,12 +226,13 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
             "Type": m.settings.log_driver.as_str(),
             "Config": null,
             "Path": m.log_path,
-            "Tag": m.settings.log_tag,
-            "Size": m.settings.log_max_size,
+            "Tag": m.settings.log_tag.as_deref().unwrap_or(""),
+            // podman's units.HumanSizeWithPrecision(size, 3): 10000 is "10kB".
+            "Size": human_size(m.settings.log_max_size.unwrap_or(0)),
         },
         "NetworkMode": if ns_mode(&spec, "network") == "host" { "host" } else { "none" },
         "PortBindings": {},
-        "RestartPolicy": {"Name": m.settings.restart.to_string(), "MaximumRetryCount": 0},
+        "RestartPolicy": {"Name": m.settings.restart.name(), "MaximumRetryCount": m.settings.restart.max_retries()},
         "AutoRemove": m.rm,
         "CapAdd": cap_add,
         "CapDrop": cap_drop,
@@ -251,6 +253,10 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         "Ulimits": ulimits,
         "Memory": spec.pointer("/linux/resources/memory/limit").cloned().unwrap_or(Value::from(0)),
         "PidsLimit": spec.pointer("/linux/resources/pids/limit").cloned().unwrap_or(Value::from(0)),
+        // --cpus as podman keeps it: quota / period in billionths of a CPU.
+        "NanoCpus": nano_cpus(&spec),
+        // --init: the command runs under the init bound at podman's path.
+        "Init": spec.pointer("/process/args/0").and_then(Value::as_str) == Some(rpod::bundle::INIT_PATH),
         "CpuShares": spec.pointer("/linux/resources/cpu/shares").cloned().unwrap_or(Value::from(0)),
         "Devices": [],
     });
@@ -392,4 +398,44 @@ pub fn run(
         Some(e) => Err(e.context("inspecting object")),
         None => Ok(ExitStatus::Success),
     }
+}
+
+/// `--cpus` back from the spec's CFS quota and period, in billionths of a CPU (podman's
+/// `NanoCpus`); 0 without a quota.
+fn nano_cpus(spec: &Value) -> u64 {
+    let quota = spec
+        .pointer("/linux/resources/cpu/quota")
+        .and_then(Value::as_i64);
+    let period = spec
+        .pointer("/linux/resources/cpu/period")
+        .and_then(Value::as_u64);
+    match (quota, period) {
+        (Some(q), Some(p)) if q > 0 && p > 0 => u64::try_from(q).unwrap_or(0) * 1_000_000_000 / p,
+        _ => 0,
+    }
+}
+
+/// A size as Go's `units.HumanSizeWithPrecision(size, 3)` prints it: decimal units, three
+/// significant digits, no trailing zeros (`10kB`, `10.2kB`, `0B`).
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    let digits = if size >= 100.0 {
+        0
+    } else if size >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let mut s = format!("{size:.digits$}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{s}{}", UNITS[unit])
 }

@@ -115,7 +115,17 @@ pub fn logs(store: &Store, rt: &dyn Runtimes, a: &LogsArgs) -> anyhow::Result<Ex
     let mut found = Vec::new();
     for n in &a.containers {
         match Container::lookup(store, rt, n) {
-            Ok(c) => found.push(c),
+            Ok(c) => {
+                // podman's refusal: a none or passthrough container keeps no log.
+                let driver = c.meta()?.settings.log_driver;
+                if driver != rpod::container::settings::LogDriver::K8sFile {
+                    return Err(rpod::container::Error::NotLogging {
+                        driver: driver.as_str(),
+                    }
+                    .into());
+                }
+                found.push(c);
+            }
             Err(e) if is_missing(&e) => return Err(no_such_container(n)),
             Err(e) => return Err(e.into()),
         }

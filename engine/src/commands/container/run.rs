@@ -170,9 +170,11 @@ fn request(
             .map_err(|e| hinted(e, format!("invalid --network {n}"), "use none or host"))?;
     }
     for m in &a.mount {
-        match bundle::mount::parse(m)
-            .map_err(|e| hinted(e, format!("invalid --mount {m}"), MOUNT_HINT))?
-        {
+        match bundle::mount::parse(m).map_err(|e| match e {
+            // podman's own words, unwrapped.
+            e @ bundle::BundleError::MountType { .. } => anyhow::Error::new(e),
+            e => hinted(e, format!("invalid --mount {m}"), MOUNT_HINT),
+        })? {
             MountSpec::Bind(v) => c.volumes.push(v),
             MountSpec::Tmpfs(t) => c.tmpfs.push(t),
         }
@@ -265,9 +267,9 @@ fn request(
     check_pull(&a)?;
     let (settings, log_path) = flags::settings(&a)?;
     if settings.restart != RestartPolicy::No && a.rm {
-        return Err(usage(
-            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"",
-            "choose one: --rm removes the container at its first exit",
+        // podman's words, with no hint line after them (scripts match podman's stderr).
+        return Err(anyhow::anyhow!(
+            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\""
         ));
     }
     let entrypoint = a.entrypoint.as_deref().map(flags::entrypoint).transpose()?;
@@ -287,7 +289,7 @@ fn request(
 }
 
 const MOUNT_HINT: &str =
-    "write type=bind,source=HOST,destination=CTR[,ro] or type=tmpfs,destination=CTR";
+    "write type=bind,source=HOST,destination=CTR[,ro], type=volume,source=NAME,destination=CTR or type=tmpfs,destination=CTR";
 
 /// `--pull`: rpod has no registry client yet, so only images already in the store run. With
 /// `never` and `missing` a missing image is podman's "NAME: image not known" (from create).

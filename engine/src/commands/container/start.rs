@@ -1,7 +1,7 @@
 //! `rpod start`: created containers, detached through their monitor, or with `-a` in the
 //! foreground (their output here, their exit code rpod's). `--all` starts every created
-//! container `--filter` accepts; rpod cannot start an exited container again (no restart yet),
-//! so `--all` leaves those.
+//! container `--filter` accepts (`--filter` alone implies `--all`); a named exited container
+//! runs again, as podman's; `--all` leaves exited ones.
 
 use anyhow::Context as _;
 
@@ -79,9 +79,9 @@ fn accepted(filters: &[Filter], c: &Container<'_>) -> bool {
 
 pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<ExitStatus> {
     if a.attach && a.containers.len() > 1 {
-        return Err(usage(
-            "you cannot start and attach multiple containers at once",
-            "start them without -a, or one at a time",
+        // podman's words, with no hint line after them (scripts match podman's stderr).
+        return Err(anyhow::anyhow!(
+            "you cannot start and attach multiple containers at once"
         ));
     }
     let filters = a
@@ -89,22 +89,24 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
         .iter()
         .map(|f| Filter::parse(f))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let list: Vec<(String, Result<Container<'_>, container::Error>)> = if a.all {
-        Container::all(store, rt)?
-            .into_iter()
-            .filter(|c| c.record().state == ContainerState::Created && accepted(&filters, c))
-            .map(|c| (c.id().to_string(), Ok(c)))
-            .collect()
-    } else {
-        a.containers
-            .iter()
-            .map(|n| (n.clone(), Container::lookup(store, rt, n)))
-            .collect()
-    };
+    // podman: --filter alone starts the containers it accepts, as with --all.
+    let list: Vec<(String, Result<Container<'_>, container::Error>)> =
+        if a.all || !filters.is_empty() {
+            Container::all(store, rt)?
+                .into_iter()
+                .filter(|c| c.record().state == ContainerState::Created && accepted(&filters, c))
+                .map(|c| (c.id().to_string(), Ok(c)))
+                .collect()
+        } else {
+            a.containers
+                .iter()
+                .map(|n| (n.clone(), Container::lookup(store, rt, n)))
+                .collect()
+        };
     let mut failed = Collect::default();
     let mut last = ExitStatus::Success;
     for (given, found) in list {
-        let c = match found {
+        let mut c = match found {
             Ok(c) => c,
             Err(e) if is_missing(&e) => {
                 failed.fail(ExitStatus::RpodError, no_such_container(&given));
@@ -116,7 +118,16 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
             }
         };
         let state = c.record().state;
-        if state != ContainerState::Created {
+        // An exited container runs again (podman): its record goes back to created once its
+        // last monitor is gone.
+        if matches!(state, ContainerState::Exited | ContainerState::Stopped) {
+            c.wait_monitor_gone(std::time::Duration::from_secs(30))?;
+            c.prepare_start()?;
+        } else if state == ContainerState::Running && !a.attach {
+            // podman: starting a running container does nothing and says so by its name.
+            println!("{given}");
+            continue;
+        } else if state != ContainerState::Created {
             failed.fail(
                 ExitStatus::RpodError,
                 usage(
