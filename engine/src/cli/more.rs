@@ -84,6 +84,9 @@ pub struct VolumePruneArgs {
     /// Do not prompt for confirmation.
     #[arg(short, long)]
     pub force: bool,
+    /// Provide filter values (e.g. 'label=<key>=<value>').
+    #[arg(long = "filter", value_name = "FILTERS")]
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Args)]
