@@ -48,7 +48,7 @@ pub struct VolumeLsArgs {
     /// Filter volume output (name=, label=KEY[=VALUE], driver=, dangling=true|false).
     #[arg(short, long = "filter", value_name = "FILTER")]
     pub filters: Vec<String>,
-    /// Format volume output: `json`.
+    /// Format volume output using JSON or a Go template.
     #[arg(long)]
     pub format: Option<String>,
     /// Do not print headers.
@@ -61,7 +61,7 @@ pub struct VolumeInspectArgs {
     /// Inspect all volumes.
     #[arg(short, long)]
     pub all: bool,
-    /// Format volume output: `json` (the default).
+    /// Format volume output using JSON (the default) or a Go template.
     #[arg(short, long)]
     pub format: Option<String>,
     pub names: Vec<String>,
@@ -150,7 +150,7 @@ pub struct StatsArgs {
     /// Show all containers (default: running ones).
     #[arg(short, long)]
     pub all: bool,
-    /// Pretty-print container statistics: `json`.
+    /// Pretty-print container statistics to JSON or using a Go template.
     #[arg(long)]
     pub format: Option<String>,
     /// Do not truncate the container id.
@@ -170,7 +170,7 @@ pub struct EventsArgs {
     /// Filter output (container=, event=, image=, type=; one key given twice is OR-ed).
     #[arg(short, long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
-    /// Format the output: `json`.
+    /// Format the output to JSON Lines or using the given Go template.
     #[arg(long)]
     pub format: Option<String>,
     /// Stream new events; `--stream=false` prints the existing ones and exits.
