@@ -406,7 +406,7 @@ fn diff_lists_what_a_container_added_changed_and_deleted_as_podman() {
     let o = e.rpod(&["diff", "nosuch"]);
     assert_eq!(code(&o), 125);
     assert!(
-        stderr(&o).contains("no such container or image"),
+        stderr(&o).contains("nosuch not found: layer not known"),
         "{}",
         stderr(&o)
     );
