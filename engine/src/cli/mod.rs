@@ -123,6 +123,8 @@ pub enum Command {
     Unpause(more::PauseArgs),
     /// Restart one or more containers.
     Restart(more::RestartArgs),
+    /// Initialize one or more containers.
+    Init(more::InitArgs),
     /// Rename an existing container.
     Rename(more::RenameArgs),
     /// Display the running processes of a container.

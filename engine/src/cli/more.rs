@@ -117,6 +117,15 @@ pub struct RestartArgs {
     pub containers: Vec<String>,
 }
 
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Initialize all containers (every created one).
+    #[arg(short, long)]
+    pub all: bool,
+    pub containers: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     pub container: String,

@@ -77,6 +77,11 @@ fn accepted(filters: &[Filter], c: &Container<'_>) -> bool {
     })
 }
 
+/// Created, or made ready by `rpod init`.
+fn startable(state: ContainerState) -> bool {
+    matches!(state, ContainerState::Created | ContainerState::Initialized)
+}
+
 pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<ExitStatus> {
     if a.attach && a.containers.len() > 1 {
         return Err(usage(
@@ -92,7 +97,7 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
     let list: Vec<(String, Result<Container<'_>, container::Error>)> = if a.all {
         Container::all(store, rt)?
             .into_iter()
-            .filter(|c| c.record().state == ContainerState::Created && accepted(&filters, c))
+            .filter(|c| startable(c.record().state) && accepted(&filters, c))
             .map(|c| (c.id().to_string(), Ok(c)))
             .collect()
     } else {
@@ -116,7 +121,7 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
             }
         };
         let state = c.record().state;
-        if state != ContainerState::Created {
+        if !startable(state) {
             failed.fail(
                 ExitStatus::RpodError,
                 usage(
