@@ -547,3 +547,29 @@ fn init_makes_a_created_container_ready_and_start_runs_it() {
         .collect();
     assert!(events.contains(&"init".to_string()), "{events:?}");
 }
+
+/// `start` of an exited container runs it again, as podman's (`cp` into an exited container,
+/// then starting it, depends on it).
+#[test]
+fn start_runs_an_exited_container_again() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _cleanup = Cleanup(&e);
+    let o = e.rpod(&[
+        "run",
+        "--name",
+        "x",
+        "busybox",
+        "sh",
+        "-c",
+        "echo again; exit 4",
+    ]);
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "again\n"));
+    assert_eq!(e.state_of("x"), "exited");
+    let o = e.rpod(&["start", "-a", "x"]);
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "again\n"));
+    assert_eq!(e.out(&["start", "x"]), "x\n");
+    assert_eq!(e.out(&["wait", "x"]), "4\n");
+}

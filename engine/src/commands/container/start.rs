@@ -1,7 +1,7 @@
-//! `rpod start`: created containers, detached through their monitor, or with `-a` in the
-//! foreground (their output here, their exit code rpod's). `--all` starts every created
-//! container `--filter` accepts; rpod cannot start an exited container again (no restart yet),
-//! so `--all` leaves those.
+//! `rpod start`: created (or initialized) containers, detached through their monitor, or with
+//! `-a` in the foreground (their output here, their exit code rpod's). An exited container
+//! named here runs again, as podman's. `--all` starts every created container `--filter`
+//! accepts (it leaves exited ones).
 
 use anyhow::Context as _;
 
@@ -109,7 +109,7 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
     let mut failed = Collect::default();
     let mut last = ExitStatus::Success;
     for (given, found) in list {
-        let c = match found {
+        let mut c = match found {
             Ok(c) => c,
             Err(e) if is_missing(&e) => {
                 failed.fail(ExitStatus::RpodError, no_such_container(&given));
@@ -120,6 +120,15 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
                 continue;
             }
         };
+        // An exited (or stopped) container named here runs again, as podman's start does
+        // (restart's way: the old monitor's cleanup first).
+        if matches!(
+            c.record().state,
+            ContainerState::Exited | ContainerState::Stopped
+        ) {
+            c.wait_monitor_gone(std::time::Duration::from_secs(30))?;
+            c.prepare_start()?;
+        }
         let state = c.record().state;
         if !startable(state) {
             failed.fail(
