@@ -120,9 +120,8 @@ impl VolumeError {
 impl Hint for VolumeError {
     fn hint(&self) -> Option<String> {
         match self {
-            VolumeError::InUse { .. } => {
-                Some("remove the containers first, or use `volume rm -f`".into())
-            }
+            // No hint: podman's message is the whole output (scripts match it exactly), and
+            // it already names the containers.
             VolumeError::MountOption { .. } => Some(
                 "create the volume without it; bind-mount a host directory with -v /path:/dst"
                     .into(),

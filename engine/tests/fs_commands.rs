@@ -406,15 +406,15 @@ fn diff_lists_what_a_container_added_changed_and_deleted_as_podman() {
     let o = e.rpod(&["diff", "nosuch"]);
     assert_eq!(code(&o), 125);
     assert!(
-        stderr(&o).contains("no such container or image"),
+        stderr(&o).contains("nosuch not found: layer not known"),
         "{}",
         stderr(&o)
     );
 }
 
 /// `commit` makes an image with the container's changes on top (an added file is there, a
-/// deleted one is not, through a whiteout), the `--change`s applied, and the message and
-/// author in its history; `diff` of the image shows the same top layer.
+/// deleted one is not, through a whiteout), the `--change`s applied, and the author in its
+/// history (a message is refused, as podman's OCI format does); `diff` of the image shows the same top layer.
 #[test]
 fn commit_makes_an_image_that_shows_the_containers_changes() {
     if !ready() {
@@ -430,10 +430,16 @@ fn commit_makes_an_image_that_shows_the_containers_changes() {
         "-c",
         "echo committed > /root/new; rm /etc/group; mkdir /opq; echo 1 > /opq/f",
     ]);
+    // As podman 4.3: a message needs the docker format, which rpod does not store.
+    let o = e.rpod(&["commit", "-m", "the message", "c", "next"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("messages are only compatible with the docker image format (-f docker)"),
+        "{o:?}"
+    );
     let id = e.out(&[
         "commit",
-        "-m",
-        "the message",
         "--author",
         "someone",
         "-c",
@@ -455,7 +461,6 @@ fn commit_makes_an_image_that_shows_the_containers_changes() {
     let img: serde_json::Value =
         serde_json::from_str(&e.out(&["image", "inspect", "next"])).expect("json");
     let text = img.to_string();
-    assert!(text.contains("the message"), "{text}");
     assert!(text.contains("someone"), "{text}");
     assert_eq!(
         e.out(&["diff", "next"]),

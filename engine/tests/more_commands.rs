@@ -500,3 +500,76 @@ fn attach_follows_the_output_and_exits_with_the_containers_code() {
     assert_eq!(stderr(&o), "oops\n");
     e.out(&["rm", "at"]);
 }
+
+/// `init` makes a created container `initialized` (its root filesystem mounted), refuses one
+/// already initialized with podman's words, and `start` then runs it.
+#[test]
+fn init_makes_a_created_container_ready_and_start_runs_it() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _cleanup = Cleanup(&e);
+    let id = e
+        .out(&["create", "--name", "i", "busybox", "echo", "started"])
+        .trim()
+        .to_string();
+    assert_eq!(e.out(&["init", "i"]), "i\n");
+    assert_eq!(e.state_of("i"), "initialized");
+    let merged = e.out(&["mount", "i"]);
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    assert!(
+        mounts.contains(&format!(" {} ", merged.trim())),
+        "root filesystem not mounted at {merged}"
+    );
+    let o = e.rpod(&["init", "i"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains(&format!(
+            "container {id} has already been created in runtime: container state improper"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(e.out(&["start", "-a", "i"]), "started\n");
+    assert_eq!(e.state_of("i"), "exited");
+    let o = e.rpod(&["init", "nosuch"]);
+    assert_eq!(code(&o), 125);
+    assert!(
+        stderr(&o).contains("no container with name or ID \"nosuch\" found"),
+        "{}",
+        stderr(&o)
+    );
+    let events: Vec<String> = e
+        .events(&["--filter", "container=i"])
+        .iter()
+        .map(|ev| ev["Status"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(events.contains(&"init".to_string()), "{events:?}");
+}
+
+/// `start` of an exited container runs it again, as podman's (`cp` into an exited container,
+/// then starting it, depends on it).
+#[test]
+fn start_runs_an_exited_container_again() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _cleanup = Cleanup(&e);
+    let o = e.rpod(&[
+        "run",
+        "--name",
+        "x",
+        "busybox",
+        "sh",
+        "-c",
+        "echo again; exit 4",
+    ]);
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "again\n"));
+    assert_eq!(e.state_of("x"), "exited");
+    let o = e.rpod(&["start", "-a", "x"]);
+    assert_eq!((code(&o), stdout(&o).as_str()), (4, "again\n"));
+    assert_eq!(e.out(&["start", "x"]), "x\n");
+    assert_eq!(e.out(&["wait", "x"]), "4\n");
+}

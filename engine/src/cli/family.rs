@@ -8,7 +8,9 @@ use clap::{Args, Subcommand};
 
 use super::container::*;
 use super::fs::{CommitArgs, CpArgs, DiffArgs, ExportArgs};
-use super::more::{AttachArgs, PauseArgs, PortArgs, RenameArgs, RestartArgs, StatsArgs, TopArgs};
+use super::more::{
+    AttachArgs, InitArgs, PauseArgs, PortArgs, RenameArgs, RestartArgs, StatsArgs, TopArgs,
+};
 use super::Command;
 
 /// `rpod container ...`.
@@ -32,6 +34,8 @@ pub enum ContainerCommand {
     Exists(ExistsArgs),
     /// Export a container's filesystem contents as a tar archive.
     Export(ExportArgs),
+    /// Initialize one or more containers.
+    Init(InitArgs),
     /// Display the configuration of containers.
     Inspect(InspectArgs),
     /// Send a signal to containers.
@@ -124,6 +128,7 @@ impl ContainerCommand {
                 a.kind = InspectType::Container;
                 Command::Inspect(a)
             }
+            C::Init(a) => Command::Init(a),
             C::Kill(a) => Command::Kill(a),
             C::Logs(a) => Command::Logs(a),
             C::Ps(a) => Command::Ps(a),

@@ -77,8 +77,7 @@ pub struct CommitArgs {
     /// Set the author for the image committed.
     #[arg(short, long)]
     pub author: Option<String>,
-    /// Pause container during commit (refused for a running container: rpod cannot pause
-    /// yet).
+    /// Pause container during commit.
     #[arg(short, long)]
     pub pause: bool,
     /// Format of the image manifest and metadata (oci).

@@ -82,8 +82,8 @@ pub enum Command {
     /// Unmount a container's root filesystem (when it is not running).
     Umount(MountArgs),
     /// Manage containers: attach, cleanup, commit, cp, create, diff, exec, exists, export,
-    /// inspect, kill, ps (ls, list), logs, mount, pause, port, rename, restart, rm, run, start,
-    /// stats, stop, top, umount, unpause, wait.
+    /// init, inspect, kill, ps (ls, list), logs, mount, pause, port, rename, restart, rm, run,
+    /// start, stats, stop, top, umount, unpause, wait.
     #[command(subcommand)]
     Container(ContainerCommand),
     /// Create an image from a root filesystem tarball.
@@ -123,6 +123,8 @@ pub enum Command {
     Unpause(more::PauseArgs),
     /// Restart one or more containers.
     Restart(more::RestartArgs),
+    /// Initialize one or more containers.
+    Init(more::InitArgs),
     /// Rename an existing container.
     Rename(more::RenameArgs),
     /// Display the running processes of a container.

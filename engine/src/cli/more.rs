@@ -48,7 +48,7 @@ pub struct VolumeLsArgs {
     /// Filter volume output (name=, label=KEY[=VALUE], driver=, dangling=true|false).
     #[arg(short, long = "filter", value_name = "FILTER")]
     pub filters: Vec<String>,
-    /// Format volume output: `json`.
+    /// Format volume output using JSON or a Go template.
     #[arg(long)]
     pub format: Option<String>,
     /// Do not print headers.
@@ -61,7 +61,7 @@ pub struct VolumeInspectArgs {
     /// Inspect all volumes.
     #[arg(short, long)]
     pub all: bool,
-    /// Format volume output: `json` (the default).
+    /// Format volume output using JSON (the default) or a Go template.
     #[arg(short, long)]
     pub format: Option<String>,
     pub names: Vec<String>,
@@ -84,6 +84,9 @@ pub struct VolumePruneArgs {
     /// Do not prompt for confirmation.
     #[arg(short, long)]
     pub force: bool,
+    /// Provide filter values (e.g. 'label=<key>=<value>').
+    #[arg(long = "filter", value_name = "FILTERS")]
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +114,15 @@ pub struct RestartArgs {
     /// Seconds to wait for stop before killing the container.
     #[arg(short, long, default_value_t = 10)]
     pub time: u64,
+    pub containers: Vec<String>,
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Initialize all containers (every created one).
+    #[arg(short, long)]
+    pub all: bool,
     pub containers: Vec<String>,
 }
 
@@ -147,7 +159,7 @@ pub struct StatsArgs {
     /// Show all containers (default: running ones).
     #[arg(short, long)]
     pub all: bool,
-    /// Pretty-print container statistics: `json`.
+    /// Pretty-print container statistics to JSON or using a Go template.
     #[arg(long)]
     pub format: Option<String>,
     /// Do not truncate the container id.
@@ -167,7 +179,7 @@ pub struct EventsArgs {
     /// Filter output (container=, event=, image=, type=; one key given twice is OR-ed).
     #[arg(short, long = "filter", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
-    /// Format the output: `json`.
+    /// Format the output to JSON Lines or using the given Go template.
     #[arg(long)]
     pub format: Option<String>,
     /// Stream new events; `--stream=false` prints the existing ones and exits.

@@ -61,6 +61,48 @@ impl Container<'_> {
         Ok(crate::volume::remove_anonymous(self.store, &names)?)
     }
 
+    /// `rpod init`: makes a created container ready to start, its state `initialized`.
+    ///
+    /// podman's init has the runtime create the container (its process waits to be started).
+    /// rpod's monitor starts a container with the runtime's `run` (create and start at once,
+    /// the monitor the parent of the container's process), so init does what comes before it:
+    /// the runtime and the bundle are checked and the root filesystem is mounted. `start`
+    /// takes an initialized container as a created one; no process exists before it.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyInitialized`] (initialized, running or paused), [`Error::CannotInit`]
+    /// (exited or stopped); a root filesystem that cannot be mounted.
+    pub fn init(&mut self) -> Result<(), Error> {
+        self.check_runtime()?;
+        match self.record.state {
+            ContainerState::Configured | ContainerState::Created => {}
+            ContainerState::Initialized | ContainerState::Running | ContainerState::Paused => {
+                return Err(Error::AlreadyInitialized {
+                    id: self.record.id.clone(),
+                })
+            }
+            other => {
+                return Err(Error::CannotInit {
+                    name: self.record.name.clone(),
+                    state: other.as_str(),
+                })
+            }
+        }
+        if !self.record.bundle.join("config.json").is_file() {
+            return Err(Error::Io {
+                what: "find the bundle of",
+                path: self.record.bundle.clone(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+        self.mount()?;
+        self.store
+            .set_container_state(&self.record.id, ContainerState::Initialized)?;
+        self.refresh()?;
+        self.event("init");
+        Ok(())
+    }
+
     /// Freezes the running container (`runtime pause`); the state becomes `paused`.
     ///
     /// # Errors

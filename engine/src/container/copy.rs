@@ -496,6 +496,58 @@ struct TarWriter<'a, 'o> {
     layer: bool,
 }
 
+/// Whether the entry `name` (relative to the container's root) is only what the runtime made
+/// to mount the engine's files over (an empty `/run/.containerenv`, a `/run` holding only
+/// such): podman's diff leaves these paths out ([`super::changes::MOUNTED_OVER`]), and a
+/// committed layer must not carry them either.
+fn mount_stub(fd: &OwnedFd, st: &Stat, name: &[u8]) -> bool {
+    let mut abs = b"/".to_vec();
+    abs.extend_from_slice(name);
+    if !super::changes::MOUNTED_OVER
+        .iter()
+        .any(|p| p.as_bytes() == abs.as_slice())
+    {
+        return false;
+    }
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => st.st_size == 0,
+        FileType::Directory => {
+            let Ok(dir) = reopen(fd, OFlags::RDONLY | OFlags::DIRECTORY) else {
+                return false;
+            };
+            if is_opaque(&dir) {
+                return false;
+            }
+            let Ok(mut list) = rustix::fs::Dir::read_from(&dir) else {
+                return false;
+            };
+            while let Some(e) = list.read() {
+                let Ok(e) = e else { return false };
+                let child = e.file_name().to_bytes();
+                if child == b"." || child == b".." {
+                    continue;
+                }
+                let Ok(cfd) = rustix::fs::openat(
+                    &dir,
+                    OsStr::from_bytes(child),
+                    OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    Mode::empty(),
+                ) else {
+                    return false;
+                };
+                let Ok(cst) = rustix::fs::fstat(&cfd) else {
+                    return false;
+                };
+                if !mount_stub(&cfd, &cst, &join_name(name, child)) {
+                    return false;
+                }
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 fn join_name(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     if prefix.is_empty() {
         name.to_vec()
@@ -611,6 +663,9 @@ impl TarWriter<'_, '_> {
                     };
                     let cst =
                         rustix::fs::fstat(&cfd).map_err(|e| self.err("stat", &cname)(e.into()))?;
+                    if self.layer && mount_stub(&cfd, &cst, &cname) {
+                        continue;
+                    }
                     self.entry(
                         &cfd,
                         &cst,

@@ -50,6 +50,14 @@ pub enum Error {
     #[error(transparent)]
     Volume(#[from] crate::volume::VolumeError),
 
+    /// `init` of a container already initialized, running or paused (podman's words).
+    #[error("container {id} has already been created in runtime: container state improper")]
+    AlreadyInitialized { id: String },
+
+    /// `init` of an exited container: rpod starts created containers only.
+    #[error("container {name} is {state}: rpod initializes created containers only")]
+    CannotInit { name: String, state: &'static str },
+
     /// `pause` of a paused container (podman's words).
     #[error("\"{id}\" is already paused: container state improper")]
     AlreadyPaused { id: String },

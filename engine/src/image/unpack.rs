@@ -580,16 +580,19 @@ impl Unpacker {
                 if keep_dir {
                     Ok(true)
                 } else if !self.how.replace_kind {
-                    Err(io::Error::other(
-                        "a directory is in the way of a non-directory (--overwrite replaces it)",
+                    // "file exists": podman's words (Go's EEXIST), which scripts match.
+                    Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "a directory is in the way of a non-directory: file exists (--overwrite replaces it)",
                     ))
                 } else {
                     remove_tree_at(dir, name)?;
                     Ok(false)
                 }
             }
-            Ok(_) if keep_dir && !self.how.replace_kind => Err(io::Error::other(
-                "a non-directory is in the way of a directory (--overwrite replaces it)",
+            Ok(_) if keep_dir && !self.how.replace_kind => Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "a non-directory is in the way of a directory: file exists (--overwrite replaces it)",
             )),
             Ok(_) => {
                 rustix::fs::unlinkat(dir, name, AtFlags::empty())?;

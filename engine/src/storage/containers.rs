@@ -20,6 +20,8 @@ pub enum ContainerState {
     Configured,
     /// Created in the runtime, not started.
     Created,
+    /// `rpod init`: ready to start, its root filesystem mounted (podman's "initialized").
+    Initialized,
     Running,
     Paused,
     /// Stopped by rpod, not yet cleaned up.
@@ -37,6 +39,7 @@ impl ContainerState {
         match self {
             ContainerState::Configured => "configured",
             ContainerState::Created => "created",
+            ContainerState::Initialized => "initialized",
             ContainerState::Running => "running",
             ContainerState::Paused => "paused",
             ContainerState::Stopped => "stopped",
@@ -45,9 +48,10 @@ impl ContainerState {
         }
     }
 
-    const ALL: [ContainerState; 7] = [
+    const ALL: [ContainerState; 8] = [
         ContainerState::Configured,
         ContainerState::Created,
+        ContainerState::Initialized,
         ContainerState::Running,
         ContainerState::Paused,
         ContainerState::Stopped,

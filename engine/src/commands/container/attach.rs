@@ -12,7 +12,6 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use crate::cli::more::AttachArgs;
-use crate::commands::usage;
 use rpod::container::{Container, LogReader};
 use rpod::exit::ExitStatus;
 use rpod::runtime::Runtimes;
@@ -21,10 +20,8 @@ use rpod::storage::{ContainerState, Store};
 pub fn run(store: &Store, rt: &dyn Runtimes, a: &AttachArgs) -> anyhow::Result<ExitStatus> {
     let mut c = Container::lookup(store, rt, &a.container)?;
     if !c.is_running() {
-        return Err(usage(
-            "you can only attach to running containers",
-            format!("start it first: rpod start {}", a.container),
-        ));
+        // podman's message alone (no hint line): scripts match the whole output.
+        anyhow::bail!("you can only attach to running containers");
     }
     let reader = LogReader::new(&c.meta()?.log_path);
     let content = |reader: &LogReader| -> anyhow::Result<(Vec<u8>, Vec<u8>)> {

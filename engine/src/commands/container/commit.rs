@@ -7,24 +7,19 @@ use rpod::container::{commit, Container};
 use rpod::exit::ExitStatus;
 use rpod::image::commit::CommitOptions;
 use rpod::runtime::Runtimes;
-use rpod::storage::Store;
+use rpod::storage::{ContainerState, Store};
 
 pub fn run(store: &Store, rt: &dyn Runtimes, a: &CommitArgs) -> anyhow::Result<ExitStatus> {
     if a.format == ImageFormat::Docker {
         // A docker-format image would need a second manifest and config format in the store.
         bail!("--format docker is not supported: rpod stores OCI images only (use --format oci)");
     }
-    let c = Container::lookup(store, rt, &a.container)?;
-    if a.pause && c.is_running() {
-        bail!(
-            "cannot pause container {} during the commit: rpod cannot pause containers yet (commit without -p)",
-            c.name()
-        );
+    // podman 4.3 refuses -m with the OCI format, its default and rpod's only one.
+    if a.message.is_some() {
+        bail!("messages are only compatible with the docker image format (-f docker)");
     }
-    // podman 4.3 refuses -m with its default OCI format ("messages are only compatible with
-    // the docker image format"); rpod stores OCI only and keeps the message as the history
-    // entry's comment, where `import -m` puts it too. Without -m the comment is podman's
-    // "FROM <image>".
+    let mut c = Container::lookup(store, rt, &a.container)?;
+    // The comment is podman's "FROM <image>".
     let from = store
         .image(c.record().image_id.as_deref().unwrap_or_default())?
         .and_then(|i| i.names.first().cloned())
@@ -33,13 +28,23 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CommitArgs) -> anyhow::Result<E
     let opts = CommitOptions {
         reference: a.image.clone(),
         changes: a.changes.clone(),
-        message: Some(a.message.clone().unwrap_or(format!("FROM {from}"))),
+        message: Some(format!("FROM {from}")),
         author: a.author.clone(),
         // podman's, for a commit.
         created_by: "/bin/sh".to_owned(),
         ..CommitOptions::default()
     };
-    let img = commit::commit(&c, &opts)?;
+    // -p: freeze a running container while its changes are read, so
+    // the layer is one moment's state; thaw it after, whether the commit worked or not.
+    let paused = a.pause && c.record().state == ContainerState::Running;
+    if paused {
+        c.pause()?;
+    }
+    let made = commit::commit(&c, &opts);
+    if paused {
+        c.unpause()?;
+    }
+    let img = made?;
     // podman prints the new image's id (its progress lines, which -q hides, go to stderr).
     println!("{}", img.id);
     Ok(ExitStatus::Success)

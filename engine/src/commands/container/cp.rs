@@ -4,6 +4,7 @@ use std::io::{self, Write as _};
 
 use anyhow::bail;
 
+use super::lifecycle::is_missing;
 use crate::cli::fs::CpArgs;
 use rpod::container::copy::{self, Place, Source, WriteOptions};
 use rpod::container::Container;
@@ -23,6 +24,14 @@ fn parse(arg: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// The container `name`; podman's cp words for one that is not there.
+fn lookup<'a>(store: &'a Store, rt: &'a dyn Runtimes, name: &str) -> anyhow::Result<Container<'a>> {
+    match Container::lookup(store, rt, name) {
+        Err(e) if is_missing(&e) => bail!("container {name:?} does not exist"),
+        other => Ok(other?),
+    }
+}
+
 pub fn run(store: &Store, rt: &dyn Runtimes, a: &CpArgs) -> anyhow::Result<ExitStatus> {
     let (src_ctr, src_path) = parse(&a.src);
     let (dest_ctr, dest_path) = parse(&a.dest);
@@ -34,7 +43,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CpArgs) -> anyhow::Result<ExitS
                 a.dest
             );
         };
-        let mut c = Container::lookup(store, rt, dest_ctr)?;
+        let mut c = lookup(store, rt, dest_ctr)?;
         let m = c.mount_for_copy()?;
         let place = m.place()?;
         let target = copy::target_dir(&place, dest_path)?;
@@ -59,7 +68,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CpArgs) -> anyhow::Result<ExitS
                 a.dest
             );
         };
-        let mut c = Container::lookup(store, rt, src_ctr)?;
+        let mut c = lookup(store, rt, src_ctr)?;
         let m = c.mount_for_copy()?;
         let place = m.place()?;
         let src = Source::open(&place, src_path)?;
@@ -76,12 +85,8 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CpArgs) -> anyhow::Result<ExitS
             a.dest
         );
     }
-    let mut src_c = src_ctr
-        .map(|n| Container::lookup(store, rt, n))
-        .transpose()?;
-    let mut dest_c = dest_ctr
-        .map(|n| Container::lookup(store, rt, n))
-        .transpose()?;
+    let mut src_c = src_ctr.map(|n| lookup(store, rt, n)).transpose()?;
+    let mut dest_c = dest_ctr.map(|n| lookup(store, rt, n)).transpose()?;
     let src_m = src_c.as_mut().map(Container::mount_for_copy).transpose()?;
     let dest_m = dest_c.as_mut().map(Container::mount_for_copy).transpose()?;
     let from = match &src_m {

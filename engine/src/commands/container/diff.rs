@@ -36,7 +36,8 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &DiffArgs) -> anyhow::Result<Exi
                 changes::changes(&top, &layers)?
             }
             Err(image::ImageError::NotFound { .. }) => {
-                bail!("{}: no such container or image", a.name)
+                // podman's words: it looks the name up as a layer last.
+                bail!("{} not found: layer not known", a.name)
             }
             Err(_) => return Err(container_err.into()),
         },

@@ -6,6 +6,7 @@ use std::io::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cli::more::EventsArgs;
+use crate::commands::format::{render_one, Format};
 use crate::commands::usage;
 use rpod::events::{self, Event, Follower};
 use rpod::exit::ExitStatus;
@@ -132,16 +133,9 @@ fn line(e: &Event) -> String {
 }
 
 pub fn run(store: &Store, a: &EventsArgs) -> anyhow::Result<ExitStatus> {
-    let json = match a.format.as_deref() {
-        None => false,
-        Some("json") => true,
-        Some(f) => {
-            return Err(usage(
-                format!("unsupported --format {f}"),
-                "use --format json",
-            ))
-        }
-    };
+    // podman prints JSON one event a line (not an indented array); a template runs once per
+    // event over the JSON form's fields ({{.Name}}, {{.Status}}, {{.Attributes}}...).
+    let format = Format::parse(a.format.as_deref())?;
     let since = a
         .since
         .as_deref()
@@ -159,10 +153,10 @@ pub fn run(store: &Store, a: &EventsArgs) -> anyhow::Result<ExitStatus> {
         if since.is_some_and(|s| t < s) || until.is_some_and(|u| t > u) || !filters.pass(e) {
             return Ok(());
         }
-        if json {
-            writeln!(out, "{}", serde_json::to_string(e)?)?;
-        } else {
-            writeln!(out, "{}", line(e))?;
+        match &format {
+            Format::Json => writeln!(out, "{}", serde_json::to_string(e)?)?,
+            Format::Template { .. } => write!(out, "{}", render_one(&format, e)?)?,
+            Format::Default => writeln!(out, "{}", line(e))?,
         }
         out.flush()?;
         Ok(())

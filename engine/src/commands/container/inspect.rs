@@ -160,7 +160,8 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
     let state_json = json!({
         "OciVersion": spec.get("ociVersion").cloned().unwrap_or(Value::from("")),
         "Status": state.as_str(),
-        "Running": running,
+        // podman: a paused container is not Running (its Pid stays).
+        "Running": state == ContainerState::Running,
         "Paused": state == ContainerState::Paused,
         "Restarting": false,
         "OOMKilled": false,

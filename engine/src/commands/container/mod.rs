@@ -10,6 +10,7 @@ mod exec;
 mod exists;
 mod export;
 mod images;
+mod init;
 mod inspect;
 mod lifecycle;
 mod logs;
@@ -111,6 +112,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Pause(a) => pause::pause(&store, rt, &a),
         Command::Unpause(a) => pause::unpause(&store, rt, &a),
         Command::Restart(a) => restart::run(&store, rt, &a),
+        Command::Init(a) => init::run(&store, rt, &a),
         Command::Rename(a) => rename::run(&store, rt, &a),
         Command::Top(a) => top::run(&store, rt, &a),
         Command::Port(a) => port::run(&store, rt, &a),

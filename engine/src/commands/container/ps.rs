@@ -29,6 +29,7 @@ const STATUSES: &[&str] = &[
     "configured",
     "created",
     "exited",
+    "initialized",
     "paused",
     "removing",
     "running",

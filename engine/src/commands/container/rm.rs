@@ -54,6 +54,11 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
             .then(|| c.meta().map(|m| m.volumes).unwrap_or_default());
         // Without -t, the container's own --stop-timeout (podman's default 10 s).
         let timeout = a.time.map_or_else(|| c.stop_timeout(), Duration::from_secs);
+        let how = if c.record().state == rpod::storage::ContainerState::Paused {
+            "paused"
+        } else {
+            "running"
+        };
         match c.remove_stopping(a.force, timeout) {
             Ok(stopped) => {
                 if let Some(v) = volumes {
@@ -73,7 +78,7 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
             Err(container::Error::RemoveRunning { .. }) => failed.fail(
                 IN_USE,
                 anyhow::anyhow!(
-                    "cannot remove container {id} as it is running - running or paused containers cannot be removed without force: container state improper"
+                    "cannot remove container {id} as it is {how} - running or paused containers cannot be removed without force: container state improper"
                 ),
             ),
             Err(e) if is_missing(&e) => {

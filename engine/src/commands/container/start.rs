@@ -1,7 +1,7 @@
-//! `rpod start`: created containers, detached through their monitor, or with `-a` in the
-//! foreground (their output here, their exit code rpod's). `--all` starts every created
-//! container `--filter` accepts (`--filter` alone implies `--all`); a named exited container
-//! runs again, as podman's; `--all` leaves exited ones.
+//! `rpod start`: created (or initialized) containers, detached through their monitor, or with
+//! `-a` in the foreground (their output here, their exit code rpod's). `--all` starts every
+//! created container `--filter` accepts (`--filter` alone implies `--all`); a named exited
+//! container runs again, as podman's; `--all` leaves exited ones.
 
 use anyhow::Context as _;
 
@@ -77,6 +77,11 @@ fn accepted(filters: &[Filter], c: &Container<'_>) -> bool {
     })
 }
 
+/// Created, or made ready by `rpod init`.
+fn startable(state: ContainerState) -> bool {
+    matches!(state, ContainerState::Created | ContainerState::Initialized)
+}
+
 pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<ExitStatus> {
     if a.attach && a.containers.len() > 1 {
         // podman's words, with no hint line after them (scripts match podman's stderr).
@@ -94,7 +99,7 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
         if a.all || !filters.is_empty() {
             Container::all(store, rt)?
                 .into_iter()
-                .filter(|c| c.record().state == ContainerState::Created && accepted(&filters, c))
+                .filter(|c| startable(c.record().state) && accepted(&filters, c))
                 .map(|c| (c.id().to_string(), Ok(c)))
                 .collect()
         } else {
@@ -127,7 +132,7 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
             // podman: starting a running container does nothing and says so by its name.
             println!("{given}");
             continue;
-        } else if state != ContainerState::Created {
+        } else if !startable(state) {
             failed.fail(
                 ExitStatus::RpodError,
                 usage(

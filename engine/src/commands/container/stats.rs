@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::top::{go_duration, table};
 use crate::cli::more::StatsArgs;
+use crate::commands::format::{render_rows, Format};
 use crate::commands::usage;
 use rpod::container::Container;
 use rpod::exit::ExitStatus;
@@ -31,6 +32,49 @@ struct Row {
     net_io: String,
     block_io: String,
     pids: String,
+}
+
+/// One row as a `--format` template sees it: podman's template field names (`{{.CPUPerc}}`),
+/// which are not its JSON ones.
+#[derive(Debug, Serialize)]
+struct TemplateRow<'a> {
+    #[serde(rename = "ID")]
+    id: &'a str,
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "CPUPerc")]
+    cpu_percent: &'a str,
+    #[serde(rename = "MemUsage")]
+    mem_usage: &'a str,
+    #[serde(rename = "MemPerc")]
+    mem_percent: &'a str,
+    #[serde(rename = "NetIO")]
+    net_io: &'a str,
+    #[serde(rename = "BlockIO")]
+    block_io: &'a str,
+    #[serde(rename = "PIDs")]
+    pids: &'a str,
+    #[serde(rename = "CPU")]
+    cpu_time: &'a str,
+    #[serde(rename = "AVGCPU")]
+    avg_cpu: &'a str,
+}
+
+impl<'a> From<&'a Row> for TemplateRow<'a> {
+    fn from(r: &'a Row) -> Self {
+        TemplateRow {
+            id: &r.id,
+            name: &r.name,
+            cpu_percent: &r.cpu_percent,
+            mem_usage: &r.mem_usage,
+            mem_percent: &r.mem_percent,
+            net_io: &r.net_io,
+            block_io: &r.block_io,
+            pids: &r.pids,
+            cpu_time: &r.cpu_time,
+            avg_cpu: &r.avg_cpu,
+        }
+    }
 }
 
 /// docker/go-units' `HumanSize`: decimal units, 4 significant digits (`196.6kB`, `25.28GB`).
@@ -164,15 +208,26 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &StatsArgs) -> anyhow::Result<Ex
             r.id.truncate(12);
         }
     }
-    match a.format.as_deref() {
-        Some("json") => println!("{}", serde_json::to_string_pretty(&rows)?),
-        Some(f) => {
-            return Err(usage(
-                format!("unsupported --format {f}"),
-                "use --format json",
-            ))
+    match Format::parse(a.format.as_deref())? {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        format @ Format::Template { .. } => {
+            let rows: Vec<TemplateRow<'_>> = rows.iter().map(TemplateRow::from).collect();
+            let headers = |f: &str| {
+                match f {
+                    "CPUPerc" => "CPU %",
+                    "MemUsage" => "MEM USAGE / LIMIT",
+                    "MemPerc" => "MEM %",
+                    "NetIO" => "NET IO",
+                    "BlockIO" => "BLOCK IO",
+                    "CPU" => "CPU TIME",
+                    "AVGCPU" => "AVG CPU %",
+                    _ => "",
+                }
+                .to_string()
+            };
+            print!("{}", render_rows(&format, &rows, &headers, false)?);
         }
-        None => {
+        Format::Default => {
             let mut t = vec![[
                 "ID",
                 "NAME",

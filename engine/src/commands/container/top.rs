@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::Path;
 
+use super::lifecycle::is_missing;
 use crate::cli::more::TopArgs;
 use crate::commands::usage;
 use rpod::container::Container;
@@ -187,7 +188,14 @@ fn tty_name(tty_nr: i64) -> String {
 }
 
 pub fn run(store: &Store, rt: &dyn Runtimes, a: &TopArgs) -> anyhow::Result<ExitStatus> {
-    let mut c = Container::lookup(store, rt, &a.container)?;
+    let mut c = match Container::lookup(store, rt, &a.container) {
+        // podman's words for top.
+        Err(e) if is_missing(&e) => anyhow::bail!(
+            "unable to look up requested container: no container with name or ID {:?} found: no such container",
+            a.container
+        ),
+        other => other?,
+    };
     let descriptors: Vec<String> = if a.descriptors.is_empty() {
         DEFAULT.iter().map(ToString::to_string).collect()
     } else {

@@ -7,6 +7,7 @@ use std::io::{BufRead as _, Write as _};
 use crate::cli::more::{
     VolumeCommand, VolumeCreateArgs, VolumeInspectArgs, VolumeLsArgs, VolumeRmArgs,
 };
+use crate::commands::format::{render_one, render_rows, Format};
 use crate::commands::usage;
 use rpod::container::{self, Container};
 use rpod::exit::ExitStatus;
@@ -20,7 +21,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, cmd: VolumeCommand) -> anyhow::Resu
         VolumeCommand::Ls(a) => ls(store, &a),
         VolumeCommand::Inspect(a) => inspect(store, &a),
         VolumeCommand::Rm(a) => rm(store, rt, &a),
-        VolumeCommand::Prune(a) => prune(store, a.force),
+        VolumeCommand::Prune(a) => prune(store, a.force, &a.filters),
         VolumeCommand::Exists(a) => Ok(if volume::exists(store, &a.name).map_err(lib)? {
             ExitStatus::Success
         } else {
@@ -102,16 +103,19 @@ fn matches(store: &Store, v: &Volume, filters: &[(String, String)]) -> anyhow::R
     Ok(true)
 }
 
-fn ls(store: &Store, a: &VolumeLsArgs) -> anyhow::Result<ExitStatus> {
-    let filters: Vec<(String, String)> = a
-        .filters
-        .iter()
+/// `--filter KEY=VALUE` flags as pairs.
+fn parse_filters(list: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    list.iter()
         .map(|f| {
             f.split_once('=')
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .ok_or_else(|| usage(format!("invalid filter {f}"), "write KEY=VALUE"))
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect()
+}
+
+fn ls(store: &Store, a: &VolumeLsArgs) -> anyhow::Result<ExitStatus> {
+    let filters = parse_filters(&a.filters)?;
     let mut list = Vec::new();
     for v in volume::list(store).map_err(lib)? {
         if matches(store, &v, &filters)? {
@@ -123,33 +127,25 @@ fn ls(store: &Store, a: &VolumeLsArgs) -> anyhow::Result<ExitStatus> {
         for v in &list {
             writeln!(out, "{}", v.name)?;
         }
-    } else if let Some(f) = &a.format {
-        if f != "json" {
-            return Err(usage(
-                format!("unsupported --format {f}"),
-                "use --format json",
-            ));
-        }
-        serde_json::to_writer_pretty(&mut out, &list)?;
-        writeln!(out)?;
     } else {
-        if !a.noheading {
-            writeln!(out, "{:<12}VOLUME NAME", "DRIVER")?;
-        }
-        for v in &list {
-            writeln!(out, "{:<12}{}", v.driver, v.name)?;
-        }
+        let format =
+            Format::parse(a.format.as_deref())?.or_default("table {{.Driver}}\t{{.Name}}")?;
+        // podman's header for Name in `volume ls` is VOLUME NAME.
+        let headers = |f: &str| match f {
+            "Name" => "VOLUME NAME".to_string(),
+            _ => String::new(),
+        };
+        write!(
+            out,
+            "{}",
+            render_rows(&format, &list, &headers, a.noheading)?
+        )?;
     }
     Ok(ExitStatus::Success)
 }
 
 fn inspect(store: &Store, a: &VolumeInspectArgs) -> anyhow::Result<ExitStatus> {
-    if let Some(f) = a.format.as_deref().filter(|f| *f != "json") {
-        return Err(usage(
-            format!("unsupported --format {f}"),
-            "use --format json",
-        ));
-    }
+    let format = Format::parse(a.format.as_deref())?;
     let (found, missing): (Vec<_>, Vec<_>) = if a.all {
         (volume::list(store).map_err(lib)?, Vec::new())
     } else {
@@ -171,8 +167,18 @@ fn inspect(store: &Store, a: &VolumeInspectArgs) -> anyhow::Result<ExitStatus> {
         (found, missing)
     };
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &found)?;
-    writeln!(out)?;
+    match format {
+        Format::Template { .. } => {
+            for v in &found {
+                write!(out, "{}", render_one(&format, v)?)?;
+            }
+        }
+        _ => write!(
+            out,
+            "{}",
+            render_rows(&Format::Json, &found, &|_| String::new(), true)?
+        )?,
+    }
     if let Some(n) = missing.first() {
         // podman prints what it found, then fails with 125.
         anyhow::bail!("inspecting object: no such volume {n}");
@@ -213,14 +219,23 @@ fn rm(store: &Store, rt: &dyn Runtimes, a: &VolumeRmArgs) -> anyhow::Result<Exit
     Ok(ExitStatus::Success)
 }
 
-fn prune(store: &Store, force: bool) -> anyhow::Result<ExitStatus> {
+fn prune(store: &Store, force: bool, filters: &[String]) -> anyhow::Result<ExitStatus> {
+    let filters = parse_filters(filters)?;
+    if let Some((k, _)) = filters.iter().find(|(k, _)| k != "label") {
+        return Err(usage(
+            format!("invalid filter {k}"),
+            "volume prune filters: label",
+        ));
+    }
+    let mut unused = Vec::new();
+    for v in volume::list(store).map_err(lib)? {
+        if volume::users(store, &v.name).is_ok_and(|u| u.is_empty())
+            && matches(store, &v, &filters)?
+        {
+            unused.push(v.name);
+        }
+    }
     if !force {
-        let unused: Vec<String> = volume::list(store)
-            .map_err(lib)?
-            .into_iter()
-            .map(|v| v.name)
-            .filter(|n| volume::users(store, n).is_ok_and(|u| u.is_empty()))
-            .collect();
         print!(
             "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n{}{}Are you sure you want to continue? [y/N] ",
             unused.join("\n"),
@@ -233,8 +248,13 @@ fn prune(store: &Store, force: bool) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Success);
         }
     }
-    for name in volume::prune(store).map_err(lib)? {
-        println!("{name}");
+    for name in unused {
+        match volume::remove(store, &name) {
+            Ok(()) => println!("{name}"),
+            // Taken into use, or removed, since the list was made.
+            Err(VolumeError::InUse { .. } | VolumeError::NotFound { .. }) => {}
+            Err(e) => return Err(lib(e)),
+        }
     }
     Ok(ExitStatus::Success)
 }
