@@ -254,8 +254,16 @@ _teardown_store() {
 
 # --- the test loop --------------------------------------------------------------------------
 
+# The reason rpod is known to fail test $2 of script $1 (tests/compat/known-differences), or
+# nothing. Only rpod has known differences: podman, the oracle, passes every test.
+_known_difference() {
+    is_rpod || return 0
+    awk -v s="$1" -v t="${2#test_}" '$1 == s && $2 == t { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }' \
+        "$(dirname "${BASH_SOURCE[0]}")/known-differences"
+}
+
 run_tests() {
-    local script want tests=() t n=0 pass=0 fail=0
+    local script want tests=() t n=0 pass=0 fail=0 known=0 why
     script=$(basename "$0")
     # Tests in the order the script defines them; arguments select by substring.
     while read -r t; do
@@ -273,7 +281,15 @@ run_tests() {
         local started=$SECONDS rc=0
         # Not inside an `if`: bash ignores set -e in a condition, even in a subshell.
         (set -e; cd "$_TEST_TMP"; "$t") || rc=$?
-        if [ "$rc" -eq 0 ]; then
+        why=$(_known_difference "$script" "$t")
+        if [ -n "$why" ] && [ "$rc" -ne 0 ]; then
+            known=$((known + 1))
+            echo "known $n ${script%.sh}: ${t#test_}: $why"
+        elif [ -n "$why" ]; then
+            # A fixed difference must leave the list, so the list stays true.
+            fail=$((fail + 1))
+            echo "FAIL $n ${script%.sh}: ${t#test_} passes but is listed in tests/compat/known-differences: remove it there"
+        elif [ "$rc" -eq 0 ]; then
             pass=$((pass + 1))
             echo "ok $n ${script%.sh}: ${t#test_} ($((SECONDS - started))s)"
             [ -n "${COMPAT_VERBOSE:-}" ] && sed 's/^/    /' "$_TEST_LOG"
@@ -287,6 +303,6 @@ run_tests() {
     done
     rm -rf "$_TEST_TMP"
     _teardown_store
-    echo "# summary $script pass=$pass fail=$fail"
+    echo "# summary $script pass=$pass fail=$fail known=$known"
     [ "$fail" -eq 0 ]
 }
