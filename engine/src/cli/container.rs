@@ -509,6 +509,9 @@ pub struct ImagesArgs {
     /// Sort by created, id, repository, size, tag.
     #[arg(long, value_enum, default_value_t, value_name = "CHOICE")]
     pub sort: ImagesSort,
+    /// List only the images this reference matches (as `--filter reference=IMAGE`).
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 /// `rpod system df`.
@@ -545,6 +548,25 @@ pub struct RmiArgs {
     /// Images (names or ids).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub images: Vec<String>,
+}
+
+/// `rpod history` and `rpod image history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Change the output to JSON or a Go template.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Display sizes and dates in human readable format.
+    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub human: bool,
+    /// Do not truncate the output.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Display the numeric IDs only.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The image (name or id).
+    pub image: String,
 }
 
 #[derive(Debug, Args)]

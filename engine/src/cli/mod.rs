@@ -96,6 +96,8 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Add names to an image.
     Tag(TagArgs),
+    /// Show history of a specified image.
+    History(HistoryArgs),
     /// Manage images: diff, exists, import, inspect, ls (list), load, rm, tag.
     #[command(subcommand)]
     Image(ImageCommand),

@@ -20,14 +20,6 @@
 //!
 //! rpod differs on purpose in one place: `--format table` alone prints the command's default
 //! table (what newer podman does); podman 4.3.1 prints the word `table` once per row.
-#![cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the API the --format commands (ps, images, inspect, volume ls...) call; they land in other branches of issue 13"
-    )
-)]
-
 use serde::Serialize;
 use serde_json::Value;
 

@@ -9,6 +9,7 @@ mod events;
 mod exec;
 mod exists;
 mod export;
+mod history;
 mod images;
 mod inspect;
 mod lifecycle;
@@ -95,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Images(a) => images::images(&store, &a),
         Command::Rmi(a) => rmi::rmi(&store, rt, &a),
         Command::Tag(a) => images::tag(&store, &a),
+        Command::History(a) => history::run(&store, &a),
         Command::Container(ContainerCommand::Exists(a)) => exists::container(&store, &a),
         Command::Image(ImageCommand::Exists(a)) => exists::image(&store, &a),
         Command::Container(_) | Command::Image(_) => {
