@@ -22,7 +22,11 @@ fn main() -> ExitCode {
             } else {
                 ExitStatus::Success
             };
-            let _ = e.print();
+            if let Some(text) = podman_usage_error(&e) {
+                eprintln!("{text}");
+            } else {
+                let _ = e.print();
+            }
             return status.into();
         }
     };
@@ -55,6 +59,37 @@ fn main() -> ExitCode {
             report(&e, podman_form);
             exit_status(&e).into()
         }
+    }
+}
+
+/// podman's (cobra's) text for the usage errors scripts match on: an unknown flag, and a value
+/// that a flag's own parser refused (its message as it is); `None` keeps clap's text.
+fn podman_usage_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+                return None;
+            };
+            // `Usage: rpod rm [OPTIONS] ...` -> `rpod rm`
+            let usage = e
+                .get(ContextKind::Usage)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let command: Vec<&str> = usage
+                .trim_start()
+                .trim_start_matches("Usage:")
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect();
+            let flag = arg.split('=').next().unwrap_or(arg);
+            Some(format!(
+                "Error: unknown flag: {flag}\nSee '{} --help'",
+                command.join(" ")
+            ))
+        }
+        ErrorKind::ValueValidation => std::error::Error::source(e).map(|s| format!("Error: {s}")),
+        _ => None,
     }
 }
 

@@ -397,6 +397,15 @@ pub enum InspectType {
     All,
 }
 
+/// `--type`'s value, refused in podman's words (which name the types podman has).
+fn inspect_type(s: &str) -> Result<InspectType, String> {
+    InspectType::from_str(s, false).map_err(|_| {
+        format!(
+            "invalid type {s:?}: must be \"image\", \"container\", \"pod\", \"network\", \"volume\", or \"all\""
+        )
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Format the output to a Go template or json.
@@ -406,7 +415,7 @@ pub struct InspectArgs {
     #[arg(short, long)]
     pub size: bool,
     /// Specify inspect-object type: container, image, all (containers first, as podman).
-    #[arg(short, long = "type", value_enum, default_value_t, value_name = "TYPE")]
+    #[arg(short, long = "type", value_parser = inspect_type, default_value = "all", value_name = "TYPE")]
     pub kind: InspectType,
     /// Containers or images (containers first, as podman).
     #[arg(required = true)]

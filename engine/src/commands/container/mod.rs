@@ -67,6 +67,9 @@ fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Sto
 /// Any rpod error (exit 125).
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let store = open_store(cli.root.as_deref(), cli.runroot.as_deref())?;
+    // podman's first debug lines: which store this command uses.
+    crate::commands::report::debug(format_args!("Using graph root {}", store.root().display()));
+    crate::commands::report::debug(format_args!("Using run root {}", store.runroot().display()));
     let rt = &Installed::new(store.runroot());
     // `rpod container rm` is `rpod rm`, and so on (cli::family).
     let command = match cli.command {
