@@ -98,7 +98,7 @@ pub enum Command {
     Tag(TagArgs),
     /// Show history of a specified image.
     History(HistoryArgs),
-    /// Manage images: diff, exists, import, inspect, ls (list), load, rm, tag.
+    /// Manage images: diff, exists, history, import, inspect, ls (list), load, rm, tag.
     #[command(subcommand)]
     Image(ImageCommand),
     /// System information: df, info.
