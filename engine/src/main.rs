@@ -83,10 +83,15 @@ fn podman_usage_error(e: &clap::Error) -> Option<String> {
                 .take_while(|w| !w.starts_with(['[', '<', '-']))
                 .collect();
             let flag = arg.split('=').next().unwrap_or(arg);
-            Some(format!(
-                "Error: unknown flag: {flag}\nSee '{} --help'",
-                command.join(" ")
-            ))
+            // cobra: `unknown flag: --name`, `unknown shorthand flag: 'd' in -d`
+            let what = match flag.strip_prefix('-') {
+                Some(short) if !short.starts_with('-') => {
+                    let c = short.chars().next().unwrap_or('-');
+                    format!("unknown shorthand flag: '{c}' in {flag}")
+                }
+                _ => format!("unknown flag: {flag}"),
+            };
+            Some(format!("Error: {what}\nSee '{} --help'", command.join(" ")))
         }
         ErrorKind::ValueValidation => std::error::Error::source(e).map(|s| format!("Error: {s}")),
         _ => None,
