@@ -22,19 +22,11 @@ fn main() -> ExitCode {
             } else {
                 ExitStatus::Success
             };
-            // podman's (cobra's) words for an unknown flag, for scripts that match them;
-            // rpod's own nouns keep clap's.
-            let own_noun = std::env::args().nth(1).as_deref() == Some("seccomp");
-            if e.kind() == clap::error::ErrorKind::UnknownArgument && !own_noun {
-                if let Some(clap::error::ContextValue::String(flag)) =
-                    e.get(clap::error::ContextKind::InvalidArg)
-                {
-                    eprintln!("Error: unknown flag: {}", rpod::term::shown(flag));
-                    eprintln!("See 'rpod --help'");
-                    return status.into();
-                }
+            if let Some(text) = podman_usage_error(&e) {
+                eprintln!("{text}");
+            } else {
+                let _ = e.print();
             }
-            let _ = e.print();
             return status.into();
         }
     };
@@ -67,6 +59,47 @@ fn main() -> ExitCode {
             report(&e, podman_form);
             exit_status(&e).into()
         }
+    }
+}
+
+/// podman's (cobra's) text for the usage errors scripts match on: an unknown flag, and a value
+/// that a flag's own parser refused (its message as it is); `None` keeps clap's text.
+fn podman_usage_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    // rpod's own nouns keep clap's form (STYLE.md, Errors).
+    if std::env::args().nth(1).as_deref() == Some("seccomp") {
+        return None;
+    }
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+                return None;
+            };
+            // `Usage: rpod rm [OPTIONS] ...` -> `rpod rm`
+            let usage = e
+                .get(ContextKind::Usage)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let command: Vec<&str> = usage
+                .trim_start()
+                .trim_start_matches("Usage:")
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect();
+            let flag = arg.split('=').next().unwrap_or(arg);
+            let flag = &*rpod::term::shown(flag);
+            // cobra: `unknown flag: --name`, `unknown shorthand flag: 'd' in -d`
+            let what = match flag.strip_prefix('-') {
+                Some(short) if !short.starts_with('-') => {
+                    let c = short.chars().next().unwrap_or('-');
+                    format!("unknown shorthand flag: '{c}' in {flag}")
+                }
+                _ => format!("unknown flag: {flag}"),
+            };
+            Some(format!("Error: {what}\nSee '{} --help'", command.join(" ")))
+        }
+        ErrorKind::ValueValidation => std::error::Error::source(e).map(|s| format!("Error: {s}")),
+        _ => None,
     }
 }
 

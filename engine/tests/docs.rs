@@ -528,6 +528,13 @@ fn fuzzing_md_examples_work_as_written() {
     }
 }
 
+#[test]
+fn go_templates_md_examples_work_as_written() {
+    if ready() {
+        check_document("docs/go-templates.md");
+    }
+}
+
 /// A new document under docs/ gets a test above, or this fails.
 #[test]
 fn every_document_is_tested() {

@@ -24,7 +24,10 @@ fn three_containers() -> Env {
             .as_secs();
         (i64::try_from(now).expect("secs") > busybox_created).then_some(())
     });
-    let tar = e.dir.path().join("busybox.tar");
+    // import dates an image by its tarball's modification time (as podman): a fresh copy,
+    // written after that second, is newer than busybox.
+    let tar = e.dir.path().join("labelled.tar");
+    std::fs::copy(e.dir.path().join("busybox.tar"), &tar).expect("copy busybox.tar");
     e.out(&[
         "import",
         tar.to_str().expect("utf8"),
@@ -668,4 +671,83 @@ fn system_df_version_and_info_answer_podmans_templates() {
     );
     let text = e.out(&["info"]);
     assert!(text.starts_with("host:\n  arch: "), "{text}");
+}
+
+/// `images NAME` is `images --filter reference=NAME`; importing the same file twice gives the
+/// same image (dated by the file, as podman), so nothing is left dangling; `history` prints
+/// podman's columns and template fields, newest entry first with the image's id.
+#[test]
+fn images_by_name_same_file_import_and_history_as_podman() {
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    // A copy: a file of its own time (busybox.tar itself is the busybox image).
+    let tar = e.dir.path().join("again.tar");
+    std::fs::copy(e.dir.path().join("busybox.tar"), &tar).expect("copy busybox.tar");
+    let tar = tar.to_str().expect("utf8");
+    let first = e.out(&["import", tar, "again:1"]);
+    let second = e.out(&["import", tar, "again:1"]);
+    assert_eq!(first, second, "the same file is the same image");
+    assert_eq!(
+        e.out(&["images", "--filter", "dangling=true", "-q"]),
+        "",
+        "nothing lost its name"
+    );
+    let names = |args: &[&str]| {
+        let mut a = vec!["images", "--format", "{{.Repository}}:{{.Tag}}"];
+        a.extend_from_slice(args);
+        e.lines(&a)
+    };
+    assert_eq!(names(&["again"]), ["localhost/again:1"]);
+    assert_eq!(names(&["localhost/again:1"]), ["localhost/again:1"]);
+    assert_eq!(names(&["nosuch"]), Vec::<String>::new());
+    assert_eq!(
+        e.lines(&["image", "ls", "-q", "again"]),
+        [first.trim().trim_start_matches("sha256:")[..12].to_owned()]
+    );
+
+    let id = first.trim().trim_start_matches("sha256:").to_owned();
+    let lines = e.lines(&["history", "again:1"]);
+    let header: Vec<&str> = lines[0]
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(header, ["ID", "CREATED", "CREATED BY", "SIZE", "COMMENT"]);
+    assert!(lines[1].starts_with(&id[..12]), "{lines:?}");
+    assert_eq!(
+        e.out(&["image", "history", "-q", "--no-trunc", "again:1"]),
+        format!("{id}\n")
+    );
+    let f = e.out(&[
+        "history",
+        "--format",
+        "{{.ID}}|{{.CreatedBy}}|{{.Size}}|{{.Tags}}|{{.Comment}}",
+        "again:1",
+    ]);
+    let parts: Vec<&str> = f.trim_end().split('|').collect();
+    assert_eq!(parts[0], &id[..12], "{f}");
+    assert_eq!(parts[1], "rpod import", "{f}");
+    assert!(
+        parts[2].ends_with(" MB") || parts[2].ends_with(" kB"),
+        "{f}"
+    );
+    assert_eq!(parts[3], "[localhost/again:1]", "{f}");
+    let t = e.lines(&[
+        "history",
+        "--format",
+        "table {{.ID}} {{.CreatedBy}}",
+        "again:1",
+    ]);
+    assert!(
+        t[0].starts_with("ID") && t[0].ends_with("CREATED BY"),
+        "{t:?}"
+    );
+    let v: Value =
+        serde_json::from_str(&e.out(&["history", "--format", "json", "again:1"])).expect("json");
+    assert_eq!(v[0]["id"], Value::String(id));
+    assert_eq!(v[0]["CreatedBy"], "rpod import");
+    let err = e.fails(&["history", "nosuch"]);
+    assert!(err.contains("nosuch"), "{err}");
 }

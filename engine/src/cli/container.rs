@@ -401,6 +401,15 @@ pub enum InspectType {
     All,
 }
 
+/// `--type`'s value, refused in podman's words (which name the types podman has).
+fn inspect_type(s: &str) -> Result<InspectType, String> {
+    InspectType::from_str(s, false).map_err(|_| {
+        format!(
+            "invalid type {s:?}: must be \"image\", \"container\", \"pod\", \"network\", \"volume\", or \"all\""
+        )
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Format the output to a Go template or json.
@@ -410,7 +419,7 @@ pub struct InspectArgs {
     #[arg(short, long)]
     pub size: bool,
     /// Specify inspect-object type: container, image, all (containers first, as podman).
-    #[arg(short, long = "type", value_enum, default_value_t, value_name = "TYPE")]
+    #[arg(short, long = "type", value_parser = inspect_type, default_value = "all", value_name = "TYPE")]
     pub kind: InspectType,
     /// Containers or images (containers first, as podman).
     #[arg(required = true)]
@@ -513,6 +522,9 @@ pub struct ImagesArgs {
     /// Sort by created, id, repository, size, tag.
     #[arg(long, value_enum, default_value_t, value_name = "CHOICE")]
     pub sort: ImagesSort,
+    /// List only the images this reference matches (as `--filter reference=IMAGE`).
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 /// `rpod system df`.
@@ -549,6 +561,25 @@ pub struct RmiArgs {
     /// Images (names or ids).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub images: Vec<String>,
+}
+
+/// `rpod history` and `rpod image history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Change the output to JSON or a Go template.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Display sizes and dates in human readable format.
+    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub human: bool,
+    /// Do not truncate the output.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Display the numeric IDs only.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The image (name or id).
+    pub image: String,
 }
 
 #[derive(Debug, Args)]

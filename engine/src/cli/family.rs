@@ -87,6 +87,8 @@ pub enum ImageCommand {
     Diff(DiffArgs),
     /// Check if an image exists in local storage (exit 0 if it does, 1 if not).
     Exists(ExistsArgs),
+    /// Show history of a specified image.
+    History(HistoryArgs),
     /// Create an image from a root filesystem tarball.
     Import(ImportArgs),
     /// Display the configuration of images.
@@ -158,6 +160,7 @@ impl ImageCommand {
         use ImageCommand as I;
         match self {
             I::Diff(a) => Command::Diff(a),
+            I::History(a) => Command::History(a),
             I::Import(a) => Command::Import(a),
             I::Inspect(mut a) => {
                 a.kind = InspectType::Image;

@@ -96,7 +96,9 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Add names to an image.
     Tag(TagArgs),
-    /// Manage images: diff, exists, import, inspect, ls (list), load, rm, tag.
+    /// Show history of a specified image.
+    History(HistoryArgs),
+    /// Manage images: diff, exists, history, import, inspect, ls (list), load, rm, tag.
     #[command(subcommand)]
     Image(ImageCommand),
     /// System information: df, info.

@@ -42,6 +42,9 @@ pub struct ImportOptions {
     pub changes: Vec<String>,
     /// `--message`: the comment of the image's history entry.
     pub message: Option<String>,
+    /// The image's creation time; `None` is now. podman takes a tarball file's modification
+    /// time, so importing the same file twice gives the same image.
+    pub created: Option<SystemTime>,
     pub limits: Limits,
 }
 
@@ -88,7 +91,7 @@ fn import_with(
     let media_type = layer_media_type(&blob.path)?;
     let (diff_id, _size) = add_layer(staging, &blob, None, &opts.limits)?;
 
-    let created = time::format_rfc3339(SystemTime::now());
+    let created = time::format_rfc3339(opts.created.unwrap_or_else(SystemTime::now));
     let (os, arch) = host_platform();
     let oci_err = |what: &'static str| {
         move |e: oci_spec::OciSpecError| ImageError::InvalidChange {

@@ -13,7 +13,7 @@ use rpod::runtime::Runtimes;
 use rpod::storage::{ContainerState, Store};
 
 pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<ExitStatus> {
-    let opts = ImportOptions {
+    let mut opts = ImportOptions {
         reference: a.reference.clone(),
         changes: a.changes.clone(),
         message: a.message.clone(),
@@ -25,6 +25,8 @@ pub fn import(store: &Store, a: &ImportArgs) -> anyhow::Result<ExitStatus> {
         // A FIFO or device is refused by its type before anything waits on it (issue 12);
         // `-` reads a pipe.
         let mut f = image::open_regular(&a.tarball)?;
+        // As podman: the file's modification time is the image's creation time.
+        opts.created = f.metadata().and_then(|m| m.modified()).ok();
         image::import(store, &mut f, &opts)?
     };
     println!("sha256:{}", img.id);
@@ -175,7 +177,14 @@ fn image_filters(
 
 pub fn images(store: &Store, a: &ImagesArgs) -> anyhow::Result<ExitStatus> {
     let format = Format::parse(a.format.as_deref())?;
-    let filters = report::parse_filters(&a.filter, IMAGE_FILTERS)?;
+    let mut filters = report::parse_filters(&a.filter, IMAGE_FILTERS)?;
+    if let Some(r) = &a.image {
+        // podman: `images NAME` is `images --filter reference=NAME`.
+        filters
+            .entry("reference".to_owned())
+            .or_default()
+            .push(r.clone());
+    }
     let list = image_filters(store, image::list(store)?, &filters)?;
     if matches!(format, Format::Json) {
         print!(

@@ -9,6 +9,7 @@ mod events;
 mod exec;
 mod exists;
 mod export;
+mod history;
 mod images;
 mod init;
 mod inspect;
@@ -67,6 +68,9 @@ fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Sto
 /// Any rpod error (exit 125).
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let store = open_store(cli.root.as_deref(), cli.runroot.as_deref())?;
+    // podman's first debug lines: which store this command uses.
+    crate::commands::report::debug(format_args!("Using graph root {}", store.root().display()));
+    crate::commands::report::debug(format_args!("Using run root {}", store.runroot().display()));
     let rt = &Installed::new(store.runroot());
     // `rpod container rm` is `rpod rm`, and so on (cli::family).
     let command = match cli.command {
@@ -96,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Images(a) => images::images(&store, &a),
         Command::Rmi(a) => rmi::rmi(&store, rt, &a),
         Command::Tag(a) => images::tag(&store, &a),
+        Command::History(a) => history::run(&store, &a),
         Command::Container(ContainerCommand::Exists(a)) => exists::container(&store, &a),
         Command::Image(ImageCommand::Exists(a)) => exists::image(&store, &a),
         Command::Container(_) | Command::Image(_) => {

@@ -325,11 +325,13 @@ impl Listed {
             ports: String::new(),
             pod: String::new(),
             pod_name: String::new(),
+            // podman's ps prints go-units' sizes as they are, without the space `images`
+            // puts between number and unit: `0B (virtual 2.14MB)`.
             size: self.size.map_or_else(String::new, |(rw, root)| {
                 format!(
                     "{} (virtual {})",
-                    report::human_size(rw),
-                    report::human_size(root)
+                    report::human_size(rw).replace(' ', ""),
+                    report::human_size(root).replace(' ', "")
                 )
             }),
             networks: String::new(),
