@@ -24,21 +24,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 use serde::Serialize;
 
-/// Paths podman leaves out of a container's diff: what the engine mounts over (libpod's
-/// `initInodes`).
-pub const MOUNTED_OVER: &[&str] = &[
-    "/dev",
-    "/etc/hostname",
-    "/etc/hosts",
-    "/etc/mtab",
-    "/etc/resolv.conf",
-    "/proc",
-    "/run",
-    "/run/.containerenv",
-    "/run/notify",
-    "/run/secrets",
-    "/sys",
-];
+pub use super::copy::MOUNTED_OVER;
 
 /// One change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

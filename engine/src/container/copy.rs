@@ -496,17 +496,30 @@ struct TarWriter<'a, 'o> {
     layer: bool,
 }
 
+/// Paths podman leaves out of a container's diff (`changes::container_changes`) and a commit: what the engine mounts over (libpod's
+/// `initInodes`).
+pub const MOUNTED_OVER: &[&str] = &[
+    "/dev",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/mtab",
+    "/etc/resolv.conf",
+    "/proc",
+    "/run",
+    "/run/.containerenv",
+    "/run/notify",
+    "/run/secrets",
+    "/sys",
+];
+
 /// Whether the entry `name` (relative to the container's root) is only what the runtime made
 /// to mount the engine's files over (an empty `/run/.containerenv`, a `/run` holding only
-/// such): podman's diff leaves these paths out ([`super::changes::MOUNTED_OVER`]), and a
+/// such): podman's diff leaves these paths out ([`MOUNTED_OVER`]), and a
 /// committed layer must not carry them either.
 fn mount_stub(fd: &OwnedFd, st: &Stat, name: &[u8]) -> bool {
     let mut abs = b"/".to_vec();
     abs.extend_from_slice(name);
-    if !super::changes::MOUNTED_OVER
-        .iter()
-        .any(|p| p.as_bytes() == abs.as_slice())
-    {
+    if !MOUNTED_OVER.iter().any(|p| p.as_bytes() == abs.as_slice()) {
         return false;
     }
     match FileType::from_raw_mode(st.st_mode) {
