@@ -22,19 +22,7 @@ use rpod::storage::{ContainerRecord, ContainerState, Store};
 
 /// The capabilities podman (and rpod) give a container by default, to tell `CapAdd` and
 /// `CapDrop` from the spec's bounding set.
-pub(super) const DEFAULT_CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SETFCAP",
-    "CAP_SETGID",
-    "CAP_SETPCAP",
-    "CAP_SETUID",
-    "CAP_SYS_CHROOT",
-];
+pub(super) const DEFAULT_CAPS: &[&str] = profiles::caps::PODMAN_DEFAULT;
 
 /// The container's OCI runtime spec as its bundle holds it (gone once it is removed).
 pub(super) fn oci_spec(record: &ContainerRecord) -> Option<Value> {

@@ -6,6 +6,7 @@
 use anyhow::Context as _;
 
 use super::lifecycle::{is_missing, no_such_container};
+use super::run::monitor_command;
 use crate::cli::container::StartArgs;
 use crate::commands::report::{self, Collect};
 use crate::commands::usage;
@@ -13,18 +14,6 @@ use rpod::container::{self, Attach, Container};
 use rpod::exit::ExitStatus;
 use rpod::runtime::Runtimes;
 use rpod::storage::{ContainerState, Store};
-
-/// `rpod container monitor ID`, with this store: the detached monitor of container `id`.
-fn monitor_command(store: &Store, id: &str) -> anyhow::Result<std::process::Command> {
-    let exe = std::env::current_exe().context("cannot find rpod's own executable")?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.arg("--root")
-        .arg(store.root())
-        .arg("--runroot")
-        .arg(store.runroot())
-        .args(["container", "monitor", id]);
-    Ok(cmd)
-}
 
 /// One `--filter KEY=VALUE` of `start --all`.
 enum Filter {
