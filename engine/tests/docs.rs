@@ -501,6 +501,13 @@ fn trace_syscall_md_examples_work_as_written() {
 }
 
 #[test]
+fn podman_compat_md_examples_work_as_written() {
+    if ready() {
+        check_document("docs/podman-compat.md");
+    }
+}
+
+#[test]
 fn host_md_examples_work_as_written() {
     if ready() {
         check_document("docs/host.md");
