@@ -79,6 +79,7 @@ pub use resources::{Device, DeviceRule, Resources};
 pub use ulimit::{Ulimit, UlimitKind, PODMAN_DEFAULT_LIMIT, UNLIMITED};
 pub(crate) use user::resolve as resolve_user;
 pub(crate) use user::resolve_in_root;
+pub use user::user_name;
 pub use volume::{Named, Volume};
 
 /// The name of the configuration file in a bundle.

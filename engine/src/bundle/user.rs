@@ -114,6 +114,20 @@ fn read_in_root(root: &Path, path: &str) -> Result<Option<String>, BundleError> 
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
+/// The name of `uid` in the container's `/etc/passwd` (read inside `root`, as `--user` is),
+/// `None` when there is no such entry or file (`rpod top` shows the number then, as psgo).
+///
+/// # Errors
+/// The file cannot be read, or is not a regular file.
+pub fn user_name(root: &Path, uid: u32) -> Result<Option<String>, BundleError> {
+    let passwd = read_in_root(root, "/etc/passwd")?;
+    Ok(passwd.as_deref().and_then(|p| {
+        passwd_entries(p)
+            .find(|e| e.uid == uid)
+            .map(|e| e.name.to_owned())
+    }))
+}
+
 struct PasswdEntry<'a> {
     name: &'a str,
     uid: u32,

@@ -73,6 +73,18 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
     })
 }
 
+/// Reads a small UTF-8 file a flag names (`--env-file`, `--label-file`, `--cidfile`) with
+/// [`read_input`]'s checks: a FIFO, a device or a huge file is refused, not waited on or
+/// read to the end.
+///
+/// # Errors
+/// As [`read_input`], or when the text is not UTF-8.
+pub fn read_flag_file(path: &Path, flag: &str) -> anyhow::Result<String> {
+    let bytes =
+        read_input(path).with_context(|| format!("cannot read {flag} {}", path.display()))?;
+    String::from_utf8(bytes).with_context(|| format!("{flag} {} is not UTF-8 text", path.display()))
+}
+
 /// How long `-o FIFO` waits for a reader to open it: long enough for `cat FIFO & rpod ... -o
 /// FIFO` to win the race, short enough that a forgotten reader is an error, not a hang.
 const FIFO_READER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -135,6 +147,27 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
         out.write_all(bytes).context("cannot write to stdout")?;
         return out.flush().context("cannot write to stdout");
     };
+    match checked_target(path)? {
+        Target::InPlace(mut f) => f
+            .write_all(bytes)
+            .with_context(|| format!("cannot write {}", path.display())),
+        Target::Replace => rpod::replace::replace(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display())),
+    }
+}
+
+/// Where an output file goes, once [`checked_target`] has looked at what is there.
+enum Target {
+    /// A device or FIFO, opened for writing in place.
+    InPlace(fs::File),
+    /// A regular file or nothing: write a temporary file and rename it over the path.
+    Replace,
+}
+
+/// The checks of [`write_output`], for any writer of an output file: a directory or a symlink
+/// at `path` is refused, a device or FIFO is opened in place (a FIFO only with a reader), and
+/// the directory must exist.
+fn checked_target(path: &Path) -> anyhow::Result<Target> {
     let existing = fs::symlink_metadata(path).ok();
     if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
         bail!("{} is a directory; give a file name", path.display());
@@ -161,7 +194,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
         )
     });
     if let Some((true, fifo)) = special {
-        let mut f = match open_for_writing(path, fifo) {
+        let f = match open_for_writing(path, fifo) {
             Err(e) if fifo && e.raw_os_error() == Some(nix::libc::ENXIO) => {
                 return Err(hinted(
                     e,
@@ -175,9 +208,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
             }
             r => r.with_context(|| format!("cannot open {}", path.display()))?,
         };
-        return f
-            .write_all(bytes)
-            .with_context(|| format!("cannot write {}", path.display()));
+        return Ok(Target::InPlace(f));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -190,7 +221,51 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], binary: bool) -> anyhow::
             "create the directory first",
         ));
     }
-    rpod::replace::replace(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    Ok(Target::Replace)
+}
+
+/// [`write_output`] for a large output written as it is made (`export -o`): `fill` writes it.
+/// The same checks; a regular file is written to a temporary file in its directory, renamed
+/// over `path` only when `fill` succeeded (0666 less the umask, as Go's `os.Create`).
+///
+/// # Errors
+/// As [`write_output`], and `fill`'s own.
+pub fn write_output_stream(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    match checked_target(path)? {
+        Target::InPlace(f) => {
+            let mut w = io::BufWriter::with_capacity(1 << 16, f);
+            fill(&mut w)?;
+            w.flush()
+                .with_context(|| format!("cannot write {}", path.display()))
+        }
+        Target::Replace => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let tmp = tempfile::Builder::new()
+                .prefix(".rpod-output-")
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+            let mut w = io::BufWriter::with_capacity(1 << 16, tmp.as_file());
+            fill(&mut w)?;
+            w.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            drop(w);
+            let umask = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+            nix::sys::stat::umask(umask);
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o666 & !umask.bits()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            tmp.persist(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -455,7 +455,7 @@ impl Unpacker {
         };
         let mut uid = h.uid().map_err(bad_header)?;
         let mut gid = h.gid().map_err(bad_header)?;
-        let mode = h.mode().map_err(bad_header)? & 0o7777;
+        let mut mode = h.mode().map_err(bad_header)? & 0o7777;
         let mut time = (
             i64::try_from(h.mtime().map_err(bad_header)?).unwrap_or(i64::MAX),
             0,
@@ -486,6 +486,12 @@ impl Unpacker {
             }
         }
         if let Some((u, g)) = self.how.owner {
+            // The archive's setuid/setgid bits were meant for the archive's owner: given to
+            // another (`cp` onto the host gives every file to the caller, root), they would
+            // make a container's setuid-1000 file a setuid-root file.
+            if (u64::from(u), u64::from(g)) != (uid, gid) {
+                mode &= !0o6000; // S_ISUID | S_ISGID
+            }
             (uid, gid) = (u.into(), g.into());
         }
         // uid_t -1 means "leave unchanged" to chown(2): never a real owner.
@@ -1181,6 +1187,51 @@ mod tests {
         assert_eq!(std::fs::read(dest.join("d2/keep")).expect("keep"), b"k");
         let m = std::fs::metadata(dest.join("d2")).expect("d2");
         assert_eq!(m.permissions().mode() & 0o7777, 0o700);
+    }
+
+    /// Review of issue 13: `cp` onto the host gives every file to the caller; a setuid file of
+    /// uid 1000 in the container must not become a setuid file of root there.
+    #[test]
+    fn an_owner_override_drops_setuid_and_setgid() {
+        let mut b = TarBuilder::new();
+        let mut h = b.header(EntryType::Regular, 0o6755, 0);
+        h.set_uid(1000);
+        h.set_gid(1000);
+        b.raw(h, "suid", None, &[]);
+        let mut h = b.header(EntryType::Regular, 0o4755, 0);
+        h.set_uid(0);
+        h.set_gid(0);
+        b.raw(h, "own", None, &[]);
+        let tar = b.finish();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = rustix::fs::open(
+            dir.path(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .expect("open");
+        let how = Extract {
+            owner: Some((0, 0)),
+            ..Extract::LAYER
+        };
+        let r = unpack_at(&tar[..], root, &Limits::default(), &how);
+        if rustix::process::geteuid().is_root() {
+            r.expect("unpacks");
+            let mode = |n: &str| {
+                std::fs::metadata(dir.path().join(n))
+                    .expect(n)
+                    .permissions()
+                    .mode()
+                    & 0o7777
+            };
+            assert_eq!(
+                mode("suid"),
+                0o755,
+                "a setuid file given to another owner keeps its bits"
+            );
+            // The archive's own owner: nothing changes hands, the bits stay.
+            assert_eq!(mode("own"), 0o4755);
+        }
     }
 
     #[test]

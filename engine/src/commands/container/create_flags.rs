@@ -15,13 +15,7 @@ use rpod::container::settings::{LogDriver, RestartPolicy, Settings};
 /// white space trimmed; a bare `KEY` in an env file takes rpod's own value if it has one
 /// (podman's `parseEnvFile`), in a label file an empty value.
 pub fn read_key_value_file(path: &Path, flag: &str) -> anyhow::Result<Vec<String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        hinted(
-            e,
-            format!("cannot read {flag} {}", path.display()),
-            "give a readable file of KEY=VALUE lines",
-        )
-    })?;
+    let text = crate::commands::io::read_flag_file(path, flag)?;
     let mut out = Vec::new();
     for line in text.lines() {
         let line = line.trim_start();

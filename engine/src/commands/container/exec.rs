@@ -24,8 +24,7 @@ fn env_entry(e: &str) -> Option<String> {
 
 /// The entries of an `--env-file`: one a line, blank lines and `#` comments skipped.
 fn env_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the env file {}", path.display()))?;
+    let text = crate::commands::io::read_flag_file(path, "--env-file")?;
     Ok(text
         .lines()
         .map(str::trim_start)

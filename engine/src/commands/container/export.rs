@@ -1,7 +1,6 @@
 //! `rpod export`: a container's root filesystem as a tar archive.
 
 use std::io::{self, IsTerminal as _, Write as _};
-use std::os::unix::fs::PermissionsExt as _;
 
 use anyhow::{bail, Context as _};
 
@@ -27,29 +26,8 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &ExportArgs) -> anyhow::Result<E
         out.flush().context("cannot write to stdout")?;
         return Ok(ExitStatus::Success);
     };
-    // A temporary file renamed over the target at the end: an export that fails leaves the
-    // target as it was (never a truncated archive under its name), and a symlink there is
-    // replaced, not written through.
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".rpod-export-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    let mut w = io::BufWriter::with_capacity(1 << 16, tmp.as_file());
-    copy::export(&place, &mut w)?;
-    w.flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    drop(w);
-    // As Go's os.Create: 0666 less the umask.
-    let umask = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
-    nix::sys::stat::umask(umask);
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o666 & !umask.bits()))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    // io's checks: a symlink or directory is refused, /dev/null and FIFOs are written in
+    // place, a file is replaced only once the archive is whole.
+    crate::commands::io::write_output_stream(path, |w| Ok(copy::export(&place, w)?))?;
     Ok(ExitStatus::Success)
 }

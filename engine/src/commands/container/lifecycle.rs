@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
 use crate::cli::container::{CleanupArgs, KillArgs, MountArgs};
 use crate::commands::hinted;
 use crate::commands::report::{self, Collect};
@@ -41,8 +39,7 @@ pub fn cidfile_ids(files: &[PathBuf]) -> anyhow::Result<Vec<String>> {
     files
         .iter()
         .map(|f| {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("reading CIDFile {}", f.display()))?;
+            let text = crate::commands::io::read_flag_file(f, "--cidfile")?;
             Ok(text.lines().next().unwrap_or_default().trim().to_string())
         })
         .collect()

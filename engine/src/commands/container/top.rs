@@ -163,14 +163,11 @@ fn read_proc(pid: i32) -> Option<Proc> {
 
 /// The user name of `uid` in the container's /etc/passwd, else the number (as psgo does).
 fn user_name(rootfs: &Path, uid: u32) -> String {
-    fs::read_to_string(rootfs.join("etc/passwd"))
+    // Read inside the container's root (its /etc/passwd may be a link to a host file, or a
+    // FIFO): bundle::user's rules, not a plain read.
+    rpod::bundle::user_name(rootfs, uid)
         .ok()
-        .and_then(|p| {
-            p.lines().find_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
-            })
-        })
+        .flatten()
         .unwrap_or_else(|| uid.to_string())
 }
 
