@@ -5,15 +5,7 @@
 use std::path::Path;
 
 mod support;
-use support::{code, eventually, ready, Env};
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use support::{code, eventually, ready, stderr, stdout, Env};
 
 /// `rpod run --rm ARGS...`'s stdout; the run must succeed.
 fn run(e: &Env, args: &[&str]) -> String {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 mod support;
-use support::{code, eventually, ready, Env};
+use support::{code, eventually, ready, Env, RemoveAll};
 
 /// A store with `busybox` and `labelled` (`tier=web`, `ENV GREETING=hi`), and three
 /// containers from them: `web` running (labelled), `done` exited 3, `cr` created.
@@ -66,22 +66,13 @@ impl Env {
     }
 }
 
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.rpod(&["rm", "-f", "web", "done", "cr"]);
-    }
-}
-
-/// Removes the three containers however the test ends (a running one holds mounts).
-struct Cleanup<'a>(&'a Env);
-
 #[test]
 fn ps_templates_see_podmans_field_names_and_values() {
     if !ready() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     let row = |name: &str, template: &str| {
         e.out(&[
             "ps",
@@ -174,7 +165,7 @@ fn ps_prints_podmans_columns_and_status_wording() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     let lines = e.lines(&["ps", "-a"]);
     let header: Vec<&str> = lines[0]
         .split("  ")
@@ -245,7 +236,7 @@ fn ps_filters_or_the_values_of_a_key_and_and_the_keys() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     let names = |filters: &[&str]| -> BTreeSet<String> {
         let mut args = vec!["ps", "-a", "--format", "{{.Names}}"];
         for f in filters {
@@ -305,7 +296,7 @@ fn ps_sorts_by_podmans_keys_and_last_shows_the_newest() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     let order = |extra: &[&str]| {
         let mut args = vec!["ps", "-a", "--format", "{{.Names}}"];
         args.extend_from_slice(extra);
@@ -328,7 +319,7 @@ fn ps_json_has_podmans_list_container_keys() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     let v: Value = serde_json::from_str(&e.out(&["ps", "-a", "--format", "json"])).expect("json");
     let done = v
         .as_array()
@@ -372,7 +363,7 @@ fn images_lists_every_name_with_podmans_columns_filters_and_sort() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     e.out(&["tag", "busybox", "other:v1"]);
     let lines = e.lines(&["images"]);
     let header: Vec<&str> = lines[0]
@@ -473,7 +464,7 @@ fn inspect_has_podmans_container_and_image_shapes() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     let f = |name: &str, t: &str| {
         e.out(&["inspect", "--format", t, name])
             .trim_end()
@@ -604,7 +595,7 @@ fn system_df_version_and_info_answer_podmans_templates() {
         return;
     }
     let e = three_containers();
-    let _c = Cleanup(&e);
+    let _c = RemoveAll(&e);
     let df = e.lines(&["system", "df"]);
     let header: Vec<&str> = df[0]
         .split("  ")

@@ -6,14 +6,10 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 mod support;
-use support::{code, ready, Env};
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
+use support::{code, ready, stderr, Env};
 
 /// Every path under `dir` with its type, size, mode, owner and contents: a snapshot to compare.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {

@@ -2,30 +2,10 @@
 //! error wording (issue 13), end to end against a busybox image (root, runc). Each expectation
 //! was checked against podman 4.3.1 on this machine; where rpod differs, the test says why.
 
-use std::process::Output;
-
 mod support;
-use support::{code, eventually, ready, Env};
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use support::{code, eventually, ready, stderr, stdout, Env, RemoveAll};
 
 const NO_SUCH: &str = "Error: no container with name or ID \"nosuch\" found: no such container\n";
-
-/// Removes every container of `Env` when dropped, so a failing test leaves no process behind
-/// (its store goes with the temporary directory; runc's state for it too).
-struct RemoveAll<'a>(&'a Env);
-
-impl Drop for RemoveAll<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.rpod(&["rm", "-a", "-f", "-t", "0"]);
-    }
-}
 
 /// A container that runs until `/tmp/go` exists in it, then exits with `code`.
 fn gated(e: &Env, name: &str, code: u8) -> String {

@@ -7,28 +7,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 mod support;
-use support::{code, eventually, ready, Env};
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Removes every container of the store when dropped, also when a test fails midway: a
-/// failed pause test would otherwise leave a frozen container behind.
-struct Cleanup<'e>(&'e Env);
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        let ids = self.0.rpod(&["ps", "-a", "-q"]);
-        for id in String::from_utf8_lossy(&ids.stdout).split_whitespace() {
-            let _ = self.0.rpod(&["rm", "-f", id]);
-        }
-    }
-}
+use support::{code, eventually, ready, stderr, stdout, Env, RemoveAll};
 
 impl Env {
     fn volume_data(&self, name: &str) -> PathBuf {
@@ -75,7 +54,7 @@ fn volume_commands_print_and_exit_as_podman() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     assert_eq!(e.out(&["volume", "create", "v1"]), "v1\n");
     let o = e.rpod(&["volume", "create", "v1"]);
     assert_eq!(code(&o), 125);
@@ -125,7 +104,7 @@ fn a_named_volume_is_created_on_use_and_keeps_its_data() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     e.out(&[
         "run",
         "--rm",
@@ -173,7 +152,7 @@ fn rm_v_removes_only_the_containers_anonymous_volumes() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     e.out(&[
         "create", "--name", "k", "-v", "/anon", "-v", "named:/n", "busybox", "true",
     ]);
@@ -199,7 +178,7 @@ fn a_volume_in_use_is_kept_unless_forced() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     e.out(&[
         "create", "--name", "user", "-v", "used:/d", "busybox", "true",
     ]);
@@ -235,7 +214,7 @@ fn pause_freezes_the_container_and_unpause_thaws_it() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     let id = e.sleeper("p", &[]);
     assert_eq!(e.out(&["pause", "p"]), "p\n");
     assert_eq!(e.state_of("p"), "paused");
@@ -273,7 +252,7 @@ fn restart_runs_the_container_again() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     e.out(&[
         "run",
         "-d",
@@ -309,7 +288,7 @@ fn rename_changes_the_name_and_refuses_one_in_use() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     // Names that are not hex: a hex name would also match the ids by prefix.
     let id = e
         .out(&["create", "--name", "alpha", "busybox", "true"])
@@ -344,7 +323,7 @@ fn events_record_the_container_lifecycle() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     let id = e.sleeper("ev", &[]);
     e.out(&["pause", "ev"]);
     e.out(&["unpause", "ev"]);
@@ -383,7 +362,7 @@ fn top_lists_the_containers_processes() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     e.sleeper("t", &[]);
     let out = e.out(&["top", "t"]);
     let mut lines = out.lines();
@@ -423,7 +402,7 @@ fn port_prints_nothing_for_a_container_without_ports() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     e.out(&["create", "--name", "np", "busybox", "true"]);
     assert_eq!(e.out(&["port", "np"]), "");
     assert_eq!(e.out(&["port", "--all"]), "");
@@ -437,7 +416,7 @@ fn stats_reports_the_containers_cgroup_counters() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     let id = e.sleeper("s", &[]);
     let v: serde_json::Value =
         serde_json::from_str(&e.out(&["stats", "--no-stream", "--format", "json", "s"]))
@@ -465,7 +444,7 @@ fn attach_follows_the_output_and_exits_with_the_containers_code() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     e.out(&[
         "run",
         "-d",
@@ -509,7 +488,7 @@ fn init_makes_a_created_container_ready_and_start_runs_it() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     let id = e
         .out(&["create", "--name", "i", "busybox", "echo", "started"])
         .trim()
@@ -556,7 +535,7 @@ fn start_runs_an_exited_container_again() {
         return;
     }
     let e = Env::new();
-    let _cleanup = Cleanup(&e);
+    let _cleanup = RemoveAll(&e);
     let o = e.rpod(&[
         "run",
         "--name",

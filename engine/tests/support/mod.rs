@@ -110,6 +110,25 @@ pub fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
 
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Removes every container of the store when dropped, also when a test fails midway: a
+/// running or paused container would outlive the test (its store goes with the temporary
+/// directory, its processes and runc's state do not).
+pub struct RemoveAll<'a>(pub &'a Env);
+
+impl Drop for RemoveAll<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.rpod(&["rm", "-a", "-f", "-t", "0"]);
+    }
+}
+
 /// crun can run here: installed, and, on a cgroup v1 "hybrid" machine, every v1 controller
 /// mounted (crun 1.8 refuses otherwise; this machine kind lacks hugetlb, see `docs/host.md`).
 ///
