@@ -12,59 +12,10 @@ use rpod::events::{self, Event, Follower};
 use rpod::exit::ExitStatus;
 use rpod::storage::Store;
 
-/// A time as podman takes it: RFC 3339, Unix seconds (with a fraction), or a duration before
-/// now (`10m`, `1h30m`, `45s`); as Unix nanoseconds.
+/// A time as podman takes it (RFC 3339, Unix seconds, or a duration before now), as Unix
+/// nanoseconds: the same rule as `logs --since`.
 fn parse_time(flag: &str, s: &str) -> anyhow::Result<i128> {
-    let bad = || {
-        usage(
-            format!("invalid --{flag} {s}"),
-            "use RFC 3339 (2024-01-02T15:04:05Z), Unix seconds, or a duration (10m, 1h)",
-        )
-    };
-    if s.contains('-') && s.contains(':') {
-        let secs = rpod::time::parse_rfc3339(s).ok_or_else(bad)?;
-        let mut e = Event::container("", "", "", "");
-        e.time = s.to_string();
-        let frac =
-            e.unix_nanos() - i128::from(rpod::time::parse_rfc3339(s).unwrap_or(0)) * 1_000_000_000;
-        return Ok(i128::from(secs) * 1_000_000_000 + frac.max(0));
-    }
-    if let Ok(f) = s.parse::<f64>() {
-        return secs_to_nanos(f).ok_or_else(bad);
-    }
-    // A Go duration: numbers with units h, m, s, ms.
-    let mut total: f64 = 0.0;
-    let mut num = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let unit = match (c, chars.peek()) {
-            ('m', Some('s')) => {
-                chars.next();
-                1e-3
-            }
-            ('h', _) => 3600.0,
-            ('m', _) => 60.0,
-            ('s', _) => 1.0,
-            _ => return Err(bad()),
-        };
-        total += num.parse::<f64>().map_err(|_| bad())? * unit;
-        num.clear();
-    }
-    if !num.is_empty() || total == 0.0 && s.is_empty() {
-        return Err(bad());
-    }
-    Ok(now_nanos() - secs_to_nanos(total).ok_or_else(bad)?)
-}
-
-/// Seconds (not negative, finite) as nanoseconds.
-fn secs_to_nanos(secs: f64) -> Option<i128> {
-    Duration::try_from_secs_f64(secs)
-        .ok()
-        .and_then(|d| i128::try_from(d.as_nanos()).ok())
+    super::logs::time_arg(flag, s, SystemTime::now())
 }
 
 /// Now, in Unix nanoseconds.
