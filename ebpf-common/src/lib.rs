@@ -5,7 +5,15 @@
 //! recorded process tree, 0 for the others. A task is *in the window* once it, or the thread group it belongs to, has
 //! installed a seccomp filter (or exec'd, for a host recording). Syscalls made in the window
 //! are counted per number in `COUNTS`; for the syscalls the user chose, one argument is masked
-//! and counted per value in `ARG_VALUES`.
+//! and counted per value in `ARG_VALUES` (in `HANDOFF_ARG_VALUES` while the task is still the
+//! runtime's handoff, so the workload's values are never mixed with the runtime's).
+//!
+//! Processes that join the container later (`rpod exec`: `runc exec`/`crun exec` enter the
+//! container's namespaces and fork) come from another rpod process, outside the tree. The
+//! program follows them by pid namespace: when a task of the tree opens its window, its pid
+//! namespace (unless it is the recorder's own) goes into `PIDNS`; a task forked by an untraced
+//! parent into one of those namespaces joins the tree ([`task::JOINED`]) and, like the
+//! container's init, is recorded from its own filter install on, its handoff apart.
 #![no_std]
 
 /// Flags of a traced task, the value of the `TASKS` map.
@@ -30,20 +38,28 @@ pub mod task {
     pub const COMPAT: u32 = 64;
     /// The task is in the traced tree. Every member has it, so 0 means "not traced".
     pub const TRACED: u32 = 128;
+    /// The task joined the tree from outside: forked by an untraced parent into a pid namespace
+    /// of the recorded container (`rpod exec`). Its handoff is counted apart
+    /// ([`super::slot::JOINED`]).
+    pub const JOINED: u32 = 256;
     /// Flags a child task inherits from the task that forked it.
-    pub const INHERITED: u32 = TRACED | OPEN | OPEN_ON_EXEC | HANDOFF | MODE_KNOWN | COMPAT;
+    pub const INHERITED: u32 =
+        TRACED | OPEN | OPEN_ON_EXEC | HANDOFF | MODE_KNOWN | COMPAT | JOINED;
 }
 
 /// Syscall numbers below this are counted. `COUNTS` has four blocks of this many slots, see
 /// [`slot`]; above it (invalid numbers, which the kernel
 /// answers with ENOSYS) only the `STATS` counter [`stats::OUT_OF_RANGE`] moves.
 pub const MAX_SYSCALL_NR: u32 = 1024;
-/// Where `COUNTS` keeps a syscall: block 0 the workload's native calls, 1 the handoff's native
-/// calls, 2 the workload's 32-bit (compat) calls, 3 the handoff's compat calls.
+/// Where `COUNTS` keeps a syscall: the block is the sum of the bits that apply: [`slot::HANDOFF`]
+/// (the runtime's handoff), [`slot::COMPAT`] (32-bit calls), [`slot::JOINED`] (with HANDOFF:
+/// the handoff of a process that joined the container, `runc exec`/`crun exec`). Block 0 is the
+/// workload's native calls.
 pub mod slot {
     pub const HANDOFF: u32 = 1;
     pub const COMPAT: u32 = 2;
-    pub const BLOCKS: u32 = 4;
+    pub const JOINED: u32 = 4;
+    pub const BLOCKS: u32 = 8;
 }
 
 /// Size of the `TASKS` array (indexed by thread id) in the object file; the loader resizes
@@ -97,6 +113,23 @@ pub mod globals {
     pub const ARGS_ON: &str = "ARGS_ON";
     /// Byte offset of `seccomp.filter` in `struct task_struct`, from the kernel's BTF.
     pub const TASK_SECCOMP_FILTER: &str = "TASK_SECCOMP_FILTER";
+    /// Byte offsets of `task_struct.nsproxy`, `nsproxy.pid_ns_for_children` and
+    /// `pid_namespace.ns.inum`, from the kernel's BTF: a task's pid namespace inode number.
+    pub const TASK_NSPROXY: &str = "TASK_NSPROXY";
+    pub const NSPROXY_PIDNS: &str = "NSPROXY_PIDNS";
+    pub const PIDNS_INUM: &str = "PIDNS_INUM";
+    /// The recorder's own pid namespace (inode number): never followed.
+    pub const HOST_PIDNS: &str = "HOST_PIDNS";
+    /// 1 when tasks forked into the recorded container's pid namespace join the tree.
+    pub const FOLLOW_PIDNS: &str = "FOLLOW_PIDNS";
+}
+
+/// Maps the loader reads or writes by name.
+pub mod maps {
+    /// Pid namespaces (inode number -> 1) whose new tasks join the tree.
+    pub const PIDNS: &str = "PIDNS";
+    /// Argument values seen in the handoff, same key as `ARG_VALUES`.
+    pub const HANDOFF_ARG_VALUES: &str = "HANDOFF_ARG_VALUES";
 }
 
 #[cfg(feature = "user")]

@@ -4,7 +4,9 @@
 //! - `sys_enter`: count the syscall when the task is in the window, record the chosen
 //!   argument, notice a seccomp filter install about to happen, and at the installer's next
 //!   syscall, whether it succeeded (its filter chain changed: the window opens);
-//! - `sched_process_fork`: a child or thread of a traced task is traced, with its flags;
+//! - `sched_process_fork`: a child or thread of a traced task is traced, with its flags; a task
+//!   forked by an untraced parent into the recorded container's pid namespace (`rpod exec`)
+//!   joins the tree;
 //! - `sched_process_exec`: a host recording opens at exec; a non-leader thread that execs takes
 //!   the leader's id;
 //! - `sched_process_exit`: forget the task.
@@ -39,6 +41,19 @@ mod program {
     /// Offset of `seccomp.filter` in `struct task_struct` (the task's filter chain), from BTF.
     #[no_mangle]
     static TASK_SECCOMP_FILTER: u32 = 0;
+    /// Offsets of `task_struct.nsproxy`, `nsproxy.pid_ns_for_children`, `pid_namespace.ns.inum`.
+    #[no_mangle]
+    static TASK_NSPROXY: u32 = 0;
+    #[no_mangle]
+    static NSPROXY_PIDNS: u32 = 0;
+    #[no_mangle]
+    static PIDNS_INUM: u32 = 0;
+    /// The recorder's own pid namespace: never followed (a `--pid=host` container).
+    #[no_mangle]
+    static HOST_PIDNS: u32 = 0;
+    /// 1 when tasks forked into the container's pid namespace join the tree.
+    #[no_mangle]
+    static FOLLOW_PIDNS: u32 = 0;
 
     /// Flags by thread id; 0 for tasks outside the tree. An array, not a hash: the lookup every
     /// syscall on the machine pays is then an inlined bounds check and add. The loader sizes
@@ -66,6 +81,13 @@ mod program {
     static ARG_VALUES: HashMap<ArgKey, u64> = HashMap::with_max_entries(MAX_ARG_VALUES, 0);
     #[map]
     static STATS: PerCpuArray<u64> = PerCpuArray::with_max_entries(stats::LEN, 0);
+    /// Argument values seen while the task was still the runtime's (its handoff).
+    #[map]
+    static HANDOFF_ARG_VALUES: HashMap<ArgKey, u64> = HashMap::with_max_entries(MAX_ARG_VALUES, 0);
+    /// Pid namespaces (inode numbers) of the recorded container: a task forked into one by an
+    /// untraced parent joins the tree.
+    #[map]
+    static PIDNS: HashMap<u32, u32> = HashMap::with_max_entries(64, 0);
 
     #[cfg(bpf_target_arch = "x86_64")]
     mod arch {
@@ -150,6 +172,40 @@ mod program {
         .unwrap_or(0)
     }
 
+    /// The pid namespace (inode number) `task`'s children are created in, which is the task's
+    /// own at fork and for a runtime's init; 0 when it cannot be read (an exiting task).
+    fn pidns_of(task: *const u8) -> u32 {
+        let read_ptr = |p: *const u8, off: u32| -> u64 {
+            if p.is_null() {
+                return 0;
+            }
+            // SAFETY: offsets from this kernel's BTF; the helper checks the read.
+            unsafe { bpf_probe_read_kernel(p.add(off as usize).cast::<u64>()) }.unwrap_or(0)
+        };
+        let nsproxy = read_ptr(task, global(&TASK_NSPROXY)) as *const u8;
+        let pidns = read_ptr(nsproxy, global(&NSPROXY_PIDNS)) as *const u8;
+        if pidns.is_null() {
+            return 0;
+        }
+        // SAFETY: as above.
+        unsafe { bpf_probe_read_kernel(pidns.add(global(&PIDNS_INUM) as usize).cast::<u32>()) }
+            .unwrap_or(0)
+    }
+
+    /// A task of the tree opened its window: its pid namespace is the container's, and tasks
+    /// forked into it later (`rpod exec`) join the tree. Never the recorder's own namespace.
+    fn follow_pidns() {
+        if global(&FOLLOW_PIDNS) == 0 {
+            return;
+        }
+        // SAFETY: a helper with no arguments.
+        let task = unsafe { bpf_get_current_task() } as *const u8;
+        let ns = pidns_of(task);
+        if ns != 0 && ns != global(&HOST_PIDNS) {
+            let _ = PIDNS.insert(&ns, &1, 0);
+        }
+    }
+
     /// A task that entered a filter install makes its next syscall: if its filter chain
     /// changed, the install succeeded and the window opens (before this syscall, which the
     /// filter sees). This replaces a sys_exit hook, which would cost every syscall on the
@@ -162,6 +218,7 @@ mod program {
         if before.is_some_and(|b| b != current_filter()) && flags & task::OPEN == 0 {
             next |= task::OPEN | task::HANDOFF;
             count_open(true);
+            follow_pidns();
             if flags & task::PENDING_TSYNC != 0 {
                 let _ = TSYNC.insert(&tgid, &1, 0);
             }
@@ -169,7 +226,9 @@ mod program {
         next
     }
 
-    fn record_arg(regs: *const u8, nr: u32) {
+    /// Counts the chosen argument of syscall `nr`: the workload's in `ARG_VALUES`, the
+    /// runtime's (`handoff`) apart in `HANDOFF_ARG_VALUES`.
+    fn record_arg(regs: *const u8, nr: u32, handoff: bool) {
         let Some(spec) = ARG_SPECS.get(nr) else {
             return;
         };
@@ -181,7 +240,12 @@ mod program {
             index: spec.index,
             value: arg(regs, spec.index as usize) & spec.mask,
         };
-        match ARG_VALUES.get_ptr_mut(&key) {
+        let values = if handoff {
+            &HANDOFF_ARG_VALUES
+        } else {
+            &ARG_VALUES
+        };
+        match values.get_ptr_mut(&key) {
             Some(p) => {
                 // SAFETY: a value pointer of ARG_VALUES. Two CPUs may race on the count (the
                 // BPF target has no fetch-add in core); the count is a hint for reviewers, the
@@ -189,7 +253,7 @@ mod program {
                 unsafe { *p += 1 };
             }
             None => {
-                if ARG_VALUES.insert(&key, &1, 0).is_err() {
+                if values.insert(&key, &1, 0).is_err() {
                     bump(stats::LOST_ARG_VALUES);
                 }
             }
@@ -237,8 +301,13 @@ mod program {
                     unsafe { *state = flags };
                 }
                 let compat = flags & task::COMPAT != 0;
-                let block =
-                    if handoff { slot::HANDOFF } else { 0 } + if compat { slot::COMPAT } else { 0 };
+                let joined = if flags & task::JOINED != 0 {
+                    slot::JOINED
+                } else {
+                    0
+                };
+                let block = if handoff { slot::HANDOFF + joined } else { 0 }
+                    + if compat { slot::COMPAT } else { 0 };
                 let index = block * MAX_SYSCALL_NR + nr;
                 if let Some(p) = COUNTS.get_ptr_mut(index) {
                     // SAFETY: per-CPU slots.
@@ -253,7 +322,7 @@ mod program {
                 }
                 // Argument specs are by native number.
                 if !compat && global(&ARGS_ON) != 0 {
-                    record_arg(regs, nr);
+                    record_arg(regs, nr, handoff);
                 }
             } else {
                 bump(stats::OUT_OF_RANGE);
@@ -292,10 +361,10 @@ mod program {
         let Some(flags) = TASKS.get(ids as u32).copied() else {
             return 0;
         };
-        if flags == 0 {
-            return 0;
-        }
         let child: *const u8 = ctx.arg(1);
+        if flags == 0 {
+            return join(child);
+        }
         // SAFETY: the offset comes from this kernel's BTF; the helper checks the read.
         let child =
             unsafe { bpf_probe_read_kernel(child.add(global(&TASK_PID) as usize).cast::<u32>()) };
@@ -312,6 +381,33 @@ mod program {
                     count_open(true);
                 }
             }
+            None => bump(stats::LOST_TASKS),
+        }
+        0
+    }
+
+    /// An untraced task forked `child`: if the child is in a pid namespace of the recorded
+    /// container (`runc exec` entered it), the child joins the tree. Like the container's init,
+    /// it is recorded from its own filter install on. Forks are rare next to syscalls, and this
+    /// costs a few reads only while a container recording follows its namespace.
+    fn join(child: *const u8) -> i32 {
+        if global(&FOLLOW_PIDNS) == 0 {
+            return 0;
+        }
+        let ns = pidns_of(child);
+        if ns == 0 || ns == global(&HOST_PIDNS) {
+            return 0;
+        }
+        // SAFETY: a plain lookup.
+        if unsafe { PIDNS.get(&ns) }.is_none() {
+            return 0;
+        }
+        // SAFETY: the offset comes from this kernel's BTF; the helper checks the read.
+        let pid =
+            unsafe { bpf_probe_read_kernel(child.add(global(&TASK_PID) as usize).cast::<u32>()) };
+        match pid.ok().and_then(|c| TASKS.get_ptr_mut(c)) {
+            // SAFETY: the child's entry; the child has not run yet.
+            Some(p) => unsafe { *p = task::TRACED | task::JOINED },
             None => bump(stats::LOST_TASKS),
         }
         0

@@ -158,9 +158,15 @@ fn a_recorded_ls_profile_runs_ls_under_runc_and_crun_and_denies_mkdir() {
     }
     let mut expected = workload.clone();
     expected.extend(rpod::runtime::handoff::syscalls().map(ToString::to_string));
+    // And what the kernel may make any workload issue (issue 14: restart_syscall).
+    expected.extend(
+        rpod::trace::prepare::KERNEL_ISSUED
+            .iter()
+            .map(ToString::to_string),
+    );
     assert_eq!(
         names, expected,
-        "the profile: what ls called plus the handoff, nothing else"
+        "the profile: what ls called plus the handoffs and the kernel's own, nothing else"
     );
 
     let seccomp = format!("seccomp={}", out.display());

@@ -8,6 +8,8 @@ pub enum Error {
     Btf { path: PathBuf, why: String },
     #[error("cannot read /proc/sys/kernel/pid_max: {why}")]
     PidMax { why: String },
+    #[error("cannot read the recorder's own pid namespace: {why}")]
+    PidNamespace { why: String },
     #[error("cannot load the syscall recorder into the kernel")]
     Load(#[source] aya::EbpfError),
     #[error("the kernel refused the recorder's program `{program}`")]

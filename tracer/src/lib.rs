@@ -7,7 +7,17 @@
 //! returns 0 ([`Start::SeccompFilter`], what an enforced profile sees: the runtime installs
 //! the container's filter, then execs the workload) or from its execve ([`Start::Exec`], for a
 //! command on the host), inherited by every child and thread, up to the exit of the last one.
-//! Nothing is recorded for tasks outside the tree.
+//! Nothing is recorded for tasks outside the tree, with one bounded exception for containers
+//! ([`Options::follow_pid_namespace`]): a task forked by an untraced parent into the pid
+//! namespace of a task of the tree that opened its window (the container's, never the
+//! recorder's own) joins the tree. That is how `rpod exec`'d processes, which the runtime
+//! (`runc exec`, `crun exec`) forks into the container from another rpod process, are recorded;
+//! like the container's init, they are recorded from their own filter install on, and their
+//! handoff is counted apart ([`Finished::exec_handoff`]).
+//!
+//! Argument values ([`Options::args`]) are recorded for the workload only: from the exec that
+//! ends the runtime's handoff on. The handoff's own values are kept apart
+//! ([`Finished::handoff_args`]).
 //!
 //! ```no_run
 //! let rec = tracer::Recorder::start(&tracer::Options::default())?;
@@ -58,6 +68,10 @@ pub struct Options {
     pub start: Start,
     /// Syscalls whose argument values are recorded (libseccomp names).
     pub args: BTreeMap<String, ArgSpec>,
+    /// Also record processes forked into the container's pid namespace from outside the tree
+    /// (`rpod exec`), from their own filter install on. Only with [`Start::SeccompFilter`];
+    /// never follows the recorder's own pid namespace (a `--pid=host` container).
+    pub follow_pid_namespace: bool,
 }
 
 /// A recording in progress: the program is loaded and attached, and the thread that started
@@ -87,6 +101,14 @@ pub struct Finished {
     /// Tasks of the tree still in the window when the recording was read (for example a
     /// daemon that escaped a `--pid=host` container): later syscalls are not recorded.
     pub still_running: usize,
+    /// The handoff of processes that joined the container (`rpod exec`): the runtime's calls
+    /// between their filter install and their exec. Also in `recording.handoff`.
+    pub exec_handoff: BTreeMap<String, u64>,
+    /// Argument values of the chosen syscalls seen in the handoffs (the runtime's own calls),
+    /// kept out of `recording.args`, which holds the workload's only.
+    pub handoff_args: BTreeMap<String, RecordedArg>,
+    /// The syscalls whose arguments were recorded ([`Options::args`]), seen or not.
+    pub arg_specs: BTreeMap<String, ArgSpec>,
 }
 
 impl Finished {
@@ -135,6 +157,12 @@ impl Recorder {
         let task_pid = kernel.member_offset("task_struct", "pid")?;
         let task_filter = kernel.member_offset("task_struct", "seccomp")?
             + kernel.member_offset("seccomp", "filter")?;
+        let task_nsproxy = kernel.member_offset("task_struct", "nsproxy")?;
+        let nsproxy_pidns = kernel.member_offset("nsproxy", "pid_ns_for_children")?;
+        let pidns_inum = kernel.member_offset("pid_namespace", "ns")?
+            + kernel.member_offset("ns_common", "inum")?;
+        let follow = options.follow_pid_namespace && options.start == Start::SeccompFilter;
+        let host_pidns = own_pid_namespace()?;
         let mut ebpf = EbpfLoader::new()
             // No CO-RE relocations: the two kernel offsets come from `btf` above, and pt_regs is
             // user ABI. (`EbpfLoader::new` has parsed the kernel BTF already, ~25 ms: hence
@@ -143,6 +171,11 @@ impl Recorder {
             .override_global(globals::TASK_PID, &task_pid, true)
             .override_global(globals::TASK_SECCOMP_FILTER, &task_filter, true)
             .override_global(globals::ARGS_ON, &u32::from(!options.args.is_empty()), true)
+            .override_global(globals::TASK_NSPROXY, &task_nsproxy, true)
+            .override_global(globals::NSPROXY_PIDNS, &nsproxy_pidns, true)
+            .override_global(globals::PIDNS_INUM, &pidns_inum, true)
+            .override_global(globals::HOST_PIDNS, &host_pidns, true)
+            .override_global(globals::FOLLOW_PIDNS, &u32::from(follow), true)
             .map_max_entries("TASKS", pid_max()?)
             .load(PROGRAM)
             .map_err(Error::Load)?;
@@ -253,6 +286,7 @@ impl Recorder {
         let mut recording = Recording::new(self.arch);
         let compat_arch = compat_arch(self.arch);
         let mut compat = BTreeMap::new();
+        let mut exec_handoff = BTreeMap::new();
         let mut seen = 0u64;
         let used: PerCpuArray<&MapData, u64> =
             PerCpuArray::try_from(self.map("USED")?).map_err(map_err("USED"))?;
@@ -284,6 +318,11 @@ impl Recorder {
                 // Runtimes are native code: 32-bit calls, handoff or not, are the workload's.
                 (compat_arch, &mut compat)
             } else if block & slot::HANDOFF != 0 {
+                if block & slot::JOINED != 0 {
+                    if let Some(name) = profiles::syscalls::name(self.arch, nr) {
+                        *exec_handoff.entry(name.to_string()).or_default() += calls;
+                    }
+                }
                 (Some(self.arch), &mut recording.handoff)
             } else {
                 (Some(self.arch), &mut recording.syscalls)
@@ -308,24 +347,8 @@ impl Recorder {
             // profile before exec'ing the command needs it.
             *recording.syscalls.entry("execve".to_string()).or_default() += 1;
         }
-        let values: HashMap<&MapData, ArgKey, u64> =
-            HashMap::try_from(self.map("ARG_VALUES")?).map_err(map_err("ARG_VALUES"))?;
-        for item in values.iter() {
-            let (key, calls) = item.map_err(map_err("ARG_VALUES"))?;
-            let Some((name, spec)) = self.args.get(&key.nr) else {
-                continue;
-            };
-            recording
-                .args
-                .entry(name.clone())
-                .or_insert_with(|| RecordedArg {
-                    index: spec.index,
-                    mask: spec.mask,
-                    values: BTreeMap::new(),
-                })
-                .values
-                .insert(key.value, calls);
-        }
+        recording.args = self.arg_values("ARG_VALUES")?;
+        let handoff_args = self.arg_values(rpod_ebpf_common::maps::HANDOFF_ARG_VALUES)?;
         let stats: PerCpuArray<&MapData, u64> =
             PerCpuArray::try_from(self.map("STATS")?).map_err(map_err("STATS"))?;
         let stat = |i: u32| -> Result<u64, Error> {
@@ -345,7 +368,32 @@ impl Recorder {
             out_of_range,
             still_running,
             recording,
+            exec_handoff,
+            handoff_args,
+            arg_specs: self.args.values().cloned().collect(),
         })
+    }
+
+    /// The argument values in the map `name` (`ARG_VALUES` or `HANDOFF_ARG_VALUES`).
+    fn arg_values(&self, name: &'static str) -> Result<BTreeMap<String, RecordedArg>, Error> {
+        let values: HashMap<&MapData, ArgKey, u64> =
+            HashMap::try_from(self.map(name)?).map_err(map_err(name))?;
+        let mut out: BTreeMap<String, RecordedArg> = BTreeMap::new();
+        for item in values.iter() {
+            let (key, calls) = item.map_err(map_err(name))?;
+            let Some((syscall, spec)) = self.args.get(&key.nr) else {
+                continue;
+            };
+            out.entry(syscall.clone())
+                .or_insert_with(|| RecordedArg {
+                    index: spec.index,
+                    mask: spec.mask,
+                    values: BTreeMap::new(),
+                })
+                .values
+                .insert(key.value, calls);
+        }
+        Ok(out)
     }
 
     fn map(&self, name: &'static str) -> Result<&aya::maps::Map, Error> {
@@ -367,6 +415,20 @@ impl Recorder {
         // Negative (a task that entered before an exit was counted on another CPU) reads as 0.
         Ok(usize::try_from(i64::from_ne_bytes(sum.to_ne_bytes())).unwrap_or(0))
     }
+}
+
+/// The inode number of the calling process's pid namespace: the one the program never follows.
+fn own_pid_namespace() -> Result<u32, Error> {
+    use std::os::unix::fs::MetadataExt as _;
+    let path = "/proc/self/ns/pid";
+    let ino = std::fs::metadata(path)
+        .map_err(|e| Error::PidNamespace {
+            why: format!("{path}: {e}"),
+        })?
+        .ino();
+    u32::try_from(ino).map_err(|_| Error::PidNamespace {
+        why: format!("{path}: inode number {ino} is above 32 bits"),
+    })
 }
 
 /// The kernel's `pid_max`: thread ids are below it, and `TASKS` is indexed by them.

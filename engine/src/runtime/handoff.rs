@@ -11,6 +11,23 @@
 //! right before execve when it is on; crun likewise), 6 runs each, and 30 more runs of runc:
 //! only the Go runtime's `futex` and `rt_sigreturn` came and went (a profile recorded without
 //! `futex` crashed runc with "futexwakeup ... returned -1").
+//!
+//! `rpod exec` has a handoff of its own ([`EXEC_HANDOFF`]): `runc exec`/`crun exec` enter the
+//! running container, install its filter and exec the command, with other calls than at run
+//! (crun's exec `statx`es `/proc/self/setgroups`, `fchown`s the stdio fds, calls `umask` and
+//! `ioctl(TCGETS)`; issue 14: a profile without `statx` failed every `rpod exec` under crun).
+//! Measured with rpod's recorder following the exec'd processes (`tracer`'s
+//! `follow_pid_namespace`), runc 1.1.5 and crun 1.8.1, with and without no-new-privileges,
+//! 9 recordings of each of the 4 combinations with 36 execs each (plain, `--user 1:1`, `-w`,
+//! `-i`, `-t`, `-it`): every call below was seen in every recording of its runtime with
+//! no-new-privileges off, except runc's `futex` (2 of 6) and `rt_sigreturn` (2 of 9); with
+//! no-new-privileges the handoff is a subset (runc: close, epoll_ctl, execve, fstatfs,
+//! getdents64, openat; crun: close, execve, umask, write). Every recorded container profile
+//! allows both runtimes' run and exec handoffs ([`syscalls`]).
+//!
+//! The handoff's argument values ([`HANDOFF_ARGS`]) were measured the same way, for the
+//! syscalls whose arguments rpod records by default: a recorded profile that restricts
+//! `prctl`, `fcntl` or `ioctl` allows these values so the runtimes still start the workload.
 
 use std::path::Path;
 
@@ -19,6 +36,7 @@ use profiles::analysis::allows;
 use profiles::bpf;
 use profiles::bpf::Action;
 use profiles::enforce::{enforce, Target};
+use profiles::model::{ArgCondition, Op};
 use profiles::resolve::Context;
 use profiles::solve;
 use sha2::{Digest as _, Sha256};
@@ -70,9 +88,98 @@ const HANDOFF: &[(&str, Who)] = &[
     ("rt_sigreturn", Who::Runc),
 ];
 
-/// The portable handoff, both runtimes' calls: allowed by every recorded container profile.
+/// What `runc exec`/`crun exec` call between installing the container's filter in the process
+/// they start and exec'ing the command (`rpod exec`), with the runtime that makes it.
+const EXEC_HANDOFF: &[(&str, Who)] = &[
+    // Both runtimes.
+    ("capset", Who::Both),
+    ("close", Who::Both),
+    ("execve", Who::Both),
+    // The owner of the stdio fds (runc: the console with --user; crun: always).
+    ("fchown", Who::Both),
+    ("openat", Who::Both),
+    ("prctl", Who::Both),
+    ("read", Who::Both),
+    ("setgroups", Who::Both),
+    // runc: as at run, without getpid, getppid and write.
+    ("capget", Who::Runc),
+    ("chdir", Who::Runc),
+    ("epoll_ctl", Who::Runc),
+    ("faccessat2", Who::Runc),
+    ("fcntl", Who::Runc),
+    ("fstat", Who::Runc),
+    ("fstatfs", Who::Runc),
+    ("getcwd", Who::Runc),
+    ("getdents64", Who::Runc),
+    ("newfstatat", Who::Runc),
+    ("setgid", Who::Runc),
+    ("setuid", Who::Runc),
+    // The Go runtime, now and then (futex 2 of 6, rt_sigreturn 2 of 9 recordings).
+    ("futex", Who::Runc),
+    ("rt_sigreturn", Who::Runc),
+    // crun: `statx("/proc/self/setgroups")`, `ioctl(TCGETS)` on stdio, the umask, the user.
+    ("ioctl", Who::Crun),
+    ("setresgid", Who::Crun),
+    ("setresuid", Who::Crun),
+    ("statx", Who::Crun),
+    ("umask", Who::Crun),
+    ("write", Who::Crun),
+];
+
+/// Argument values a handoff passes, for a syscall whose argument rpod records by default
+/// ([`profiles::record::default_arg`]): `(syscall, argument index, mask, values)`. Measured
+/// with the handoffs above (run and exec, both runtimes, no-new-privileges off; with it on the
+/// handoffs make none of these calls).
+pub const HANDOFF_ARGS: &[(&str, u8, u64, &[u64])] = &[
+    // PR_SET_KEEPCAPS (8), PR_CAPBSET_DROP (24), PR_CAP_AMBIENT (47): both runtimes, run and
+    // exec, when they drop capabilities after the filter is in place.
+    ("prctl", 0, 0xffff_ffff, &[8, 24, 47]),
+    // F_SETFD (2): runc marks its fds close-on-exec.
+    ("fcntl", 1, 0xffff_ffff, &[2]),
+    // TCGETS (0x5401): crun's exec asks whether stdio is a terminal.
+    ("ioctl", 1, 0xffff_ffff, &[0x5401]),
+];
+
+/// The values the handoffs pass in argument `index` of `syscall`, masked with `mask`; `None`
+/// when they were not measured for that argument (or for bits outside the measured mask).
+#[must_use]
+pub fn arg_values(syscall: &str, index: u8, mask: u64) -> Option<Vec<u64>> {
+    let &(.., values) = HANDOFF_ARGS
+        .iter()
+        .find(|&&(name, i, m, _)| name == syscall && i == index && mask & !m == 0)?;
+    let mut out: Vec<u64> = values.iter().map(|v| v & mask).collect();
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+/// The portable handoff, both runtimes' calls at run and at exec: allowed by every recorded
+/// container profile.
 pub fn syscalls() -> impl Iterator<Item = &'static str> {
-    HANDOFF.iter().map(|&(name, _)| name)
+    HANDOFF.iter().map(|&(name, _)| name).chain(
+        EXEC_HANDOFF
+            .iter()
+            .map(|&(name, _)| name)
+            .filter(|n| !HANDOFF.iter().any(|&(h, _)| h == *n)),
+    )
+}
+
+/// The exec handoff of the runtime called `runtime`; `None` for a runtime whose handoff was
+/// not measured.
+#[must_use]
+pub fn of_runtime_exec(runtime: &str) -> Option<Vec<&'static str>> {
+    let own = match runtime {
+        "runc" => Who::Runc,
+        "crun" => Who::Crun,
+        _ => return None,
+    };
+    Some(
+        EXEC_HANDOFF
+            .iter()
+            .filter(|&&(_, who)| who == Who::Both || who == own)
+            .map(|&(name, _)| name)
+            .collect(),
+    )
 }
 
 /// The handoff of the runtime called `runtime` (as [`super::OciRuntime::name`] says), in
@@ -130,15 +237,34 @@ pub fn denied(runtime: &str, spec: &Spec) -> Vec<Denied> {
         .filter_map(|name| {
             // Every combination of the conditions on `name` (one point each): the filter acts
             // the same way inside one.
-            let atoms: Vec<_> = resolved
+            let mut atoms: Vec<_> = resolved
                 .rules
                 .iter()
                 .filter(|r| r.names.iter().any(|n| n == name))
                 .flat_map(|r| r.args.iter().copied())
                 .collect();
+            // A call whose argument values the handoff passes were measured needs those values
+            // only: a profile may allow, say, prctl for PR_CAPBSET_DROP and the workload's
+            // options and nothing else.
+            let measured = HANDOFF_ARGS.iter().find(|&&(n, ..)| n == name);
+            if let Some(&(_, index, mask, values)) = measured {
+                atoms.extend(values.iter().map(|&v| ArgCondition {
+                    index,
+                    value: mask,
+                    value_two: v,
+                    op: Op::MaskedEq,
+                }));
+            }
             let cells = solve::cells(&atoms, u64::MAX);
             let mut actions: Vec<Action> = Vec::new();
-            for c in &cells.cells {
+            let needed = |c: &solve::Cell| {
+                measured.is_none_or(|&(_, index, mask, values)| {
+                    values
+                        .iter()
+                        .any(|&v| c.witness[usize::from(index)] & mask == v)
+                })
+            };
+            for c in cells.cells.iter().filter(|c| needed(c)) {
                 let Some(arch) = host.first().copied() else {
                     continue;
                 };
@@ -250,7 +376,44 @@ mod tests {
         let mut sorted: Vec<&str> = syscalls().collect();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted.len(), HANDOFF.len(), "no duplicates");
+        assert_eq!(sorted.len(), syscalls().count(), "no duplicates");
+        let mut exec: Vec<&str> = EXEC_HANDOFF.iter().map(|&(n, _)| n).collect();
+        exec.sort_unstable();
+        exec.dedup();
+        assert_eq!(exec.len(), EXEC_HANDOFF.len(), "no duplicates");
+        for (name, ..) in HANDOFF_ARGS {
+            assert!(profiles::syscalls::is_known(name), "{name}");
+        }
+    }
+
+    /// Issue 14: crun's exec path calls statx on /proc/self/setgroups after the filter is
+    /// installed; a recorded profile lacking it failed every `rpod exec` under crun.
+    #[test]
+    fn the_portable_handoff_covers_both_runtimes_exec_handoffs() {
+        let all: BTreeSet<&str> = syscalls().collect();
+        for runtime in ["runc", "crun"] {
+            for s in of_runtime_exec(runtime).unwrap() {
+                assert!(all.contains(s), "{runtime} exec: {s}");
+            }
+        }
+        let crun = of_runtime_exec("crun").unwrap();
+        for s in ["statx", "fchown", "umask", "ioctl", "setgroups"] {
+            assert!(crun.contains(&s), "{s}");
+        }
+        assert_eq!(all.len(), 32, "{all:?}");
+        assert_eq!(of_runtime_exec("kata"), None);
+    }
+
+    #[test]
+    fn the_handoffs_argument_values_are_given_for_the_measured_argument_only() {
+        assert_eq!(arg_values("prctl", 0, 0xffff_ffff), Some(vec![8, 24, 47]));
+        // A narrower mask: the measured values, masked.
+        assert_eq!(arg_values("prctl", 0, 0xff), Some(vec![8, 24, 47]));
+        assert_eq!(arg_values("fcntl", 1, 0xffff_ffff), Some(vec![2]));
+        // Another argument, or bits beyond the measured ones: not measured.
+        assert_eq!(arg_values("prctl", 1, 0xffff_ffff), None);
+        assert_eq!(arg_values("prctl", 0, u64::MAX), None);
+        assert_eq!(arg_values("write", 0, u64::MAX), None);
     }
 
     #[test]
@@ -267,7 +430,7 @@ mod tests {
         }
         let union: BTreeSet<&str> = runc.iter().chain(&crun).copied().collect();
         let all: BTreeSet<&str> = syscalls().collect();
-        assert_eq!(union, all);
+        assert!(all.is_superset(&union));
         assert_eq!(of_runtime("kata"), None);
     }
 
@@ -377,6 +540,44 @@ mod tests {
             1,
             "EACCES has no fallback"
         );
+    }
+
+    /// Issue 14: a recorded profile restricts prctl to the workload's options and the
+    /// handoff's measured ones; the check accepts that and refuses a profile lacking one.
+    #[test]
+    fn a_handoff_call_allowed_for_its_measured_values_only_passes() {
+        let others: Vec<String> = of_runtime("runc")
+            .unwrap()
+            .iter()
+            .filter(|s| **s != "prctl")
+            .map(|s| format!("{s:?}"))
+            .collect();
+        let profile = |values: &[u64]| {
+            let rules: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    format!(
+                        r#",{{"names":["prctl"],"action":"SCMP_ACT_ALLOW","args":[{{"index":0,"value":4294967295,"valueTwo":{v},"op":"SCMP_CMP_MASKED_EQ"}}]}}"#
+                    )
+                })
+                .collect();
+            spec_with(&format!(
+                r#"{{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{{"names":[{}],"action":"SCMP_ACT_ALLOW"}}{}]}}"#,
+                others.join(","),
+                rules.concat()
+            ))
+        };
+        // PR_SET_NAME (15) for the workload, and the handoff's 8, 24, 47.
+        assert_eq!(denied("runc", &profile(&[15, 8, 24, 47])), Vec::new());
+        let without_ambient = denied("runc", &profile(&[15, 8, 24]));
+        assert_eq!(
+            without_ambient
+                .iter()
+                .map(|d| d.syscall)
+                .collect::<Vec<_>>(),
+            ["prctl"]
+        );
+        assert!(without_ambient[0].partly);
     }
 
     #[test]

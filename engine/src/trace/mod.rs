@@ -9,6 +9,7 @@
 //! written to a temporary file and renamed into place. A [`Session`] is one recording: the
 //! recorder loaded, attached and finished into a profile.
 
+pub mod prepare;
 pub mod session;
 
 use std::collections::BTreeMap;
@@ -275,9 +276,10 @@ pub fn build(base: Option<&Profile>, finished: &tracer::Finished) -> Result<Buil
     if finished.seen == 0 {
         return Err(TraceError::Empty);
     }
-    let built =
-        profiles::record::to_profile(&finished.recording, base).map_err(TraceError::Build)?;
-    let mut warnings = Vec::new();
+    // What the profile allows besides the recorded calls: the kernel's own, and the handoff's
+    // argument values for the syscalls whose arguments were recorded.
+    let (recording, mut warnings) = prepare::for_profile(finished);
+    let built = profiles::record::to_profile(&recording, base).map_err(TraceError::Build)?;
     if finished.lost_tasks > 0 {
         warnings.push(format!(
             "{} processes or threads could not be tracked: the profile may miss their syscalls",

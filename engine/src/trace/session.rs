@@ -42,6 +42,9 @@ impl Window {
                 Window::Command => tracer::Start::Exec,
             },
             args: args.clone(),
+            // `rpod exec`'d processes are the container's too (podman's hook records the
+            // whole pid namespace).
+            follow_pid_namespace: self == Window::Container,
         }
     }
 }
