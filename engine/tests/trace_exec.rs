@@ -302,3 +302,27 @@ fn argument_values_are_the_workloads_and_the_profile_adds_the_handoffs_measured_
         assert_eq!(stop(&e, &id), "0", "{runtime}");
     }
 }
+
+/// The bound of following `rpod exec`: the recorder never follows the host's pid namespace, so
+/// recording a `--pid=host` container does not pull in every process the host forks (the exec
+/// into it is the documented gap).
+#[test]
+fn a_pid_host_recording_never_follows_the_hosts_pid_namespace() {
+    if !can_record() {
+        return;
+    }
+    let e = Env::new();
+    let out = e.dir.path().join("pid-host.json");
+    let annotation = format!("{ANNOTATION}=of:{}", out.display());
+    let id = start_until_stop(&e, &["--pid=host", "--annotation", &annotation]);
+    // A process forked in the host's pid namespace that installs a seccomp filter: runc's exec.
+    let o = e.rpod(&["exec", &id, "mkdir", "/tmp/from-exec"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stop(&e, &id), "0");
+    let names = allowed(&read_json(&out));
+    assert!(!names.contains("mkdir"), "{names:?}");
+    assert!(
+        names.contains("clock_nanosleep") || names.contains("nanosleep"),
+        "{names:?}"
+    );
+}

@@ -175,5 +175,10 @@ mod tests {
         assert_eq!(tgid, pid + 4, "pid_t pid; pid_t tgid; are adjacent");
         // struct seccomp { int mode; atomic_t filter_count; struct seccomp_filter *filter; }
         assert_eq!(btf.member_offset("seccomp", "filter").unwrap(), 8);
+        // What the program reads to follow the container's pid namespace (issue 14).
+        btf.member_offset("task_struct", "nsproxy").unwrap();
+        btf.member_offset("nsproxy", "pid_ns_for_children").unwrap();
+        btf.member_offset("pid_namespace", "ns").unwrap();
+        btf.member_offset("ns_common", "inum").unwrap();
     }
 }
