@@ -18,12 +18,13 @@
 //! `ioctl(TCGETS)`; issue 14: a profile without `statx` failed every `rpod exec` under crun).
 //! Measured with rpod's recorder following the exec'd processes (`tracer`'s
 //! `follow_pid_namespace`), runc 1.1.5 and crun 1.8.1, with and without no-new-privileges,
-//! 9 recordings of each of the 4 combinations with 36 execs each (plain, `--user 1:1`, `-w`,
-//! `-i`, `-t`, `-it`): every call below was seen in every recording of its runtime with
-//! no-new-privileges off, except runc's `futex` (2 of 6) and `rt_sigreturn` (2 of 9); with
-//! no-new-privileges the handoff is a subset (runc: close, epoll_ctl, execve, fstatfs,
-//! getdents64, openat; crun: close, execve, umask, write). Every recorded container profile
-//! allows both runtimes' run and exec handoffs ([`syscalls`]).
+//! 9 recordings of each of the 4 combinations (6 with 3 plain execs each, 3 with 6 execs each:
+//! plain, `--user 1:1`, `-w /tmp`, `-i`, `-t`, `-it`): every call below was seen in all 9
+//! recordings of its runtime with no-new-privileges off, except runc's `fchown` (3 of 9: the
+//! ones with `--user` and `-t`), `futex` (2 of 9) and `rt_sigreturn` (1 of 9); with
+//! no-new-privileges the handoff is a subset, the same in all 9 (runc: close, epoll_ctl,
+//! execve, fstatfs, getdents64, openat; crun: close, execve, umask, write). Every recorded
+//! container profile allows both runtimes' run and exec handoffs ([`syscalls`]).
 //!
 //! The handoff's argument values ([`HANDOFF_ARGS`]) were measured the same way, for the
 //! syscalls whose arguments rpod records by default: a recorded profile that restricts
@@ -95,7 +96,7 @@ const EXEC_HANDOFF: &[(&str, Who)] = &[
     ("capset", Who::Both),
     ("close", Who::Both),
     ("execve", Who::Both),
-    // The owner of the stdio fds (runc: the console with --user; crun: always).
+    // The owner of the stdio fds (runc: with --user or -t; crun: always).
     ("fchown", Who::Both),
     ("openat", Who::Both),
     ("prctl", Who::Both),
@@ -114,7 +115,7 @@ const EXEC_HANDOFF: &[(&str, Who)] = &[
     ("newfstatat", Who::Runc),
     ("setgid", Who::Runc),
     ("setuid", Who::Runc),
-    // The Go runtime, now and then (futex 2 of 6, rt_sigreturn 2 of 9 recordings).
+    // The Go runtime, now and then (futex 2 of 9, rt_sigreturn 1 of 9 recordings).
     ("futex", Who::Runc),
     ("rt_sigreturn", Who::Runc),
     // crun: `statx("/proc/self/setgroups")`, `ioctl(TCGETS)` on stdio, the umask, the user.
