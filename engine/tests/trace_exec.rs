@@ -48,21 +48,36 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// `rpod run -d EXTRA... busybox sh -c UNTIL_STOP`: the container's id.
-fn start_until_stop(e: &Env, extra: &[&str]) -> String {
+/// A detached container, removed (`rm -f`) when the test is done with it, failed or not: a
+/// failing assertion must not leave it running.
+struct Running<'a> {
+    e: &'a Env,
+    id: String,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let _ = self.e.rpod(&["rm", "-f", &self.id]);
+    }
+}
+
+/// `rpod run -d EXTRA... busybox sh -c UNTIL_STOP`.
+fn start_until_stop<'a>(e: &'a Env, extra: &[&str]) -> Running<'a> {
     let mut args = vec!["run", "-d"];
     args.extend(extra);
     args.extend(["busybox", "sh", "-c", UNTIL_STOP]);
-    e.out(&args).trim().to_string()
+    Running {
+        e,
+        id: e.out(&args).trim().to_string(),
+    }
 }
 
 /// `rpod exec ID touch /tmp/stop`, then `rpod wait ID`: the container's exit code.
-fn stop(e: &Env, id: &str) -> String {
-    let o = e.rpod(&["exec", id, "touch", "/tmp/stop"]);
+fn stop(running: Running<'_>) -> String {
+    let e = running.e;
+    let o = e.rpod(&["exec", &running.id, "touch", "/tmp/stop"]);
     assert_eq!(code(&o), 0, "exec touch /tmp/stop: {}", stderr(&o));
-    let w = e.out(&["wait", id]).trim().to_string();
-    e.out(&["rm", id]);
-    w
+    e.out(&["wait", &running.id]).trim().to_string()
 }
 
 /// Records `sh -c UNTIL_STOP` (stopped by an exec) under `runtime` into `out`.
@@ -70,8 +85,7 @@ fn record_until_stop(e: &Env, runtime: &str, out: &Path, extra: &[&str]) {
     let annotation = format!("{ANNOTATION}=of:{}", out.display());
     let mut args = vec!["--runtime", runtime, "--annotation", &annotation];
     args.extend(extra);
-    let id = start_until_stop(e, &args);
-    assert_eq!(stop(e, &id), "0");
+    assert_eq!(stop(start_until_stop(e, &args)), "0");
 }
 
 /// Issue 14, defect 1: crun's exec calls `statx` (and fchown, umask, ioctl) after installing
@@ -94,10 +108,10 @@ fn rpod_exec_works_under_both_runtimes_in_a_container_running_a_recorded_profile
                     extra.extend(["--security-opt", "no-new-privileges"]);
                 }
                 let id = start_until_stop(&e, &extra);
-                let o = e.rpod(&["exec", &id, "true"]);
+                let o = e.rpod(&["exec", &id.id, "true"]);
                 let what = format!("recorded under {recorded_under}, exec under {runtime} (no-new-privileges {nnp})");
                 assert_eq!(code(&o), 0, "{what}: {}", stderr(&o));
-                assert_eq!(stop(&e, &id), "0", "{what}");
+                assert_eq!(stop(id), "0", "{what}");
             }
         }
     }
@@ -117,7 +131,7 @@ fn rpod_exec_into_a_recording_container_is_recorded_and_nothing_else() {
     let recorded = start_until_stop(&e, &["--annotation", &annotation]);
     // Another container, not recorded, exec'd into while the recording runs.
     let other = start_until_stop(&e, &[]);
-    let o = e.rpod(&["exec", &other, "rmdir", "/tmp/no-such-dir"]);
+    let o = e.rpod(&["exec", &other.id, "rmdir", "/tmp/no-such-dir"]);
     assert_eq!(
         code(&o),
         1,
@@ -125,10 +139,10 @@ fn rpod_exec_into_a_recording_container_is_recorded_and_nothing_else() {
         stderr(&o)
     );
     // Recorded: mkdir comes only from the exec'd process.
-    let o = e.rpod(&["exec", &recorded, "mkdir", "/tmp/from-exec"]);
+    let o = e.rpod(&["exec", &recorded.id, "mkdir", "/tmp/from-exec"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(stop(&e, &recorded), "0");
-    assert_eq!(stop(&e, &other), "0");
+    assert_eq!(stop(recorded), "0");
+    assert_eq!(stop(other), "0");
     let names = allowed(&read_json(&out));
     assert!(names.contains("mkdir"), "the exec'd mkdir: {names:?}");
     assert!(
@@ -200,17 +214,22 @@ fn a_sleep_under_its_recorded_profile_survives_stop_and_cont() {
         "a plain sleep never calls restart_syscall itself: {counts:#}"
     );
     let seccomp = format!("seccomp={}", out.display());
-    let id = e.out(&[
-        "run",
-        "-d",
-        "--security-opt",
-        &seccomp,
-        "busybox",
-        "sleep",
-        "1000",
-    ]);
-    let id = id.trim();
-    let inspect: Value = serde_json::from_str(&e.out(&["inspect", id])).unwrap();
+    let id = Running {
+        e: &e,
+        id: e
+            .out(&[
+                "run",
+                "-d",
+                "--security-opt",
+                &seccomp,
+                "busybox",
+                "sleep",
+                "1000",
+            ])
+            .trim()
+            .to_string(),
+    };
+    let inspect: Value = serde_json::from_str(&e.out(&["inspect", &id.id])).unwrap();
     let sleep = i32::try_from(inspect[0]["State"]["Pid"].as_i64().expect("a pid")).unwrap();
     eventually("the sleep to be asleep", || {
         asleep_in(sleep, &["nanosleep", "clock_nanosleep"]).then_some(())
@@ -234,7 +253,7 @@ fn a_sleep_under_its_recorded_profile_survives_stop_and_cont() {
         resumed,
         "the sleep ended after SIGCONT instead of sleeping on"
     );
-    e.out(&["rm", "-f", id]);
+    drop(id);
     let names = allowed(&read_json(&out));
     for s in rpod::trace::prepare::KERNEL_ISSUED {
         assert!(names.contains(*s), "{s}: {names:?}");
@@ -297,9 +316,9 @@ fn argument_values_are_the_workloads_and_the_profile_adds_the_handoffs_measured_
     let seccomp = format!("seccomp={}", out.display());
     for runtime in ["runc", "crun"] {
         let id = start_until_stop(&e, &["--runtime", runtime, "--security-opt", &seccomp]);
-        let o = e.rpod(&["exec", &id, "true"]);
+        let o = e.rpod(&["exec", &id.id, "true"]);
         assert_eq!(code(&o), 0, "exec under {runtime}: {}", stderr(&o));
-        assert_eq!(stop(&e, &id), "0", "{runtime}");
+        assert_eq!(stop(id), "0", "{runtime}");
     }
 }
 
@@ -316,9 +335,9 @@ fn a_pid_host_recording_never_follows_the_hosts_pid_namespace() {
     let annotation = format!("{ANNOTATION}=of:{}", out.display());
     let id = start_until_stop(&e, &["--pid=host", "--annotation", &annotation]);
     // A process forked in the host's pid namespace that installs a seccomp filter: runc's exec.
-    let o = e.rpod(&["exec", &id, "mkdir", "/tmp/from-exec"]);
+    let o = e.rpod(&["exec", &id.id, "mkdir", "/tmp/from-exec"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(stop(&e, &id), "0");
+    assert_eq!(stop(id), "0");
     let names = allowed(&read_json(&out));
     assert!(!names.contains("mkdir"), "{names:?}");
     assert!(
