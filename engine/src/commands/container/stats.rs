@@ -79,26 +79,7 @@ impl<'a> From<&'a Row> for TemplateRow<'a> {
 
 /// docker/go-units' `HumanSize`: decimal units, 4 significant digits (`196.6kB`, `25.28GB`).
 fn human(bytes: u64) -> String {
-    const UNITS: &[&str] = &["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    let mut v = bytes as f64;
-    let mut i = 0;
-    while v >= 1000.0 && i + 1 < UNITS.len() {
-        v /= 1000.0;
-        i += 1;
-    }
-    // %.4g: 4 significant digits, trailing zeros dropped.
-    let digits = if v >= 100.0 {
-        1
-    } else if v >= 10.0 {
-        2
-    } else {
-        3
-    };
-    let mut s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{s}{}", UNITS[i])
+    super::report::go_units_size(bytes, 4, "")
 }
 
 fn read_u64(p: &Path) -> Option<u64> {
