@@ -1275,8 +1275,8 @@ mod tests {
 
     #[test]
     fn archive_sets_the_owner_and_its_absence_keeps_the_sources() {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("skipped: needs root to chown");
+        // chown needs root: a visible skip (a failure where RPOD_TEST_REQUIRE asks for root).
+        if !rpod_tests::require("root", nix::unistd::geteuid().is_root()) {
             return;
         }
         let t = setup();
@@ -1303,21 +1303,21 @@ mod tests {
     /// the host; a FIFO does, and copying one never waits for a writer.
     #[test]
     fn device_nodes_are_not_copied_onto_the_host() {
+        // mknod of a block device needs root.
+        if !rpod_tests::require("root", nix::unistd::geteuid().is_root()) {
+            return;
+        }
         let t = setup();
         std::fs::create_dir(t.root.join("d")).expect("mkdir");
         let node = |p: &Path, kind, dev| {
             rustix::fs::mknodat(CWD, p, kind, Mode::from_bits_truncate(0o666), dev)
         };
-        if node(
+        node(
             &t.root.join("d/disk"),
             FileType::BlockDevice,
             rustix::fs::makedev(8, 0),
         )
-        .is_err()
-        {
-            eprintln!("skipped: mknod needs root");
-            return;
-        }
+        .expect("mknod as root");
         node(&t.root.join("d/fifo"), FileType::Fifo, 0).expect("mkfifo");
         cp_out(&t.root, "/d", &t.host.join("d")).expect("copies");
         assert!(
@@ -1345,6 +1345,10 @@ mod tests {
     /// `.wh..wh..opq`, everything else is archived as it is.
     #[test]
     fn an_upper_dir_becomes_an_oci_layer_with_whiteouts() {
+        // Whiteout nodes and trusted.* xattrs need root.
+        if !rpod_tests::require("root", nix::unistd::geteuid().is_root()) {
+            return;
+        }
         let t = setup();
         let upper = t.root.clone();
         std::fs::create_dir(upper.join("o")).expect("mkdir");
@@ -1361,10 +1365,8 @@ mod tests {
             b"y",
             rustix::fs::XattrFlags::empty(),
         );
-        if wh.is_err() || opq.is_err() {
-            eprintln!("skipped: needs root and trusted xattrs");
-            return;
-        }
+        wh.expect("a whiteout node as root");
+        opq.expect("a trusted xattr as root");
         let mut out = Vec::new();
         layer_tar(&upper, &mut out).expect("layer");
         let mut ar = tar::Archive::new(&out[..]);
@@ -1389,18 +1391,18 @@ mod tests {
     /// layer made from it would lose the lower layer's files, so it is refused.
     #[test]
     fn an_upper_dir_with_overlay_redirects_is_refused_as_a_layer() {
+        // trusted.* xattrs need root.
+        if !rpod_tests::require("root", nix::unistd::geteuid().is_root()) {
+            return;
+        }
         let t = setup();
-        if rustix::fs::setxattr(
+        rustix::fs::setxattr(
             t.root.join("etc"),
             "trusted.overlay.redirect",
             b"/old",
             rustix::fs::XattrFlags::empty(),
         )
-        .is_err()
-        {
-            eprintln!("skipped: needs root and trusted xattrs");
-            return;
-        }
+        .expect("a trusted xattr as root");
         let r = layer_tar(&t.root, &mut Vec::new());
         assert!(
             matches!(
