@@ -153,10 +153,15 @@ pub struct PortArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Disable streaming stats and only pull the first result (rpod streams no stats yet:
-    /// required).
+    /// Disable streaming stats and only pull the first result, default setting is false.
     #[arg(long)]
     pub no_stream: bool,
+    /// Time in seconds between stats reports.
+    #[arg(short, long, default_value_t = 5)]
+    pub interval: u64,
+    /// Disable resetting the screen between intervals.
+    #[arg(long)]
+    pub no_reset: bool,
     /// Show all containers (default: running ones).
     #[arg(short, long)]
     pub all: bool,
