@@ -5,6 +5,28 @@
 mod support;
 use support::{code, eventually, ready, stderr, Env};
 
+/// Removes every container of the store when the test ends, failed or not: a failing test
+/// must not leave containers running on the machine.
+struct Reap<'e>(&'e Env);
+
+impl Drop for Reap<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.rpod(&["rm", "-f", "-a", "-t", "0"]);
+    }
+}
+
+/// Kills a child process (an `attach`) that is still running when the test ends.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 fn state(e: &Env, name: &str) -> String {
     e.out(&[
         "inspect",
@@ -24,6 +46,7 @@ fn a_killed_restart_always_container_stays_exited() {
         return;
     }
     let e = Env::new();
+    let _reap = Reap(&e);
     e.out(&[
         "run",
         "-d",
@@ -55,6 +78,7 @@ fn a_log_path_that_is_a_symlink_is_refused_at_create() {
         return;
     }
     let e = Env::new();
+    let _reap = Reap(&e);
     let victim = e.dir.path().join("victim");
     std::fs::write(&victim, "keep\n").expect("victim");
     let link = e.dir.path().join("ctr.log");
@@ -83,6 +107,7 @@ fn cp_into_a_running_containers_volume_writes_into_the_volume() {
         return;
     }
     let e = Env::new();
+    let _reap = Reap(&e);
     let f = e.dir.path().join("f");
     std::fs::write(&f, "from the host\n").expect("f");
     e.out(&["volume", "create", "v"]);
@@ -111,6 +136,7 @@ fn a_create_that_fails_late_leaves_no_anonymous_volume() {
         return;
     }
     let e = Env::new();
+    let _reap = Reap(&e);
     e.out(&["create", "--name", "taken", "busybox", "true"]);
     let before = e.out(&["volume", "ls", "-q"]);
     let o = e.rpod(&[
@@ -132,6 +158,7 @@ fn the_stop_warning_names_the_containers_stop_signal() {
         return;
     }
     let e = Env::new();
+    let _reap = Reap(&e);
     e.out(&[
         "run",
         "-d",
@@ -164,6 +191,7 @@ fn restart_without_t_waits_the_containers_stop_timeout() {
         return;
     }
     let e = Env::new();
+    let _reap = Reap(&e);
     e.out(&[
         "run",
         "-d",
@@ -208,6 +236,7 @@ fn attach_proxies_signals_to_the_container() {
         return;
     }
     let e = Env::new();
+    let _reap = Reap(&e);
     e.out(&[
         "run",
         "-d",
@@ -218,12 +247,13 @@ fn attach_proxies_signals_to_the_container() {
         "-c",
         "trap 'echo got-usr1; exit 7' USR1; while :; do sleep 0.1; done",
     ]);
-    let attach = e
-        .cmd(&["attach", "a"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("attach");
-    let pid = attach.id();
+    let mut attach = KillOnDrop(Some(
+        e.cmd(&["attach", "a"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("attach"),
+    ));
+    let pid = attach.0.as_ref().expect("child").id();
     eventually("attach to catch SIGUSR1", || {
         catches(pid, nix::libc::SIGUSR1).then_some(())
     });
@@ -232,8 +262,55 @@ fn attach_proxies_signals_to_the_container() {
         nix::sys::signal::Signal::SIGUSR1,
     )
     .expect("signal attach");
-    let out = attach.wait_with_output().expect("attach ends");
+    let out = attach
+        .0
+        .take()
+        .expect("child")
+        .wait_with_output()
+        .expect("attach ends");
     assert_eq!(out.status.code(), Some(7), "the container's exit code");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "got-usr1\n");
     e.out(&["rm", "a"]);
+}
+
+/// As podman 4.3.1: `stats` without `--no-stream` streams, a report every `--interval`
+/// seconds until interrupted (it was refused).
+#[test]
+fn stats_without_no_stream_streams_reports() {
+    use std::io::BufRead as _;
+    if !ready() {
+        return;
+    }
+    let e = Env::new();
+    let _reap = Reap(&e);
+    e.out(&["run", "-d", "--name", "st", "busybox", "sleep", "600"]);
+    let mut stats = KillOnDrop(Some(
+        e.cmd(&["stats", "--interval", "1", "--format", "{{.Name}}", "st"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("stats"),
+    ));
+    let out = stats
+        .0
+        .as_mut()
+        .and_then(|c| c.stdout.take())
+        .expect("stdout");
+    // Two reports: it goes on after the first. A stats that ends closes stdout: the read
+    // then fails the test instead of waiting.
+    let lines: Vec<String> = std::io::BufReader::new(out)
+        .lines()
+        .take(2)
+        .map(|l| l.expect("a line"))
+        .collect();
+    assert_eq!(lines, ["st", "st"]);
+    assert!(
+        stats
+            .0
+            .as_mut()
+            .expect("child")
+            .try_wait()
+            .expect("wait")
+            .is_none(),
+        "still streaming"
+    );
 }
