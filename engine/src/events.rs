@@ -165,6 +165,9 @@ fn append_bounded(runroot: &Path, event: &Event, max: u64) -> Result<(), EventsE
 /// A file that exists but cannot be read.
 pub fn read_all(runroot: &Path) -> Result<Vec<Event>, EventsError> {
     let dir = runroot.join(DIR);
+    // Shared with other readers, not with a writer: a rotation between reading the old file
+    // and the current one lost the events it moved.
+    let _lock = lock_shared(&dir)?;
     let mut out = Vec::new();
     for name in [OLD, LOG] {
         let p = dir.join(name);
@@ -175,6 +178,28 @@ pub fn read_all(runroot: &Path) -> Result<Vec<Event>, EventsError> {
         }
     }
     Ok(out)
+}
+
+/// The log's lock, shared (readers); `None` when nothing was ever logged (no directory).
+fn lock_shared(dir: &Path) -> Result<Option<fs::File>, EventsError> {
+    let lock_path = dir.join(LOCK);
+    let lock = match OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(err("open", &lock_path)(e)),
+    };
+    loop {
+        match rustix::fs::flock(&lock, FlockOperation::LockShared) {
+            Ok(()) => return Ok(Some(lock)),
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(err("lock", &lock_path)(e.into())),
+        }
+    }
 }
 
 /// The complete lines of `bytes` that parse as events.
@@ -188,26 +213,54 @@ pub fn parse_lines(bytes: &[u8]) -> Vec<Event> {
 }
 
 /// Follows the log from its current end: each call returns the events appended since the
-/// last (after a rotation, the rest of the old file is lost to a follower only if more than
-/// [`MAX_LOG`] bytes were written between two calls).
+/// last. Each poll reads under the shared lock and knows the file by its inode: after a
+/// rotation the rest of the file it was reading (now `events.log.1`) is read first, then the
+/// new log from its start; the events of a file rotated twice between two polls are lost.
 #[derive(Debug)]
 pub struct Follower {
     path: PathBuf,
     offset: u64,
     pending: Vec<u8>,
+    /// The inode of the file `offset` is in (`None` before it existed).
+    ino: Option<u64>,
 }
 
 impl Follower {
     /// A follower that starts at the log's current end.
     #[must_use]
     pub fn at_end(runroot: &Path) -> Follower {
+        use std::os::unix::fs::MetadataExt as _;
         let path = log_path(runroot);
-        let offset = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let _lock = path.parent().and_then(|d| lock_shared(d).ok());
+        let meta = fs::metadata(&path).ok();
         Follower {
             path,
-            offset,
+            offset: meta.as_ref().map_or(0, fs::Metadata::len),
             pending: Vec::new(),
+            ino: meta.map(|m| m.ino()),
         }
+    }
+
+    /// The rest of the rotated file from `offset`, if it is still the one this follower
+    /// read (its inode).
+    fn rest_of_rotated(&self) -> Result<Vec<u8>, EventsError> {
+        use std::io::{Read as _, Seek as _};
+        use std::os::unix::fs::MetadataExt as _;
+        let old = self.path.with_file_name(OLD);
+        let mut f = match fs::File::open(&old) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(err("open", &old)(e)),
+        };
+        let meta = f.metadata().map_err(err("read", &old))?;
+        if Some(meta.ino()) != self.ino || meta.len() < self.offset {
+            return Ok(Vec::new());
+        }
+        f.seek(io::SeekFrom::Start(self.offset))
+            .map_err(err("read", &old))?;
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf).map_err(err("read", &old))?;
+        Ok(buf)
     }
 
     /// The events appended since the last call.
@@ -216,14 +269,26 @@ impl Follower {
     /// A log that exists but cannot be read.
     pub fn poll(&mut self) -> Result<Vec<Event>, EventsError> {
         use std::io::{Read as _, Seek as _};
+        use std::os::unix::fs::MetadataExt as _;
+        let _lock = match self.path.parent() {
+            Some(d) => lock_shared(d)?,
+            None => None,
+        };
         let mut f = match fs::File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(err("open", &self.path)(e)),
         };
-        let len = f.metadata().map_err(err("read", &self.path))?.len();
-        if len < self.offset {
-            // Rotated: the new file is read from its start.
+        let meta = f.metadata().map_err(err("read", &self.path))?;
+        if self.ino != Some(meta.ino()) {
+            // Rotated (or made): the rest of the file read so far, then the new one.
+            if self.ino.is_some() {
+                let rest = self.rest_of_rotated()?;
+                self.pending.extend(rest);
+            }
+            self.ino = Some(meta.ino());
+            self.offset = 0;
+        } else if meta.len() < self.offset {
             self.offset = 0;
             self.pending.clear();
         }
@@ -314,6 +379,37 @@ mod tests {
         let got = f.poll().expect("poll");
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].id, "new");
+    }
+
+    /// Issue 13: a follower lost the events between its offset and a rotation (it read the
+    /// new file from its start once it was shorter, or missed it once it was longer).
+    #[test]
+    fn a_follower_reads_across_a_rotation_without_losing_events() {
+        let d = tempfile::tempdir().expect("tempdir");
+        for i in 0..3 {
+            append_bounded(
+                d.path(),
+                &Event::container(&format!("a{i}"), "n", "i", "x"),
+                1000,
+            )
+            .expect("append");
+        }
+        let mut f = Follower::at_end(d.path());
+        let mut got = Vec::new();
+        for i in 0..12 {
+            append_bounded(
+                d.path(),
+                &Event::container(&i.to_string(), "n", "i", "x"),
+                1000,
+            )
+            .expect("append");
+            // Poll now and then, so rotations fall between polls.
+            if i % 4 == 3 {
+                got.extend(f.poll().expect("poll").into_iter().map(|e| e.id));
+            }
+        }
+        let want: Vec<String> = (0..12).map(|i: i32| i.to_string()).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

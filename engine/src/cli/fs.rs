@@ -6,8 +6,9 @@ use clap::{ArgAction, Args, ValueEnum};
 
 #[derive(Debug, Args)]
 pub struct CpArgs {
-    /// Chown copied files to the primary uid/gid of the destination container (onto the host:
-    /// to the caller); --archive=false keeps the source's owners.
+    /// Archive mode (copy all uid/gid information): files copied to a container are owned by
+    /// its primary uid/gid (onto the host: by the caller); with --archive=false they keep the
+    /// uid/gid of the source (default true).
     #[arg(
         short,
         long,
@@ -71,7 +72,7 @@ pub struct CommitArgs {
     /// ENTRYPOINT | ENV | EXPOSE | LABEL | ONBUILD | STOPSIGNAL | USER | VOLUME | WORKDIR.
     #[arg(short, long = "change", value_name = "INSTRUCTION")]
     pub changes: Vec<String>,
-    /// Set commit message for imported image.
+    /// Set commit message for committed image.
     #[arg(short, long)]
     pub message: Option<String>,
     /// Set the author for the image committed.

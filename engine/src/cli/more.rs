@@ -111,9 +111,10 @@ pub struct RestartArgs {
     /// Restart only running containers.
     #[arg(long)]
     pub running: bool,
-    /// Seconds to wait for stop before killing the container.
-    #[arg(short, long, default_value_t = 10)]
-    pub time: u64,
+    /// Seconds to wait for stop before killing the container (default: the container's
+    /// --stop-timeout, 10 unless set).
+    #[arg(short, long)]
+    pub time: Option<u64>,
     pub containers: Vec<String>,
 }
 
@@ -152,10 +153,15 @@ pub struct PortArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Disable streaming stats and only pull the first result (rpod streams no stats yet:
-    /// required).
+    /// Disable streaming stats and only pull the first result, default setting is false.
     #[arg(long)]
     pub no_stream: bool,
+    /// Time in seconds between stats reports.
+    #[arg(short, long, default_value_t = 5)]
+    pub interval: u64,
+    /// Disable resetting the screen between intervals.
+    #[arg(long)]
+    pub no_reset: bool,
     /// Show all containers (default: running ones).
     #[arg(short, long)]
     pub all: bool,
@@ -193,7 +199,8 @@ pub struct AttachArgs {
     /// Do not attach STDIN (rpod attaches output only: always the case).
     #[arg(long)]
     pub no_stdin: bool,
-    /// Proxy received signals to the process (rpod: SIGINT and SIGTERM stop following).
+    /// Proxy received signals to the container process (non-TTY mode only). SIGCHLD, SIGSTOP,
+    /// and SIGKILL are not proxied.
     #[arg(long, default_value = "true", num_args = 0..=1, default_missing_value = "true",
           action = clap::ArgAction::Set)]
     pub sig_proxy: bool,

@@ -21,14 +21,22 @@ pub(super) fn resolve_volumes(store: &Store, vols: &mut [Volume]) -> Result<Vec<
     for v in vols.iter_mut() {
         let vol = match &v.named {
             None => continue,
-            Some(Named::Name(n)) => crate::volume::get_or_create(store, n)?,
+            Some(Named::Name(n)) => crate::volume::get_or_create(store, n),
             Some(Named::Anonymous) => crate::volume::create(
                 store,
                 &crate::volume::NewVolume {
                     anonymous: true,
                     ..crate::volume::NewVolume::default()
                 },
-            )?,
+            ),
+        };
+        let vol = match vol {
+            Ok(vol) => vol,
+            Err(e) => {
+                // The anonymous volumes made for the earlier `-v`s belong to nobody.
+                let _ = crate::volume::remove_anonymous(store, &names);
+                return Err(e.into());
+            }
         };
         v.source.clone_from(&vol.mountpoint);
         names.push(vol.name);
@@ -123,9 +131,19 @@ impl Container<'_> {
             }
         }
         self.runtime()?.pause(&self.record.id)?;
-        self.store
-            .set_container_state(&self.record.id, ContainerState::Paused)?;
+        // Compare and set: a monitor that recorded the exit (or a `stop`) meanwhile keeps its
+        // word; `paused` over `exited` would leave a record no command can end.
+        let set = self.store.set_container_state_if(
+            &self.record.id,
+            ContainerState::Running,
+            ContainerState::Paused,
+        )?;
         self.refresh()?;
+        if !set {
+            return Err(Error::CannotPause {
+                state: self.record.state.as_str(),
+            });
+        }
         self.event("pause");
         Ok(())
     }
@@ -142,9 +160,17 @@ impl Container<'_> {
             });
         }
         self.runtime()?.resume(&self.record.id)?;
-        self.store
-            .set_container_state(&self.record.id, ContainerState::Running)?;
+        let set = self.store.set_container_state_if(
+            &self.record.id,
+            ContainerState::Paused,
+            ContainerState::Running,
+        )?;
         self.refresh()?;
+        if !set {
+            return Err(Error::NotPaused {
+                id: self.record.id.clone(),
+            });
+        }
         self.event("unpause");
         Ok(())
     }
@@ -163,8 +189,12 @@ impl Container<'_> {
         {
             rt.resume(&self.record.id)?;
         }
-        self.store
-            .set_container_state(&self.record.id, ContainerState::Running)?;
+        // Unless the monitor recorded the exit meanwhile.
+        self.store.set_container_state_if(
+            &self.record.id,
+            ContainerState::Paused,
+            ContainerState::Running,
+        )?;
         self.refresh()?;
         Ok(())
     }
@@ -210,16 +240,20 @@ impl Container<'_> {
     /// Makes an exited (or created) container startable again by a new monitor: its record
     /// goes back to `created`, so [`Container::start_detached`] waits for the new run.
     ///
+    /// A start by the user: an earlier `stop`/`kill` no longer holds the restart policy back
+    /// and the restart count starts from 0 ([`Container::reset_restarts`]).
+    ///
     /// # Errors
-    /// [`Error::NotRunning`]-like refusal when it runs; storage errors.
+    /// [`Error::StartRunning`] when it runs; storage errors.
     pub fn prepare_start(&mut self) -> Result<(), Error> {
         self.check_runtime()?;
         if self.is_running() {
-            return Err(Error::RemoveRunning {
+            return Err(Error::StartRunning {
                 name: self.record.name.clone(),
                 running: super::IsRunning(self.record.name.clone()),
             });
         }
+        self.reset_restarts()?;
         self.store
             .set_container_state(&self.record.id, ContainerState::Created)?;
         self.refresh()?;

@@ -177,6 +177,22 @@ pub enum Error {
         running: IsRunning,
     },
 
+    /// `--log-opt path=` names something the monitor must not append to ([`super::log::check_path`]).
+    #[error("log path {} is a {found}: rpod writes a container's log to a regular file only", path.display())]
+    LogPathUnsafe { path: PathBuf, found: &'static str },
+
+    #[error("log path {}: its directory does not exist", path.display())]
+    LogDirMissing { path: PathBuf },
+
+    /// `start`/`restart` of an exited container that runs again meanwhile (its restart
+    /// policy, another `start`): a new monitor would run it twice.
+    #[error("cannot start {name} again")]
+    StartRunning {
+        name: String,
+        #[source]
+        running: IsRunning,
+    },
+
     /// `rpod container cleanup` of a container the runtime still runs (issue 12: it unmounted
     /// the root and deleted the record while runc ran on).
     #[error("cannot clean up {name}")]
@@ -317,6 +333,13 @@ impl Hint for Error {
                 ..
             } => "start it first".into(),
             Error::RemoveRunning { .. } => "stop it first, or use rm -f".into(),
+            Error::LogPathUnsafe { .. } => {
+                "give the path of a regular file, or of one that does not exist yet".into()
+            }
+            Error::LogDirMissing { .. } => "create the directory first".into(),
+            Error::StartRunning { name, .. } => {
+                format!("it runs already; `rpod restart {name}` stops and starts it")
+            }
             Error::CleanupRunning { name, .. } => format!(
                 "its root filesystem is in use: stop it first (rpod stop {name}), or remove it with rpod rm -f {name}"
             ),

@@ -29,6 +29,49 @@ impl Stream {
     }
 }
 
+/// Checks a `--log-opt path=` at `create`: the log is appended to, and truncated by
+/// `max-size`, by the monitor running as root, so it must be a regular file or not exist yet
+/// in an existing directory. A symlink is refused, not followed (a link to /etc/shadow would
+/// have the container's output appended to it, as `commands/io.rs` refuses for outputs), and
+/// so are FIFOs, devices, sockets and directories. podman's conmon opens the path as given; rpod
+/// refuses what it cannot write safely, with the reason at `create` rather than at start.
+///
+/// # Errors
+/// [`Error::LogPathUnsafe`]; [`Error::LogDirMissing`].
+pub fn check_path(path: &Path) -> Result<(), Error> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) => Err(Error::LogPathUnsafe {
+            path: path.to_path_buf(),
+            found: file_kind(&m.file_type()),
+        }),
+        Err(_) => match path.parent() {
+            Some(dir) if dir.is_dir() => Ok(()),
+            _ => Err(Error::LogDirMissing {
+                path: path.to_path_buf(),
+            }),
+        },
+    }
+}
+
+/// What a file that is not a regular file is, for [`Error::LogPathUnsafe`].
+fn file_kind(t: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_symlink() {
+        "symlink"
+    } else if t.is_dir() {
+        "directory"
+    } else if t.is_fifo() {
+        "FIFO"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}
+
 /// Appends entries to a container's log; shared by the threads that copy stdout and stderr.
 #[derive(Debug)]
 pub struct LogWriter {
@@ -45,11 +88,34 @@ impl LogWriter {
     /// # Errors
     /// [`Error::Io`] when it cannot be opened.
     pub fn open(path: &Path) -> Result<LogWriter, Error> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // O_NOFOLLOW: a symlink put at the path after `create` is not followed (the open fails
+        // with ELOOP); O_NONBLOCK: a FIFO there does not hold the monitor until a reader
+        // comes. What was opened must be a regular file (see [`check_path`]).
         let file = fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
             .open(path)
-            .map_err(Error::io("open the log", path))?;
+            .map_err(|e| match e.raw_os_error() {
+                Some(nix::libc::ELOOP) => Error::LogPathUnsafe {
+                    path: path.to_path_buf(),
+                    found: "symlink",
+                },
+                // open(2): O_NONBLOCK|O_WRONLY on a FIFO no process reads.
+                Some(nix::libc::ENXIO) => Error::LogPathUnsafe {
+                    path: path.to_path_buf(),
+                    found: "FIFO",
+                },
+                _ => Error::io("open the log", path)(e),
+            })?;
+        let meta = file.metadata().map_err(Error::io("open the log", path))?;
+        if !meta.is_file() {
+            return Err(Error::LogPathUnsafe {
+                path: path.to_path_buf(),
+                found: file_kind(&meta.file_type()),
+            });
+        }
         Ok(LogWriter {
             file: Some(Mutex::new(file)),
             max_size: None,
@@ -134,6 +200,43 @@ pub struct LogReader {
     path: PathBuf,
 }
 
+/// Where a follower (`logs -f`, `attach`) is in a container's log: the offset read up to and
+/// the file (inode) it is in. The monitor truncates the log in place at `--log-opt max-size`
+/// (as conmon does) and a log may be replaced; a follower that kept its offset past the new
+/// end read nothing more, ever (issue 13). [`LogCursor::open`] starts again from the top of
+/// a file that is shorter than the offset or another inode. A file truncated and grown past
+/// the offset between two reads is not told apart: its entries before the offset are missed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogCursor {
+    pub offset: u64,
+    ino: Option<u64>,
+}
+
+impl LogCursor {
+    /// Opens the log at `path` positioned where this cursor reads next (see the type's doc);
+    /// `None` when there is no log (yet, or any more).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when it exists but cannot be read.
+    pub fn open(&mut self, path: &Path) -> Result<Option<fs::File>, Error> {
+        use std::io::Seek as _;
+        use std::os::unix::fs::MetadataExt as _;
+        let mut f = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("read", path)(e)),
+        };
+        let meta = f.metadata().map_err(Error::io("read", path))?;
+        if self.ino.is_some_and(|i| i != meta.ino()) || meta.len() < self.offset {
+            self.offset = 0;
+        }
+        self.ino = Some(meta.ino());
+        f.seek(std::io::SeekFrom::Start(self.offset))
+            .map_err(Error::io("read", path))?;
+        Ok(Some(f))
+    }
+}
+
 impl LogReader {
     #[must_use]
     pub fn new(path: &Path) -> LogReader {
@@ -149,11 +252,33 @@ impl LogReader {
     /// # Errors
     /// [`Error::Io`] when the log cannot be read or the output written.
     pub fn copy_to(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<u64, Error> {
-        let f = match fs::File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(Error::io("read", &self.path)(e)),
+        self.copy_new(&mut LogCursor::default(), out, err)
+    }
+
+    /// [`LogReader::copy_to`] of what was logged after `cursor`, which moves past it.
+    ///
+    /// # Errors
+    /// As [`LogReader::copy_to`].
+    pub fn copy_new(
+        &self,
+        cursor: &mut LogCursor,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<u64, Error> {
+        let Some(f) = cursor.open(&self.path)? else {
+            return Ok(0);
         };
+        let n = self.copy_entries(f, out, err)?;
+        cursor.offset += n;
+        Ok(n)
+    }
+
+    fn copy_entries(
+        &self,
+        f: fs::File,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<u64, Error> {
         // A read that fails is the log's; a write that fails is the reader's (a closed pipe).
         let write_err = Error::io("write out the log", &self.path);
         let mut n = 0;
@@ -222,6 +347,59 @@ mod tests {
         let ts = text.split(' ').next().unwrap();
         assert!(time::parse_rfc3339(ts).is_some(), "{ts}");
         assert_eq!(ts.len(), "2026-11-29T00:00:00.000000000Z".len(), "{ts}");
+    }
+
+    /// Issue 13: `--log-opt path=` followed a symlink (the monitor appended the container's
+    /// output to its target) and hung on a FIFO.
+    #[test]
+    fn a_log_path_that_is_a_symlink_or_fifo_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "keep").unwrap();
+        let link = dir.path().join("link.log");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let fifo = dir.path().join("fifo.log");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        for (path, found) in [(&link, "symlink"), (&fifo, "FIFO")] {
+            let e = check_path(path).unwrap_err();
+            assert!(
+                matches!(&e, Error::LogPathUnsafe { found: f, .. } if *f == found),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("regular file only"), "{e}");
+            // And at the monitor's open, for a path swapped after create.
+            let e = LogWriter::open(path).unwrap_err();
+            assert!(matches!(&e, Error::LogPathUnsafe { .. }), "{e:?}");
+        }
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(check_path(&dir.path().join("new.log")).is_ok());
+        assert!(matches!(
+            check_path(&dir.path().join("no/such.log")),
+            Err(Error::LogDirMissing { .. })
+        ));
+    }
+
+    /// Issue 13: after `max-size` truncated the log, a follower (`attach`, `logs -f`) read
+    /// nothing more.
+    #[test]
+    fn a_follower_goes_on_after_the_log_is_truncated_by_max_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctr.log");
+        let log = LogWriter::open_limited(&path, Some(150)).unwrap();
+        let reader = LogReader::new(&path);
+        let mut cursor = LogCursor::default();
+        let mut seen = Vec::new();
+        for i in 0..6 {
+            log.copy(format!("line {i}\n").as_bytes(), Stream::Stdout, None);
+            reader
+                .copy_new(&mut cursor, &mut seen, &mut std::io::sink())
+                .unwrap();
+        }
+        assert!(fs::metadata(&path).unwrap().len() < 150, "it was truncated");
+        assert_eq!(
+            String::from_utf8(seen).unwrap(),
+            "line 0\nline 1\nline 2\nline 3\nline 4\nline 5\n"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::io::{BufRead as _, Seek as _, SeekFrom};
 use std::path::Path;
 
+use super::log::LogCursor;
 use super::{Error, Stream};
 use crate::time;
 
@@ -88,6 +89,25 @@ pub fn read_lines(path: &Path, offset: u64) -> Result<(Vec<Line>, u64), Error> {
     };
     f.seek(SeekFrom::Start(offset))
         .map_err(Error::io("read", path))?;
+    lines_in(f, offset, path)
+}
+
+/// [`read_lines`] for a follower (`logs -f`): the lines logged after `cursor`, which moves
+/// past them; it survives the log's truncation by `max-size` ([`LogCursor`]).
+///
+/// # Errors
+/// As [`read_lines`].
+pub fn read_new_lines(path: &Path, cursor: &mut LogCursor) -> Result<Vec<Line>, Error> {
+    let Some(f) = cursor.open(path)? else {
+        return Ok(Vec::new());
+    };
+    let (lines, end) = lines_in(f, cursor.offset, path)?;
+    cursor.offset = end;
+    Ok(lines)
+}
+
+/// The complete lines of `f`, positioned at `offset`, and the offset after the last one.
+fn lines_in(f: std::fs::File, offset: u64, path: &Path) -> Result<(Vec<Line>, u64), Error> {
     let mut r = std::io::BufReader::new(f);
     let mut lines = Vec::new();
     let mut done = offset;

@@ -77,7 +77,7 @@ use crate::storage::Store;
 use crate::storage::{ContainerRecord, ContainerState};
 
 pub use error::{Error, ExitCode, InState, IsRunning, NoCmd, Wanted};
-pub use log::{LogReader, LogWriter, Stream};
+pub use log::{LogCursor, LogReader, LogWriter, Stream};
 pub use monitor::Attach;
 
 /// What rpod keeps about a container besides the OCI spec (stored as the record's JSON).
@@ -358,6 +358,9 @@ impl<'a> Container<'a> {
                 source: NoCmd,
             });
         }
+        if let Some(path) = &req.log_path {
+            log::check_path(path)?;
+        }
         let id = new_id()?;
         let name = match &req.name {
             Some(n) => n.clone(),
@@ -391,6 +394,13 @@ impl<'a> Container<'a> {
             config.user = icfg.user().clone().filter(|u| !u.is_empty());
         }
         let volumes = control::resolve_volumes(store, &mut config.volumes)?;
+        // From here on a failure removes the anonymous volumes just made for this container
+        // (issue 13: a name already in use left one behind for every try).
+        let made_volumes = volumes.clone();
+        let forget_volumes = |e: Error| {
+            let _ = crate::volume::remove_anonymous(store, &made_volumes);
+            e
+        };
         let meta = Meta {
             image: req.image.clone(),
             command: args,
@@ -418,10 +428,12 @@ impl<'a> Container<'a> {
             image_id: Some(img.id.clone()),
             created: SystemTime::now(),
             state: ContainerState::Configured,
-            spec_json: serde_json::to_string(&meta).map_err(|source| Error::Metadata {
-                name: req.name.clone().unwrap_or_else(|| id.clone()),
-                source,
-            })?,
+            spec_json: serde_json::to_string(&meta)
+                .map_err(|source| Error::Metadata {
+                    name: req.name.clone().unwrap_or_else(|| id.clone()),
+                    source,
+                })
+                .map_err(forget_volumes)?,
             pid: None,
             exit_code: None,
             started_at: None,
@@ -435,9 +447,11 @@ impl<'a> Container<'a> {
         match store.insert_container(&record) {
             Err(crate::storage::StorageError::ContainerNameInUse { .. }) if req.name.is_none() => {
                 record.name = format!("rpod_{}", &id[..12]);
-                store.insert_container(&record)?;
+                store
+                    .insert_container(&record)
+                    .map_err(|e| forget_volumes(e.into()))?;
             }
-            other => other?,
+            other => other.map_err(|e| forget_volumes(e.into()))?,
         }
         let made = (|| -> Result<(), Error> {
             for d in [&p.upper, &p.work, &p.merged, &p.bundle] {
@@ -582,6 +596,9 @@ impl<'a> Container<'a> {
     /// # Errors
     /// [`Error::NotRunning`]; the runtime's refusal.
     pub fn kill(&mut self, signal: Signal) -> Result<(), Error> {
+        // podman's kill sets StoppedByUser: a killed container is not restarted by its policy
+        // (podman 4.3.1: `kill` of a `--restart always` container leaves it exited).
+        self.end_restarts()?;
         self.check_runtime()?;
         if !self.is_running() {
             return Err(self.not_running(Wanted::Signal));
@@ -625,8 +642,8 @@ impl<'a> Container<'a> {
     /// As [`Container::stop`].
     pub fn stop_reporting(&mut self, timeout: Duration) -> Result<Stopped, Error> {
         // Before anything else: a monitor between two runs of a restart policy must not start
-        // another (podman's StoppedByUser).
-        let _ = fs::write(settings::stopped_marker(&self.paths.bundle), b"");
+        // another (podman's StoppedByUser), and one that decided to is seen running below.
+        self.end_restarts()?;
         self.check_runtime()?;
         if !self.is_running() {
             return Ok(Stopped::NotRunning);
@@ -706,6 +723,16 @@ impl<'a> Container<'a> {
     /// # Errors
     /// As [`Container::remove`].
     pub fn remove_stopping(mut self, force: bool, timeout: Duration) -> Result<Stopped, Error> {
+        // A monitor between two runs of its restart policy must not run the container again
+        // while its files go; one that decided to already is seen running below.
+        self.check_runtime()?;
+        if self.is_running() && !force {
+            return Err(Error::RemoveRunning {
+                name: self.record.name.clone(),
+                running: IsRunning(self.record.name.clone()),
+            });
+        }
+        self.end_restarts()?;
         self.check_runtime()?;
         let mut stopped = Stopped::NotRunning;
         if self.is_running() {
@@ -1438,6 +1465,10 @@ mod tests {
     }
 
     fn fixture(state: ContainerState, rm: bool) -> Fixture {
+        fixture_with(state, rm, settings::Settings::default())
+    }
+
+    fn fixture_with(state: ContainerState, rm: bool, settings: settings::Settings) -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("root"), &dir.path().join("run")).expect("store");
         let fake = Fake::new(store.runroot());
@@ -1456,7 +1487,7 @@ mod tests {
             hostname: None,
             tty: false,
             trace: None,
-            settings: settings::Settings::default(),
+            settings,
             volumes: Vec::new(),
         };
         let record = ContainerRecord {
@@ -1652,6 +1683,114 @@ mod tests {
             vec![format!("state {}", f.id), format!("kill {} SIGTERM", f.id)]
         );
         assert_eq!(f.record().and_then(|r| r.exit_code), Some(143));
+    }
+
+    fn always() -> settings::Settings {
+        settings::Settings {
+            restart: settings::RestartPolicy::Always,
+            ..settings::Settings::default()
+        }
+    }
+
+    /// Issue 13: a `stop` while the monitor had just decided to restart (the record still
+    /// exited) found nothing running and returned; the monitor then ran the container again.
+    #[test]
+    fn a_stop_after_a_restart_decision_sees_the_container_running_and_ends_it() {
+        let f = fixture_with(ContainerState::Exited, false, always());
+        let mut monitor = f.container();
+        assert!(
+            monitor.decide_restart(1).expect("decide"),
+            "always restarts"
+        );
+        // The runtime has not made the container yet: the stop signal reaches no one, and
+        // the monitor's run sees the stop and records the exit instead of running it.
+        f.fake.on_state(None);
+        let (root, runroot) = (
+            f.store.root().to_path_buf(),
+            f.store.runroot().to_path_buf(),
+        );
+        let (fake, id) = (f.fake.clone(), f.id.clone());
+        let stopper = std::thread::scope(|s| {
+            let h = s.spawn(move || {
+                let store = Store::open(&root, &runroot).expect("store");
+                Container::lookup(&store, &fake, &id)
+                    .expect("lookup")
+                    .stop_reporting(Duration::from_secs(20))
+            });
+            let marker = settings::stopped_marker(&paths(&f.store, &f.id).bundle);
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !marker.exists() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let status = monitor
+                .run_once(Attach::Detached, None, Some(1))
+                .expect("the overtaken run");
+            assert_eq!(status, ExitStatus::Container(1));
+            h.join().expect("stop thread")
+        });
+        assert_eq!(
+            stopper.expect("stop"),
+            Stopped::Exited,
+            "it saw the restart"
+        );
+        assert!(
+            !f.fake.calls().iter().any(|c| c.starts_with("run ")),
+            "the container did not run again: {:?}",
+            f.fake.calls()
+        );
+        assert_eq!(f.record().map(|r| r.state), Some(ContainerState::Exited));
+    }
+
+    /// Issue 13, as podman 4.3.1 (`kill` sets StoppedByUser): a killed `--restart always`
+    /// container stays exited.
+    #[test]
+    fn a_killed_container_is_not_restarted_by_its_policy() {
+        let f = fixture_with(ContainerState::Running, false, always());
+        f.exits_on_kill(None, 137);
+        f.container().kill(Signal::SIGKILL).expect("kill");
+        assert!(!f.container().should_restart(137).expect("decide"));
+    }
+
+    /// Issue 13, as podman 4.3.1 (`init` resets `RestartCount` unless the policy restarts): a
+    /// start by the user counts restarts from 0 again and forgets an earlier stop.
+    #[test]
+    fn a_user_start_resets_the_restart_count_and_the_stop() {
+        let f = fixture_with(ContainerState::Exited, false, always());
+        let p = paths(&f.store, &f.id);
+        fs::write(settings::restart_count_file(&p.dir), "5").expect("count");
+        fs::write(settings::stopped_marker(&p.bundle), "").expect("marker");
+        f.fake.on_state(None);
+        let mut c = f.container();
+        c.prepare_start().expect("prepare");
+        assert_eq!(c.restart_count(), 0);
+        assert!(
+            c.should_restart(0).expect("decide"),
+            "the stop is forgotten"
+        );
+    }
+
+    /// Issue 13: pause wrote `paused` over an exit the monitor recorded while it paused (a
+    /// concurrent stop), leaving a record no command could end.
+    #[test]
+    fn pause_does_not_overwrite_an_exit_recorded_meanwhile() {
+        let f = fixture(ContainerState::Running, false);
+        let mut c = f.container();
+        f.store
+            .set_container_exited(&f.id, 143, SystemTime::now())
+            .expect("the monitor records the exit");
+        let e = c.pause().unwrap_err();
+        assert!(matches!(e, Error::CannotPause { .. }), "{e:?}");
+        assert_eq!(f.record().map(|r| r.state), Some(ContainerState::Exited));
+    }
+
+    /// Issue 13: `start` of a container that runs again was refused as a removal ("cannot
+    /// remove").
+    #[test]
+    fn starting_a_running_container_again_is_refused_as_a_start() {
+        let f = fixture(ContainerState::Running, false);
+        let e = f.container().prepare_start().unwrap_err();
+        assert!(matches!(e, Error::StartRunning { .. }), "{e:?}");
+        assert!(e.to_string().starts_with("cannot start web"), "{e}");
     }
 
     #[test]

@@ -73,28 +73,27 @@ impl Container<'_> {
     /// profile that cannot be written ([`Error::NotRecorded`], after the container ran and
     /// was cleaned up); storage errors.
     pub fn run(mut self, attach: Attach, session: Option<Session>) -> Result<ExitStatus, Error> {
-        // A start by the user: an earlier `stop` no longer holds restarts back.
-        let _ = fs::remove_file(stopped_marker(&self.paths.bundle));
         let foreground = matches!(attach, Attach::Foreground { .. });
-        let mut result = self.run_once(attach, session);
+        let mut result = self.run_once(attach, session, None);
         // The restart policy (podman's): the monitor runs the container again. A foreground
         // `run` returns the first status, as podman's does; its caller hands the restarts to
         // a detached monitor ([`Container::restart_detached`]).
         if foreground {
             return result;
         }
+        // No delay between two runs: podman 4.3.1 has none either (its cleanup process
+        // restarts at once; `--restart on-failure:5` of `false` ran 5 times within 1.5 s here).
         while let Ok(ExitStatus::Container(code)) = result {
-            if !self.should_restart(code)? {
+            if !self.decide_restart(code)? {
                 break;
             }
-            self.count_restart()?;
-            result = self.run_once(Attach::Detached, None);
+            result = self.run_once(Attach::Detached, None, Some(code));
         }
         result
     }
 
     /// Whether the container, which exited with `code`, runs again by its restart policy:
-    /// not when the user stopped it, nor when it was removed meanwhile.
+    /// not when the user stopped or killed it, nor when it was removed meanwhile.
     ///
     /// # Errors
     /// Storage errors.
@@ -105,6 +104,70 @@ impl Container<'_> {
         let policy = self.meta()?.settings.restart;
         let stopped = stopped_marker(&self.paths.bundle).exists();
         Ok(policy.restarts(code, self.restart_count(), stopped))
+    }
+
+    /// The monitor's decision to run the container again, made under the restart lock (see
+    /// [`Container::hold_restarts`]): when it restarts, the record says `running` and the
+    /// monitor's pid is written before the lock is released, so a `stop`, `kill` or `rm` that
+    /// takes the lock next sees a running container with a live monitor and ends it.
+    pub(super) fn decide_restart(&mut self, code: i32) -> Result<bool, Error> {
+        let Some(_lock) = restart_lock(&self.paths.bundle) else {
+            return Ok(false);
+        };
+        if !self.should_restart(code)? {
+            return Ok(false);
+        }
+        self.count_restart()?;
+        self.claim_running()?;
+        Ok(true)
+    }
+
+    /// Records the container running (no pid yet) with this process as its monitor.
+    fn claim_running(&self) -> Result<(), Error> {
+        fs::write(&self.paths.monitor_pid, std::process::id().to_string())
+            .map_err(Error::io("write", &self.paths.monitor_pid))?;
+        self.store
+            .set_container_running(&self.record.id, 0, SystemTime::now())?;
+        Ok(())
+    }
+
+    /// Ends restarts by the policy (podman's `StoppedByUser`, set by `stop` and `kill`): the
+    /// marker first, then the restart lock taken and released. A monitor deciding to restart
+    /// holds the lock from reading the marker to recording the container running, so once
+    /// this returns either the monitor saw the marker (no restart) or the record already says
+    /// running (the caller refreshes and ends that run). Without it, a `stop` between two runs
+    /// found nothing running and returned while the monitor started the container again.
+    pub fn hold_restarts(&self) {
+        let _ = fs::write(stopped_marker(&self.paths.bundle), b"");
+        drop(restart_lock(&self.paths.bundle));
+    }
+
+    /// [`Container::hold_restarts`], then the record read again if it did not say running: a
+    /// monitor may have recorded a restart meanwhile, which the caller must see to end it.
+    pub(super) fn end_restarts(&mut self) -> Result<(), Error> {
+        self.hold_restarts();
+        if !self.is_running() {
+            self.refresh()?;
+        }
+        Ok(())
+    }
+
+    /// A start by the user (`start`, `restart`): an earlier `stop` or `kill` no longer holds
+    /// restarts back, and the restart count starts again from 0 (podman resets its
+    /// `RestartCount` in `init` unless the restart policy restarts).
+    pub fn reset_restarts(&self) -> Result<(), Error> {
+        for f in [
+            stopped_marker(&self.paths.bundle),
+            restart_count_file(&self.paths.dir),
+        ] {
+            match fs::remove_file(&f) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove", &f)(e));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// One more restart in the container's count (inspect's `RestartCount`).
@@ -124,19 +187,34 @@ impl Container<'_> {
         code: i32,
         monitor: std::process::Command,
     ) -> Result<bool, Error> {
-        if !self.should_restart(code)? {
+        if !self.decide_restart(code)? {
             return Ok(false);
         }
-        self.count_restart()?;
         self.start_detached(monitor)?;
         Ok(true)
     }
 
     /// One run of the container, from the runtime's start to the cleanup after its exit.
-    fn run_once(&mut self, attach: Attach, session: Option<Session>) -> Result<ExitStatus, Error> {
+    /// `again`: the previous run's exit code when the restart policy runs it again.
+    pub(super) fn run_once(
+        &mut self,
+        attach: Attach,
+        session: Option<Session>,
+        again: Option<i32>,
+    ) -> Result<ExitStatus, Error> {
         let id = self.record.id.clone();
         if !self.refresh()? {
             return Err(Error::Gone { id });
+        }
+        // A restart that a `stop`/`kill` overtook after the decision (it saw the container
+        // running and signalled a process not made yet): it does not run.
+        if let Some(code) = again {
+            let _lock = restart_lock(&self.paths.bundle);
+            if stopped_marker(&self.paths.bundle).exists() {
+                store_exit(self.store, &id, code)?;
+                self.after_exit()?;
+                return Ok(ExitStatus::Container(code));
+            }
         }
         let m = self.meta()?;
         let store = self.store;
@@ -163,8 +241,12 @@ impl Container<'_> {
             },
             (None, _) => None,
         };
-        fs::write(&self.paths.monitor_pid, std::process::id().to_string())
-            .map_err(Error::io("write", &self.paths.monitor_pid))?;
+        {
+            // Under the restart lock, as a restart: a `stop` or `rm` that takes it next sees
+            // this run (see [`Container::hold_restarts`]).
+            let _lock = restart_lock(&self.paths.bundle);
+            self.claim_running()?;
+        }
         let rt = self.runtime()?;
         let settings = &m.settings;
         let log = match settings.log_driver {
@@ -204,7 +286,6 @@ impl Container<'_> {
                 err_w.into()
             },
         };
-        store.set_container_running(&id, 0, SystemTime::now())?;
         self.event("start");
         let (mut echo_out, echo_err) = match echo {
             Some((o, e)) => (Some(o), Some(std::sync::Mutex::new(e))),
@@ -334,6 +415,26 @@ impl Container<'_> {
             (None, Ok(_)) => unreachable!("Ok always has a code"),
         }
     }
+}
+
+/// The lock the monitor's restart decision and [`Container::hold_restarts`] take (an
+/// exclusive `flock` on `restart.lock` in the bundle directory; the kernel drops it when its
+/// holder dies). `None` when the bundle is gone (the container was removed).
+fn restart_lock(bundle: &std::path::Path) -> Option<fs::File> {
+    let path = bundle.join("restart.lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .ok()?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).ok()?;
+    Some(file)
+}
+
+/// Records an exit with `code` now.
+fn store_exit(store: &Store, id: &str, code: i32) -> Result<(), Error> {
+    Ok(store.set_container_exited(id, code, SystemTime::now())?)
 }
 
 /// Reads the recording once the container's last process is gone and writes the profile; the

@@ -355,6 +355,34 @@ impl Store {
         )
     }
 
+    /// Sets the state to `to` only if it is `from` (compare and set, in one statement): a
+    /// change made meanwhile by another process (a monitor recording the exit, a `stop`) is
+    /// not overwritten. Returns whether it was set.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::ContainerNotFound`] or a database error.
+    pub fn set_container_state_if(
+        &self,
+        id: &str,
+        from: ContainerState,
+        to: ContainerState,
+    ) -> Result<bool, StorageError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE containers SET state = ?3 WHERE id = ?1 AND state = ?2",
+                params![id, from.as_str(), to.as_str()],
+            )
+            .map_err(StorageError::db("update a container"))?;
+        if n == 0 && self.container(id)?.is_none() {
+            return Err(StorageError::ContainerNotFound {
+                reference: id.to_owned(),
+            });
+        }
+        Ok(n == 1)
+    }
+
     /// Records a start: state `running`, the pid, the start time; clears the last exit.
     ///
     /// # Errors

@@ -45,7 +45,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CpArgs) -> anyhow::Result<ExitS
         };
         let mut c = lookup(store, rt, dest_ctr)?;
         let m = c.mount_for_copy()?;
-        let place = m.place()?;
+        let place = m.cp_place()?;
         let target = copy::target_dir(&place, dest_path)?;
         let owner = if a.archive {
             Some(copy::container_user(m.container())?)
@@ -70,7 +70,7 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CpArgs) -> anyhow::Result<ExitS
         };
         let mut c = lookup(store, rt, src_ctr)?;
         let m = c.mount_for_copy()?;
-        let place = m.place()?;
+        let place = m.cp_place()?;
         let src = Source::open(&place, src_path)?;
         // podman 4.3 writes the archive to a terminal too (only `export` refuses one).
         let mut out = io::stdout().lock();
@@ -90,11 +90,11 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CpArgs) -> anyhow::Result<ExitS
     let src_m = src_c.as_mut().map(Container::mount_for_copy).transpose()?;
     let dest_m = dest_c.as_mut().map(Container::mount_for_copy).transpose()?;
     let from = match &src_m {
-        Some(m) => m.place()?,
+        Some(m) => m.cp_place()?,
         None => Place::host(),
     };
     let to = match &dest_m {
-        Some(m) => m.place()?,
+        Some(m) => m.cp_place()?,
         None => Place::host(),
     };
     let src = Source::open(&from, src_path)?;

@@ -5,9 +5,9 @@
 use std::io::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::report;
 use crate::cli::more::EventsArgs;
 use crate::commands::format::{render_one, Format};
-use crate::commands::usage;
 use rpod::events::{self, Event, Follower};
 use rpod::exit::ExitStatus;
 use rpod::storage::Store;
@@ -29,42 +29,26 @@ fn now_nanos() -> i128 {
     .unwrap_or(i128::MAX)
 }
 
-/// podman's filters: keys AND-ed, one key given twice OR-ed.
-struct Filters(Vec<(String, String)>);
+/// podman's filters: keys AND-ed, one key given twice OR-ed (parsed by
+/// [`report::parse_filters`], the one reading of `--filter` for every command).
+struct Filters(std::collections::BTreeMap<String, Vec<String>>);
+
+const FILTERS: &[&str] = &["container", "event", "image", "type"];
 
 impl Filters {
     fn parse(list: &[String]) -> anyhow::Result<Filters> {
-        list.iter()
-            .map(|f| {
-                let (k, v) = f
-                    .split_once('=')
-                    .ok_or_else(|| usage(format!("invalid filter {f}"), "write KEY=VALUE"))?;
-                match k {
-                    "container" | "event" | "image" | "type" => Ok((k.to_string(), v.to_string())),
-                    _ => Err(usage(
-                        format!("{k} is an invalid filter"),
-                        "events filters: container, event, image, type",
-                    )),
-                }
-            })
-            .collect::<anyhow::Result<_>>()
-            .map(Filters)
+        report::parse_filters(list, FILTERS).map(Filters)
     }
 
     fn pass(&self, e: &Event) -> bool {
-        let keys: std::collections::BTreeSet<&str> =
-            self.0.iter().map(|(k, _)| k.as_str()).collect();
-        keys.into_iter().all(|k| {
-            self.0
-                .iter()
-                .filter(|(fk, _)| fk == k)
-                .any(|(_, v)| match k {
-                    "container" => e.name == *v || (v.len() >= 3 && e.id.starts_with(v.as_str())),
-                    "event" => e.status == *v,
-                    "image" => e.image == *v,
-                    "type" => e.kind == *v,
-                    _ => false,
-                })
+        self.0.iter().all(|(k, vals)| {
+            vals.iter().any(|v| match k.as_str() {
+                "container" => e.name == *v || (v.len() >= 3 && e.id.starts_with(v.as_str())),
+                "event" => e.status == *v,
+                "image" => e.image == *v,
+                "type" => e.kind == *v,
+                _ => false,
+            })
         })
     }
 }

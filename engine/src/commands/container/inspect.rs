@@ -407,24 +407,5 @@ fn nano_cpus(spec: &Value) -> u64 {
 /// A size as Go's `units.HumanSizeWithPrecision(size, 3)` prints it: decimal units, three
 /// significant digits, no trailing zeros (`10kB`, `10.2kB`, `0B`).
 fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    #[allow(clippy::cast_precision_loss)]
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1000.0 && unit < UNITS.len() - 1 {
-        size /= 1000.0;
-        unit += 1;
-    }
-    let digits = if size >= 100.0 {
-        0
-    } else if size >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let mut s = format!("{size:.digits$}");
-    if s.contains('.') {
-        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{s}{}", UNITS[unit])
+    report::go_units_size(bytes, 3, "")
 }

@@ -11,7 +11,7 @@ use super::lifecycle::{is_missing, no_such_container};
 use crate::cli::container::LogsArgs;
 use crate::commands::usage;
 use rpod::container::log_filter::{self, Line, Window};
-use rpod::container::{Container, Stream};
+use rpod::container::{Container, LogCursor, Stream};
 use rpod::exit::ExitStatus;
 use rpod::runtime::Runtimes;
 use rpod::storage::{ContainerState, Store};
@@ -144,10 +144,11 @@ pub fn logs(store: &Store, rt: &dyn Runtimes, a: &LogsArgs) -> anyhow::Result<Ex
         })
         .collect();
     let mut merged: Vec<(usize, Line)> = Vec::new();
-    let mut offsets = Vec::new();
+    let mut cursors = Vec::new();
     for (i, c) in found.iter().enumerate() {
-        let (lines, end) = log_filter::read_lines(&c.meta()?.log_path, 0)?;
-        offsets.push(end);
+        let mut cursor = LogCursor::default();
+        let lines = log_filter::read_new_lines(&c.meta()?.log_path, &mut cursor)?;
+        cursors.push(cursor);
         merged.extend(window.apply(lines).into_iter().map(|l| (i, l)));
     }
     // Stable: one container's lines keep their order when stamps tie.
@@ -168,8 +169,7 @@ pub fn logs(store: &Store, rt: &dyn Runtimes, a: &LogsArgs) -> anyhow::Result<Ex
             // Read the state first: lines written before an exit are read after it.
             let running =
                 c.refresh()? && (c.is_running() || c.record().state == ContainerState::Created);
-            let (lines, end) = log_filter::read_lines(&c.meta()?.log_path, offsets[i])?;
-            offsets[i] = end;
+            let lines = log_filter::read_new_lines(&c.meta()?.log_path, &mut cursors[i])?;
             let window = Window {
                 tail: None,
                 ..window

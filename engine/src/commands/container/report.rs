@@ -57,6 +57,14 @@ pub fn ago(t: SystemTime) -> String {
 /// (`1997944` -> `2 MB`), as `podman images` and `podman ps -s` print sizes.
 #[must_use]
 pub fn human_size(n: u64) -> String {
+    go_units_size(n, 3, " ")
+}
+
+/// go-units' sizes, the one formatter of sizes for every command: decimal units, `precision`
+/// significant digits (`HumanSizeWithPrecision(n, 3)` for `inspect`'s log size, `HumanSize`'s
+/// 4 for `stats`), `sep` between the number and the unit (`10.2kB`, or `2 MB` in the tables).
+#[must_use]
+pub fn go_units_size(n: u64, precision: usize, sep: &str) -> String {
     const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     #[expect(clippy::cast_precision_loss, reason = "a size for people")]
     let mut size = n as f64;
@@ -65,22 +73,29 @@ pub fn human_size(n: u64) -> String {
         size /= 1000.0;
         unit += 1;
     }
-    format!("{} {}", go_g3(size), UNITS[unit])
+    format!("{}{sep}{}", go_g(size, precision), UNITS[unit])
 }
 
-/// Go's `%.3g` for 0 <= v < 1000: three significant digits, trailing zeros dropped.
-fn go_g3(v: f64) -> String {
-    let decimals: usize = match v {
-        v if v >= 99.95 => 0,
-        v if v >= 9.995 => 1,
-        _ => 2,
+/// Go's `%.{precision}g` for 0 <= v < 1000: `precision` significant digits, trailing zeros
+/// dropped.
+fn go_g(v: f64, precision: usize) -> String {
+    let mut decimals = precision.saturating_sub(1);
+    let s = loop {
+        let s = format!("{v:.decimals$}");
+        let int_digits = s
+            .split('.')
+            .next()
+            .map_or(0, |i| if i == "0" { 0 } else { i.len() });
+        if decimals == 0 || int_digits + decimals <= precision {
+            break s;
+        }
+        decimals -= 1;
     };
-    let s = format!("{v:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else if s == "1000" {
-        // %.3g of 999.5..1000 switches to an exponent, as Go does.
-        "1e+03".to_owned()
+    } else if s.len() > precision {
+        // Rounded up to 10^precision: %g switches to an exponent, as Go does.
+        format!("1e+{:02}", s.len() - 1)
     } else {
         s
     }

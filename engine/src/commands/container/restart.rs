@@ -36,7 +36,10 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &RestartArgs) -> anyhow::Result<
             .collect::<anyhow::Result<_>>()?
     };
     for (shown, mut c) in list {
-        c.stop(Duration::from_secs(a.time))?;
+        // Without -t, the container's own --stop-timeout, as podman's restart (10 s unless set).
+        let timeout = a.time.map_or_else(|| c.stop_timeout(), Duration::from_secs);
+        let stopped = c.stop_reporting(timeout)?;
+        super::stop::warn_killed(&c, stopped, timeout);
         // The old monitor unmounts after the exit: the new one must not mount before that.
         c.wait_monitor_gone(Duration::from_secs(30))?;
         c.prepare_start()?;

@@ -59,6 +59,7 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
         } else {
             "running"
         };
+        let signal = c.stop_signal();
         match c.remove_stopping(a.force, timeout) {
             Ok(stopped) => {
                 if let Some(v) = volumes {
@@ -69,7 +70,8 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
                 // As podman: -t 0 asks for SIGKILL, no warning then.
                 if stopped == Stopped::Killed && !timeout.is_zero() {
                     report::warn(format_args!(
-                        "StopSignal SIGTERM failed to stop container {name} in {} seconds, resorting to SIGKILL",
+                        "StopSignal {} failed to stop container {name} in {} seconds, resorting to SIGKILL",
+                        signal.as_str(),
                         timeout.as_secs()
                     ));
                 }

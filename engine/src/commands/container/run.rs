@@ -407,9 +407,24 @@ fn with_signal_proxy<T>(
     f: impl FnOnce() -> T,
 ) -> anyhow::Result<T> {
     use signal_hook::consts::{SIGALRM, SIGHUP, SIGTERM, SIGUSR1, SIGUSR2};
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM])
-            .context("cannot install the signal handlers of --sig-proxy")?;
+    proxy_signals(
+        &[SIGHUP, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM],
+        runtime,
+        id,
+        f,
+    )
+}
+
+/// Sends each of `which` that rpod receives while `f` runs to the container's process
+/// through the runtime (`run --sig-proxy`, `attach --sig-proxy`).
+pub(super) fn proxy_signals<T>(
+    which: &[i32],
+    runtime: &dyn rpod::runtime::OciRuntime,
+    id: &str,
+    f: impl FnOnce() -> T,
+) -> anyhow::Result<T> {
+    let mut signals = signal_hook::iterator::Signals::new(which)
+        .context("cannot install the signal handlers of --sig-proxy")?;
     let handle = signals.handle();
     Ok(std::thread::scope(|s| {
         s.spawn(|| {

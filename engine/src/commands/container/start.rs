@@ -131,6 +131,9 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
             );
             continue;
         }
+        // A start by the user: a `stop`/`kill` before it no longer holds the restart policy
+        // back, and the restart count starts from 0 (podman's).
+        c.reset_restarts()?;
         report::info(format_args!("starting container {}", c.id()));
         if a.attach {
             let stdout = report::container_stdout().context("cannot open stdout")?;

@@ -1,4 +1,4 @@
-//! `rpod stats --no-stream [--format json] [CONTAINER...]`: one sample of each container's
+//! `rpod stats [--no-stream] [-i N] [--format json] [CONTAINER...]`: a sample of each container's
 //! cgroup counters (cgroup v1: cpuacct, memory, pids, blkio), in podman's columns. The CPU
 //! percentages are averages since the container started (podman's first sample is the same).
 //! Network I/O is `0B / 0B`: rpod's networks are `none` (no traffic to count) and `host` (the
@@ -79,26 +79,7 @@ impl<'a> From<&'a Row> for TemplateRow<'a> {
 
 /// docker/go-units' `HumanSize`: decimal units, 4 significant digits (`196.6kB`, `25.28GB`).
 fn human(bytes: u64) -> String {
-    const UNITS: &[&str] = &["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    let mut v = bytes as f64;
-    let mut i = 0;
-    while v >= 1000.0 && i + 1 < UNITS.len() {
-        v /= 1000.0;
-        i += 1;
-    }
-    // %.4g: 4 significant digits, trailing zeros dropped.
-    let digits = if v >= 100.0 {
-        1
-    } else if v >= 10.0 {
-        2
-    } else {
-        3
-    };
-    let mut s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{s}{}", UNITS[i])
+    super::report::go_units_size(bytes, 4, "")
 }
 
 fn read_u64(p: &Path) -> Option<u64> {
@@ -184,13 +165,32 @@ fn sample(c: &Container<'_>) -> Row {
     }
 }
 
+/// Without `--no-stream`, a report every `--interval` seconds until interrupted, as podman's.
+/// The screen is reset before each report unless `--no-reset`, on a terminal only: rpod writes
+/// no escape codes into a pipe or file, where they would only garble what a script reads.
 pub fn run(store: &Store, rt: &dyn Runtimes, a: &StatsArgs) -> anyhow::Result<ExitStatus> {
-    if !a.no_stream {
+    if a.no_stream {
+        return report(store, rt, a);
+    }
+    if a.interval == 0 {
         return Err(usage(
-            "rpod stats streams no statistics yet",
-            "use rpod stats --no-stream",
+            "invalid --interval 0",
+            "give the seconds between reports, 1 or more",
         ));
     }
+    let clear = !a.no_reset && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    loop {
+        if clear {
+            print!("\x1b[2J\x1b[H");
+        }
+        report(store, rt, a)?;
+        std::io::Write::flush(&mut std::io::stdout())?;
+        std::thread::sleep(std::time::Duration::from_secs(a.interval));
+    }
+}
+
+/// One report of the containers' statistics.
+fn report(store: &Store, rt: &dyn Runtimes, a: &StatsArgs) -> anyhow::Result<ExitStatus> {
     let containers: Vec<Container<'_>> = if a.containers.is_empty() {
         Container::all(store, rt)?
             .into_iter()

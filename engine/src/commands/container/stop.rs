@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::lifecycle::{is_missing, no_such_container, targets};
 use crate::cli::container::StopArgs;
 use crate::commands::report::{self, Collect};
-use rpod::container::Stopped;
+use rpod::container::{Container, Stopped};
 use rpod::exit::ExitStatus;
 use rpod::runtime::Runtimes;
 use rpod::storage::Store;
@@ -34,18 +34,26 @@ pub fn stop(store: &Store, rt: &dyn Runtimes, a: &StopArgs) -> anyhow::Result<Ex
         let timeout = a.time.map_or_else(|| c.stop_timeout(), Duration::from_secs);
         match c.stop_reporting(timeout) {
             Ok(stopped) => {
-                // As podman: -t 0 asks for SIGKILL, no warning then.
-                if stopped == Stopped::Killed && !timeout.is_zero() {
-                    report::warn(format_args!(
-                        "StopSignal SIGTERM failed to stop container {} in {} seconds, resorting to SIGKILL",
-                        c.name(),
-                        timeout.as_secs()
-                    ));
-                }
+                warn_killed(&c, stopped, timeout);
                 println!("{given}");
             }
             Err(e) => failed.fail(ExitStatus::RpodError, e),
         }
     }
     failed.finish(ExitStatus::Success)
+}
+
+/// podman's warning when the stop signal was not enough and SIGKILL ended the container
+/// (`stop`, `rm -f`, `restart`), naming the signal sent: podman 4.3.1 prints "StopSignal
+/// SIGUSR1 failed to stop container s1 in 1 seconds, resorting to SIGKILL" for
+/// `--stop-signal SIGUSR1`. As podman, `-t 0` asks for SIGKILL: no warning then.
+pub(super) fn warn_killed(c: &Container<'_>, stopped: Stopped, timeout: Duration) {
+    if stopped == Stopped::Killed && !timeout.is_zero() {
+        report::warn(format_args!(
+            "StopSignal {} failed to stop container {} in {} seconds, resorting to SIGKILL",
+            c.stop_signal().as_str(),
+            c.name(),
+            timeout.as_secs()
+        ));
+    }
 }

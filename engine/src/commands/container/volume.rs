@@ -71,30 +71,29 @@ fn create(store: &Store, a: &VolumeCreateArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// `volume ls --filter` keys.
+const FILTERS: &[&str] = &["name", "label", "driver", "dangling"];
+
 /// Whether `v` passes every filter: podman ANDs different keys and ORs one key given twice.
-fn matches(store: &Store, v: &Volume, filters: &[(String, String)]) -> anyhow::Result<bool> {
-    let mut by_key: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (k, val) in filters {
-        by_key.entry(k.as_str()).or_default().push(val.as_str());
-    }
-    for (k, vals) in by_key {
-        let ok = match k {
-            "name" => vals.iter().any(|n| v.name.contains(n)),
-            "driver" => vals.iter().any(|d| v.driver == *d),
+fn matches(
+    store: &Store,
+    v: &Volume,
+    filters: &BTreeMap<String, Vec<String>>,
+) -> anyhow::Result<bool> {
+    for (k, vals) in filters {
+        let ok = match k.as_str() {
+            "name" => vals.iter().any(|n| v.name.contains(n.as_str())),
+            "driver" => vals.contains(&v.driver),
             "label" => vals.iter().any(|l| match l.split_once('=') {
                 Some((lk, lv)) => v.labels.get(lk).is_some_and(|x| x == lv),
-                None => v.labels.contains_key(*l),
+                None => v.labels.contains_key(l.as_str()),
             }),
             "dangling" => {
                 let unused = volume::users(store, &v.name).map_err(lib)?.is_empty();
-                vals.iter().any(|d| matches!(*d, "true" | "1") == unused)
+                vals.iter()
+                    .any(|d| matches!(d.as_str(), "true" | "1") == unused)
             }
-            other => {
-                return Err(usage(
-                    format!("invalid filter {other}"),
-                    "volume ls filters: name, label, driver, dangling",
-                ))
-            }
+            _ => true,
         };
         if !ok {
             return Ok(false);
@@ -103,19 +102,8 @@ fn matches(store: &Store, v: &Volume, filters: &[(String, String)]) -> anyhow::R
     Ok(true)
 }
 
-/// `--filter KEY=VALUE` flags as pairs.
-fn parse_filters(list: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    list.iter()
-        .map(|f| {
-            f.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or_else(|| usage(format!("invalid filter {f}"), "write KEY=VALUE"))
-        })
-        .collect()
-}
-
 fn ls(store: &Store, a: &VolumeLsArgs) -> anyhow::Result<ExitStatus> {
-    let filters = parse_filters(&a.filters)?;
+    let filters = super::report::parse_filters(&a.filters, FILTERS)?;
     let mut list = Vec::new();
     for v in volume::list(store).map_err(lib)? {
         if matches(store, &v, &filters)? {
@@ -220,13 +208,7 @@ fn rm(store: &Store, rt: &dyn Runtimes, a: &VolumeRmArgs) -> anyhow::Result<Exit
 }
 
 fn prune(store: &Store, force: bool, filters: &[String]) -> anyhow::Result<ExitStatus> {
-    let filters = parse_filters(filters)?;
-    if let Some((k, _)) = filters.iter().find(|(k, _)| k != "label") {
-        return Err(usage(
-            format!("invalid filter {k}"),
-            "volume prune filters: label",
-        ));
-    }
+    let filters = super::report::parse_filters(filters, &["label"])?;
     let mut unused = Vec::new();
     for v in volume::list(store).map_err(lib)? {
         if volume::users(store, &v.name).is_ok_and(|u| u.is_empty())
