@@ -462,6 +462,14 @@ pub struct MonitorArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExecMonitorArgs {
+    /// The container (its id).
+    pub container: String,
+    /// The exec session's id.
+    pub session: String,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     /// A root filesystem tarball (optionally gzip; a regular file), or `-` for stdin (a pipe).
     pub tarball: PathBuf,

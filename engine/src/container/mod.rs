@@ -53,6 +53,7 @@ pub mod commit;
 mod control;
 pub mod copy;
 mod error;
+pub mod exec_session;
 pub mod log;
 pub mod log_filter;
 mod monitor;
@@ -798,8 +799,14 @@ impl<'a> Container<'a> {
     /// As [`Container::exec`]; [`Error::Terminal`].
     pub fn exec_tty(&mut self, req: &ExecRequest, io: TtyIo) -> Result<ExitStatus, Error> {
         let (rt, process) = self.exec_process(req, true)?;
-        tty::exec(rt.as_ref(), &self.record.id, &process, io.stdin, io.out)
-            .map(ExitStatus::Container)
+        // A session while it runs, as an attached exec without a terminal.
+        let sessions = self.exec_sessions();
+        let session = self.new_session(&req.command, false)?;
+        sessions.create(&session)?;
+        let r = tty::exec(rt.as_ref(), &self.record.id, &process, io.stdin, io.out)
+            .map(ExitStatus::Container);
+        sessions.remove(&session.id);
+        r
     }
 
     /// The runtime and the process spec of an exec: the container's process with the

@@ -277,7 +277,7 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         "AppArmorProfile": "",
         "EffectiveCaps": effective,
         "BoundingCaps": bounding,
-        "ExecIDs": [],
+        "ExecIDs": container.exec_sessions().list()?.into_iter().map(|s| s.id).collect::<Vec<_>>(),
         "GraphDriver": graphdriver,
         "Mounts": mounts,
         "Dependencies": [],

@@ -464,5 +464,7 @@ pub(super) fn monitor_command(store: &Store, id: &str) -> anyhow::Result<std::pr
 pub fn monitor(store: &Store, rt: &dyn Runtimes, a: &MonitorArgs) -> anyhow::Result<ExitStatus> {
     let _ = nix::unistd::setsid();
     let c = Container::lookup(store, rt, &a.container)?;
+    // A start forgets the exec sessions of the last run (podman keeps them until then).
+    c.exec_sessions().remove_all()?;
     Ok(c.run(Attach::Detached, None)?)
 }

@@ -139,6 +139,8 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
                 stdout: Box::new(stdout),
                 stderr: Box::new(std::io::stderr()),
             };
+            // A start forgets the exec sessions of the last run (podman keeps them until then).
+            c.exec_sessions().remove_all()?;
             last = match c.run(attach, None) {
                 Ok(status) => status,
                 // The runtime could not start the command (126/127): podman says why and
