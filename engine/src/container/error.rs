@@ -261,6 +261,13 @@ pub enum Error {
     #[error("{message}")]
     ExecStart { message: String },
 
+    /// A start of a container that joins the namespace of one that is not running.
+    #[error("container {name} joins the namespaces of container {dependency}, which is not running: start {dependency} first")]
+    DependencyNotRunning { name: String, dependency: String },
+
+    #[error("container {name} depends on container {id}, which no longer exists")]
+    DependencyGone { name: String, id: String },
+
     #[error("no exec session with ID {id} found in container {container}: no such exec session")]
     NoExecSession { id: String, container: String },
 

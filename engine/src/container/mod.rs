@@ -52,6 +52,7 @@ pub mod changes;
 pub mod commit;
 mod control;
 pub mod copy;
+pub mod depend;
 mod error;
 pub mod exec_session;
 pub mod log;
@@ -108,6 +109,10 @@ pub struct Meta {
     /// refuses them while the container exists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<String>,
+    /// The containers whose namespaces it joins (`--network/--pid/--uts/--ipc container:NAME`),
+    /// joined at each start ([`depend`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<depend::Dependency>,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -215,6 +220,8 @@ pub struct CreateRequest {
     pub settings: settings::Settings,
     /// `--log-opt path=`: the log file instead of `ctr.log` in the container's directory.
     pub log_path: Option<PathBuf>,
+    /// The containers whose namespaces it joins, by id.
+    pub depends_on: Vec<depend::Dependency>,
 }
 
 /// The command line from the image's Entrypoint/Cmd and the user's, as podman combines them.
@@ -412,6 +419,7 @@ impl<'a> Container<'a> {
                 ..req.settings.clone()
             },
             volumes,
+            depends_on: req.depends_on.clone(),
         };
         let mut record = ContainerRecord {
             id: id.clone(),
@@ -1465,6 +1473,7 @@ mod tests {
             trace: None,
             settings: settings::Settings::default(),
             volumes: Vec::new(),
+            depends_on: Vec::new(),
         };
         let record = ContainerRecord {
             id: id.clone(),

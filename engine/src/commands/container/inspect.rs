@@ -280,7 +280,7 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         "ExecIDs": container.exec_sessions().list()?.into_iter().map(|s| s.id).collect::<Vec<_>>(),
         "GraphDriver": graphdriver,
         "Mounts": mounts,
-        "Dependencies": [],
+        "Dependencies": container.dependencies(),
         "NetworkSettings": {"Ports": {}, "SandboxKey": "", "Networks": {}},
         "Namespace": "",
         "IsInfra": false,
