@@ -480,6 +480,15 @@ fn commit_makes_an_image_that_shows_the_containers_changes() {
     let history = img[0]["History"].as_array().expect("history");
     assert_eq!(history.len(), 3, "{history:?}");
     assert_eq!(history[2]["comment"], "FROM localhost/next:latest");
-    let o = e.rpod(&["commit", "--format", "docker", "c2", "x"]);
+    // --format docker: a Docker v2 schema 2 manifest (podman's ManifestType), -m its comment.
+    e.out(&["commit", "--format", "docker", "-m", "msg", "c2", "x"]);
+    let img: serde_json::Value =
+        serde_json::from_str(&e.out(&["image", "inspect", "x"])).expect("json");
+    assert_eq!(
+        img[0]["ManifestType"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(img[0]["Comment"], "msg");
+    let o = e.rpod(&["commit", "--format", "bogus", "c2", "y"]);
     assert_eq!(code(&o), 125);
 }

@@ -91,6 +91,74 @@ impl Template {
         ex.walk(&dot, &self.root)?;
         Ok(ex.out)
     }
+
+    /// [`Template::render`], where the objects at `structs` (JSON pointers, RFC 6901, in
+    /// which a `*` segment stands for every member of an object or array) are Go structs: the
+    /// data's own way to say what JSON cannot, that an empty object is `struct{}` (printed
+    /// `{}`, true) rather than an empty map (`map[]`, false). A pointer that names nothing, or
+    /// something other than an object, declares nothing.
+    ///
+    /// ```
+    /// use gotemplate::Template;
+    /// let data = serde_json::json!({"Ports": {"80/tcp": {}}, "Labels": {}});
+    /// let t = Template::parse("{{.Ports}} {{.Labels}}").expect("parses");
+    /// assert_eq!(t.render_typed(&data, &["/Ports/*"]).expect("runs"), "map[80/tcp:{}] map[]");
+    /// assert_eq!(t.render(&data).expect("runs"), "map[80/tcp:map[]] map[]");
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Template::render`].
+    pub fn render_typed(
+        &self,
+        data: &serde_json::Value,
+        structs: &[&str],
+    ) -> Result<String, ExecError> {
+        let mut found = Vec::new();
+        for p in structs {
+            resolve(data, p, &mut found);
+        }
+        let _declared = value::declare_structs(found.into_iter());
+        self.render(data)
+    }
+}
+
+/// The objects JSON pointer `pointer` names in `data`, `*` standing for every member.
+fn resolve<'d>(
+    data: &'d serde_json::Value,
+    pointer: &str,
+    out: &mut Vec<&'d serde_json::Map<String, serde_json::Value>>,
+) {
+    use serde_json::Value;
+    let Some(rest) = pointer.strip_prefix('/') else {
+        if pointer.is_empty() {
+            if let Value::Object(m) = data {
+                out.push(m);
+            }
+        }
+        return;
+    };
+    let (segment, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let children: Vec<&Value> = match (segment, data) {
+        ("*", Value::Object(m)) => m.values().collect(),
+        ("*", Value::Array(a)) => a.iter().collect(),
+        (s, Value::Object(m)) => m
+            .get(&s.replace("~1", "/").replace("~0", "~"))
+            .into_iter()
+            .collect(),
+        (s, Value::Array(a)) => s
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| a.get(i))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
+    for c in children {
+        resolve(c, tail, out);
+    }
 }
 
 #[cfg(test)]

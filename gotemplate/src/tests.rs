@@ -453,3 +453,69 @@ proptest::proptest! {
         }
     }
 }
+
+fn render_typed(src: &str, data: &Value, structs: &[&str]) -> String {
+    Template::parse(src)
+        .unwrap_or_else(|e| panic!("{src:?} parses: {e}"))
+        .render_typed(data, structs)
+        .unwrap_or_else(|e| panic!("{src:?} runs: {e}"))
+}
+
+#[test]
+fn a_declared_empty_struct_prints_braces_and_an_empty_map_map_brackets() {
+    // podman: ExposedPorts is map[string]struct{}, Labels map[string]string.
+    let d = json!({"Config": {"ExposedPorts": {"8080/tcp": {}, "53/udp": {}}, "Labels": {}}});
+    let structs = ["/Config/ExposedPorts/*"];
+    assert_eq!(
+        render_typed("{{.Config.ExposedPorts}} {{.Config.Labels}}", &d, &structs),
+        "map[53/udp:{} 8080/tcp:{}] map[]"
+    );
+    assert_eq!(
+        render_typed(r#"{{index .Config.ExposedPorts "8080/tcp"}}"#, &d, &structs),
+        "{}"
+    );
+    assert_eq!(
+        render_typed(
+            r#"{{printf "%v|%+v" (index .Config.ExposedPorts "53/udp") .Config.Labels}}"#,
+            &d,
+            &structs
+        ),
+        "{}|map[]"
+    );
+    // Go: a struct is always true, an empty map false.
+    assert_eq!(
+        render_typed(
+            r#"{{range $k, $v := .Config.ExposedPorts}}{{if $v}}{{$k}} {{end}}{{end}}{{if .Config.Labels}}L{{end}}"#,
+            &d,
+            &structs
+        ),
+        "53/udp 8080/tcp "
+    );
+    // Not declared: the map reading, as before.
+    assert_eq!(
+        render_typed("{{.Config.ExposedPorts}}", &d, &[]),
+        "map[53/udp:map[] 8080/tcp:map[]]"
+    );
+}
+
+#[test]
+fn struct_pointers_escape_slashes_and_name_nothing_harmlessly() {
+    let d = json!({"P": {"a/b": {}, "c": {}}, "L": [{}, {}]});
+    assert_eq!(
+        render_typed("{{.P}}", &d, &["/P/a~1b"]),
+        "map[a/b:{} c:map[]]"
+    );
+    assert_eq!(render_typed("{{.L}}", &d, &["/L/1"]), "[map[] {}]");
+    assert_eq!(
+        render_typed("{{.P}}", &d, &["/nosuch/*", "/P/c/x", "bad"]),
+        "map[a/b:map[] c:map[]]"
+    );
+}
+
+#[test]
+fn declarations_last_one_render() {
+    let d = json!({"P": {"a": {}}});
+    let t = Template::parse("{{.P}}").expect("parses");
+    assert_eq!(t.render_typed(&d, &["/P/*"]).expect("runs"), "map[a:{}]");
+    assert_eq!(t.render(&d).expect("runs"), "map[a:map[]]");
+}

@@ -13,6 +13,10 @@
 //!   a map as `map[k:v]` in key order; `json` keeps a struct's field order and sorts a map's
 //!   keys; `index` of a missing map key is `""` when the map's values are strings
 //!   (`map[string]string`, podman's labels), else `<no value>`.
+//! - An empty object is a map, unless the caller declares it a struct: JSON cannot tell
+//!   `struct{}` from an empty map, so [`crate::Template::render_typed`] takes the JSON
+//!   pointers of the data's struct values (a `*` segment for every member), and those print
+//!   `{}` and are true, as Go's empty struct.
 //! - Go's invalid value (a missing map key) is [`Val::NoValue`], printed `<no value>`.
 
 use std::borrow::Cow;
@@ -51,12 +55,50 @@ impl<'d> Val<'d> {
     }
 }
 
-/// Whether an object stands for a Go struct (see the module docs).
+std::thread_local! {
+    /// The objects of the data being rendered that the caller declared Go structs
+    /// ([`crate::Template::render_typed`]), by address: the data are borrowed for the whole
+    /// render, so an object reached by field access, `index` or `range` is the same object.
+    /// Empty outside a render.
+    static DECLARED_STRUCTS: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn address(map: &serde_json::Map<String, Value>) -> usize {
+    std::ptr::from_ref(map) as usize
+}
+
+/// Declares the objects `structs` of the data about to be rendered Go structs, until the
+/// returned guard is dropped.
+pub(crate) fn declare_structs<'d>(
+    structs: impl Iterator<Item = &'d serde_json::Map<String, Value>>,
+) -> DeclaredStructs {
+    let addresses: Vec<usize> = structs.map(address).collect();
+    let previous = DECLARED_STRUCTS.with(|d| std::mem::replace(&mut *d.borrow_mut(), addresses));
+    DeclaredStructs { previous }
+}
+
+/// Restores the declarations of an outer render when a render ends.
+pub(crate) struct DeclaredStructs {
+    previous: Vec<usize>,
+}
+
+impl Drop for DeclaredStructs {
+    fn drop(&mut self) {
+        let previous = std::mem::take(&mut self.previous);
+        DECLARED_STRUCTS.with(|d| *d.borrow_mut() = previous);
+    }
+}
+
+/// Whether an object stands for a Go struct (see the module docs): declared one by the
+/// caller, or with fields that are all exported names. An empty object is a map unless
+/// declared (Go's `struct{}`, podman's `ExposedPorts` values, prints `{}`; an empty map
+/// `map[]`).
 pub(crate) fn is_struct(map: &serde_json::Map<String, Value>) -> bool {
-    !map.is_empty()
+    let named = !map.is_empty()
         && map
             .keys()
-            .all(|k| k.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            .all(|k| k.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
+    named || DECLARED_STRUCTS.with(|d| d.borrow().contains(&address(map)))
 }
 
 /// Go's truth: false, 0, nil, and empty strings, lists and maps are false.
@@ -70,7 +112,7 @@ pub(crate) fn truth(v: &Val<'_>) -> bool {
             Value::String(s) => !s.is_empty(),
             Value::Array(a) => !a.is_empty(),
             // A struct is always true in Go; a map when it has entries.
-            Value::Object(m) => !m.is_empty(),
+            Value::Object(m) => !m.is_empty() || is_struct(m),
         },
     }
 }

@@ -40,6 +40,14 @@ test_commit_message_author_and_format() {
     run_engine commit -q --format docker -m "a message" --author "A U Thor" cm localhost/committed:m
     run_engine image inspect localhost/committed:m --format '{{.Comment}}|{{.Author}}|{{.ManifestType}}'
     is_lit "$output" "a message|A U Thor|application/vnd.docker.distribution.manifest.v2+json"
+    run_engine run --rm localhost/committed:m cat /etc/compat-release
+    is "$output" "compat image" "a docker-format image runs"
+    run_engine run --name cm2 localhost/committed:m true
+    run_engine commit -q cm2 localhost/committed:od
+    run_engine image inspect localhost/committed:od --format '{{.ManifestType}}'
+    is "$output" "application/vnd.oci.image.manifest.v1\+json" "an OCI commit on a docker-format image"
+    run_engine run --rm localhost/committed:od cat /etc/compat-release
+    is "$output" "compat image"
     run_engine commit -q -f oci cm localhost/committed:o
     run_engine image inspect localhost/committed:o --format '{{.ManifestType}}'
     is "$output" "application/vnd.oci.image.manifest.v1\+json"

@@ -14,9 +14,15 @@ test_exec_returns_the_commands_exit_code() {
 test_exec_not_found_127_not_executable_126() {
     running e1
     run_engine 127 exec e1 nosuchcmd
-    is "$output" "Error: .*" "an error in podman's form"
+    is "$output" "Error: [a-z]+: .*nosuchcmd.*: OCI runtime attempted to invoke a command that was not found" \
+        "the engine's error line, in podman's form, with the runtime's reason"
+    is "$(lines "$output")" 1 "and nothing else (not the runtime's own line)"
     run_engine 126 exec e1 /etc
-    is "$output" "Error: .*"
+    is "$output" "Error: [a-z]+: .*: OCI permission denied"
+    is "$(lines "$output")" 1
+    # the process's own stderr still comes through
+    run_engine 3 exec e1 sh -c 'echo oops >&2; exit 3'
+    is "$output" oops
 }
 
 test_exec_env_and_env_file() {
@@ -72,8 +78,18 @@ test_exec_detach_prints_the_session_id() {
     running e1
     run_engine exec -d e1 sh -c 'echo bg >/tmp/bg'
     is "$output" "[0-9a-f]{64}"
+    local session=$output
     exec_done() { engine exec e1 cat /tmp/bg | grep -q bg; }
     wait_for "the detached exec's file" exec_done
+    run_engine exec e1 true
+    run_engine inspect --format '{{.ExecIDs}}' e1
+    is "$output" "\[$session\]" "the detached session stays listed after it ended; an attached one does not"
+    run_engine stop -t 0 e1
+    run_engine inspect --format '{{.ExecIDs}}' e1
+    is "$output" "\[$session\]" "a stopped container keeps its exec sessions"
+    run_engine start e1
+    run_engine inspect --format '{{.ExecIDs}}' e1
+    is "$output" "\[\]" "until it starts again"
 }
 
 test_exec_no_such_container_125() {

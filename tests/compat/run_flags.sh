@@ -260,6 +260,20 @@ test_net_container() {
     is "$output" 'Error: .*no container with name or ID "nosuch" found: no such container'
 }
 
+test_net_container_of_a_created_container_is_joined_at_start() {
+    run_engine create --name later $IMAGE sleep 100
+    local later=$output
+    run_engine create --name joiner --net container:later $IMAGE readlink /proc/1/ns/net
+    run_engine inspect --format '{{.Dependencies}}' joiner
+    is "$output" "\[$later\]" "the dependency is recorded at create"
+    # (podman would start `later` itself here; rpod refuses: start it first)
+    run_engine start later
+    run_engine start -a joiner
+    local joined=$output
+    run_engine exec later readlink /proc/1/ns/net
+    is_lit "$joined" "$output" "the namespace of the container as it runs now"
+}
+
 test_rmi_after_rm() {
     run_engine tag $IMAGE localhost/forrmi:1
     run_engine run --rm --rmi localhost/forrmi:1 echo x

@@ -335,9 +335,7 @@ pub struct RmArgs {
     /// Read the container ID from the file (repeatable).
     #[arg(long = "cidfile", value_name = "FILE")]
     pub cidfiles: Vec<PathBuf>,
-    /// Remove container and all containers that depend on the selected container (rpod
-    /// containers depend on others only through `--pid/--ipc/--uts container:NAME`, which
-    /// joins a running process: nothing to follow once it is stopped).
+    /// Remove container and all containers that depend on the selected container.
     #[arg(long)]
     pub depend: bool,
     /// Force removal of a running or unusable container (stopped first, see --time); a
@@ -459,6 +457,14 @@ pub struct CleanupArgs {
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
     pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecMonitorArgs {
+    /// The container (its id).
+    pub container: String,
+    /// The exec session's id.
+    pub session: String,
 }
 
 #[derive(Debug, Args)]

@@ -78,6 +78,9 @@ pub enum ContainerCommand {
     /// The per-container monitor (started by `rpod run -d`).
     #[command(hide = true)]
     Monitor(MonitorArgs),
+    /// The monitor of a detached exec session (started by `rpod exec -d`).
+    #[command(hide = true)]
+    ExecMonitor(ExecMonitorArgs),
 }
 
 /// `rpod image ...`.
@@ -148,7 +151,9 @@ impl ContainerCommand {
             C::Umount(a) => Command::Umount(a),
             C::Unpause(a) => Command::Unpause(a),
             C::Wait(a) => Command::Wait(a),
-            own @ (C::Cleanup(_) | C::Exists(_) | C::Monitor(_)) => Command::Container(own),
+            own @ (C::Cleanup(_) | C::Exists(_) | C::Monitor(_) | C::ExecMonitor(_)) => {
+                Command::Container(own)
+            }
         }
     }
 }

@@ -58,14 +58,6 @@ pub struct DiffArgs {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ImageFormat {
-    #[default]
-    Oci,
-    /// Docker's v2s2 format (refused: rpod stores OCI images only).
-    Docker,
-}
-
 #[derive(Debug, Args)]
 pub struct CommitArgs {
     /// Apply the following possible instructions to the created image (default []): CMD |
@@ -81,9 +73,10 @@ pub struct CommitArgs {
     /// Pause container during commit.
     #[arg(short, long)]
     pub pause: bool,
-    /// Format of the image manifest and metadata (oci).
-    #[arg(short, long, value_enum, default_value_t)]
-    pub format: ImageFormat,
+    /// Format of the image manifest and metadata: oci or docker (default oci). Checked by the
+    /// command, so an unknown one gets podman's message.
+    #[arg(short, long, default_value = "oci", value_name = "FORMAT")]
+    pub format: String,
     /// Suppress output.
     #[arg(short, long)]
     pub quiet: bool,

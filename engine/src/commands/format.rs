@@ -347,6 +347,22 @@ pub fn render_one<T: Serialize>(format: &Format, item: &T) -> anyhow::Result<Str
     }
 }
 
+/// [`render_one`], where the values at the JSON pointers `structs` are Go structs in podman's
+/// data (`*` for every member): JSON cannot tell an empty struct (`{}`) from an empty map
+/// (`map[]`), the command that knows podman's types can ([`gotemplate::Template::render_typed`]).
+pub fn render_one_typed<T: Serialize>(
+    format: &Format,
+    item: &T,
+    structs: &[&str],
+) -> anyhow::Result<String> {
+    match format {
+        Format::Default | Format::Json => pretty(item),
+        Format::Template { template, .. } => template
+            .render_typed(&serde_json::to_value(item)?, structs)
+            .map_err(|e| anyhow::anyhow!("template: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,25 @@ pub struct IsRunning(pub String);
 #[error("the image has no Cmd or Entrypoint")]
 pub struct NoCmd;
 
+/// podman's message for a command the runtime could not start (libpod's
+/// `getOCIRuntimeError`): `RUNTIME: REASON: ` and the cause, `OCI runtime attempted to invoke a
+/// command that was not found` (127) or `OCI permission denied` (126).
+fn podman_form(status: ExitStatus, error: &RuntimeError) -> String {
+    let cause = match status {
+        ExitStatus::Container(127) => {
+            "OCI runtime attempted to invoke a command that was not found"
+        }
+        ExitStatus::Container(126) => "OCI permission denied",
+        _ => return error.to_string(),
+    };
+    match error {
+        RuntimeError::Failed {
+            runtime, message, ..
+        } => format!("{runtime}: {message}: {cause}"),
+        other => format!("{other}: {cause}"),
+    }
+}
+
 /// An error from the container lifecycle.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -91,7 +110,7 @@ pub enum Error {
 
     /// The runtime could not start the container's command: not found (127) or not
     /// executable (126). The container ran nothing; the status is podman's.
-    #[error("{error}")]
+    #[error("{}", podman_form(*status, error))]
     CommandFailed {
         status: ExitStatus,
         error: RuntimeError,
@@ -245,6 +264,28 @@ pub enum Error {
 
     #[error("cannot create a pipe")]
     Pipe(#[source] std::io::Error),
+
+    /// An exec session's record or process file that cannot be written or read.
+    #[error("exec session file {path} is unreadable or cannot be written")]
+    ExecSessionRecord {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// `exec -d`: the runtime could not start the command (its reason, in podman's form).
+    #[error("{message}")]
+    ExecStart { message: String },
+
+    /// A start of a container that joins the namespace of one that is not running.
+    #[error("container {name} joins the namespaces of container {dependency}, which is not running: start {dependency} first")]
+    DependencyNotRunning { name: String, dependency: String },
+
+    #[error("container {name} depends on container {id}, which no longer exists")]
+    DependencyGone { name: String, id: String },
+
+    #[error("no exec session with ID {id} found in container {container}: no such exec session")]
+    NoExecSession { id: String, container: String },
 
     #[error("cannot read the bundle of {name}")]
     ReadBundle {

@@ -52,7 +52,9 @@ pub mod changes;
 pub mod commit;
 mod control;
 pub mod copy;
+pub mod depend;
 mod error;
+pub mod exec_session;
 pub mod log;
 pub mod log_filter;
 mod monitor;
@@ -107,6 +109,10 @@ pub struct Meta {
     /// refuses them while the container exists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<String>,
+    /// The containers whose namespaces it joins (`--network/--pid/--uts/--ipc container:NAME`),
+    /// joined at each start ([`depend`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<depend::Dependency>,
 }
 
 /// Which seccomp profile a container runs under, for `inspect`.
@@ -214,6 +220,8 @@ pub struct CreateRequest {
     pub settings: settings::Settings,
     /// `--log-opt path=`: the log file instead of `ctr.log` in the container's directory.
     pub log_path: Option<PathBuf>,
+    /// The containers whose namespaces it joins, by id.
+    pub depends_on: Vec<depend::Dependency>,
 }
 
 /// The command line from the image's Entrypoint/Cmd and the user's, as podman combines them.
@@ -421,6 +429,7 @@ impl<'a> Container<'a> {
                 ..req.settings.clone()
             },
             volumes,
+            depends_on: req.depends_on.clone(),
         };
         let mut record = ContainerRecord {
             id: id.clone(),
@@ -825,8 +834,14 @@ impl<'a> Container<'a> {
     /// As [`Container::exec`]; [`Error::Terminal`].
     pub fn exec_tty(&mut self, req: &ExecRequest, io: TtyIo) -> Result<ExitStatus, Error> {
         let (rt, process) = self.exec_process(req, true)?;
-        tty::exec(rt.as_ref(), &self.record.id, &process, io.stdin, io.out)
-            .map(ExitStatus::Container)
+        // A session while it runs, as an attached exec without a terminal.
+        let sessions = self.exec_sessions();
+        let session = self.new_session(&req.command, false)?;
+        sessions.create(&session)?;
+        let r = tty::exec(rt.as_ref(), &self.record.id, &process, io.stdin, io.out)
+            .map(ExitStatus::Container);
+        sessions.remove(&session.id);
+        r
     }
 
     /// The runtime and the process spec of an exec: the container's process with the
@@ -1489,6 +1504,7 @@ mod tests {
             trace: None,
             settings,
             volumes: Vec::new(),
+            depends_on: Vec::new(),
         };
         let record = ContainerRecord {
             id: id.clone(),

@@ -15,9 +15,44 @@ use super::{
 use crate::storage::{Digest, NewImage, NewLayer, Staging, Store};
 use crate::time;
 
+/// The manifest and config format of a committed image (`commit --format`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// OCI image manifest v1 (podman's default).
+    #[default]
+    Oci,
+    /// Docker image manifest v2, schema 2 (podman's `--format docker`): the Docker media
+    /// types for the manifest, the config and the layers, and the config's `comment`.
+    Docker,
+}
+
+/// Docker v2 schema 2 media types (the Docker registry's image manifest spec), as podman's
+/// `--format docker` writes them (containers/image `manifest.DockerV2Schema2*`).
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar";
+const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
+const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/// A layer's media type in `format` (the same blob: only the name of its type differs).
+fn layer_type(format: ImageFormat, media_type: &str) -> String {
+    match (format, media_type) {
+        (ImageFormat::Docker, OCI_LAYER) => DOCKER_LAYER.to_owned(),
+        (ImageFormat::Docker, OCI_LAYER_GZIP) => DOCKER_LAYER_GZIP.to_owned(),
+        (ImageFormat::Oci, DOCKER_LAYER) => OCI_LAYER.to_owned(),
+        (ImageFormat::Oci, DOCKER_LAYER_GZIP) => OCI_LAYER_GZIP.to_owned(),
+        (_, other) => other.to_owned(),
+    }
+}
+
 /// Options of [`commit`].
 #[derive(Debug, Clone, Default)]
 pub struct CommitOptions {
+    /// The manifest and config format.
+    pub format: ImageFormat,
+    /// The config's `comment` (Docker format only: the OCI config has no such field).
+    pub comment: Option<String>,
     /// `NAME[:TAG]`; short names get `localhost/`. `None` leaves the image unnamed.
     pub reference: Option<String>,
     /// `--change` instructions, applied in order over the config given.
@@ -105,7 +140,18 @@ fn commit_with(
     let mut all_history = image_config.history().clone().unwrap_or_default();
     all_history.push(history.build().map_err(oci_err("history"))?);
     image_config.set_history(Some(all_history));
-    let config_json = canonical_json("config", &image_config)?;
+    let config_json = match (opts.format, &opts.comment) {
+        (ImageFormat::Docker, Some(comment)) => {
+            let mut v =
+                serde_json::to_value(&image_config).map_err(|source| ImageError::Serialize {
+                    what: "config",
+                    source,
+                })?;
+            v["comment"] = serde_json::Value::from(comment.clone());
+            canonical_json("config", &v)?
+        }
+        _ => canonical_json("config", &image_config)?,
+    };
     let config_digest = Digest::of_bytes(config_json.as_bytes());
 
     let parent_manifest: ImageManifest =
@@ -121,11 +167,22 @@ fn commit_with(
         &blob.digest,
         blob.size,
     )?);
+    for l in &mut layers {
+        let t = layer_type(opts.format, l.media_type().as_ref());
+        l.set_media_type(MediaType::from(t.as_str()));
+    }
+    let (manifest_type, config_type) = match opts.format {
+        ImageFormat::Oci => (MediaType::ImageManifest, MediaType::ImageConfig),
+        ImageFormat::Docker => (
+            MediaType::from(DOCKER_MANIFEST),
+            MediaType::from(DOCKER_CONFIG),
+        ),
+    };
     let manifest = ImageManifestBuilder::default()
         .schema_version(2u32)
-        .media_type(MediaType::ImageManifest)
+        .media_type(manifest_type)
         .config(descriptor(
-            MediaType::ImageConfig,
+            config_type,
             &config_digest,
             config_json.len() as u64,
         )?)
@@ -140,14 +197,14 @@ fn commit_with(
         .map(|l| NewLayer {
             diff_id: l.diff_id.clone(),
             blob: l.blob.clone(),
-            media_type: l.media_type.clone(),
+            media_type: layer_type(opts.format, &l.media_type),
             blob_size: l.blob_size,
         })
         .collect();
     new_layers.push(NewLayer {
         diff_id,
         blob: blob.digest.clone(),
-        media_type: media_type.to_owned(),
+        media_type: layer_type(opts.format, media_type),
         blob_size: blob.size,
     });
     Ok(staging.commit_image(&NewImage {
@@ -157,4 +214,23 @@ fn commit_with(
         layers: new_layers,
         names,
     })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layer_types_follow_the_format_and_keep_the_compression() {
+        assert_eq!(layer_type(ImageFormat::Docker, OCI_LAYER), DOCKER_LAYER);
+        assert_eq!(
+            layer_type(ImageFormat::Docker, OCI_LAYER_GZIP),
+            DOCKER_LAYER_GZIP
+        );
+        assert_eq!(
+            layer_type(ImageFormat::Oci, DOCKER_LAYER_GZIP),
+            OCI_LAYER_GZIP
+        );
+        assert_eq!(layer_type(ImageFormat::Oci, OCI_LAYER), OCI_LAYER);
+    }
 }

@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 
-use crate::cli::fs::{CommitArgs, ImageFormat};
+use crate::cli::fs::CommitArgs;
 use rpod::container::{commit, Container};
 use rpod::exit::ExitStatus;
 use rpod::image::commit::CommitOptions;
@@ -10,12 +10,14 @@ use rpod::runtime::Runtimes;
 use rpod::storage::{ContainerState, Store};
 
 pub fn run(store: &Store, rt: &dyn Runtimes, a: &CommitArgs) -> anyhow::Result<ExitStatus> {
-    if a.format == ImageFormat::Docker {
-        // A docker-format image would need a second manifest and config format in the store.
-        bail!("--format docker is not supported: rpod stores OCI images only (use --format oci)");
-    }
-    // podman 4.3 refuses -m with the OCI format, its default and rpod's only one.
-    if a.message.is_some() {
+    let format = match a.format.as_str() {
+        "docker" => rpod::image::commit::ImageFormat::Docker,
+        "oci" => rpod::image::commit::ImageFormat::Oci,
+        // podman's words.
+        other => bail!("unrecognized image format \"{other}\""),
+    };
+    // podman 4.3 refuses -m with the OCI format, its default: the OCI config has no comment.
+    if a.message.is_some() && format == rpod::image::commit::ImageFormat::Oci {
         bail!("messages are only compatible with the docker image format (-f docker)");
     }
     let mut c = Container::lookup(store, rt, &a.container)?;
@@ -26,6 +28,8 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: &CommitArgs) -> anyhow::Result<E
         .or_else(|| c.record().image_id.clone())
         .unwrap_or_default();
     let opts = CommitOptions {
+        format,
+        comment: a.message.clone(),
         reference: a.image.clone(),
         changes: a.changes.clone(),
         message: Some(format!("FROM {from}")),

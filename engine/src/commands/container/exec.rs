@@ -4,12 +4,12 @@
 use anyhow::Context as _;
 
 use super::lifecycle::{is_missing, no_such_container};
-use crate::cli::container::ExecArgs;
+use crate::cli::container::{ExecArgs, ExecMonitorArgs};
 use crate::commands::report;
 use crate::commands::usage;
 use rpod::container::{Container, ExecRequest, TtyIo};
 use rpod::exit::ExitStatus;
-use rpod::runtime::{ProcessIo, Runtimes};
+use rpod::runtime::Runtimes;
 use rpod::storage::Store;
 
 /// `KEY=VALUE` as given; `KEY` alone takes rpod's own value, and is dropped when rpod has
@@ -86,29 +86,58 @@ pub fn exec(store: &Store, rt: &dyn Runtimes, a: &ExecArgs) -> anyhow::Result<Ex
             r => Ok(r?),
         };
     }
-    let io = if a.detach {
-        ProcessIo::null()
-    } else {
-        ProcessIo {
-            stdin: if a.interactive {
-                std::process::Stdio::inherit()
-            } else {
-                std::process::Stdio::null()
-            },
-            stdout: out.into(),
-            stderr: std::process::Stdio::inherit(),
-        }
-    };
-    let status = match c.exec(&req, io) {
-        Ok(s) => s,
-        Err(rpod::container::Error::NotRunning { .. }) => return Ok(not_running()),
-        Err(e) => return Err(e.into()),
-    };
     if a.detach {
-        // podman prints its exec session's id; rpod keeps no exec sessions, so nothing.
-        return Ok(ExitStatus::Success);
+        // podman prints the detached session's id.
+        let exe = std::env::current_exe().context("cannot find rpod's own executable")?;
+        let id = c.id().to_string();
+        let monitor = |session: &str| exec_monitor_command(&exe, store, &id, session);
+        return match c.exec_detached(&req, monitor) {
+            Ok(id) => {
+                println!("{id}");
+                Ok(ExitStatus::Success)
+            }
+            Err(rpod::container::Error::NotRunning { .. }) => Ok(not_running()),
+            Err(e) => Err(e.into()),
+        };
     }
-    Ok(status)
+    let stdin = if a.interactive {
+        std::process::Stdio::inherit()
+    } else {
+        std::process::Stdio::null()
+    };
+    match c.exec_session(&req, stdin, out.into(), Box::new(std::io::stderr())) {
+        Ok(s) => Ok(s),
+        Err(rpod::container::Error::NotRunning { .. }) => Ok(not_running()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `rpod container exec-monitor CTR SESSION`, with this store.
+fn exec_monitor_command(
+    exe: &std::path::Path,
+    store: &Store,
+    container: &str,
+    session: &str,
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--root")
+        .arg(store.root())
+        .arg("--runroot")
+        .arg(store.runroot())
+        .args(["container", "exec-monitor", container, session]);
+    cmd
+}
+
+/// The hidden monitor of a detached exec session: its own session, then the process to its end.
+pub fn monitor(
+    store: &Store,
+    rt: &dyn Runtimes,
+    a: &ExecMonitorArgs,
+) -> anyhow::Result<ExitStatus> {
+    let _ = nix::unistd::setsid();
+    let mut c = Container::lookup(store, rt, &a.container)?;
+    c.exec_monitor(&a.session)?;
+    Ok(ExitStatus::Success)
 }
 
 #[cfg(test)]

@@ -277,10 +277,10 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         "AppArmorProfile": "",
         "EffectiveCaps": effective,
         "BoundingCaps": bounding,
-        "ExecIDs": [],
+        "ExecIDs": container.exec_sessions().list()?.into_iter().map(|s| s.id).collect::<Vec<_>>(),
         "GraphDriver": graphdriver,
         "Mounts": mounts,
-        "Dependencies": [],
+        "Dependencies": container.dependencies(),
         "NetworkSettings": {"Ports": {}, "SandboxKey": "", "Networks": {}},
         "Namespace": "",
         "IsInfra": false,
@@ -379,7 +379,7 @@ pub fn run(
         Format::Default | Format::Json => report::render_one(&Format::Json, &found)?,
         Format::Template { .. } => found
             .iter()
-            .map(|v| report::render_one(&format, v))
+            .map(|v| report::render_one_typed(&format, v, GO_STRUCTS))
             .collect::<anyhow::Result<String>>()?,
     };
     print!("{out}");
@@ -388,6 +388,10 @@ pub fn run(
         None => Ok(ExitStatus::Success),
     }
 }
+
+/// Where podman's inspect data hold Go structs that may be empty: `Config.ExposedPorts` (of an
+/// image, and of a container) is a `map[string]struct{}`, whose values print `{}`.
+const GO_STRUCTS: &[&str] = &["/Config/ExposedPorts/*"];
 
 /// `--cpus` back from the spec's CFS quota and period, in billionths of a CPU (podman's
 /// `NanoCpus`); 0 without a quota.

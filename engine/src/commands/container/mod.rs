@@ -95,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Umount(a) => lifecycle::umount(&store, rt, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => lifecycle::cleanup(&store, rt, &a),
         Command::Container(ContainerCommand::Monitor(a)) => run::monitor(&store, rt, &a),
+        Command::Container(ContainerCommand::ExecMonitor(a)) => exec::monitor(&store, rt, &a),
         Command::Import(a) => images::import(&store, &a),
         Command::Load(a) => images::load(&store, &a),
         Command::Images(a) => images::images(&store, &a),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `--format`: the format module's, which every listing command renders through.
-pub use crate::commands::format::{render_one, render_rows, Format};
+pub use crate::commands::format::{render_one, render_one_typed, render_rows, Format};
 
 /// Go's zero `time.Time` in Unix seconds: what podman prints for a time that never happened
 /// (`StartedAt` of a created container).

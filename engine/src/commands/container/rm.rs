@@ -45,7 +45,27 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
         }
     }
     let mut failed = Collect::default();
+    // --depend: each container's dependents first, deepest first, printed by id as podman does.
+    let ready = if a.depend {
+        with_dependents(store, rt, ready)?
+    } else {
+        ready
+    };
     for (given, c) in ready {
+        // A container others join: podman's refusal (125) while they exist.
+        let deps = rpod::container::depend::dependents(store, c.id())?;
+        if !deps.is_empty() {
+            let ids: Vec<&str> = deps.iter().map(|d| d.id.as_str()).collect();
+            failed.fail(
+                ExitStatus::RpodError,
+                anyhow::anyhow!(
+                    "container {} has dependent containers which must be removed before it: {}: container already exists",
+                    c.id(),
+                    ids.join(", ")
+                ),
+            );
+            continue;
+        }
         let (id, name) = (c.id().to_string(), c.name().to_string());
         report::info(format_args!("removing container {id}"));
         // -v: its anonymous volumes go with it (named ones stay, as podman).
@@ -92,4 +112,36 @@ pub fn rm(store: &Store, rt: &dyn Runtimes, a: &RmArgs) -> anyhow::Result<ExitSt
         }
     }
     failed.finish(ExitStatus::Success)
+}
+
+/// The containers to remove for `rm --depend`: every container's dependents (and theirs)
+/// before it, each once, named by id.
+fn with_dependents<'a>(
+    store: &'a Store,
+    rt: &'a dyn Runtimes,
+    named: Vec<(String, container::Container<'a>)>,
+) -> anyhow::Result<Vec<(String, container::Container<'a>)>> {
+    fn visit<'a>(
+        store: &'a Store,
+        rt: &'a dyn Runtimes,
+        c: container::Container<'a>,
+        seen: &mut Vec<String>,
+        out: &mut Vec<(String, container::Container<'a>)>,
+    ) -> anyhow::Result<()> {
+        if seen.iter().any(|s| s == c.id()) {
+            return Ok(());
+        }
+        seen.push(c.id().to_string());
+        for d in rpod::container::depend::dependents(store, c.id())? {
+            let dep = container::Container::reconciled(store, rt, d)?;
+            visit(store, rt, dep, seen, out)?;
+        }
+        out.push((c.id().to_string(), c));
+        Ok(())
+    }
+    let (mut seen, mut out) = (Vec::new(), Vec::new());
+    for (_, c) in named {
+        visit(store, rt, c, &mut seen, &mut out)?;
+    }
+    Ok(out)
 }

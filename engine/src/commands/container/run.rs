@@ -48,7 +48,9 @@ fn seccomp_of(value: &str) -> anyhow::Result<(Seccomp, SeccompSource)> {
 fn resolve_container_ns(
     store: &Store,
     runtimes: &dyn Runtimes,
+    kind: &'static str,
     value: &Option<String>,
+    depends_on: &mut Vec<rpod::container::depend::Dependency>,
 ) -> anyhow::Result<Option<String>> {
     let Some(v) = value else { return Ok(None) };
     let Some(name) = v.strip_prefix("container:") else {
@@ -57,16 +59,35 @@ fn resolve_container_ns(
     if name.parse::<i32>().is_ok() || name.starts_with('/') {
         return Ok(Some(v.clone()));
     }
-    let c = Container::lookup(store, runtimes, name)?;
+    let c = match Container::lookup(store, runtimes, name) {
+        Ok(c) => c,
+        Err(e) if super::lifecycle::is_missing(&e) => {
+            return Err(super::lifecycle::no_such_container(name))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let c = c.record();
+    // Recorded: the namespace is joined when the container starts (podman's dependency), and
+    // `rm` refuses the container joined while this one exists.
+    depends_on.push(rpod::container::depend::Dependency {
+        kind: kind.to_string(),
+        id: c.id.clone(),
+    });
     match c.pid {
         Some(pid) if c.state == ContainerState::Running && pid > 0 => {
             Ok(Some(format!("container:{pid}")))
         }
-        _ => Err(usage(
+        // The IPC namespace also brings its /dev/shm, bound at create: it needs the process.
+        _ if kind == "ipc" => Err(usage(
             format!("container {name} is not running"),
-            "a namespace can only be joined while its container runs",
+            "an IPC namespace can only be joined while its container runs",
         )),
+        // Joined at start ([`rpod::container::depend`]); until then a path that names nothing,
+        // so a start that skipped the join fails instead of joining another namespace.
+        _ => Ok(Some(format!(
+            "container:{}",
+            rpod::container::depend::unresolved(&c.id).display()
+        ))),
     }
 }
 
@@ -117,10 +138,11 @@ fn request(
     mut a: CreateArgs,
     annotations: Annotations,
 ) -> anyhow::Result<CreateRequest> {
-    a.pid = resolve_container_ns(store, runtimes, &a.pid)?;
-    a.ipc = resolve_container_ns(store, runtimes, &a.ipc)?;
-    a.uts = resolve_container_ns(store, runtimes, &a.uts)?;
-    a.network = resolve_container_ns(store, runtimes, &a.network)?;
+    let mut depends_on = Vec::new();
+    a.pid = resolve_container_ns(store, runtimes, "pid", &a.pid, &mut depends_on)?;
+    a.ipc = resolve_container_ns(store, runtimes, "ipc", &a.ipc, &mut depends_on)?;
+    a.uts = resolve_container_ns(store, runtimes, "uts", &a.uts, &mut depends_on)?;
+    a.network = resolve_container_ns(store, runtimes, "network", &a.network, &mut depends_on)?;
     let mut c = ContainerConfig::new(a.command.clone());
     c.terminal = a.tty;
     // podman: the env files first, then --env; a later entry replaces an earlier one.
@@ -285,6 +307,7 @@ fn request(
         trace,
         settings,
         log_path,
+        depends_on,
     })
 }
 
@@ -375,11 +398,13 @@ pub fn run(store: &Store, rt: &dyn Runtimes, a: RunArgs) -> anyhow::Result<ExitS
     cidfile.write(c.id())?;
     if detach {
         drop(session);
+        c.join_dependencies()?;
         c.start_detached(monitor_command(store, c.id())?)?;
         println!("{}", c.id());
         return Ok(ExitStatus::Success);
     }
     let id = c.id().to_string();
+    c.join_dependencies()?;
     let attach = foreground_streams(interactive, streams);
     let status = if sig_proxy {
         let runtime = rt.get(&c.record().runtime)?;
@@ -479,5 +504,12 @@ pub(super) fn monitor_command(store: &Store, id: &str) -> anyhow::Result<std::pr
 pub fn monitor(store: &Store, rt: &dyn Runtimes, a: &MonitorArgs) -> anyhow::Result<ExitStatus> {
     let _ = nix::unistd::setsid();
     let c = Container::lookup(store, rt, &a.container)?;
+    // A start forgets the exec sessions of the last run (podman keeps them until then).
+    c.exec_sessions().remove_all()?;
+    if let Err(e) = c.join_dependencies() {
+        // Exited 125: the `start` waiting for this monitor reports the failure.
+        store.set_container_exited(c.id(), 125, std::time::SystemTime::now())?;
+        return Err(e.into());
+    }
     Ok(c.run(Attach::Detached, None)?)
 }

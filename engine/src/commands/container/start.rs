@@ -142,6 +142,9 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
                 stdout: Box::new(stdout),
                 stderr: Box::new(std::io::stderr()),
             };
+            // A start forgets the exec sessions of the last run (podman keeps them until then).
+            c.exec_sessions().remove_all()?;
+            c.join_dependencies()?;
             last = match c.run(attach, None) {
                 Ok(status) => status,
                 // The runtime could not start the command (126/127): podman says why and
@@ -154,6 +157,7 @@ pub fn start(store: &Store, rt: &dyn Runtimes, a: &StartArgs) -> anyhow::Result<
                 Err(e) => return Err(e.into()),
             };
         } else {
+            c.join_dependencies()?;
             c.start_detached(monitor_command(store, c.id())?)?;
             println!("{given}");
         }
