@@ -7,6 +7,12 @@
 //! ALLOW rule, plus one rule per recorded argument value. With a base profile (`if:`), the base
 //! is kept as it is, what it blocks stays blocked, and what was recorded is added.
 //!
+//! What a reviewer would approve (docs/recorded-profiles.md): the arguments of
+//! [`ALWAYS_RECORDED`] are generalised by meaning ([`generalise`]), `clone3` answers ENOSYS so
+//! the libc falls back to a `clone` checked for namespace flags, and every syscall stays within
+//! a base profile (podman's default unless `--base`/`base:` names another,
+//! [`to_profile_within`]).
+//!
 //! ```
 //! use profiles::record::{Recording, to_profile};
 //! use profiles::Arch;

@@ -481,6 +481,20 @@ mod tests {
     }
 
     #[test]
+    fn the_annotation_takes_a_base_to_stay_within() {
+        let r = Request::parse("of:/o.json;base:/b.json", None, Path::new("/")).unwrap();
+        assert_eq!(r.base.as_deref(), Some(Path::new("/b.json")));
+        assert_eq!(r.input, None);
+        // rpod's always-recorded arguments, with a user's spec winning for its syscall.
+        let user = profiles::record::parse_arg_specs("ioctl:1").unwrap();
+        let args = recorder_args(&user);
+        assert_eq!(args["ioctl"], user["ioctl"]);
+        assert!(profiles::record::ALWAYS_RECORDED
+            .iter()
+            .all(|n| args.contains_key(*n)));
+    }
+
+    #[test]
     fn a_bad_annotation_says_what_is_wrong() {
         for (v, why) in [
             ("if:/a.json", "no of:PATH"),
