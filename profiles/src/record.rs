@@ -337,9 +337,14 @@ pub fn to_profile_within(
         .chain(compat.into_iter().flat_map(|c| c.syscalls.keys()))
         .map(String::as_str)
         .collect();
-    // clone3 answers ENOSYS, so the libc falls back to clone: clone must be allowed.
+    // clone3 answers ENOSYS, so the libc falls back to clone: clone must be allowed. And a
+    // workload that only cloned gets the same answer for clone3, not the default EPERM on which
+    // glibc would not fall back (docs/recorded-profiles.md).
     if names.contains("clone3") {
         names.insert("clone");
+    }
+    if names.contains("clone") {
+        names.insert("clone3");
     }
     for name in names {
         if name == "clone3" {
@@ -1039,6 +1044,13 @@ mod tests {
             act(&p, "clone", [0x1000_0011, 0, 0, 0, 0, 0]),
             Action::Errno(1)
         );
+    }
+
+    #[test]
+    fn clone_alone_still_answers_clone3_with_enosys() {
+        let r = with_args(rec(&["clone", "exit_group"]), "clone", &[0x1200011]);
+        let p = to_profile(&r, None).unwrap().profile;
+        assert_eq!(act(&p, "clone3", [0; 6]), Action::Errno(38));
     }
 
     #[test]
