@@ -494,6 +494,13 @@ fn kafel_md_examples_work_as_written() {
 }
 
 #[test]
+fn recorded_profiles_md_examples_work_as_written() {
+    if ready() {
+        check_document("docs/recorded-profiles.md");
+    }
+}
+
+#[test]
 fn trace_syscall_md_examples_work_as_written() {
     if ready() {
         check_document("docs/trace-syscall.md");

@@ -113,7 +113,11 @@ fn a_recorded_ls_profile_runs_ls_under_runc_and_crun_and_denies_mkdir() {
         serde_json::json!(["SCMP_ARCH_X86_64"])
     );
     let rules = profile["syscalls"].as_array().unwrap();
-    assert_eq!(rules.len(), 1, "one ALLOW list: {profile:#}");
+    // The plain ALLOW list first; argument rules follow (docs/recorded-profiles.md).
+    assert!(
+        rules[0]["args"].is_null(),
+        "one plain ALLOW list first: {profile:#}"
+    );
     let names: Vec<&str> = rules[0]["names"]
         .as_array()
         .unwrap()
@@ -304,11 +308,19 @@ fn every_marker_from_threads_children_and_orphans_is_recorded_with_its_argument(
             .iter()
             .filter(|r| r["names"].as_array().unwrap().iter().any(|n| n == "socket"))
             .collect();
-        assert_eq!(socket.len(), 1, "{profile:#}");
+        // The family seen, within podman's default: NETLINK_AUDIT keeps its EINVAL
+        // (docs/recorded-profiles.md).
+        assert_eq!(socket.len(), 2, "{profile:#}");
+        let (allow, errno): (Vec<&Value>, Vec<&Value>) =
+            socket.iter().partition(|r| r["action"] == "SCMP_ACT_ALLOW");
         assert_eq!(
-            socket[0]["args"],
-            serde_json::json!([{"index": 0, "value": 0xffff_ffff_u64, "valueTwo": 16, "op": "SCMP_CMP_MASKED_EQ"}])
+            allow[0]["args"],
+            serde_json::json!([
+                {"index": 0, "value": 0xffff_ffff_u64, "valueTwo": 16, "op": "SCMP_CMP_MASKED_EQ"},
+                {"index": 2, "value": 9, "valueTwo": 0, "op": "SCMP_CMP_NE"}
+            ])
         );
+        assert_eq!(errno[0]["errnoRet"], 22, "{profile:#}");
     }
     // The profile runs the workload, and a socket of another family is denied.
     let seccomp = format!("seccomp={}", out.display());
@@ -402,7 +414,12 @@ fn a_host_recording_matches_strace_of_the_same_workload() {
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let recorded = allowed(&read_json(&out));
+    let mut recorded = allowed(&read_json(&out));
+    // clone3 is answered with ENOSYS and clone allowed for the libc's fallback
+    // (docs/recorded-profiles.md): compare the names recorded, not the actions.
+    if recorded.remove("clone") {
+        recorded.insert("clone3".to_string());
+    }
 
     let trace = dir.path().join("strace.txt");
     let st = Command::new("strace")

@@ -7,6 +7,12 @@
 //! ALLOW rule, plus one rule per recorded argument value. With a base profile (`if:`), the base
 //! is kept as it is, what it blocks stays blocked, and what was recorded is added.
 //!
+//! What a reviewer would approve (docs/recorded-profiles.md): the arguments of
+//! [`ALWAYS_RECORDED`] are generalised by meaning ([`generalise`]), `clone3` answers ENOSYS so
+//! the libc falls back to a `clone` checked for namespace flags, and every syscall stays within
+//! a base profile (podman's default unless `--base`/`base:` names another,
+//! [`to_profile_within`]).
+//!
 //! ```
 //! use profiles::record::{Recording, to_profile};
 //! use profiles::Arch;
@@ -22,8 +28,31 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::bpf::Action;
 use crate::model::{ActionKind, ArgCondition, Op, Profile, Rule};
+use crate::resolve::Context;
+use crate::solve::{witness_of, Literal};
 use crate::Arch;
+
+pub mod generalise;
+
+/// The syscalls whose arguments every recording records, so the profile can limit them by
+/// meaning ([`generalise`], docs/recorded-profiles.md): the ones a reviewer asks about.
+pub const ALWAYS_RECORDED: &[&str] = &["clone", "fcntl", "ioctl", "prctl", "socket"];
+
+/// [`ALWAYS_RECORDED`] with their [`default_arg`]s, what the engine asks the recorder for
+/// when the user names nothing else for them.
+#[must_use]
+pub fn always_recorded() -> BTreeMap<String, ArgSpec> {
+    ALWAYS_RECORDED
+        .iter()
+        .filter_map(|n| default_arg(n).map(|a| ((*n).to_string(), a)))
+        .collect()
+}
+
+/// errno of `clone3`'s rule: ENOSYS makes glibc and musl fall back to `clone`, whose flags
+/// seccomp can read (clone3 passes them in a struct it cannot).
+pub const CLONE3_ERRNO: u32 = 38;
 
 /// Which argument of a syscall is recorded, and which of its bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -151,6 +180,12 @@ pub struct Recording {
     pub unnamed: BTreeMap<u32, u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub args: BTreeMap<String, RecordedArg>,
+    /// Argument values the launcher's handoff passes (the runtime's own `prctl`/`fcntl` after
+    /// installing the filter), which the recorder does not see: the engine fills them in from
+    /// what it knows of the runtimes, so the argument rules keep the runtime working. A
+    /// handoff syscall with an argument record but no entry here is allowed whole.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub handoff_args: BTreeMap<String, RecordedArg>,
 }
 
 impl Recording {
@@ -163,6 +198,7 @@ impl Recording {
             compat: None,
             unnamed: BTreeMap::new(),
             args: BTreeMap::new(),
+            handoff_args: BTreeMap::new(),
         }
     }
 }
@@ -188,23 +224,56 @@ pub struct Built {
     pub widened: Vec<String>,
     /// Numbers seen that no OCI profile can name.
     pub unnamed: Vec<u32>,
+    /// Recorded syscalls (or argument values of them) the base profile does not allow: they
+    /// get what the base gives them, not ALLOW.
+    pub beyond_base: Vec<String>,
+    /// Syscalls the input allows only for some arguments and this recording has no argument
+    /// values for: the input's rules are kept as they are (not widened).
+    pub kept_input_rules: Vec<String>,
+    /// Syscalls the input allowed only for some arguments that this recording needed with any
+    /// argument: the input's argument rules were replaced by the unconditional allow.
+    pub replaced_input_rules: Vec<String>,
 }
 
-/// Builds the profile for `rec`, on top of `base` when given (`if:`).
-///
-/// Without a base: `defaultAction` `SCMP_ACT_ERRNO` (EPERM), `architectures` the recording's
-/// arch, one ALLOW rule with the sorted names, then one rule per recorded argument value.
-///
-/// With a base: every base rule is kept in order; a recorded syscall that a base rule gives
-/// another action than ALLOW stays as the base says (listed in [`Built::kept_blocked`]); the
-/// other recorded syscalls are added to the base's first plain ALLOW rule (or a new one), or as
-/// argument rules for values the base does not already allow.
+/// Builds the profile for `rec`, on top of `input` when given (`if:`), within rpod's default
+/// profile (podman's): [`to_profile_within`] with [`crate::default_profile::default_profile`].
 ///
 /// # Errors
-/// A base whose default action is ALLOW: adding allow rules to it would change nothing, and a
+/// As [`to_profile_within`].
+pub fn to_profile(rec: &Recording, input: Option<&Profile>) -> Result<Built, RecordError> {
+    to_profile_within(rec, input, Some(&crate::default_profile::default_profile()))
+}
+
+/// Builds the profile for `rec`, on top of `input` when given (`if:`), never looser than
+/// `base` (`--base`, `base:`) on any syscall: docs/recorded-profiles.md.
+///
+/// Without an input: `defaultAction` `SCMP_ACT_ERRNO` (EPERM), `architectures` the recording's
+/// arch, one ALLOW rule with the sorted names, then the argument rules.
+///
+/// With an input: every input rule is kept in order; a recorded syscall that an input rule
+/// gives another action than ALLOW stays as the input says (listed in [`Built::kept_blocked`]);
+/// the other recorded syscalls are added to the input's first plain ALLOW rule (or a new one),
+/// or as argument rules for values the input does not already allow. A syscall the input
+/// allows only for some arguments keeps those rules when the recording has no argument values
+/// for it ([`Built::kept_input_rules`]), and loses them only when the recording needed it with
+/// any argument ([`Built::replaced_input_rules`]).
+///
+/// Argument values of the syscalls recorded by default ([`ALWAYS_RECORDED`]) are generalised
+/// by meaning ([`generalise`]); `clone3` gets ENOSYS ([`CLONE3_ERRNO`]) and `clone` an
+/// argument rule instead. Each syscall's rules are then intersected with `base`'s rules for it
+/// (resolved for podman's default capabilities on the recording's arch): what the base denies
+/// for some arguments stays denied with the base's action, and recorded calls the base does
+/// not allow at all are left out ([`Built::beyond_base`]).
+///
+/// # Errors
+/// An input whose default action is ALLOW: adding allow rules to it would change nothing, and a
 /// recorded profile must deny what was not recorded.
-pub fn to_profile(rec: &Recording, base: Option<&Profile>) -> Result<Built, RecordError> {
-    let mut profile = match base {
+pub fn to_profile_within(
+    rec: &Recording,
+    input: Option<&Profile>,
+    base: Option<&Profile>,
+) -> Result<Built, RecordError> {
+    let mut profile = match input {
         Some(b) => {
             if b.default_action == ActionKind::Allow {
                 return Err(RecordError::AllowAllBase);
@@ -217,12 +286,12 @@ pub fn to_profile(rec: &Recording, base: Option<&Profile>) -> Result<Built, Reco
             p
         }
     };
-    // A base that lists no arches covers the native one (and runtimes add its compat arches);
+    // An input that lists no arches covers the native one (and runtimes add its compat arches);
     // one that lists some gets the recording's.
     let compat = rec.compat.as_ref().filter(|c| !c.syscalls.is_empty());
     let mut arches = vec![rec.arch];
     arches.extend(compat.map(|c| c.arch));
-    if base.is_none() || !profile.architectures.is_empty() {
+    if input.is_none() || !profile.architectures.is_empty() {
         for a in arches {
             if !profile.architectures.contains(&a) {
                 profile.architectures.push(a);
@@ -231,76 +300,112 @@ pub fn to_profile(rec: &Recording, base: Option<&Profile>) -> Result<Built, Reco
     }
     let mut blocked = BTreeSet::new();
     let mut allowed_whole = BTreeSet::new();
+    let mut allowed_some = BTreeSet::new();
     for r in &profile.syscalls {
         for n in &r.names {
             if r.action != ActionKind::Allow {
                 blocked.insert(n.clone());
             } else if r.args.is_empty() && r.includes.is_empty() && r.excludes.is_empty() {
                 allowed_whole.insert(n.clone());
+            } else {
+                allowed_some.insert(n.clone());
             }
         }
     }
+    let base = base.map(|b| {
+        b.resolve(&Context {
+            host_arch: rec.arch,
+            ..Context::default()
+        })
+    });
     let mut built = Built {
         profile: Profile::new(ActionKind::Errno),
         kept_blocked: Vec::new(),
         widened: Vec::new(),
         unnamed: rec.unnamed.keys().copied().collect(),
+        beyond_base: Vec::new(),
+        kept_input_rules: Vec::new(),
+        replaced_input_rules: Vec::new(),
     };
     let mut whole = Vec::new();
     let mut arg_rules = Vec::new();
     // OCI names apply to every listed arch: a name recorded on one is allowed on all of them.
-    let names: BTreeSet<&String> = rec
+    let mut names: BTreeSet<&str> = rec
         .syscalls
         .keys()
         .chain(rec.handoff.keys())
         .chain(compat.into_iter().flat_map(|c| c.syscalls.keys()))
+        .map(String::as_str)
         .collect();
+    // clone3 answers ENOSYS, so the libc falls back to clone: clone must be allowed. And a
+    // workload that only cloned gets the same answer for clone3, not the default EPERM on which
+    // glibc would not fall back (docs/recorded-profiles.md).
+    if names.contains("clone3") {
+        names.insert("clone");
+    }
+    if names.contains("clone") {
+        names.insert("clone3");
+    }
     for name in names {
+        if name == "clone3" {
+            if !blocked.contains(name) && !allowed_whole.contains(name) {
+                arg_rules.push(rule(
+                    name,
+                    ActionKind::Errno,
+                    Some(CLONE3_ERRNO),
+                    Vec::new(),
+                ));
+            }
+            continue;
+        }
         if blocked.contains(name) {
-            built.kept_blocked.push(name.clone());
+            built.kept_blocked.push(name.to_string());
             continue;
         }
         if allowed_whole.contains(name) {
             continue;
         }
-        // The launcher's calls carry no argument record: allowed whole.
-        let Some(arg) = rec
-            .args
-            .get(name)
-            .filter(|a| !a.values.is_empty() && !rec.handoff.contains_key(name))
-        else {
-            whole.push(name.clone());
+        let Some(wanted) = wanted_rules(rec, name, &allowed_some, &mut built) else {
             continue;
         };
-        if arg.values.len() > MAX_VALUES_PER_SYSCALL || covers_all(arg) {
-            if arg.values.len() > MAX_VALUES_PER_SYSCALL {
-                built.widened.push(name.clone());
+        let decided: Vec<(Action, Vec<ArgCondition>)> = match &base {
+            None => wanted.into_iter().map(|w| (Action::Allow, w)).collect(),
+            Some(base) => {
+                let (decided, beyond) = within_base(base, name, wanted);
+                if beyond {
+                    built.beyond_base.push(name.to_string());
+                }
+                decided
             }
-            whole.push(name.clone());
+        };
+        if decided
+            .iter()
+            .any(|(a, w)| *a == Action::Allow && w.is_empty())
+        {
+            if allowed_some.contains(name) {
+                // The input's argument rules for it are dead now: drop them, and say so.
+                for r in &mut profile.syscalls {
+                    if r.action == ActionKind::Allow && !r.args.is_empty() {
+                        r.names.retain(|n| n != name);
+                    }
+                }
+                profile.syscalls.retain(|r| !r.names.is_empty());
+                built.replaced_input_rules.push(name.to_string());
+            }
+            whole.push(name.to_string());
             continue;
         }
-        for &value in arg.values.keys() {
-            let cond = condition(arg, value);
-            let already = profile.syscalls.iter().any(|r| {
-                r.action == ActionKind::Allow
-                    && r.names.contains(name)
+        for (action, conds) in decided {
+            let (kind, errno) = action.to_oci();
+            let covered = profile.syscalls.iter().any(|r| {
+                r.names.iter().any(|n| n == name)
                     && r.includes.is_empty()
                     && r.excludes.is_empty()
-                    && (r.args.contains(&cond)
-                        || r.args
-                            .iter()
-                            .all(|c| c.index == arg.index && c.matches(value)))
+                    && r.action == kind
+                    && (r.args == conds || (kind == ActionKind::Allow && implies(&conds, &r.args)))
             });
-            if !already {
-                arg_rules.push(Rule {
-                    names: vec![name.clone()],
-                    action: ActionKind::Allow,
-                    errno_ret: None,
-                    args: vec![cond],
-                    comment: String::new(),
-                    includes: crate::model::Filter::default(),
-                    excludes: crate::model::Filter::default(),
-                });
+            if !covered {
+                arg_rules.push(rule(name, kind, errno, conds));
             }
         }
     }
@@ -319,24 +424,186 @@ pub fn to_profile(rec: &Recording, base: Option<&Profile>) -> Result<Built, Reco
             }
             None => {
                 whole.sort();
-                let rule = Rule {
-                    names: whole,
-                    action: ActionKind::Allow,
-                    errno_ret: None,
-                    args: Vec::new(),
-                    comment: String::new(),
-                    includes: crate::model::Filter::default(),
-                    excludes: crate::model::Filter::default(),
-                };
+                let rule = rule_of(whole, ActionKind::Allow, None, Vec::new());
                 // The plain ALLOW list first, as the hook writes it.
-                let at = usize::from(base.is_some()) * profile.syscalls.len();
+                let at = usize::from(input.is_some()) * profile.syscalls.len();
                 profile.syscalls.insert(at, rule);
             }
         }
     }
+    arg_rules.dedup();
     profile.syscalls.extend(arg_rules);
     built.profile = profile;
     Ok(built)
+}
+
+fn rule(name: &str, action: ActionKind, errno: Option<u32>, args: Vec<ArgCondition>) -> Rule {
+    rule_of(vec![name.to_string()], action, errno, args)
+}
+
+fn rule_of(
+    names: Vec<String>,
+    action: ActionKind,
+    errno_ret: Option<u32>,
+    args: Vec<ArgCondition>,
+) -> Rule {
+    Rule {
+        names,
+        action,
+        errno_ret,
+        args,
+        comment: String::new(),
+        includes: crate::model::Filter::default(),
+        excludes: crate::model::Filter::default(),
+    }
+}
+
+/// The ALLOW rules the recording asks for one syscall (an empty rule: any argument); `None`
+/// when the input's argument rules for it are kept as they are.
+fn wanted_rules(
+    rec: &Recording,
+    name: &str,
+    input_some: &BTreeSet<String>,
+    built: &mut Built,
+) -> Option<Vec<Vec<ArgCondition>>> {
+    let seen = rec.args.get(name).filter(|a| !a.values.is_empty());
+    let from_handoff = rec.handoff_args.get(name);
+    let in_handoff = rec.handoff.contains_key(name);
+    // The launcher's calls carry no argument record unless the engine gave their values.
+    let arg = match (seen, from_handoff) {
+        (Some(a), Some(h)) if a.index == h.index && a.mask == h.mask => {
+            let mut a = a.clone();
+            for (&v, &n) in &h.values {
+                *a.values.entry(v).or_default() += n;
+            }
+            Some(a)
+        }
+        (Some(_), Some(_)) => None,
+        (Some(a), None) if !in_handoff => Some(a.clone()),
+        (Some(_), None) => None,
+        (None, Some(h)) if !rec.syscalls.contains_key(name) => Some(h.clone()),
+        (None, _) => None,
+    };
+    let default_spec = default_arg(name);
+    let Some(arg) = arg else {
+        if input_some.contains(name) && !in_handoff {
+            // Defect 5: nothing says the workload needed more than the input's rules.
+            built.kept_input_rules.push(name.to_string());
+            return None;
+        }
+        if name == "clone" && !rec.syscalls.contains_key("clone") {
+            // Only clone3 was called: the fallback's flags are glibc's and musl's, none of
+            // them a namespace flag (docs/recorded-profiles.md).
+            let rules = generalise::rules(name, &BTreeSet::new(), rec.arch)?;
+            return Some(rules.into_iter().map(|c| vec![c]).collect());
+        }
+        return Some(vec![Vec::new()]);
+    };
+    if arg.values.len() > MAX_VALUES_PER_SYSCALL {
+        built.widened.push(name.to_string());
+        return Some(vec![Vec::new()]);
+    }
+    if default_spec
+        == Some(ArgSpec {
+            index: arg.index,
+            mask: arg.mask,
+        })
+    {
+        let values: BTreeSet<u64> = arg.values.keys().copied().collect();
+        if let Some(rules) = generalise::rules(name, &values, rec.arch) {
+            return Some(rules.into_iter().map(|c| vec![c]).collect());
+        }
+    }
+    if covers_all(&arg) {
+        return Some(vec![Vec::new()]);
+    }
+    Some(
+        arg.values
+            .keys()
+            .map(|&v| vec![condition(&arg, v)])
+            .collect(),
+    )
+}
+
+fn lit(c: &ArgCondition, positive: bool) -> Literal {
+    Literal::new(*c, positive)
+}
+
+/// Whether every call matching `a` matches `b` (both AND-ed conditions).
+fn implies(a: &[ArgCondition], b: &[ArgCondition]) -> bool {
+    let pos: Vec<Literal> = a.iter().map(|c| lit(c, true)).collect();
+    b.iter().all(|c| {
+        let mut l = pos.clone();
+        l.push(lit(c, false));
+        witness_of(&l).is_none()
+    })
+}
+
+/// One rule matching the calls both match, when one OCI rule (one condition per argument)
+/// says it exactly; `None` when no call matches both, or when saying it needs two conditions
+/// on one argument (the call is then left to the default action: stricter, never looser).
+fn combine(w: &[ArgCondition], b: &[ArgCondition]) -> Option<Vec<ArgCondition>> {
+    let mut out = w.to_vec();
+    for c in b {
+        match out.iter().position(|x| x.index == c.index) {
+            None => out.push(*c),
+            Some(i) => {
+                let r = out[i];
+                witness_of(&[lit(&r, true), lit(c, true)])?;
+                if implies(&[r], &[*c]) {
+                    continue;
+                }
+                if implies(&[*c], &[r]) {
+                    out[i] = *c;
+                    continue;
+                }
+                return None;
+            }
+        }
+    }
+    let all: Vec<Literal> = out.iter().map(|c| lit(c, true)).collect();
+    witness_of(&all)?;
+    out.sort_by_key(|c| c.index);
+    Some(out)
+}
+
+/// `wanted` (ALLOW rules of one syscall) cut down to what the base allows, with the base's own
+/// action where it gives another; `true` when some wanted rule meets no ALLOW of the base.
+fn within_base(
+    base: &crate::resolve::Resolved,
+    name: &str,
+    wanted: Vec<Vec<ArgCondition>>,
+) -> (Vec<(Action, Vec<ArgCondition>)>, bool) {
+    let rules: Vec<&crate::resolve::ResolvedRule> = base
+        .rules
+        .iter()
+        .filter(|r| r.names.iter().any(|n| n == name))
+        .collect();
+    if rules.is_empty() {
+        return if base.default_action == Action::Allow {
+            (
+                wanted.into_iter().map(|w| (Action::Allow, w)).collect(),
+                false,
+            )
+        } else {
+            (Vec::new(), true)
+        };
+    }
+    let mut out: Vec<(Action, Vec<ArgCondition>)> = Vec::new();
+    let mut beyond = false;
+    for w in wanted {
+        let mut allowed = false;
+        for r in &rules {
+            if let Some(c) = combine(&w, &r.args) {
+                allowed |= r.action == Action::Allow;
+                if !out.iter().any(|(a, x)| *a == r.action && *x == c) {
+                    out.push((r.action, c));
+                }
+            }
+        }
+        beyond |= !allowed;
+    }
+    (out, beyond)
 }
 
 /// Whether every value the mask allows was seen (e.g. mmap with and without PROT_EXEC).
@@ -378,6 +645,10 @@ pub struct Counts {
     pub compat: BTreeMap<Arch, BTreeMap<String, SyscallCount>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub args: BTreeMap<String, RecordedArg>,
+    /// Syscalls the workload called beyond what the base profile allows (some arguments or
+    /// all), with the number of recordings in which that happened ([`Built::beyond_base`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub beyond_base: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -416,6 +687,13 @@ impl Counts {
                     self.args.insert(name.clone(), arg.clone());
                 }
             }
+        }
+    }
+
+    /// Notes the syscalls one recording needed beyond the base profile.
+    pub fn add_beyond_base(&mut self, names: &[String]) {
+        for n in names {
+            *self.beyond_base.entry(n.clone()).or_default() += 1;
         }
     }
 
@@ -512,12 +790,13 @@ mod tests {
     #[test]
     fn recorded_argument_values_become_one_rule_each() {
         let mut r = rec(&["read", "socket", "mmap"]);
+        // Not socket's default spec (the low word): exact values, no generalisation.
         r.args.insert(
             "socket".into(),
             RecordedArg {
                 index: 0,
-                mask: INT,
-                values: [(1, 2), (16, 1)].into(),
+                mask: u64::MAX - 1,
+                values: [(0, 2), (16, 1)].into(),
             },
         );
         r.args.insert(
@@ -528,7 +807,7 @@ mod tests {
                 values: [(0, 9)].into(),
             },
         );
-        let p = to_profile(&r, None).unwrap().profile;
+        let p = to_profile_within(&r, None, None).unwrap().profile;
         assert_eq!(p.syscalls[0].names, ["read"]);
         let socket: Vec<_> = p
             .syscalls
@@ -538,7 +817,7 @@ mod tests {
         assert_eq!(socket.len(), 2);
         assert_eq!(
             socket[1].args[0].to_string(),
-            "(args[0] & 0xffffffff) == 0x10"
+            "(args[0] & 0xfffffffffffffffe) == 0x10"
         );
         let mmap: Vec<_> = p.syscalls.iter().filter(|r| r.names == ["mmap"]).collect();
         assert_eq!(mmap[0].args[0].to_string(), "(args[2] & 0x4) == 0x0");
@@ -594,13 +873,13 @@ mod tests {
             "socket".into(),
             RecordedArg {
                 index: 0,
-                mask: INT,
+                mask: u64::MAX,
                 values: [(1, 1)].into(),
             },
         );
-        let first = to_profile(&a, None).unwrap().profile;
+        let first = to_profile_within(&a, None, None).unwrap().profile;
         a.args.get_mut("socket").unwrap().values = [(1, 1), (2, 1)].into();
-        let second = to_profile(&a, Some(&first)).unwrap().profile;
+        let second = to_profile_within(&a, Some(&first), None).unwrap().profile;
         let socket: Vec<_> = second
             .syscalls
             .iter()
@@ -689,5 +968,254 @@ mod tests {
         );
         let back: Counts = serde_json::from_str(&c.to_json_pretty()).unwrap();
         assert_eq!(back, c);
+    }
+    /// What the compiled profile does with one call on x86_64 (the BPF emulator).
+    fn act(p: &Profile, name: &str, args: [u64; 6]) -> Action {
+        let r = p.resolve(&Context {
+            host_arch: Arch::X86_64,
+            ..Context::default()
+        });
+        let c = crate::compile::compile(&r, None).expect("recorded profile compiles");
+        let nr = crate::syscalls::number(Arch::X86_64, name).expect(name);
+        crate::bpf::simulate(&c.program, Arch::X86_64, nr, args).action
+    }
+
+    fn with_args(mut r: Recording, name: &str, values: &[u64]) -> Recording {
+        let spec = default_arg(name).unwrap();
+        r.args.insert(
+            name.into(),
+            RecordedArg {
+                index: spec.index,
+                mask: spec.mask,
+                values: values.iter().map(|v| (*v, 1)).collect(),
+            },
+        );
+        r
+    }
+
+    /// A thread and a fork under musl/glibc, a socket, a terminal, what a shell does.
+    fn workload() -> Recording {
+        let r = rec(&[
+            "read",
+            "write",
+            "execve",
+            "exit_group",
+            "clone",
+            "clone3",
+            "socket",
+            "ioctl",
+            "prctl",
+            "fcntl",
+            "wait4",
+            "mmap",
+        ]);
+        let r = with_args(r, "clone", &[0x3d0f00, 0x1200011]);
+        let r = with_args(r, "socket", &[2]);
+        let r = with_args(r, "ioctl", &[0x5401, 0x5413]);
+        let r = with_args(r, "prctl", &[15]);
+        with_args(r, "fcntl", &[1, 2])
+    }
+
+    #[test]
+    fn a_plain_recording_passes_lint_at_high() {
+        let out = to_profile(&workload(), None).unwrap();
+        let cx = Context {
+            host_arch: Arch::X86_64,
+            ..Context::default()
+        };
+        let report = crate::lint::lint(&out.profile, &cx);
+        assert!(
+            !crate::lint::fails(&report.findings, crate::analysis::risk::Severity::High),
+            "{}",
+            report.to_text()
+        );
+    }
+
+    #[test]
+    fn clone3_answers_enosys_and_clone_runs_without_namespace_flags() {
+        let p = to_profile(&workload(), None).unwrap().profile;
+        assert_eq!(act(&p, "clone3", [0; 6]), Action::Errno(38));
+        // glibc's pthread_create fallback flags, and fork's.
+        assert_eq!(act(&p, "clone", [0x3d0f00, 0, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "clone", [0x1200011, 0, 0, 0, 0, 0]), Action::Allow);
+        // posix_spawn's fallback, never recorded: vfork flags are not namespace flags.
+        assert_eq!(act(&p, "clone", [0x4111, 0, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(
+            act(&p, "clone", [0x1000_0011, 0, 0, 0, 0, 0]),
+            Action::Errno(1)
+        );
+    }
+
+    #[test]
+    fn clone_alone_still_answers_clone3_with_enosys() {
+        let r = with_args(rec(&["clone", "exit_group"]), "clone", &[0x1200011]);
+        let p = to_profile(&r, None).unwrap().profile;
+        assert_eq!(act(&p, "clone3", [0; 6]), Action::Errno(38));
+    }
+
+    #[test]
+    fn clone3_alone_still_allows_the_clone_fallback() {
+        let p = to_profile(&rec(&["clone3", "exit_group"]), None)
+            .unwrap()
+            .profile;
+        assert_eq!(act(&p, "clone", [0x3d0f00, 0, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(
+            act(&p, "clone", [0x2000_0011, 0, 0, 0, 0, 0]),
+            Action::Errno(1)
+        );
+    }
+
+    #[test]
+    fn socket_is_limited_to_the_families_seen() {
+        let p = to_profile(&workload(), None).unwrap().profile;
+        assert_eq!(act(&p, "socket", [2, 1, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "socket", [10, 1, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "socket", [16, 3, 0, 0, 0, 0]), Action::Errno(1));
+        assert_eq!(act(&p, "socket", [17, 3, 0, 0, 0, 0]), Action::Errno(1));
+    }
+
+    #[test]
+    fn ioctl_prctl_fcntl_are_limited_by_meaning() {
+        let p = to_profile(&workload(), None).unwrap().profile;
+        // TCSETSW: the same meaning as the TCGETS seen.
+        assert_eq!(act(&p, "ioctl", [0, 0x5403, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "ioctl", [0, 0x5412, 0, 0, 0, 0]), Action::Errno(1));
+        assert_eq!(act(&p, "prctl", [16, 0, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "prctl", [22, 0, 0, 0, 0, 0]), Action::Errno(1));
+        assert_eq!(act(&p, "fcntl", [0, 1, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "fcntl", [0, 4, 0, 0, 0, 0]), Action::Errno(1));
+    }
+
+    #[test]
+    fn netlink_audit_stays_einval_as_in_the_default_profile() {
+        let r = with_args(rec(&["socket"]), "socket", &[16]);
+        let p = to_profile(&r, None).unwrap().profile;
+        assert_eq!(act(&p, "socket", [16, 3, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "socket", [16, 3, 9, 0, 0, 0]), Action::Errno(22));
+        // Without a base, the recording alone would allow it.
+        let loose = to_profile_within(&r, None, None).unwrap().profile;
+        assert_eq!(act(&loose, "socket", [16, 3, 9, 0, 0, 0]), Action::Allow);
+    }
+
+    #[test]
+    fn calls_the_base_does_not_allow_are_left_out_and_reported() {
+        let r = with_args(
+            rec(&["bpf", "personality", "read"]),
+            "personality",
+            &[0x40_0000],
+        );
+        let out = to_profile(&r, None).unwrap();
+        assert_eq!(out.beyond_base, ["bpf", "personality"]);
+        assert_eq!(act(&out.profile, "bpf", [0; 6]), Action::Errno(1));
+        assert_eq!(
+            act(&out.profile, "personality", [0x40_0000, 0, 0, 0, 0, 0]),
+            Action::Errno(1)
+        );
+        assert_eq!(act(&out.profile, "read", [0; 6]), Action::Allow);
+        let mut c = Counts::default();
+        c.add_beyond_base(&out.beyond_base);
+        assert_eq!(c.beyond_base["bpf"], 1);
+        // Another base (--base) that allows them lets them through.
+        let open = crate::load::from_str(r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[]}"#)
+            .unwrap()
+            .profile;
+        let out = to_profile_within(&r, None, Some(&open)).unwrap();
+        assert!(out.beyond_base.is_empty());
+        assert_eq!(act(&out.profile, "bpf", [0; 6]), Action::Allow);
+    }
+
+    #[test]
+    fn personality_values_the_base_allows_are_kept() {
+        let r = with_args(rec(&["personality"]), "personality", &[0xffff_ffff]);
+        let out = to_profile(&r, None).unwrap();
+        assert!(out.beyond_base.is_empty());
+        assert_eq!(
+            act(&out.profile, "personality", [0xffff_ffff, 0, 0, 0, 0, 0]),
+            Action::Allow
+        );
+    }
+
+    fn input_with_personality_rule() -> Profile {
+        crate::load::from_str(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],
+                "syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},
+                            {"names":["personality"],"action":"SCMP_ACT_ALLOW",
+                             "args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]}]}"#,
+        )
+        .unwrap()
+        .profile
+    }
+
+    #[test]
+    fn an_inputs_argument_rules_are_not_widened_without_argument_values() {
+        // Defect 5: if: with argument rules, a recording without the args annotation.
+        let input = input_with_personality_rule();
+        let out = to_profile(&rec(&["personality", "read"]), Some(&input)).unwrap();
+        assert_eq!(out.kept_input_rules, ["personality"]);
+        assert_eq!(out.profile.syscalls, input.syscalls);
+        assert_eq!(
+            act(&out.profile, "personality", [0, 0, 0, 0, 0, 0]),
+            Action::Errno(1)
+        );
+    }
+
+    #[test]
+    fn an_inputs_argument_rules_are_replaced_only_when_any_argument_was_needed() {
+        let input = input_with_personality_rule();
+        let mut r = rec(&["personality"]);
+        r.args.insert(
+            "personality".into(),
+            RecordedArg {
+                index: 0,
+                mask: u64::MAX,
+                values: (0..=MAX_VALUES_PER_SYSCALL as u64)
+                    .map(|v| (v, 1))
+                    .collect(),
+            },
+        );
+        let out = to_profile_within(&r, Some(&input), None).unwrap();
+        assert_eq!(out.replaced_input_rules, ["personality"]);
+        // No dead rule left behind: personality is named once, unconditionally.
+        let named: Vec<_> = out
+            .profile
+            .syscalls
+            .iter()
+            .filter(|x| x.names.iter().any(|n| n == "personality"))
+            .collect();
+        assert_eq!(named.len(), 1);
+        assert!(named[0].args.is_empty());
+        // Values inside the input's rules add nothing.
+        r.args.get_mut("personality").unwrap().values = [(8, 1)].into();
+        let out = to_profile_within(&r, Some(&input), None).unwrap();
+        assert_eq!(out.profile.syscalls, input.syscalls);
+    }
+
+    #[test]
+    fn handoff_argument_values_stay_allowed_for_the_runtime() {
+        let mut r = with_args(rec(&["prctl"]), "prctl", &[15]);
+        r.handoff.insert("prctl".into(), 2);
+        // Without the handoff's values the runtime's prctl cannot be limited: whole.
+        let p = to_profile(&r, None).unwrap().profile;
+        assert_eq!(act(&p, "prctl", [22, 0, 0, 0, 0, 0]), Action::Allow);
+        r.handoff_args.insert(
+            "prctl".into(),
+            RecordedArg {
+                index: 0,
+                mask: INT,
+                values: [(8, 1)].into(),
+            },
+        );
+        let p = to_profile(&r, None).unwrap().profile;
+        assert_eq!(act(&p, "prctl", [8, 0, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "prctl", [16, 0, 0, 0, 0, 0]), Action::Allow);
+        assert_eq!(act(&p, "prctl", [22, 0, 0, 0, 0, 0]), Action::Errno(1));
+    }
+
+    #[test]
+    fn recording_twice_on_the_output_adds_no_rules() {
+        let first = to_profile(&workload(), None).unwrap().profile;
+        let second = to_profile(&workload(), Some(&first)).unwrap();
+        assert_eq!(second.profile, first);
+        assert!(second.kept_blocked.is_empty(), "{:?}", second.kept_blocked);
     }
 }

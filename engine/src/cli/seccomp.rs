@@ -219,6 +219,11 @@ pub struct RecordArgs {
     /// mmap/mprotect, personality), `NAME:INDEX` or `NAME:INDEX:MASK`, comma-separated.
     #[arg(long, value_name = "LIST")]
     pub args: Option<String>,
+    /// Never allow more than this profile allows (as the annotation's `base:`): its argument
+    /// restrictions are kept for every recorded syscall, and what the command needed beyond
+    /// it is reported. Default: rpod's default profile (podman's).
+    #[arg(long, value_name = "FILE")]
+    pub base: Option<PathBuf>,
     /// The command and its arguments.
     #[arg(required = true, last = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,

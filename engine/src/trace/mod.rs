@@ -42,6 +42,10 @@ pub struct Request {
     /// Syscalls whose argument values become rules.
     #[serde(default)]
     pub args: BTreeMap<String, ArgSpec>,
+    /// The profile the recorded one must stay within (`base:`); rpod's default profile
+    /// (podman's) when `None`. docs/recorded-profiles.md.
+    #[serde(default)]
+    pub base: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +63,8 @@ pub enum TraceError {
     Output { path: PathBuf, why: String },
     #[error("cannot use {} as the input profile: {why}", path.display())]
     Input { path: PathBuf, why: String },
+    #[error("cannot use {} as the base profile: {why}", path.display())]
+    Base { path: PathBuf, why: String },
     #[error("cannot build the recorded profile")]
     Build(#[source] RecordError),
     #[error("cannot write {}", path.display())]
@@ -86,6 +92,9 @@ impl crate::hint::Hint for TraceError {
             TraceError::Output { .. } => {
                 Some("name a regular file (or a new one) in an existing, writable directory".into())
             }
+            TraceError::Base { .. } => Some(
+                "the base must be a JSON seccomp profile, e.g. /usr/share/containers/seccomp.json; the recorded profile allows nothing it denies".into(),
+            ),
             TraceError::Input { .. } => Some(
                 "the input must be a JSON seccomp profile that denies by default, such as an earlier recording".into(),
             ),
@@ -125,7 +134,7 @@ impl Request {
             value: value.to_string(),
             why: why.to_string(),
         };
-        let (mut input, mut output) = (None, None);
+        let (mut input, mut output, mut base) = (None, None, None);
         for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, path) = part
                 .split_once(':')
@@ -133,7 +142,9 @@ impl Request {
             let slot = match key.trim() {
                 "if" => &mut input,
                 "of" => &mut output,
-                k => return Err(bad(&format!("unknown key {k:?} (only if: and of:)"))),
+                // rpod's: the profile the recording stays within (docs/recorded-profiles.md).
+                "base" => &mut base,
+                k => return Err(bad(&format!("unknown key {k:?} (only if:, of: and base:)"))),
             };
             if slot.is_some() {
                 return Err(bad(&format!("{key}: is given twice")));
@@ -153,6 +164,7 @@ impl Request {
             input,
             output,
             args,
+            base,
         })
     }
 
@@ -172,8 +184,37 @@ impl Request {
             path: self.output.clone(),
             why: format!("cannot create a file in {}: {e}", dir.display()),
         })?;
+        if let Some(b) = &self.base {
+            load_base(b)?;
+        }
         self.input.as_deref().map(load_input).transpose()
     }
+}
+
+/// The argument specs the recorder is given: the user's, and for the syscalls rpod limits by
+/// meaning ([`profiles::record::ALWAYS_RECORDED`]: clone, socket, ioctl, prctl, fcntl) their
+/// default argument when the user named none (docs/recorded-profiles.md).
+#[must_use]
+pub fn recorder_args(user: &BTreeMap<String, ArgSpec>) -> BTreeMap<String, ArgSpec> {
+    let mut args = profiles::record::always_recorded();
+    args.extend(user.iter().map(|(k, v)| (k.clone(), *v)));
+    args
+}
+
+/// Reads a base profile (`base:`, `--base`): any profile; a recording never allows more
+/// than it does.
+///
+/// # Errors
+/// [`TraceError::Base`].
+pub fn load_base(path: &Path) -> Result<Profile, TraceError> {
+    let bad = |why: String| TraceError::Base {
+        path: path.to_path_buf(),
+        why,
+    };
+    let text = read_limited(path).map_err(bad)?;
+    Ok(profiles::load::from_str(&text)
+        .map_err(|e| bad(e.to_string()))?
+        .profile)
 }
 
 fn parent(path: &Path) -> &Path {
@@ -266,6 +307,8 @@ pub fn counts_path(profile: &Path) -> PathBuf {
 pub struct Built {
     pub profile: Profile,
     pub warnings: Vec<String>,
+    /// Syscalls the workload needed beyond the base profile (counted in the counts file).
+    pub beyond_base: Vec<String>,
 }
 
 /// Builds the profile of `finished` on top of `base` (the checked input, `if:`).
@@ -273,13 +316,34 @@ pub struct Built {
 /// # Errors
 /// Nothing recorded; a base that allows everything.
 pub fn build(base: Option<&Profile>, finished: &tracer::Finished) -> Result<Built, TraceError> {
+    build_within(base, None, finished)
+}
+
+/// [`build`], within the profile `within` (`base:`, `--base`) instead of rpod's default.
+///
+/// # Errors
+/// As [`build`].
+pub fn build_within(
+    base: Option<&Profile>,
+    within: Option<&Profile>,
+    finished: &tracer::Finished,
+) -> Result<Built, TraceError> {
     if finished.seen == 0 {
         return Err(TraceError::Empty);
     }
     // What the profile allows besides the recorded calls: the kernel's own, and the handoff's
     // argument values for the syscalls whose arguments were recorded.
     let (recording, mut warnings) = prepare::for_profile(finished);
-    let built = profiles::record::to_profile(&recording, base).map_err(TraceError::Build)?;
+    let default;
+    let within = match within {
+        Some(w) => w,
+        None => {
+            default = profiles::default_profile::default_profile();
+            &default
+        }
+    };
+    let built = profiles::record::to_profile_within(&recording, base, Some(within))
+        .map_err(TraceError::Build)?;
     if finished.lost_tasks > 0 {
         warnings.push(format!(
             "{} processes or threads could not be tracked: the profile may miss their syscalls",
@@ -314,6 +378,24 @@ pub fn build(base: Option<&Profile>, finished: &tracer::Finished) -> Result<Buil
             profiles::record::MAX_VALUES_PER_SYSCALL
         ));
     }
+    if !built.beyond_base.is_empty() {
+        warnings.push(format!(
+            "the workload called {} beyond what the base profile allows; the profile denies those calls as the base does (give another base with --base or base:PATH to allow them; counted under beyond_base in the counts file)",
+            built.beyond_base.join(", ")
+        ));
+    }
+    if !built.kept_input_rules.is_empty() {
+        warnings.push(format!(
+            "the input profile allows {} only for some arguments and this recording has no argument values for them: the input's rules are kept, calls outside them stay denied (record their arguments with --args or {ARGS_ANNOTATION})",
+            built.kept_input_rules.join(", ")
+        ));
+    }
+    if !built.replaced_input_rules.is_empty() {
+        warnings.push(format!(
+            "the workload needed {} with any argument: the input's argument rules for them are replaced by an unconditional allow",
+            built.replaced_input_rules.join(", ")
+        ));
+    }
     if !built.unnamed.is_empty() {
         let nrs: Vec<String> = built.unnamed.iter().map(u32::to_string).collect();
         warnings.push(format!(
@@ -324,6 +406,7 @@ pub fn build(base: Option<&Profile>, finished: &tracer::Finished) -> Result<Buil
     Ok(Built {
         profile: built.profile,
         warnings,
+        beyond_base: built.beyond_base,
     })
 }
 
@@ -346,7 +429,8 @@ pub fn write(
     base: Option<&Profile>,
     finished: &tracer::Finished,
 ) -> Result<Written, TraceError> {
-    let built = build(base, finished)?;
+    let within = req.base.as_deref().map(load_base).transpose()?;
+    let built = build_within(base, within.as_ref(), finished)?;
     let mut counts = req
         .input
         .as_deref()
@@ -355,6 +439,7 @@ pub fn write(
         .and_then(|t| serde_json::from_str::<Counts>(&t).ok())
         .unwrap_or_default();
     counts.add(&finished.recording);
+    counts.add_beyond_base(&built.beyond_base);
     let counts_file = counts_path(&req.output);
     check_output(&req.output)?;
     check_output(&counts_file)?;
@@ -399,6 +484,20 @@ mod tests {
     }
 
     #[test]
+    fn the_annotation_takes_a_base_to_stay_within() {
+        let r = Request::parse("of:/o.json;base:/b.json", None, Path::new("/")).unwrap();
+        assert_eq!(r.base.as_deref(), Some(Path::new("/b.json")));
+        assert_eq!(r.input, None);
+        // rpod's always-recorded arguments, with a user's spec winning for its syscall.
+        let user = profiles::record::parse_arg_specs("ioctl:1").unwrap();
+        let args = recorder_args(&user);
+        assert_eq!(args["ioctl"], user["ioctl"]);
+        assert!(profiles::record::ALWAYS_RECORDED
+            .iter()
+            .all(|n| args.contains_key(*n)));
+    }
+
+    #[test]
     fn a_bad_annotation_says_what_is_wrong() {
         for (v, why) in [
             ("if:/a.json", "no of:PATH"),
@@ -431,6 +530,7 @@ mod tests {
             input: None,
             output: p.to_path_buf(),
             args: BTreeMap::new(),
+            base: None,
         };
         let e = req(&link).check().unwrap_err().to_string();
         assert!(e.contains("symlink"), "{e}");

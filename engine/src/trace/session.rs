@@ -41,7 +41,8 @@ impl Window {
                 Window::Container => tracer::Start::SeccompFilter,
                 Window::Command => tracer::Start::Exec,
             },
-            args: args.clone(),
+            // rpod's always-recorded arguments too (docs/recorded-profiles.md).
+            args: super::recorder_args(args),
             // `rpod exec`'d processes are the container's too (podman's hook records the
             // whole pid namespace).
             follow_pid_namespace: self == Window::Container,

@@ -24,6 +24,7 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
                 input: a.input.clone(),
                 output: out.clone(),
                 args: args.clone(),
+                base: a.base.clone(),
             };
             req.check()?;
             Some(req)
@@ -34,6 +35,7 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
         Some(i) => Some(trace::load_input(i)?),
         None => None,
     };
+    let within = a.base.as_deref().map(trace::load_base).transpose()?;
     let session = Session::start(Window::Command, &args)?;
 
     // Ctrl-C reaches the command from the terminal; rpod outlives it to write the profile.
@@ -100,7 +102,7 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
             );
         }
         None => {
-            let built = trace::build(base.as_ref(), &finished)?;
+            let built = trace::build_within(base.as_ref(), within.as_ref(), &finished)?;
             for warning in &built.warnings {
                 eprintln!("rpod: warning: {warning}");
             }
