@@ -139,9 +139,11 @@ fn report(e: &anyhow::Error, podman_form: bool) {
 }
 
 /// Whether a cause's text says nothing new: it is empty, or a message shown before it holds it
-/// already. A wrapper may include its source's text in its own (aya's `LoadError` says "the
-/// BPF_PROG_LOAD syscall returned {io_error}", `#[error("...: {0}")]` over a `#[source]`), and
-/// printing the chain as it is then says the same thing twice (issue 14).
+/// already. A wrapper may include its source's text in its own: aya's `EbpfError` variants are
+/// `#[error("program error: {0}")]` / `"BTF error: {0}"` over `#[from]` sources, and its
+/// `ProgramError::LoadError` says "the BPF_PROG_LOAD syscall returned {io_error}", so a recorder
+/// that could not load (`rpod seccomp record`, the trace-syscall annotation) printed
+/// `caused by: program error: X` and then `caused by: X` (issue 14).
 fn repeats(shown: &[String], text: &str) -> bool {
     text.is_empty() || shown.iter().any(|s| s.contains(text))
 }
