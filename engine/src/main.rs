@@ -131,60 +131,69 @@ fn exit_status(e: &anyhow::Error) -> ExitStatus {
 }
 
 /// Prints an error once: the message, its causes, every profile problem, and the first hint
-/// a cause gives. Each line is one line: control characters in a message (a file name with a
-/// newline) are shown escaped ([`rpod::term`]).
+/// a cause gives ([`report_lines`]).
+fn report(e: &anyhow::Error, podman_form: bool) {
+    for line in report_lines(e, podman_form) {
+        eprintln!("{line}");
+    }
+}
+
+/// Whether a cause's text says nothing new: it is empty, or a message shown before it holds it
+/// already. A wrapper may include its source's text in its own: aya's `EbpfError` variants are
+/// `#[error("program error: {0}")]` / `"BTF error: {0}"` over `#[from]` sources, and its
+/// `ProgramError::LoadError` says "the BPF_PROG_LOAD syscall returned {io_error}", so a recorder
+/// that could not load (`rpod seccomp record`, the trace-syscall annotation) printed
+/// `caused by: program error: X` and then `caused by: X` (issue 14).
+fn repeats(shown: &[String], text: &str) -> bool {
+    text.is_empty() || shown.iter().any(|s| s.contains(text))
+}
+
+/// The lines [`report`] prints, each cause's text once. Each line is one line: control
+/// characters in a message (a file name with a newline) are shown escaped ([`rpod::term`]).
 ///
 /// Engine commands (`podman_form`) print podman's `Error: ` and the causes on the same line,
 /// Go's way (`Error: cannot remove x: container x is running`), podman's wording where a script
 /// may match it, and rpod's hint on a line after.
-fn report(e: &anyhow::Error, podman_form: bool) {
+fn report_lines(e: &anyhow::Error, podman_form: bool) -> Vec<String> {
     use rpod::term::shown;
+    let mut out = Vec::new();
     if podman_form {
         if let Some(w) = podman_wording(e) {
-            eprintln!("Error: {}", shown(&w));
-            return;
+            out.push(format!("Error: {}", shown(&w)));
+            return out;
         }
         // A policy's diagnostics (file:line:col and a caret) still come first.
         if let Some(k) = e.chain().find_map(|c| c.downcast_ref::<kafel_dsl::Error>()) {
-            eprintln!("{}", k.render());
+            out.push(k.render());
         }
         let mut problems = Vec::new();
-        let mut chain = Vec::new();
+        let mut chain: Vec<String> = Vec::new();
         for cause in e.chain() {
-            match cause.downcast_ref::<profiles::load::Invalid>() {
-                Some(invalid) => {
-                    problems.extend(invalid.problems.iter().map(ToString::to_string));
-                    chain.push(cause.to_string());
-                }
-                None => chain.push(cause.to_string()),
+            if let Some(invalid) = cause.downcast_ref::<profiles::load::Invalid>() {
+                problems.extend(invalid.problems.iter().map(ToString::to_string));
+            }
+            let m = cause.to_string();
+            if !repeats(&chain, &m) {
+                chain.push(m);
             }
         }
-        let mut line = String::new();
-        for m in chain.into_iter().filter(|m| !m.is_empty()) {
-            // A transparent wrapper repeats its source's text.
-            if line.ends_with(&m) {
-                continue;
-            }
-            if !line.is_empty() {
-                line.push_str(": ");
-            }
-            line.push_str(&m);
-        }
-        eprintln!("Error: {}", shown(&line));
+        out.push(format!("Error: {}", shown(&chain.join(": "))));
         for p in &problems {
-            eprintln!("  {}", shown(p));
+            out.push(format!("  {}", shown(p)));
         }
         if let Some(h) = e.chain().find_map(rpod::hint_of) {
-            eprintln!("  hint: {}", shown(&h));
+            out.push(format!("  hint: {}", shown(&h)));
         }
-        return;
+        return out;
     }
     // A policy's diagnostics come first, rustc style, then the one-line summary.
+    let mut said = vec![e.to_string()];
     if let Some(k) = e.chain().find_map(|c| c.downcast_ref::<kafel_dsl::Error>()) {
-        eprintln!("{}", k.render());
-        eprintln!("error: {}", shown(&format!("{e}: {k}")));
+        out.push(k.render());
+        out.push(format!("error: {}", shown(&format!("{e}: {k}"))));
+        said.push(k.to_string());
     } else {
-        eprintln!("error: {}", shown(&e.to_string()));
+        out.push(format!("error: {}", shown(&e.to_string())));
     }
     let hint = e.chain().find_map(rpod::hint_of);
     for cause in e.chain().skip(1) {
@@ -193,13 +202,82 @@ fn report(e: &anyhow::Error, podman_form: bool) {
         }
         if let Some(invalid) = cause.downcast_ref::<profiles::load::Invalid>() {
             for p in &invalid.problems {
-                eprintln!("  {}", shown(&p.to_string()));
+                out.push(format!("  {}", shown(&p.to_string())));
             }
             continue;
         }
-        eprintln!("  caused by: {}", shown(&cause.to_string()));
+        let m = cause.to_string();
+        if repeats(&said, &m) {
+            continue;
+        }
+        out.push(format!("  caused by: {}", shown(&m)));
+        said.push(m);
     }
     if let Some(h) = hint {
-        eprintln!("  hint: {}", shown(&h));
+        out.push(format!("  hint: {}", shown(&h)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A wrapper that shows its source's text in its own, as aya's `ProgramError::LoadError`
+    /// ("the BPF_PROG_LOAD syscall returned {io_error}. Verifier output: ...") does.
+    #[derive(Debug, thiserror::Error)]
+    #[error("the kernel refused the program: {source}")]
+    struct ShowsItsSource {
+        source: std::io::Error,
+    }
+
+    /// Issue 14: a recording that could not start printed `error: X` then `caused by: X`.
+    #[test]
+    fn a_cause_the_message_already_shows_is_printed_once() {
+        let inner = ShowsItsSource {
+            source: std::io::Error::from_raw_os_error(13),
+        };
+        let e = anyhow::Error::new(inner).context("cannot record syscalls");
+        let seccomp = report_lines(&e, false);
+        assert_eq!(
+            seccomp,
+            [
+                "error: cannot record syscalls",
+                "  caused by: the kernel refused the program: Permission denied (os error 13)",
+            ]
+        );
+        assert_eq!(
+            report_lines(&e, true),
+            ["Error: cannot record syscalls: the kernel refused the program: Permission denied (os error 13)"]
+        );
+    }
+
+    /// Transparent wrappers (`#[error(transparent)]`, `Box<E>`) and a message equal to its
+    /// cause's: each text once, in both forms.
+    #[test]
+    fn a_transparent_wrapper_does_not_repeat_its_source() {
+        let e = anyhow::Error::new(rpod::container::Error::Recording(Box::new(
+            rpod::trace::SessionError::Write(rpod::trace::TraceError::Write {
+                path: "/t/o.json".into(),
+                source: std::io::Error::from_raw_os_error(13),
+            }),
+        )));
+        assert_eq!(
+            report_lines(&e, false),
+            [
+                "error: cannot write /t/o.json",
+                "  caused by: Permission denied (os error 13)",
+            ]
+        );
+        let e = anyhow::Error::new(std::io::Error::from_raw_os_error(13))
+            .context("Permission denied (os error 13)");
+        assert_eq!(
+            report_lines(&e, false),
+            ["error: Permission denied (os error 13)"]
+        );
+        assert_eq!(
+            report_lines(&e, true),
+            ["Error: Permission denied (os error 13)"]
+        );
     }
 }

@@ -1027,7 +1027,18 @@ fn lint_and_explain_accept_a_policy() {
         dir.path(),
         &[
             (
-                &["seccomp", "lint", "policy.kafel", "--arch", "x86_64"],
+                // The sample policy allows neither runtime's handoff, so lint reports
+                // missing-runtime-handoff (high) for it (issue 14); the point here is that lint
+                // reads a policy.
+                &[
+                    "seccomp",
+                    "lint",
+                    "policy.kafel",
+                    "--arch",
+                    "x86_64",
+                    "--fail-on",
+                    "never",
+                ],
                 None,
             ),
             (

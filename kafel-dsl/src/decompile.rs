@@ -22,8 +22,13 @@
 //!   flags that compile it for all of them.
 //! - Blocks are ordered ALLOW, LOG, ERRNO (by value), TRAP, TRACE, USER_NOTIF, KILL,
 //!   KILL_PROCESS, and syscalls are sorted by name inside a block. Rules with one action for one
-//!   syscall are joined with `||`. Numbers below 4096 are decimal (fds, small enums, errnos),
-//!   larger ones and every mask hexadecimal (flag words, `0xffffffff`).
+//!   syscall are joined with `||`. A constant with a well-known name for its argument (socket
+//!   families and protocols, clone and unshare flags, ioctl requests, prctl options, fcntl
+//!   commands, mmap protections and flags, personas; the tables of
+//!   [`profiles::analysis::text`]) is written by name, or as the flags it is made of
+//!   (`(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)`), and `#define`d before `DEFAULT`, so
+//!   the text compiles to the same numbers. Other numbers below 4096 are decimal (fds, small
+//!   enums, errnos), larger ones and every mask hexadecimal (flag words, `0xffffffff`).
 //!
 //! Order between actions: when a syscall's rules overlap with different actions, OCI says
 //! nothing about which wins and libseccomp's decision tree decides; it does not keep the first
@@ -63,6 +68,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use profiles::analysis::text::constant_names;
 use profiles::analysis::ContextSummary;
 use profiles::bpf::{self, Action};
 use profiles::model::{ArgCondition, Op, Profile};
@@ -1047,14 +1053,78 @@ fn num(v: u64) -> String {
     }
 }
 
-fn literal(l: &Literal, params: &[String]) -> String {
+/// The `#define`s a policy's text uses: name to value. A name is defined once; a value that
+/// would need a name already defined with another value is written as a number.
+type Defines = BTreeMap<&'static str, u64>;
+
+/// `v`, an argument of `syscall` compared in `conj`, by the names a program's source uses for
+/// it (`AF_NETLINK`, `(CLONE_VM|CLONE_FS|SIGCHLD)`), each added to `defines`; `None` when the
+/// argument has no well-known constants for `v` ([`profiles::analysis::text::constant_names`]).
+fn named(
+    syscall: &str,
+    cond: &ArgCondition,
+    v: u64,
+    conj: &[Literal],
+    host: Option<Arch>,
+    defines: &mut Defines,
+) -> Option<String> {
+    let host = host?;
+    let others: Vec<ArgCondition> = conj.iter().filter_map(Literal::as_condition).collect();
+    let parts = constant_names(syscall, cond.index, host, &others, v)?;
+    if parts
+        .iter()
+        .any(|(n, x)| defines.get(n).is_some_and(|d| d != x))
+    {
+        return None;
+    }
+    defines.extend(parts.iter().copied());
+    let names: Vec<&str> = parts.iter().map(|(n, _)| *n).collect();
+    Some(match names.as_slice() {
+        [one] => (*one).to_string(),
+        many => format!("({})", many.join("|")),
+    })
+}
+
+/// One comparison, with the constants of its argument by name where they have one (#defined
+/// in `defines`), numbers otherwise.
+fn literal(
+    syscall: &str,
+    l: &Literal,
+    conj: &[Literal],
+    params: &[String],
+    host: Option<Arch>,
+    defines: &mut Defines,
+) -> String {
     let name = &params[usize::from(l.cond.index)];
+    let c = l.cond;
+    let mut spell =
+        |v: u64, fallback: String| named(syscall, &c, v, conj, host, defines).unwrap_or(fallback);
     match l.as_condition() {
         Some(c) if c.op == Op::MaskedEq => {
-            format!("({name} & {:#x}) == {:#x}", c.value, c.value_two)
+            let mask = spell(c.value, format!("{:#x}", c.value));
+            // `== 0x0` says "none of these bits" better than any name for 0.
+            let value = if c.value_two == 0 {
+                "0x0".to_string()
+            } else {
+                spell(c.value_two, format!("{:#x}", c.value_two))
+            };
+            format!("({name} & {mask}) == {value}")
+        }
+        // A name after < or >= would read as a claim about that value; explain does the same.
+        Some(c) if matches!(c.op, Op::Eq | Op::Ne) => {
+            format!("{name} {} {}", c.op.symbol(), spell(c.value, num(c.value)))
         }
         Some(c) => format!("{name} {} {}", c.op.symbol(), num(c.value)),
-        None => format!("({name} & {:#x}) != {:#x}", l.cond.value, l.cond.value_two),
+        None => {
+            let mask = spell(c.value, format!("{:#x}", c.value));
+            // `== 0x0` says "none of these bits" better than any name for 0.
+            let value = if c.value_two == 0 {
+                "0x0".to_string()
+            } else {
+                spell(c.value_two, format!("{:#x}", c.value_two))
+            };
+            format!("({name} & {mask}) != {value}")
+        }
     }
 }
 
@@ -1067,6 +1137,7 @@ fn filter_text(
     arches: &[Arch],
     guard: Option<&Vec<Arch>>,
     indent: &str,
+    defines: &mut Defines,
 ) -> String {
     let on = match guard.map(Vec::as_slice) {
         None => String::new(),
@@ -1086,7 +1157,10 @@ fn filter_text(
     let disjuncts: Vec<String> = conjs
         .iter()
         .map(|c| {
-            let terms: Vec<String> = c.iter().map(|l| literal(l, &params)).collect();
+            let terms: Vec<String> = c
+                .iter()
+                .map(|l| literal(name, l, c, &params, arches.first().copied(), defines))
+                .collect();
             if terms.len() > 1 && conjs.len() > 1 {
                 format!("({})", terms.join(" && "))
             } else {
@@ -1174,7 +1248,7 @@ fn render(plan: &Plan, profile: &Profile, opts: &Options) -> String {
     }
     comment(
         &mut out,
-        "Filters declare the arguments they compare, so each is compared on all 64 bits as in OCI (an argument named by the built-in table is compared on its low word when it is 32-bit). Numbers below 4096 are decimal, larger ones and masks hexadecimal.",
+        "Filters declare the arguments they compare, so each is compared on all 64 bits as in OCI (an argument named by the built-in table is compared on its low word when it is 32-bit). Constants with a well-known name (socket families, clone flags, ioctl requests, prctl options, ...) are written by name and #defined below; other numbers below 4096 are decimal, larger ones and masks hexadecimal.",
         0,
     );
     if !profile.flags.is_empty() {
@@ -1227,17 +1301,13 @@ fn render(plan: &Plan, profile: &Profile, opts: &Options) -> String {
             comment(&mut out, &format!("- {n}"), 2);
         }
     }
-    let _ = writeln!(
-        out,
-        "\nDEFAULT {}{}",
-        keyword(plan.default_action),
-        errno_comment(plan.default_action)
-    );
+    let mut defines = Defines::new();
+    let mut body = String::new();
     for b in &plan.blocks {
-        out.push('\n');
+        body.push('\n');
         if !b.extra_for.is_empty() {
             comment(
-                &mut out,
+                &mut body,
                 &format!(
                     "Another {} block, after the others: the filters above for {} must match first (their rules overlap with different actions; see the notes).",
                     keyword(b.action),
@@ -1246,18 +1316,38 @@ fn render(plan: &Plan, profile: &Profile, opts: &Options) -> String {
                 2,
             );
         }
-        let _ = writeln!(out, "{} {{{}", keyword(b.action), errno_comment(b.action));
+        let _ = writeln!(body, "{} {{{}", keyword(b.action), errno_comment(b.action));
         let lines: Vec<String> = b
             .filters
             .iter()
             .map(|(name, conjs)| {
                 let guard = plan.guards.get(name);
-                filter_text(name, conjs, guard.unwrap_or(&plan.arches), guard, "  ")
+                filter_text(
+                    name,
+                    conjs,
+                    guard.unwrap_or(&plan.arches),
+                    guard,
+                    "  ",
+                    &mut defines,
+                )
             })
             .collect();
-        let _ = writeln!(out, "{}", lines.join(",\n"));
-        out.push_str("}\n");
+        let _ = writeln!(body, "{}", lines.join(",\n"));
+        body.push_str("}\n");
     }
+    if !defines.is_empty() {
+        out.push('\n');
+        for (name, value) in &defines {
+            let _ = writeln!(out, "#define {name} {}", num(*value));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nDEFAULT {}{}",
+        keyword(plan.default_action),
+        errno_comment(plan.default_action)
+    );
+    out.push_str(&body);
     out
 }
 
@@ -1373,7 +1463,8 @@ mod tests {
         let mut depth = 0usize;
         for line in text.lines() {
             let code = line.split("//").next().unwrap_or("").trim_end();
-            if code.trim().is_empty() || code.starts_with("DEFAULT") {
+            if code.trim().is_empty() || code.starts_with("DEFAULT") || code.starts_with("#define")
+            {
                 continue;
             }
             if depth == 0 {

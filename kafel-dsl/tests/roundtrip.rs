@@ -264,6 +264,68 @@ const EVERY: &str = r#"{
   ]
 }"#;
 
+/// Arguments with well-known constants, which the text writes by name and `#define`s (issue
+/// 14): socket families and netlink protocols, clone flags exact (fork's, with the exit signal)
+/// and masked (the namespace flags), ioctl requests, prctl options, fcntl commands, mmap's
+/// protection and flags, personality.
+const NAMED: &str = r#"{
+  "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [
+    {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 10, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [
+      {"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 0, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22, "args": [
+      {"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 9, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 18874385, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [
+      {"index": 0, "value": 2114060288, "op": "SCMP_CMP_MASKED_EQ", "valueTwo": 0}]},
+    {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 21505, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 21523, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 21537, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 21585, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 2147767344, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["prctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 15, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["prctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1398164801, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["fcntl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 1030, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["fcntl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 4, "op": "SCMP_CMP_NE"}]},
+    {"names": ["mmap"], "action": "SCMP_ACT_ALLOW", "args": [
+      {"index": 2, "value": 4, "op": "SCMP_CMP_MASKED_EQ", "valueTwo": 0},
+      {"index": 3, "value": 34, "op": "SCMP_CMP_EQ"}]},
+    {"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 131080, "op": "SCMP_CMP_EQ"}]}
+  ]
+}"#;
+
+#[test]
+fn constants_are_written_by_name_and_compile_back_to_the_same_filter() {
+    let r = run("named.json", NAMED);
+    for want in [
+        "#define AF_UNIX 1\n",
+        "#define AF_INET6 10\n",
+        "#define NETLINK_AUDIT 9\n",
+        "#define NETLINK_ROUTE 0\n",
+        "#define TCGETS 0x5401\n",
+        "#define TIOCGWINSZ 0x5413\n",
+        "#define FIONBIO 0x5421\n",
+        "#define FIOCLEX 0x5451\n",
+        "#define TIOCGPTN 0x80045430\n",
+        "#define PR_SET_NAME 15\n",
+        "#define PR_SET_VMA 0x53564d41\n",
+        "#define F_DUPFD_CLOEXEC 1030\n",
+        "#define F_SETFL 4\n",
+        "#define SIGCHLD 17\n",
+        "== AF_NETLINK",
+        "== (CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)",
+        "& (CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET)) == 0x0",
+        "& PROT_EXEC) == 0x0",
+        "== (MAP_PRIVATE|MAP_ANONYMOUS)",
+        "== (PER_LINUX32|UNAME26)",
+    ] {
+        assert!(r.text.contains(want), "no {want:?} in:\n{}", r.text);
+    }
+}
+
 #[test]
 fn every_op_and_action_survives_decompiling() {
     let r = run("every.json", EVERY);

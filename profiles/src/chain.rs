@@ -2,14 +2,19 @@
 //! for the places that carry an error as text: a lint finding, an explain report, a failure
 //! sent back from the thread that runs libseccomp, a container log entry.
 
-/// `e`'s message and those of its causes, outermost first, joined with `": "`.
+/// `e`'s message and those of its causes, outermost first, joined with `": "`. A cause whose
+/// text the line holds already (a wrapper that shows its source's text in its own, as aya's
+/// `LoadError` does) is not repeated (issue 14).
 #[must_use]
 pub fn one_line(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
+        let m = c.to_string();
+        if !m.is_empty() && !text.contains(&m) {
+            text.push_str(": ");
+            text.push_str(&m);
+        }
         cause = c.source();
     }
     text
@@ -30,5 +35,17 @@ mod tests {
             "outer: inner"
         );
         assert_eq!(one_line(&std::io::Error::other("alone")), "alone");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer: {0}")]
+    struct Shows(#[source] std::io::Error);
+
+    #[test]
+    fn a_cause_the_line_holds_already_is_not_repeated() {
+        assert_eq!(
+            one_line(&Shows(std::io::Error::other("inner"))),
+            "outer: inner"
+        );
     }
 }

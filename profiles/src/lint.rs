@@ -61,7 +61,9 @@ pub struct Location {
 }
 
 impl Location {
-    fn top(path: &str) -> Location {
+    /// A finding about a top-level field (`defaultAction`), or the profile as a whole (`""`).
+    #[must_use]
+    pub fn top(path: &str) -> Location {
         Location {
             path: path.to_string(),
             rule: None,
@@ -158,24 +160,37 @@ pub fn lint(profile: &Profile, cx: &Context) -> Report {
     denylist_gaps(&an, &mut out);
     overlaps(&an, &mut out);
     duplicates(&an, &mut out);
+    dead_rules(&an, &mut out);
     errno_zero(&an, &mut out);
     compile_findings(&an, &mut out);
-    sort(&mut out);
-    let mut counts = Counts::default();
-    for f in &out {
-        *match f.severity {
-            Severity::Critical => &mut counts.critical,
-            Severity::High => &mut counts.high,
-            Severity::Medium => &mut counts.medium,
-            Severity::Low => &mut counts.low,
-            Severity::Info => &mut counts.info,
-        } += 1;
-    }
     Report {
         context: ContextSummary::new(cx),
         arches: an.resolved.arches.clone(),
-        findings: out,
-        counts,
+        findings: Vec::new(),
+        counts: Counts::default(),
+    }
+    .with(out)
+}
+
+impl Report {
+    /// The report with `extra` findings added, sorted and counted like the others: what only
+    /// the caller knows (the engine adds [`LintId::MissingRuntimeHandoff`]).
+    #[must_use]
+    pub fn with(mut self, extra: impl IntoIterator<Item = Finding>) -> Report {
+        self.findings.extend(extra);
+        sort(&mut self.findings);
+        let mut counts = Counts::default();
+        for f in &self.findings {
+            *match f.severity {
+                Severity::Critical => &mut counts.critical,
+                Severity::High => &mut counts.high,
+                Severity::Medium => &mut counts.medium,
+                Severity::Low => &mut counts.low,
+                Severity::Info => &mut counts.info,
+            } += 1;
+        }
+        self.counts = counts;
+        self
     }
 }
 
@@ -768,6 +783,219 @@ fn duplicates(an: &Analysis<'_>, out: &mut Vec<Finding>) {
                 },
             });
             break;
+        }
+    }
+}
+
+/// Whether one of `pieces` (OR-ed conjunctions, as libseccomp receives a rule) matches `w`.
+fn pieces_match(pieces: &[Vec<ArgCondition>], w: &[u64; 6]) -> bool {
+    pieces.iter().any(|p| {
+        p.iter()
+            .all(|c| w.get(usize::from(c.index)).is_some_and(|v| c.matches(*v)))
+    })
+}
+
+/// How a dead rule is covered for one syscall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cover {
+    /// Rules with the same action match every call it matches: removing it changes nothing.
+    Same(BTreeSet<usize>),
+    /// On some calls only rules with other actions match it, and the compiled filter gives
+    /// theirs (`Action`) everywhere: the rule's own action is never taken.
+    Overridden(BTreeSet<usize>, Action),
+}
+
+/// Rules that can never decide anything: other rules of the same syscall match every call a
+/// rule matches, and on each call one with the same action matches too, or libseccomp's filter
+/// takes the other action. An unconditional ALLOW of `socket` merged into a profile that had
+/// `socket` argument rules leaves them so (issue 14). Judged per syscall over every
+/// combination of the rules' comparisons ([`solve::cells`], one witness each), the compiled
+/// filter run where actions differ. Rules are taken from the last: a rule found dead is left
+/// out when judging earlier ones, so of two rules that cover each other the later is reported
+/// and removing every reported rule keeps the meaning. Identical rules are `duplicate-rule`'s,
+/// rules equal to the default `rule-equals-default`'s.
+fn dead_rules(an: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let d = an.resolved.default_action;
+    let arches = &an.resolved.arches;
+    let host = an.host();
+    let rules: Vec<&ResolvedRule> = an.resolved.rules.iter().filter(|r| r.action != d).collect();
+    let pieces: Vec<Vec<Vec<ArgCondition>>> = rules
+        .iter()
+        .map(|r| solve::enforced_pieces(&r.args, false))
+        .collect();
+    let sorted = |r: &ResolvedRule| {
+        let mut a = r.args.clone();
+        a.sort();
+        a
+    };
+    // (rule index in `rules`, syscall) found dead.
+    let mut removed: BTreeSet<(usize, &str)> = BTreeSet::new();
+    let mut found: BTreeMap<usize, Vec<(Cover, Vec<&str>)>> = BTreeMap::new();
+    for (j, r) in rules.iter().enumerate().rev() {
+        for name in &r.names {
+            if !exists_on_any(arches, name) {
+                continue;
+            }
+            let others: Vec<usize> = (0..rules.len())
+                .filter(|&i| {
+                    i != j
+                        && rules[i].names.contains(name)
+                        && !removed.contains(&(i, name.as_str()))
+                        && !(rules[i].action == r.action && sorted(rules[i]) == sorted(r))
+                })
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let atoms: Vec<ArgCondition> = std::iter::once(j)
+                .chain(others.iter().copied())
+                .flat_map(|i| pieces[i].iter().flatten().copied())
+                .collect();
+            let cells = solve::cells(&atoms, u64::MAX);
+            if !cells.complete {
+                continue;
+            }
+            let mut same = BTreeSet::new();
+            let mut over = BTreeSet::new();
+            let mut over_action = None;
+            let mut matched = false;
+            let mut decides = false;
+            for cell in &cells.cells {
+                let w = &cell.witness;
+                if !pieces_match(&pieces[j], w) {
+                    continue;
+                }
+                matched = true;
+                let matching: Vec<usize> = others
+                    .iter()
+                    .copied()
+                    .filter(|&i| pieces_match(&pieces[i], w))
+                    .collect();
+                let alike: Vec<usize> = matching
+                    .iter()
+                    .copied()
+                    .filter(|&i| rules[i].action == r.action)
+                    .collect();
+                if !alike.is_empty() {
+                    same.extend(alike.iter().map(|&i| rules[i].origin));
+                    continue;
+                }
+                let taken = match &an.compiled {
+                    Ok(c) => enforced(c, arches, name, *w).map(|(_, a)| a),
+                    Err(_) => None,
+                };
+                match taken {
+                    Some(a) if !matching.is_empty() && a != r.action => {
+                        over.extend(matching.iter().map(|&i| rules[i].origin));
+                        over_action.get_or_insert(a);
+                    }
+                    _ => {
+                        decides = true;
+                        break;
+                    }
+                }
+            }
+            if decides || !matched {
+                continue;
+            }
+            removed.insert((j, name.as_str()));
+            let cover = match over_action {
+                Some(a) => Cover::Overridden(over.union(&same).copied().collect(), a),
+                None => Cover::Same(same),
+            };
+            let covers = found.entry(j).or_default();
+            match covers.iter_mut().find(|(c, _)| *c == cover) {
+                Some((_, names)) => names.push(name),
+                None => covers.push((cover, vec![name])),
+            }
+        }
+    }
+    for (j, covers) in found {
+        let r = rules[j];
+        let shape = if r.args.is_empty() {
+            "unconditional".to_string()
+        } else {
+            let first = r.names.first().map_or("", String::as_str);
+            conditions(&r.args, first, host)
+        };
+        for (cover, mut names) in covers {
+            names.sort_unstable();
+            let list = names.join(", ");
+            let which = |o: &BTreeSet<usize>| {
+                o.iter()
+                    .map(|i| format!("syscalls[{i}]"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let remove = if names.len() == r.names.len() {
+                format!("remove syscalls[{}]", r.origin)
+            } else {
+                format!("remove {list} from syscalls[{}]", r.origin)
+            };
+            let (severity, message, fix) = match &cover {
+                Cover::Same(o) => {
+                    // Covered by an unconditional rule: the shape a merge leaves.
+                    let widened = rules
+                        .iter()
+                        .any(|x| o.contains(&x.origin) && x.args.is_empty());
+                    (
+                        Severity::Low,
+                        format!(
+                            "syscalls[{}] ({}, {shape}) never decides {list}: every call it matches is matched by {} with the same action, so it changes nothing{}",
+                            r.origin,
+                            action_label(r.action),
+                            which(o),
+                            if widened {
+                                format!(" (a merge that widened {list} to unconditional leaves such rules behind)")
+                            } else {
+                                String::new()
+                            },
+                        ),
+                        if widened {
+                            format!(
+                                "{remove}; if its conditions were the intent, narrow {} instead",
+                                which(o)
+                            )
+                        } else {
+                            remove.clone()
+                        },
+                    )
+                }
+                Cover::Overridden(o, a) => (
+                    // A deny that is never enforced is a hole the author believes closed.
+                    if allows(r.action) || !allows(*a) {
+                        Severity::Medium
+                    } else {
+                        Severity::High
+                    },
+                    format!(
+                        "syscalls[{}] ({}, {shape}) never decides {list}: {} also {} every call it matches, and the compiled filter returns {} for all of them, never this rule's action",
+                        r.origin,
+                        action_label(r.action),
+                        which(o),
+                        if o.len() == 1 { "matches" } else { "match" },
+                        action_label(*a),
+                    ),
+                    if r.args.is_empty() {
+                        format!(
+                            "{remove}, or, if its action is the intent, remove {list} from {}",
+                            which(o)
+                        )
+                    } else {
+                        format!(
+                            "{remove}, or, if its action is the intent, add the negation of its conditions to {}",
+                            which(o)
+                        )
+                    },
+                ),
+            };
+            out.push(Finding {
+                id: LintId::DeadRule,
+                severity,
+                location: Location::rule(r.origin, names.first().copied()),
+                message,
+                fix,
+            });
         }
     }
 }
@@ -1658,7 +1886,82 @@ mod tests {
         "lint-denylist",
         "lint-meaning",
         "lint-noarch",
+        "lint-dead",
     ];
+
+    /// Issue 14, defect 5: a merge that widened `socket` to unconditional left its argument
+    /// rules behind, and nothing said they were dead.
+    #[test]
+    fn rules_other_rules_always_decide_for_are_dead() {
+        let r = lint(&fixture("lint-dead.json"), &x86_64());
+        let dead: BTreeSet<(Severity, String)> = r
+            .findings
+            .iter()
+            .filter(|f| f.id == LintId::DeadRule)
+            .map(|f| (f.severity, f.location.to_string()))
+            .collect();
+        let want: BTreeSet<(Severity, String)> = [
+            (Severity::Low, "syscalls[1] socket"),
+            (Severity::Low, "syscalls[2] socket"),
+            (Severity::Low, "syscalls[6] fcntl"),
+        ]
+        .into_iter()
+        .map(|(s, l)| (s, l.to_string()))
+        .collect();
+        assert!(want.is_subset(&dead), "{dead:?}\n{}", r.to_text());
+        // The merged allow, the first of two equal fcntl rules, the rule that alone allows
+        // F_SETFL and the duplicate getpid (duplicate-rule's) are not dead.
+        for alive in ["syscalls[3]", "syscalls[5]", "syscalls[7]", "syscalls[8]"] {
+            assert!(
+                !dead
+                    .iter()
+                    .any(|(_, l)| l.starts_with(&format!("{alive} "))),
+                "{alive} reported dead: {dead:?}"
+            );
+        }
+        assert!(has(
+            &r,
+            LintId::DuplicateRule,
+            Severity::Info,
+            "syscalls[8] getpid"
+        ));
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.id == LintId::DeadRule && f.location.rule == Some(1))
+            .expect("syscalls[1] is dead");
+        assert!(f.message.contains("syscalls[3]"), "{}", f.message);
+        assert_eq!(
+            f.fix,
+            "remove syscalls[1]; if its conditions were the intent, narrow syscalls[3] instead"
+        );
+    }
+
+    /// The deny libseccomp lets an unconditional allow override is never enforced: worse
+    /// than a rule that changes nothing.
+    #[test]
+    fn a_deny_the_filter_never_takes_is_a_high_dead_rule() {
+        let r = lint(&fixture("lint-dead.json"), &x86_64());
+        let errno_wins = {
+            let p = fixture("lint-dead.json");
+            let an = Analysis::new(&p, &x86_64());
+            let c = an.compiled.as_ref().expect("compiles");
+            enforced(c, &an.resolved.arches, "socket", [16, 3, 9, 0, 0, 0]).map(|x| x.1)
+        };
+        let dead = r
+            .findings
+            .iter()
+            .find(|f| f.id == LintId::DeadRule && f.location.rule == Some(4));
+        match errno_wins {
+            Some(Action::Errno(22)) => assert!(dead.is_none(), "{dead:?}"),
+            Some(other) => {
+                let f = dead.expect("the ERRNO rule libseccomp overrides is dead");
+                assert_eq!(f.severity, Severity::High);
+                assert!(f.message.contains(&action_label(other)), "{}", f.message);
+            }
+            None => panic!("socket exists on x86_64"),
+        }
+    }
 
     fn snapshot(name: &str) {
         let r = lint(&fixture(&format!("{name}.json")), &x86_64());

@@ -110,7 +110,8 @@ pub enum Seccomp {
     /// signal N), 127 when it cannot be found, 125 when the recording fails. Ctrl-C stops the
     /// command and the profile is still written.
     ///
-    /// For containers use `rpod run --annotation io.containers.trace-syscall=of:OUT`.
+    /// For containers use `rpod run --annotation io.containers.trace-syscall=of:OUT`; a
+    /// profile of a host command meant for a container needs --for-container.
     ///
     /// Example: rpod seccomp record -o ls.json --args socket,mmap -- ls -l /
     Record(RecordArgs),
@@ -224,6 +225,11 @@ pub struct RecordArgs {
     /// it is reported. Default: rpod's default profile (podman's).
     #[arg(long, value_name = "FILE")]
     pub base: Option<PathBuf>,
+    /// Make the profile start a container: also allow the calls runc and crun make between
+    /// installing the filter and exec'ing the workload (their handoff), as container
+    /// recordings do. Without it the profile holds only what the command did.
+    #[arg(long)]
+    pub for_container: bool,
     /// The command and its arguments.
     #[arg(required = true, last = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,

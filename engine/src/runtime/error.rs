@@ -118,7 +118,7 @@ impl Hint for RuntimeError {
                 let names: Vec<&str> = denied.iter().map(|d| d.syscall).collect();
                 let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
                 Some(format!(
-                    "allow them for {runtime} before any rule that denies them: put `ALLOW {{ {} }}` first in the policy, or add {{\"names\": [{}], \"action\": \"SCMP_ACT_ALLOW\"}} to a JSON profile (a profile recorded with the io.containers.trace-syscall annotation allows them for runc and crun)",
+                    "allow them for {runtime} before any rule that denies them: put `ALLOW {{ {} }}` first in the policy, or add {{\"names\": [{}], \"action\": \"SCMP_ACT_ALLOW\"}} to a JSON profile; a recording of a host command lacks them: record it again with `rpod seccomp record --for-container`, which allows them for runc and crun as the io.containers.trace-syscall annotation does",
                     names.join(", "),
                     quoted.join(", ")
                 ))

@@ -120,6 +120,13 @@ pub enum LintId {
     LibseccompMisbuild,
     /// Too many argument combinations to check libseccomp's filter against the rules.
     NotVerified,
+    /// A rule never decides anything: other rules of the same syscall match every call it
+    /// matches, with its action or winning over it.
+    DeadRule,
+    /// The profile denies a call a runtime makes between installing the filter and exec'ing
+    /// the workload. Only the engine knows the runtimes' handoffs; `rpod seccomp lint` adds
+    /// these findings, `profiles` only names them.
+    MissingRuntimeHandoff,
 }
 
 impl LintId {
@@ -146,6 +153,8 @@ impl LintId {
         LintId::CompileFailed,
         LintId::LibseccompMisbuild,
         LintId::NotVerified,
+        LintId::DeadRule,
+        LintId::MissingRuntimeHandoff,
     ];
 
     #[must_use]
@@ -173,6 +182,8 @@ impl LintId {
             LintId::CompileFailed => "compile-failed",
             LintId::LibseccompMisbuild => "libseccomp-misbuild",
             LintId::NotVerified => "not-verified",
+            LintId::DeadRule => "dead-rule",
+            LintId::MissingRuntimeHandoff => "missing-runtime-handoff",
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `rpod seccomp record [-o OUT] [-i IN] [--args LIST] -- COMMAND...`: a host command's
-//! syscalls, from its execve to the exit of its last descendant, as a profile.
+//! `rpod seccomp record [-o OUT] [-i IN] [--args LIST] [--for-container] -- COMMAND...`: a host
+//! command's syscalls, from its execve to the exit of its last descendant, as a profile; with
+//! `--for-container`, also the runtimes' handoff a container's profile needs.
 
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::Command;
@@ -83,7 +84,15 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
             ExitStatus::CannotInvoke
         }
     };
-    let finished = session.finish()?;
+    let mut finished = session.finish()?;
+    if a.for_container {
+        // What a container's recording gets in `Session::finish`: both runtimes' handoffs
+        // (counted 0, not seen here), so the profile starts a container under either. Without
+        // them runc or crun dies before the workload starts (issue 14).
+        for s in rpod::runtime::handoff::syscalls() {
+            finished.recording.handoff.entry(s.to_string()).or_insert(0);
+        }
+    }
     if status.is_err() {
         // Nothing ran: no profile.
         return Ok(exit);
