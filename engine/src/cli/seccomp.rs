@@ -112,6 +112,8 @@ pub enum Seccomp {
     ///
     /// For containers use `rpod run --annotation io.containers.trace-syscall=of:OUT`.
     ///
+    /// `--runs N` runs it N times and merges the recordings, to find the paths one run misses.
+    ///
     /// Example: rpod seccomp record -o ls.json --args socket,mmap -- ls -l /
     Record(RecordArgs),
     /// Format Kafel-like policies canonically, in place.
@@ -219,6 +221,11 @@ pub struct RecordArgs {
     /// mmap/mprotect, personality), `NAME:INDEX` or `NAME:INDEX:MASK`, comma-separated.
     #[arg(long, value_name = "LIST")]
     pub args: Option<String>,
+    /// Run the command N times, one after the other, and merge the recordings (as `-i` of
+    /// the previous output would): the counts file says which syscalls were not seen in every
+    /// run (`not_in_every_recording`), and so does a line on stderr.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
     /// The command and its arguments.
     #[arg(required = true, last = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
