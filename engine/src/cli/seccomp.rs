@@ -224,7 +224,7 @@ pub struct RecordArgs {
     /// Run the command N times, one after the other, and merge the recordings (as `-i` of
     /// the previous output would): the counts file says which syscalls were not seen in every
     /// run (`not_in_every_recording`), and so does a line on stderr.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = runs)]
     pub runs: u32,
     /// The command and its arguments.
     #[arg(required = true, last = true, value_name = "COMMAND")]
@@ -374,4 +374,14 @@ pub struct LintArgs {
     pub fail_on: FailOn,
     #[command(flatten)]
     pub context: ContextArgs,
+}
+
+/// `--runs N`: 1 to 1000 (the message names the flag: rpod prints a parser's message alone).
+fn runs(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--runs takes a number of runs from 1 to 1000, not {s:?}"
+        )),
+    }
 }
