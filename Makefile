@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 RPOD := target/release/rpod
 
-.PHONY: setup build demo test lint unit fuzz bench clean
+.PHONY: setup build demo test lint unit fuzz bench clean test-images
 
 setup:
 	@scripts/setup.sh
@@ -25,7 +25,7 @@ lint: setup
 	@echo "test: cargo clippy --all-targets -- -D warnings"
 	@$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 
-unit: setup
+unit: setup test-images
 	@echo "test: cargo test --workspace, doc tests included (RPOD_TEST_REQUIRE=$${RPOD_TEST_REQUIRE:-unset})"
 	@set -o pipefail; log=$$(mktemp); skips=$$(mktemp); export RPOD_TEST_SKIP_LOG=$$skips; \
 	  { $(CARGO) test --workspace --all-targets --no-fail-fast; a=$$?; \
@@ -37,6 +37,15 @@ unit: setup
 	    '/^test result:/ { p += $$4; f += $$6; s += $$8 } \
 	     END { printf "test: %d passed, %d failed, %d skipped\n", p - skipped, f, s + skipped }' "$$log"; \
 	  rm -f "$$log" "$$skips"; exit $$status
+
+# The real-workload images of engine/tests/workloads.rs, built once per machine with mmdebstrap
+# and cached outside the clone (scripts/test-images.sh says where); as root only (the tests skip
+# without root). Built here, one after the other, so a cold build is seen apart from the tests.
+test-images: setup
+	@if [ "$$(id -u)" -eq 0 ]; then \
+	  echo "test: workload images (scripts/test-images.sh, cached in $${RPOD_TEST_IMAGES:-/var/cache/rpod-test-images})"; \
+	  scripts/test-images.sh nginx redis python3 postgres >/dev/null; \
+	else echo "test: workload images: not root, the workload tests skip"; fi
 
 # Each fuzz target for a bounded time (scripts/fuzz.sh; docs/fuzzing.md), after the unit tests.
 fuzz: setup

@@ -13,6 +13,8 @@ packages=(
   podman           # the reference for what the default profile denies (engine/tests/engine.rs)
   umoci            # a peer of rpod import/load in make bench (bench/import.sh)
   catatonit        # the init `run --init` binds at /run/podman-init, for rpod and for podman in tests/compat
+  mmdebstrap       # builds the real-workload images (scripts/test-images.sh, engine/tests/workloads.rs)
+  postgresql-client # psql, the host-side client of the postgres workload (engine/tests/workloads.rs)
 )
 
 missing=()

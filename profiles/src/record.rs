@@ -649,6 +649,10 @@ pub struct Counts {
     /// all), with the number of recordings in which that happened ([`Built::beyond_base`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub beyond_base: BTreeMap<String, u64>,
+    /// The workload's syscalls missing from at least one of the recordings (seen in fewer
+    /// than `recordings`): the paths a single run may miss. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_in_every_recording: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -675,6 +679,7 @@ impl Counts {
         if let Some(c) = &rec.compat {
             add(self.compat.entry(c.arch).or_default(), &c.syscalls);
         }
+        self.not_in_every_recording = self.rare();
         for (name, arg) in &rec.args {
             match self.args.get_mut(name) {
                 Some(a) if a.index == arg.index && a.mask == arg.mask => {
@@ -695,6 +700,16 @@ impl Counts {
         for n in names {
             *self.beyond_base.entry(n.clone()).or_default() += 1;
         }
+    }
+
+    /// The workload's syscalls seen in fewer recordings than were merged, sorted by name.
+    #[must_use]
+    pub fn rare(&self) -> Vec<String> {
+        self.syscalls
+            .iter()
+            .filter(|(_, c)| c.recordings < self.recordings)
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     /// Pretty, deterministic JSON with a trailing newline.
@@ -966,6 +981,7 @@ mod tests {
                 recordings: 1
             }
         );
+        assert_eq!(c.not_in_every_recording, ["write"]);
         let back: Counts = serde_json::from_str(&c.to_json_pretty()).unwrap();
         assert_eq!(back, c);
     }
@@ -1217,5 +1233,17 @@ mod tests {
         let second = to_profile(&workload(), Some(&first)).unwrap();
         assert_eq!(second.profile, first);
         assert!(second.kept_blocked.is_empty(), "{:?}", second.kept_blocked);
+    }
+
+    #[test]
+    fn a_syscall_seen_in_every_recording_is_not_listed_as_rare() {
+        let mut c = Counts::default();
+        c.add(&rec(&["read", "kill"]));
+        assert!(c.not_in_every_recording.is_empty(), "one recording");
+        assert!(!c.to_json_pretty().contains("not_in_every_recording"));
+        c.add(&rec(&["read"]));
+        c.add(&rec(&["read", "write"]));
+        assert_eq!(c.not_in_every_recording, ["kill", "write"]);
+        assert_eq!(c.rare(), c.not_in_every_recording);
     }
 }

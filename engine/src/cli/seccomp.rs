@@ -113,6 +113,8 @@ pub enum Seccomp {
     /// For containers use `rpod run --annotation io.containers.trace-syscall=of:OUT`; a
     /// profile of a host command meant for a container needs --for-container.
     ///
+    /// `--runs N` runs it N times and merges the recordings, to find the paths one run misses.
+    ///
     /// Example: rpod seccomp record -o ls.json --args socket,mmap -- ls -l /
     Record(RecordArgs),
     /// Format Kafel-like policies canonically, in place.
@@ -230,6 +232,11 @@ pub struct RecordArgs {
     /// recordings do. Without it the profile holds only what the command did.
     #[arg(long)]
     pub for_container: bool,
+    /// Run the command N times, one after the other, and merge the recordings (as `-i` of
+    /// the previous output would): the counts file says which syscalls were not seen in every
+    /// run (`not_in_every_recording`), and so does a line on stderr.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = runs)]
+    pub runs: u32,
     /// The command and its arguments.
     #[arg(required = true, last = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
@@ -378,4 +385,14 @@ pub struct LintArgs {
     pub fail_on: FailOn,
     #[command(flatten)]
     pub context: ContextArgs,
+}
+
+/// `--runs N`: 1 to 1000 (the message names the flag: rpod prints a parser's message alone).
+fn runs(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--runs takes a number of runs from 1 to 1000, not {s:?}"
+        )),
+    }
 }

@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 
 use rpod_tests::require;
 
+pub mod workloads;
+
 pub fn ready() -> bool {
     require("root", nix::unistd::geteuid().is_root())
         && require(
