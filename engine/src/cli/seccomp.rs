@@ -150,6 +150,10 @@ pub enum Seccomp {
     ///
     /// Example: rpod seccomp diff old.json new.json --format json
     Diff(DiffArgs),
+    /// Show the syscalls a container's seccomp filter denied: how often, from which process.
+    ///
+    /// Collected while the container runs (docs/denials.md); kept with the container.
+    Denials(DenialsArgs),
     /// Merge profiles: the union of what each allows; on conflict the stricter action wins.
     ///
     /// Example: rpod seccomp merge recorded.json extra.json -o merged.json
@@ -367,4 +371,13 @@ pub struct LintArgs {
     pub fail_on: FailOn,
     #[command(flatten)]
     pub context: ContextArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DenialsArgs {
+    /// The container (name or ID).
+    pub container: String,
+    /// Text for people or JSON for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }

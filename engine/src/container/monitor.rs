@@ -165,6 +165,9 @@ impl Container<'_> {
         };
         fs::write(&self.paths.monitor_pid, std::process::id().to_string())
             .map_err(Error::io("write", &self.paths.monitor_pid))?;
+        // Denials you can see (crate::denials): this thread, which starts the runtime, takes
+        // an audit session the container's processes inherit.
+        let denials = crate::denials::Collector::start(self.paths.dir.clone());
         let rt = self.runtime()?;
         let settings = &m.settings;
         let log = match settings.log_driver {
@@ -229,6 +232,7 @@ impl Container<'_> {
                 log: &log,
             };
             let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
+            finish_denials(denials, &self.record.name, &notes);
             store.set_container_exited(&id, code, SystemTime::now())?;
             super::control::event(store, &self.record, "died", Some(code));
             self.after_exit()?;
@@ -314,6 +318,7 @@ impl Container<'_> {
         };
         // The profile before the exit is reported, so `rpod wait` can be followed by its use.
         let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
+        finish_denials(denials, &self.record.name, &notes);
         store.set_container_exited(&id, code.unwrap_or(125), SystemTime::now())?;
         super::control::event(store, &self.record, "died", code.or(Some(125)));
         self.after_exit()?;
@@ -333,6 +338,29 @@ impl Container<'_> {
             (None, Err(e)) => Err(e.into()),
             (None, Ok(_)) => unreachable!("Ok always has a code"),
         }
+    }
+}
+
+/// Stops the denial collector; in the foreground, the one-line summary when something was
+/// denied (podman-style quiet otherwise), or why denials were not watched.
+fn finish_denials(
+    collector: Result<crate::denials::Collector, crate::denials::Error>,
+    name: &str,
+    notes: &Notes<'_>,
+) {
+    match collector {
+        Ok(c) => {
+            if let Some(line) = c.finish().summary(name) {
+                if notes.stderr.is_some() {
+                    notes.say(&line);
+                }
+            }
+        }
+        Err(e) if notes.stderr.is_some() => notes.say(&format!(
+            "rpod: warning: seccomp denials were not watched: {}",
+            profiles::chain::one_line(&e)
+        )),
+        Err(_) => {}
     }
 }
 
