@@ -348,16 +348,24 @@ fn finish_denials(
     name: &str,
     notes: &Notes<'_>,
 ) {
-    match collector {
-        Ok(c) => {
-            if let Some(line) = c.finish().summary(name) {
-                if notes.stderr.is_some() {
-                    notes.say(&line);
-                }
+    let foreground = notes.stderr.is_some();
+    match collector.and_then(crate::denials::Collector::finish) {
+        Ok(done) => {
+            if let (Some(line), true) = (done.report.summary(name), foreground) {
+                notes.say(&line);
+            }
+            // Complain mode: said in the log too, where a detached container's notes go.
+            if let Some((path, n)) = done.delta {
+                notes.say(&format!(
+                    "rpod: complain mode: {n} {} the profile would deny were allowed and logged; profile delta in {} (rpod seccomp merge PROFILE {} -o NEW)",
+                    if n == 1 { "syscall" } else { "syscalls" },
+                    path.display(),
+                    path.display()
+                ));
             }
         }
-        Err(e) if notes.stderr.is_some() => notes.say(&format!(
-            "rpod: warning: seccomp denials were not watched: {}",
+        Err(e) if foreground => notes.say(&format!(
+            "rpod: warning: seccomp denials: {}",
             profiles::chain::one_line(&e)
         )),
         Err(_) => {}

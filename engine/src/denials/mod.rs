@@ -34,6 +34,8 @@ use nix::sys::socket::{
     SockProtocol, SockType,
 };
 use profiles::Arch;
+
+mod complain;
 use serde::{Deserialize, Serialize};
 
 /// `AUDIT_SECCOMP` (include/uapi/linux/audit.h).
@@ -66,6 +68,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("unknown seccomp mode {value:?} in the annotation io.rpod.seccomp.mode (use complain or enforce)")]
+    Mode { value: String },
+    #[error("complain mode (io.rpod.seccomp.mode=complain) needs a seccomp profile, and the container runs unconfined")]
+    ComplainUnconfined,
+    #[error("cannot rewrite the container's seccomp section")]
+    Spec(#[source] serde_json::Error),
     #[error("{} is not a denials file", path.display())]
     Parse {
         path: PathBuf,
@@ -192,6 +200,8 @@ pub fn of_container(
     Ok((record, report))
 }
 
+pub use complain::{prepare, DELTA, MODE_ANNOTATION};
+
 /// One `AUDIT_SECCOMP` record's fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Record {
@@ -286,10 +296,27 @@ impl Counts {
     }
 }
 
+/// What a finished collector found.
+#[derive(Debug, Clone, Default)]
+pub struct Finished {
+    pub report: Report,
+    /// Complain mode: the delta written and how many syscalls it allows.
+    pub delta: Option<(PathBuf, usize)>,
+}
+
 /// A running collector: a thread reading the audit socket for one session.
 pub struct Collector {
     stop: Arc<AtomicBool>,
-    handle: JoinHandle<Report>,
+    handle: Option<JoinHandle<Report>>,
+    /// The container's directory: where `denials.json` and, in complain mode, the delta go.
+    dir: PathBuf,
+}
+
+impl Drop for Collector {
+    /// A monitor that returns early (an error before the runtime ran) stops the reader too.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Gives the calling thread a new audit session and returns its id: every process it forks
@@ -339,16 +366,31 @@ impl Collector {
         let ses = new_session()?;
         let stop = Arc::new(AtomicBool::new(false));
         let s = Arc::clone(&stop);
-        let handle = std::thread::spawn(move || read_loop(&fd, ses, &dir, &s));
-        Ok(Collector { stop, handle })
+        let d = dir.clone();
+        let handle = std::thread::spawn(move || read_loop(&fd, ses, &d, &s));
+        Ok(Collector {
+            stop,
+            handle: Some(handle),
+            dir,
+        })
     }
 
     /// Stops reading once the records already queued are in, writes the file and returns the
     /// report. Waits (up to 100 ms) only when something was denied.
-    #[must_use]
-    pub fn finish(self) -> Report {
+    /// In complain mode ([`prepare`]), also writes the profile delta ([`DELTA`]).
+    ///
+    /// # Errors
+    /// The delta cannot be written (the report is still returned in the error's place
+    /// nowhere: the counts are in `denials.json` already).
+    pub fn finish(mut self) -> Result<Finished, Error> {
         self.stop.store(true, Ordering::SeqCst);
-        self.handle.join().unwrap_or_default()
+        let report = self
+            .handle
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let delta = complain::write_delta(&self.dir, &report)?;
+        Ok(Finished { report, delta })
     }
 }
 
