@@ -270,3 +270,30 @@ fn an_unknown_seccomp_mode_is_refused() {
         stderr(&o)
     );
 }
+
+#[test]
+fn with_reporting_off_a_denial_is_not_reported() {
+    if !ready("crun") {
+        return;
+    }
+    let env = Env::new();
+    let _rm = RemoveAll(&env);
+    let p = write(&env, "p.json", &all_but_sync("SCMP_ACT_ERRNO"));
+    let o = env.rpod(&[
+        "run",
+        "--runtime",
+        "crun",
+        "--name",
+        "off",
+        "--security-opt",
+        &format!("seccomp={p}"),
+        "--annotation",
+        "io.rpod.seccomp.denials=off",
+        "busybox",
+        "sh",
+        "-c",
+        "sync",
+    ]);
+    assert!(!stderr(&o).contains("seccomp denied"), "{}", stderr(&o));
+    assert!(denials_json(&env, "off").is_empty());
+}

@@ -167,7 +167,8 @@ impl Container<'_> {
             .map_err(Error::io("write", &self.paths.monitor_pid))?;
         // Denials you can see (crate::denials): this thread, which starts the runtime, takes
         // an audit session the container's processes inherit.
-        let denials = crate::denials::Collector::start(self.paths.dir.clone());
+        let denials = crate::denials::enabled(&self.paths.dir)
+            .then(|| crate::denials::Collector::start(self.paths.dir.clone()));
         let rt = self.runtime()?;
         let settings = &m.settings;
         let log = match settings.log_driver {
@@ -344,11 +345,14 @@ impl Container<'_> {
 /// Stops the denial collector; in the foreground, the one-line summary when something was
 /// denied (podman-style quiet otherwise), or why denials were not watched.
 fn finish_denials(
-    collector: Result<crate::denials::Collector, crate::denials::Error>,
+    collector: Option<Result<crate::denials::Collector, crate::denials::Error>>,
     name: &str,
     notes: &Notes<'_>,
 ) {
     let foreground = notes.stderr.is_some();
+    let Some(collector) = collector else {
+        return;
+    };
     match collector.and_then(crate::denials::Collector::finish) {
         Ok(done) => {
             if let (Some(line), true) = (done.report.summary(name), foreground) {

@@ -20,6 +20,11 @@ use super::{Error, Report};
 
 /// The annotation that selects the mode: `complain`, or `enforce` (the default).
 pub const MODE_ANNOTATION: &str = "io.rpod.seccomp.mode";
+/// `io.rpod.seccomp.denials=off`: no flag, no collector (for a host whose kernel log must not
+/// get the records, or to measure what reporting costs).
+pub const REPORT_ANNOTATION: &str = "io.rpod.seccomp.denials";
+/// The marker `prepare` leaves in the container's directory when reporting is off.
+pub const OFF: &str = "denials-off";
 /// The delta complain mode writes in the container's directory.
 pub const DELTA: &str = "seccomp-delta.json";
 /// The profile as given, kept for the delta.
@@ -52,6 +57,26 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
             })
         }
     };
+    let report = match spec
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(REPORT_ANNOTATION).cloned())
+        .as_deref()
+    {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => {
+            return Err(Error::Report {
+                value: other.to_string(),
+            })
+        }
+    };
+    let off = dir.join(OFF);
+    if report {
+        let _ = fs::remove_file(&off);
+    } else {
+        fs::write(&off, "").map_err(|source| Error::Write { path: off, source })?;
+    }
     let has_filter = spec.linux().as_ref().is_some_and(|l| l.seccomp().is_some());
     if !has_filter {
         return if complain {
@@ -60,7 +85,10 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
             Ok(())
         };
     }
-    if runtime != "crun" && !complain {
+    if !report && complain {
+        return Err(Error::ComplainUnreported);
+    }
+    if (runtime != "crun" || !report) && !complain {
         return Ok(());
     }
     let mut v = serde_json::to_value(&*spec).map_err(Error::Spec)?;

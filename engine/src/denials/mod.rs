@@ -70,6 +70,10 @@ pub enum Error {
     },
     #[error("unknown seccomp mode {value:?} in the annotation io.rpod.seccomp.mode (use complain or enforce)")]
     Mode { value: String },
+    #[error("unknown value {value:?} in the annotation io.rpod.seccomp.denials (use on or off)")]
+    Report { value: String },
+    #[error("complain mode (io.rpod.seccomp.mode=complain) needs denial reporting, and io.rpod.seccomp.denials is off")]
+    ComplainUnreported,
     #[error("complain mode (io.rpod.seccomp.mode=complain) needs a seccomp profile, and the container runs unconfined")]
     ComplainUnconfined,
     #[error("cannot rewrite the container's seccomp section")]
@@ -114,7 +118,6 @@ impl Report {
     }
 
     /// Whether anything was denied (LOG results of complain mode are not denials).
-    #[must_use]
     pub fn denied(&self) -> impl Iterator<Item = &Denial> {
         self.denials.iter().filter(|d| d.action != "SCMP_ACT_LOG")
     }
@@ -200,7 +203,13 @@ pub fn of_container(
     Ok((record, report))
 }
 
-pub use complain::{prepare, DELTA, MODE_ANNOTATION};
+pub use complain::{prepare, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
+
+/// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`).
+#[must_use]
+pub fn enabled(dir: &Path) -> bool {
+    !dir.join(complain::OFF).exists()
+}
 
 /// One `AUDIT_SECCOMP` record's fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
