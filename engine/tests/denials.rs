@@ -297,3 +297,61 @@ fn with_reporting_off_a_denial_is_not_reported() {
     assert!(!stderr(&o).contains("seccomp denied"), "{}", stderr(&o));
     assert!(denials_json(&env, "off").is_empty());
 }
+
+/// The reader gets every seccomp record of the machine; a container counts only its own
+/// (its audit session). Container `quiet` runs while container `loud` is denied `sync`.
+#[test]
+fn denials_of_another_container_are_not_reported() {
+    if !ready("runc") {
+        return;
+    }
+    let env = Env::new();
+    let _rm = RemoveAll(&env);
+    let p = write(&env, "p.json", &all_but_sync("SCMP_ACT_KILL_PROCESS"));
+    let shared = env.dir.path().join("w");
+    std::fs::create_dir(&shared).expect("mkdir");
+    let vol = format!("{}:/w", shared.display());
+    let quiet = env
+        .cmd(&[
+            "run",
+            "--name",
+            "quiet",
+            "-v",
+            &vol,
+            "--security-opt",
+            &format!("seccomp={p}"),
+            "busybox",
+            "sh",
+            "-c",
+            "touch /w/up; while [ ! -e /w/go ]; do sleep 0.05; done",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rpod run");
+    support::eventually("quiet to run", || shared.join("up").exists().then_some(()));
+    let loud = env.rpod(&[
+        "run",
+        "--name",
+        "loud",
+        "--security-opt",
+        &format!("seccomp={p}"),
+        "busybox",
+        "sh",
+        "-c",
+        "sync; sync; true",
+    ]);
+    assert!(
+        stderr(&loud).contains("seccomp denied 2 syscalls in loud"),
+        "{}",
+        stderr(&loud)
+    );
+    std::fs::write(shared.join("go"), "").expect("go");
+    let quiet = quiet.wait_with_output().expect("quiet exits");
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert!(
+        !stderr(&quiet).contains("seccomp denied"),
+        "{}",
+        stderr(&quiet)
+    );
+    assert!(denials_json(&env, "quiet").is_empty());
+}
