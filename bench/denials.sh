@@ -7,7 +7,8 @@
 #  2. a syscall-bound loop of raw getppid in a container, which the profile allows
 #  3. complain mode: the same loop under a profile without getppid, in complain mode (every
 #     call allowed and logged: an audit record each), against the same profile with getppid
-#     allowed (enforced, nothing logged)
+#     allowed (enforced, nothing logged); and the start-up of a container in complain mode
+#  4. what a denied call costs, reporting on and off
 # Needs root, runc, crun (and its hugetlb mount, docs/host.md), busybox-static, audit in the
 # kernel. Usage: bench/denials.sh [RUNS] (default 20). RPOD and LOOP name other builds of rpod
 # and syscall-loop (default: target/release).
@@ -66,10 +67,10 @@ echo
 echo "2. Syscall-bound loop in a container: ns per raw getppid (allowed by the profile)"
 echo
 n=2000000
-step_l_runc_on() { "${R[@]}" run --rm "${def[@]}" busybox /loop $n; }
-step_l_runc_off() { "${R[@]}" run --rm "${def[@]}" "${off[@]}" busybox /loop $n; }
-step_l_crun_on() { "${R[@]}" run --rm --runtime crun "${def[@]}" busybox /loop $n; }
-step_l_crun_off() { "${R[@]}" run --rm --runtime crun "${def[@]}" "${off[@]}" busybox /loop $n; }
+step_l_runc_on() { "${R[@]}" run --rm "${def[@]}" busybox /loop $n 2>/dev/null; }
+step_l_runc_off() { "${R[@]}" run --rm "${def[@]}" "${off[@]}" busybox /loop $n 2>/dev/null; }
+step_l_crun_on() { "${R[@]}" run --rm --runtime crun "${def[@]}" busybox /loop $n 2>/dev/null; }
+step_l_crun_off() { "${R[@]}" run --rm --runtime crun "${def[@]}" "${off[@]}" busybox /loop $n 2>/dev/null; }
 interleave "$runs" l_runc_on l_runc_off l_crun_on l_crun_off
 echo "| where, what | ns per call | vs reporting off |"
 echo "|---|---:|---:|"
@@ -83,7 +84,7 @@ echo
 echo "3. Complain mode: ns per raw getppid, a profile without getppid in complain mode (every call allowed and logged) against the profile with it, enforced"
 echo
 m=20000
-step_c_enforced() { "${R[@]}" run --rm --runtime crun "${def[@]}" busybox /loop $m; }
+step_c_enforced() { "${R[@]}" run --rm --runtime crun "${def[@]}" busybox /loop $m 2>/dev/null; }
 step_c_complain() { "${R[@]}" run --rm --runtime crun "${nog[@]}" --annotation io.rpod.seccomp.mode=complain busybox /loop $m 2>/dev/null; }
 step_cs_enforced() { time_us "${R[@]}" run --rm --runtime crun "${def[@]}" busybox true; }
 step_cs_complain() { time_us "${R[@]}" run --rm --runtime crun "${def[@]}" --annotation io.rpod.seccomp.mode=complain busybox true; }
@@ -95,6 +96,18 @@ row "getppid loop ($m calls), enforced, allowed" "$a" ns 1
 row "getppid loop ($m calls), complain mode, each call logged" "$b" ns "$(ratio "$b" "$a")"
 row "start-up, \`true\`, enforced" "$(ratio "$c" 1000)" ms 1
 row "start-up, \`true\`, complain mode (nothing logged)" "$(ratio "$d" 1000)" ms "$(ratio "$d" "$c")"
+
+echo
+echo "4. What a denied call costs: ns per raw getppid under the profile without it (ERRNO), crun"
+echo
+step_d_off() { "${R[@]}" run --rm --runtime crun "${nog[@]}" "${off[@]}" busybox /loop $m 2>/dev/null; }
+step_d_on() { "${R[@]}" run --rm --runtime crun "${nog[@]}" busybox /loop $m 2>/dev/null; }
+interleave "$runs" d_off d_on
+echo "| crun, each call denied | ns per call | vs reporting off |"
+echo "|---|---:|---:|"
+a=$(med d_off); b=$(med d_on)
+row "reporting off: ERRNO, nothing logged" "$a" ns 1
+row "reporting on: ERRNO, an audit record each, read by the monitor" "$b" ns "$(ratio "$b" "$a")"
 echo
 echo "kernel log lines of type 1326 now: $(dmesg | grep -c 'type=1326' || true) (printk-limited; the reader got every record)"
 echo "(load average after it: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -22,13 +22,12 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{
     bind, recv, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr, SockFlag,
     SockProtocol, SockType,
@@ -50,6 +49,8 @@ pub const FILE: &str = "denials.json";
 pub enum Error {
     #[error("cannot open the audit netlink socket (needs CAP_AUDIT_READ and CONFIG_AUDIT)")]
     Socket(#[source] nix::Error),
+    #[error("cannot make the collector's pipe")]
+    Pipe(#[source] std::io::Error),
     #[error("cannot take an audit session for the container: {path}")]
     Session {
         path: &'static str,
@@ -315,18 +316,15 @@ pub struct Finished {
 
 /// A running collector: a thread reading the audit socket for one session.
 pub struct Collector {
-    stop: Arc<AtomicBool>,
+    /// Closing it wakes the reader to stop.
+    stop: Option<std::io::PipeWriter>,
     handle: Option<JoinHandle<Report>>,
     /// The container's directory: where `denials.json` and, in complain mode, the delta go.
     dir: PathBuf,
 }
 
-impl Drop for Collector {
-    /// A monitor that returns early (an error before the runtime ran) stops the reader too.
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
+// A monitor that returns early (an error before the runtime ran) drops the collector: the
+// pipe's writer closes and the reader stops too.
 
 /// Gives the calling thread a new audit session and returns its id: every process it forks
 /// from now on carries it. The login uid written is the thread's own when set, else its uid
@@ -364,21 +362,13 @@ impl Collector {
         )
         .map_err(Error::Socket)?;
         bind(fd.as_raw_fd(), &NetlinkAddr::new(0, AUDIT_NLGRP_READLOG)).map_err(Error::Socket)?;
-        // Records arrive while the reader sleeps between checks of `stop`.
-        setsockopt(
-            &fd,
-            sockopt::ReceiveTimeout,
-            &nix::sys::time::TimeVal::new(0, 20_000),
-        )
-        .map_err(Error::Socket)?;
         let _ = setsockopt(&fd, sockopt::RcvBuf, &(1 << 20));
         let ses = new_session()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let s = Arc::clone(&stop);
+        let (wake, stop) = std::io::pipe().map_err(Error::Pipe)?;
         let d = dir.clone();
-        let handle = std::thread::spawn(move || read_loop(&fd, ses, &d, &s));
+        let handle = std::thread::spawn(move || read_loop(&fd, ses, &d, &wake));
         Ok(Collector {
-            stop,
+            stop: Some(stop),
             handle: Some(handle),
             dir,
         })
@@ -392,7 +382,7 @@ impl Collector {
     /// The delta cannot be written (the report is still returned in the error's place
     /// nowhere: the counts are in `denials.json` already).
     pub fn finish(mut self) -> Result<Finished, Error> {
-        self.stop.store(true, Ordering::SeqCst);
+        drop(self.stop.take());
         let report = self
             .handle
             .take()
@@ -403,7 +393,7 @@ impl Collector {
     }
 }
 
-fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, stop: &AtomicBool) -> Report {
+fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> Report {
     let mut counts = Counts::default();
     let mut buf = vec![0u8; 1 << 16];
     let mut dirty = false;
@@ -411,7 +401,29 @@ fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, stop: &AtomicBool) -> Report {
     let mut last_record: Option<Instant> = None;
     let mut stop_at: Option<Instant> = None;
     loop {
-        if stop_at.is_none() && stop.load(Ordering::SeqCst) {
+        // Asleep in poll until a record or the stop (the pipe's writer closed): no wake-ups
+        // while nothing is denied. Counts that changed are flushed within 200 ms.
+        let wait = match (stop_at, dirty) {
+            (Some(t), _) => t.saturating_duration_since(Instant::now()),
+            (None, true) => Duration::from_millis(200).saturating_sub(last_write.elapsed()),
+            (None, false) => Duration::MAX,
+        };
+        let timeout = if wait == Duration::MAX {
+            PollTimeout::NONE
+        } else {
+            // At most 60 s: a longer wait only loops once more.
+            PollTimeout::from(u16::try_from(wait.as_millis().min(60_000)).unwrap_or(60_000))
+        };
+        let mut fds = [
+            PollFd::new(fd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(wake.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => break,
+        }
+        let woken = fds[1].revents().is_some_and(|r| !r.is_empty());
+        if stop_at.is_none() && woken {
             // kauditd delivers asynchronously: when this session had records, give the last
             // ones a moment; with none, stop at once (no cost at exit when nothing was denied).
             stop_at = Some(if last_record.is_some() {
@@ -420,21 +432,24 @@ fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, stop: &AtomicBool) -> Report {
                 Instant::now()
             });
         }
-        let n = match recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()) {
-            Ok(n) => n,
-            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => 0,
-            Err(nix::errno::Errno::ENOBUFS) => 0, // overrun: some records of the machine lost
-            Err(_) => break,
-        };
-        if n >= 16 {
-            // struct nlmsghdr: len u32, type u16, flags u16, seq u32, pid u32; then the text.
-            let ty = u16::from_ne_bytes([buf[4], buf[5]]);
-            if ty == AUDIT_SECCOMP {
-                let text = String::from_utf8_lossy(&buf[16..n]);
-                if let Some(r) = parse(&text).filter(|r| r.ses == ses) {
-                    counts.add(&r);
-                    dirty = true;
-                    last_record = Some(Instant::now());
+        // Everything queued, without blocking.
+        loop {
+            let n = match recv(fd.as_raw_fd(), &mut buf, MsgFlags::MSG_DONTWAIT) {
+                Ok(n) => n,
+                // ENOBUFS: the socket overran (records of the machine were dropped); go on.
+                Err(nix::errno::Errno::ENOBUFS | nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+            };
+            if n >= 16 {
+                // struct nlmsghdr: len u32, type u16, flags u16, seq u32, pid u32; the text.
+                let ty = u16::from_ne_bytes([buf[4], buf[5]]);
+                if ty == AUDIT_SECCOMP {
+                    let text = String::from_utf8_lossy(&buf[16..n]);
+                    if let Some(r) = parse(&text).filter(|r| r.ses == ses) {
+                        counts.add(&r);
+                        dirty = true;
+                        last_record = Some(Instant::now());
+                    }
                 }
             }
         }
@@ -443,7 +458,7 @@ fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, stop: &AtomicBool) -> Report {
             dirty = false;
             last_write = Instant::now();
         }
-        if stop_at.is_some_and(|t| Instant::now() >= t) && n == 0 {
+        if stop_at.is_some_and(|t| Instant::now() >= t) {
             break;
         }
     }
