@@ -9,7 +9,8 @@
 #     call allowed and logged: an audit record each), against the same profile with getppid
 #     allowed (enforced, nothing logged); and the start-up of a container in complain mode
 #  4. what a denied call costs, reporting on and off
-# Needs root, runc, crun (and its hugetlb mount, docs/host.md), busybox-static, audit in the
+# Needs root, runc, crun (and its hugetlb mount, docs/host.md), busybox-static, podman's
+# /usr/share/containers/seccomp.json (containers-common), audit in the
 # kernel. Usage: bench/denials.sh [RUNS] (default 20). RPOD and LOOP name other builds of rpod
 # and syscall-loop (default: target/release).
 set -euo pipefail
