@@ -542,6 +542,13 @@ fn go_templates_md_examples_work_as_written() {
     }
 }
 
+#[test]
+fn denials_md_examples_work_as_written() {
+    if ready() {
+        check_document("docs/denials.md");
+    }
+}
+
 /// A new document under docs/ gets a test above, or this fails.
 #[test]
 fn every_document_is_tested() {

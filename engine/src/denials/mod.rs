@@ -393,6 +393,49 @@ impl Collector {
     }
 }
 
+/// `AUDIT_GET` (include/uapi/linux/audit.h): asks for `struct audit_status`.
+const AUDIT_GET: u16 = 1000;
+
+/// The kernel's audit queue length (`struct audit_status.backlog`), through a request on an
+/// audit netlink socket of its own; `None` when the kernel does not answer.
+fn audit_backlog() -> Option<u32> {
+    let fd = socket(
+        AddressFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkAudit,
+    )
+    .ok()?;
+    // struct nlmsghdr: len 16, type AUDIT_GET, flags NLM_F_REQUEST, seq 1, pid 0.
+    let mut req = [0u8; 16];
+    req[0..4].copy_from_slice(&16u32.to_ne_bytes());
+    req[4..6].copy_from_slice(&AUDIT_GET.to_ne_bytes());
+    req[6..8].copy_from_slice(&1u16.to_ne_bytes());
+    req[8..12].copy_from_slice(&1u32.to_ne_bytes());
+    nix::sys::socket::sendto(
+        fd.as_raw_fd(),
+        &req,
+        &NetlinkAddr::new(0, 0),
+        MsgFlags::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 256];
+    let n = recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()).ok()?;
+    // After the header: mask, enabled, failure, pid, rate_limit, backlog_limit, lost, backlog.
+    let ty = u16::from_ne_bytes([buf[4], buf[5]]);
+    if ty != AUDIT_GET || n < 16 + 32 {
+        return None;
+    }
+    Some(u32::from_ne_bytes([buf[44], buf[45], buf[46], buf[47]]))
+}
+
+/// Waits (polling every millisecond, until `deadline`) for the audit queue to be empty.
+fn wait_for_empty_queue(deadline: Instant) {
+    while audit_backlog().is_some_and(|b| b > 0) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> Report {
     let mut counts = Counts::default();
     let mut buf = vec![0u8; 1 << 16];
@@ -424,12 +467,15 @@ fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> 
         }
         let woken = fds[1].revents().is_some_and(|r| !r.is_empty());
         if stop_at.is_none() && woken {
-            // kauditd delivers asynchronously: when this session had records, give the last
-            // ones a moment; with none, stop at once (no cost at exit when nothing was denied).
+            // kauditd delivers asynchronously: a record queued by a process that has exited
+            // may still be on its way. When this session had records, give the last ones
+            // 100 ms; else wait until the kernel's audit queue is empty (at most 100 ms) and
+            // for one more millisecond (kauditd sends right after it dequeues).
             stop_at = Some(if last_record.is_some() {
                 Instant::now() + Duration::from_millis(100)
             } else {
-                Instant::now()
+                wait_for_empty_queue(Instant::now() + Duration::from_millis(100));
+                Instant::now() + Duration::from_millis(1)
             });
         }
         // Everything queued, without blocking.
