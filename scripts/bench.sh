@@ -42,6 +42,13 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ] && co
 else
   missing+=("bench/record.sh (needs root, runc, busybox-static and strace)")
 fi
+if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && command -v crun >/dev/null && [ -x /bin/busybox ] && [ -f /usr/share/containers/seccomp.json ]; then
+  step "Denial reporting and complain mode" "bench/denials.sh"
+  bench/denials.sh
+  after
+else
+  missing+=("bench/denials.sh (needs root, runc, crun, busybox-static and containers-common's seccomp.json)")
+fi
 if [ "$(id -u)" = 0 ] && command -v podman >/dev/null && command -v skopeo >/dev/null && command -v umoci >/dev/null; then
   step "Importing and loading 100,000 small files" "bench/import.sh"
   bench/import.sh

@@ -24,6 +24,7 @@
 
 pub mod bundle;
 pub mod container;
+pub mod denials;
 pub mod events;
 pub mod exit;
 pub mod hint;

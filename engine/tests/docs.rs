@@ -556,6 +556,13 @@ fn workloads_md_examples_work_as_written() {
     }
 }
 
+#[test]
+fn denials_md_examples_work_as_written() {
+    if ready() {
+        check_document("docs/denials.md");
+    }
+}
+
 /// A new document under docs/ gets a test above, or this fails.
 #[test]
 fn every_document_is_tested() {

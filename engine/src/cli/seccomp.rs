@@ -153,6 +153,10 @@ pub enum Seccomp {
     ///
     /// Example: rpod seccomp diff old.json new.json --format json
     Diff(DiffArgs),
+    /// Show the syscalls a container's seccomp filter denied: how often, from which process.
+    ///
+    /// Collected while the container runs (docs/denials.md); kept with the container.
+    Denials(DenialsArgs),
     /// Merge profiles: the union of what each allows; on conflict the stricter action wins.
     ///
     /// Example: rpod seccomp merge recorded.json extra.json -o merged.json
@@ -395,4 +399,13 @@ fn runs(s: &str) -> Result<u32, String> {
             "--runs takes a number of runs from 1 to 1000, not {s:?}"
         )),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct DenialsArgs {
+    /// The container (name or ID).
+    pub container: String,
+    /// Text for people or JSON for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }

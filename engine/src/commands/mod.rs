@@ -34,6 +34,10 @@ pub fn usage(message: impl fmt::Display, hint: impl Into<String>) -> anyhow::Err
 /// Any rpod error; `main` prints it and exits 125.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
+        // Denials read a container's state, so they need the store options.
+        Command::Seccomp(crate::cli::seccomp::Seccomp::Denials(a)) => {
+            seccomp::denials(&a, cli.root.as_deref(), cli.runroot.as_deref())
+        }
         Command::Seccomp(cmd) => seccomp::run(cmd),
         Command::Version(a) => container::version(&a),
         _ => container::run(cli),

@@ -69,6 +69,9 @@ pub enum Error {
     #[error(transparent)]
     Volume(#[from] crate::volume::VolumeError),
 
+    #[error(transparent)]
+    Denials(#[from] crate::denials::Error),
+
     /// `init` of a container already initialized, running or paused (podman's words).
     #[error("container {id} has already been created in runtime: container state improper")]
     AlreadyInitialized { id: String },

@@ -480,10 +480,12 @@ impl<'a> Container<'a> {
             let mut ro = bundle::Volume::bind(&env_file, "/run/.containerenv");
             ro.read_only = true;
             config.volumes.insert(0, ro);
-            let spec = config.to_oci(&p.merged)?;
+            let mut spec = config.to_oci(&p.merged)?;
             // A filter that kills the runtime's own calls after it is installed fails with
             // "container process is already dead" (runc): say which calls, before starting.
             let runtime = runtimes.get(&req.runtime)?.name();
+            // Denials you can see: the log flag where the runtime takes it; complain mode.
+            crate::denials::prepare(&mut spec, runtime, &p.dir)?;
             crate::runtime::handoff::check_remembered(
                 &store.runroot().join("handoff-checked"),
                 runtime,

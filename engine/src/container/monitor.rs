@@ -247,6 +247,10 @@ impl Container<'_> {
             let _lock = restart_lock(&self.paths.bundle);
             self.claim_running()?;
         }
+        // Denials you can see (crate::denials): this thread, which starts the runtime, takes
+        // an audit session the container's processes inherit.
+        let denials = crate::denials::enabled(&self.paths.dir)
+            .then(|| crate::denials::Collector::start(self.paths.dir.clone()));
         let rt = self.runtime()?;
         let settings = &m.settings;
         let log = match settings.log_driver {
@@ -310,6 +314,7 @@ impl Container<'_> {
                 log: &log,
             };
             let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
+            finish_denials(denials, &self.record.name, &notes);
             store.set_container_exited(&id, code, SystemTime::now())?;
             super::control::event(store, &self.record, "died", Some(code));
             self.after_exit()?;
@@ -395,6 +400,7 @@ impl Container<'_> {
         };
         // The profile before the exit is reported, so `rpod wait` can be followed by its use.
         let recorded = recording.map(|(t, s)| finish_recording(t, s, &notes));
+        finish_denials(denials, &self.record.name, &notes);
         store.set_container_exited(&id, code.unwrap_or(125), SystemTime::now())?;
         super::control::event(store, &self.record, "died", code.or(Some(125)));
         self.after_exit()?;
@@ -435,6 +441,40 @@ fn restart_lock(bundle: &std::path::Path) -> Option<fs::File> {
 /// Records an exit with `code` now.
 fn store_exit(store: &Store, id: &str, code: i32) -> Result<(), Error> {
     Ok(store.set_container_exited(id, code, SystemTime::now())?)
+}
+
+/// Stops the denial collector; in the foreground, the one-line summary when something was
+/// denied (podman-style quiet otherwise), or why denials were not watched.
+fn finish_denials(
+    collector: Option<Result<crate::denials::Collector, crate::denials::Error>>,
+    name: &str,
+    notes: &Notes<'_>,
+) {
+    let foreground = notes.stderr.is_some();
+    let Some(collector) = collector else {
+        return;
+    };
+    match collector.and_then(crate::denials::Collector::finish) {
+        Ok(done) => {
+            if let (Some(line), true) = (done.report.summary(name), foreground) {
+                notes.say(&line);
+            }
+            // Complain mode: said in the log too, where a detached container's notes go.
+            if let Some((path, n)) = done.delta {
+                notes.say(&format!(
+                    "rpod: complain mode: {n} {} the profile would deny were allowed and logged; profile delta in {} (rpod seccomp merge PROFILE {} -o NEW)",
+                    if n == 1 { "syscall" } else { "syscalls" },
+                    path.display(),
+                    path.display()
+                ));
+            }
+        }
+        Err(e) if foreground => notes.say(&format!(
+            "rpod: warning: seccomp denials: {}",
+            profiles::chain::one_line(&e)
+        )),
+        Err(_) => {}
+    }
 }
 
 /// Reads the recording once the container's last process is gone and writes the profile; the

@@ -292,6 +292,8 @@ fn container_json(store: &Store, container: &Container<'_>, size: bool) -> anyho
         "LogPath": m.log_path,
         "AutoRemove": m.rm,
         "Seccomp": { "Profile": m.seccomp.profile, "Digest": m.seccomp.digest },
+        // What the seccomp filter denied (rpod::denials, docs/denials.md).
+        "SeccompDenials": rpod::denials::Report::load(&paths.dir).map(|r| r.denials).unwrap_or_default(),
         // The recording the monitor makes (io.containers.trace-syscall), if any.
         "TraceSyscall": m.trace.as_ref().map(|t| json!({
             "Input": t.input,

@@ -46,7 +46,7 @@ use rpod::runtime::Installed;
 use rpod::storage::{Environment, StorageConfig, Store};
 
 /// Opens the store from the config file and `--root`/`--runroot`.
-fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Store> {
+pub(crate) fn open_store(root: Option<&Path>, runroot: Option<&Path>) -> anyhow::Result<Store> {
     // Relative flags are taken from the current directory, once: the runtime runs elsewhere
     // (a relative root would make runc look for the rootfs under the bundle directory).
     let absolute = |flag: &str, p: Option<&Path>| {

@@ -2,6 +2,8 @@
 
 mod compile;
 mod decompile;
+mod denials;
+pub use denials::run as denials;
 mod diff;
 mod disasm;
 mod explain;
@@ -44,6 +46,7 @@ pub fn run(cmd: Seccomp) -> anyhow::Result<ExitStatus> {
         Seccomp::Diff(a) => diff::run(&a),
         Seccomp::Merge(a) => merge::run(&a),
         Seccomp::Lint(a) => lint::run(&a),
+        Seccomp::Denials(a) => denials(&a, None, None),
     }
 }
 

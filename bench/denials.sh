@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# What denial reporting (docs/denials.md) costs when nothing is denied, and what complain mode
+# costs. Each comparison is between runs that differ only in the annotation: reporting on (the
+# default) against `--annotation io.rpod.seccomp.denials=off` (no SECCOMP_FILTER_FLAG_LOG, no
+# audit reader), same profile (podman's default), same runtime, timed interleaved in one loop.
+#  1. start-up of a container that runs `true`, under runc and crun (crun gets the log flag)
+#  2. a syscall-bound loop of raw getppid in a container, which the profile allows
+#  3. complain mode: the same loop under a profile without getppid, in complain mode (every
+#     call allowed and logged: an audit record each), against the same profile with getppid
+#     allowed (enforced, nothing logged); and the start-up of a container in complain mode
+#  4. what a denied call costs, reporting on and off
+# Needs root, runc, crun (and its hugetlb mount, docs/host.md), busybox-static, podman's
+# /usr/share/containers/seccomp.json (containers-common), audit in the
+# kernel. Usage: bench/denials.sh [RUNS] (default 20). RPOD and LOOP name other builds of rpod
+# and syscall-loop (default: target/release).
+set -euo pipefail
+runs=${1:-20}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+if [ -z "${RPOD:-}" ]; then
+  cargo build --release --quiet -p rpod -p rpod-tests --bin rpod --bin syscall-loop
+fi
+rpod=${RPOD:-$here/target/release/rpod}
+loop=${LOOP:-$here/target/release/syscall-loop}
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
+scratch
+mkdir -p "$work/rootfs"/{bin,etc,tmp,proc,sys,dev,root}
+cp /bin/busybox "$work/rootfs/bin/" && chroot "$work/rootfs" /bin/busybox --install -s /bin
+echo 'root:x:0:0:root:/root:/bin/sh' > "$work/rootfs/etc/passwd"; echo 'root:x:0:' > "$work/rootfs/etc/group"
+cp "$loop" "$work/rootfs/loop"
+for lib in $(ldd "$loop" | grep -o '/[^ ]*'); do mkdir -p "$work/rootfs$(dirname "$lib")"; cp "$lib" "$work/rootfs$lib"; done
+tar -C "$work/rootfs" -cf "$work/busybox.tar" .
+R=("$rpod" --root "$work/s/root" --runroot "$work/s/run")
+"${R[@]}" import "$work/busybox.tar" busybox >/dev/null
+off=(--annotation io.rpod.seccomp.denials=off)
+# podman's default profile, and the same without getppid (for complain mode).
+python3 - "$work" <<'PY'
+import json, sys
+p = json.load(open('/usr/share/containers/seccomp.json'))
+json.dump(p, open(sys.argv[1] + '/default.json', 'w'))
+for r in p['syscalls']:
+    r['names'] = [n for n in r['names'] if n != 'getppid']
+json.dump(p, open(sys.argv[1] + '/no-getppid.json', 'w'))
+PY
+def=(--security-opt "seccomp=$work/default.json")
+nog=(--security-opt "seccomp=$work/no-getppid.json")
+
+echo "bench/denials.sh $runs: medians of $runs runs, interleaved (each round runs every command once, starting from a different one)"
+echo "$(machine)"
+echo
+echo "1. Start-up of a container that runs \`true\` (podman's default profile)"
+echo
+step_runc_on() { time_us "${R[@]}" run --rm "${def[@]}" busybox true; }
+step_runc_off() { time_us "${R[@]}" run --rm "${def[@]}" "${off[@]}" busybox true; }
+step_crun_on() { time_us "${R[@]}" run --rm --runtime crun "${def[@]}" busybox true; }
+step_crun_off() { time_us "${R[@]}" run --rm --runtime crun "${def[@]}" "${off[@]}" busybox true; }
+interleave "$runs" runc_on runc_off crun_on crun_off
+echo "| \`rpod run --rm ... busybox true\` | median | vs reporting off |"
+echo "|---|---:|---:|"
+a=$(med runc_off); b=$(med runc_on); c=$(med crun_off); d=$(med crun_on)
+row "runc, reporting off (\`io.rpod.seccomp.denials=off\`)" "$(ratio "$a" 1000)" ms 1
+row "runc, reporting on (audit reader; runc takes no log flag)" "$(ratio "$b" 1000)" ms "$(ratio "$b" "$a")"
+row "crun, reporting off" "$(ratio "$c" 1000)" ms 1
+row "crun, reporting on (audit reader + SECCOMP_FILTER_FLAG_LOG)" "$(ratio "$d" 1000)" ms "$(ratio "$d" "$c")"
+
+echo
+echo "2. Syscall-bound loop in a container: ns per raw getppid (allowed by the profile)"
+echo
+n=2000000
+step_l_runc_on() { "${R[@]}" run --rm "${def[@]}" busybox /loop $n 2>/dev/null; }
+step_l_runc_off() { "${R[@]}" run --rm "${def[@]}" "${off[@]}" busybox /loop $n 2>/dev/null; }
+step_l_crun_on() { "${R[@]}" run --rm --runtime crun "${def[@]}" busybox /loop $n 2>/dev/null; }
+step_l_crun_off() { "${R[@]}" run --rm --runtime crun "${def[@]}" "${off[@]}" busybox /loop $n 2>/dev/null; }
+interleave "$runs" l_runc_on l_runc_off l_crun_on l_crun_off
+echo "| where, what | ns per call | vs reporting off |"
+echo "|---|---:|---:|"
+a=$(med l_runc_off); b=$(med l_runc_on); c=$(med l_crun_off); d=$(med l_crun_on)
+row "runc, reporting off" "$a" ns 1
+row "runc, reporting on" "$b" ns "$(ratio "$b" "$a")"
+row "crun, reporting off" "$c" ns 1
+row "crun, reporting on (filter with SECCOMP_FILTER_FLAG_LOG)" "$d" ns "$(ratio "$d" "$c")"
+
+echo
+echo "3. Complain mode: ns per raw getppid, a profile without getppid in complain mode (every call allowed and logged) against the profile with it, enforced"
+echo
+m=20000
+step_c_enforced() { "${R[@]}" run --rm --runtime crun "${def[@]}" busybox /loop $m 2>/dev/null; }
+step_c_complain() { "${R[@]}" run --rm --runtime crun "${nog[@]}" --annotation io.rpod.seccomp.mode=complain busybox /loop $m 2>/dev/null; }
+step_cs_enforced() { time_us "${R[@]}" run --rm --runtime crun "${def[@]}" busybox true; }
+step_cs_complain() { time_us "${R[@]}" run --rm --runtime crun "${def[@]}" --annotation io.rpod.seccomp.mode=complain busybox true; }
+interleave "$runs" c_enforced c_complain cs_enforced cs_complain
+echo "| crun, what | median | vs enforced |"
+echo "|---|---:|---:|"
+a=$(med c_enforced); b=$(med c_complain); c=$(med cs_enforced); d=$(med cs_complain)
+row "getppid loop ($m calls), enforced, allowed" "$a" ns 1
+row "getppid loop ($m calls), complain mode, each call logged" "$b" ns "$(ratio "$b" "$a")"
+row "start-up, \`true\`, enforced" "$(ratio "$c" 1000)" ms 1
+row "start-up, \`true\`, complain mode (nothing logged)" "$(ratio "$d" 1000)" ms "$(ratio "$d" "$c")"
+
+echo
+echo "4. What a denied call costs: ns per raw getppid under the profile without it (ERRNO), crun"
+echo
+step_d_off() { "${R[@]}" run --rm --runtime crun "${nog[@]}" "${off[@]}" busybox /loop $m 2>/dev/null; }
+step_d_on() { "${R[@]}" run --rm --runtime crun "${nog[@]}" busybox /loop $m 2>/dev/null; }
+interleave "$runs" d_off d_on
+echo "| crun, each call denied | ns per call | vs reporting off |"
+echo "|---|---:|---:|"
+a=$(med d_off); b=$(med d_on)
+row "reporting off: ERRNO, nothing logged" "$a" ns 1
+row "reporting on: ERRNO, an audit record each, read by the monitor" "$b" ns "$(ratio "$b" "$a")"
+echo
+echo "kernel log lines of type 1326 now: $(dmesg | grep -c 'type=1326' || true) (printk-limited; the reader got every record)"
+echo "(load average after it: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -1,0 +1,265 @@
+//! Complain mode and what each runtime needs to report denials.
+//!
+//! `--annotation io.rpod.seccomp.mode=complain` runs the container with every action of its
+//! profile that is not ALLOW turned into `SCMP_ACT_LOG`: what the profile would deny is
+//! allowed and logged (always, whatever the filter flags: `kernel/seccomp.c` logs LOG results
+//! unconditionally). The profile as given is kept in the container's directory, and at exit
+//! the logged syscalls become a profile delta, an OCI profile with the same default action
+//! and architectures that allows exactly those syscalls, for `rpod seccomp merge`. The audit
+//! record names the syscall and its arch, not its arguments, so the delta allows each logged
+//! syscall whole (docs/denials.md).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::Spec;
+use serde_json::{json, Value};
+
+use super::{Error, Report};
+
+/// The annotation that selects the mode: `complain`, or `enforce` (the default).
+pub const MODE_ANNOTATION: &str = "io.rpod.seccomp.mode";
+/// `io.rpod.seccomp.denials=off`: no flag, no collector (for a host whose kernel log must not
+/// get the records, or to measure what reporting costs).
+pub const REPORT_ANNOTATION: &str = "io.rpod.seccomp.denials";
+/// The marker `prepare` leaves in the container's directory when reporting is off.
+pub const OFF: &str = "denials-off";
+/// The delta complain mode writes in the container's directory.
+pub const DELTA: &str = "seccomp-delta.json";
+/// The profile as given, kept for the delta.
+const BASE: &str = "complain-base.json";
+
+const LOG: &str = "SCMP_ACT_LOG";
+const ALLOW: &str = "SCMP_ACT_ALLOW";
+
+/// Adjusts the spec's seccomp section before the bundle is written:
+/// - for crun, adds `SECCOMP_FILTER_FLAG_LOG`, so ERRNO, TRAP and TRACE results are logged
+///   too (runc 1.1.5 refuses any flag: "seccomp flags are not yet supported by runc", so under
+///   runc only KILL and LOG results are seen);
+/// - in complain mode, turns every action that is not ALLOW into LOG and keeps the profile as
+///   given in `dir`.
+///
+/// # Errors
+/// [`Error::Mode`] for an unknown mode, [`Error::ComplainUnconfined`] for complain mode
+/// without a filter, [`Error::Write`] when the kept profile cannot be written.
+pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> {
+    let mode = spec
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(MODE_ANNOTATION).cloned());
+    let complain = match mode.as_deref() {
+        None | Some("enforce") => false,
+        Some("complain") => true,
+        Some(other) => {
+            return Err(Error::Mode {
+                value: other.to_string(),
+            })
+        }
+    };
+    let report = match spec
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(REPORT_ANNOTATION).cloned())
+        .as_deref()
+    {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => {
+            return Err(Error::Report {
+                value: other.to_string(),
+            })
+        }
+    };
+    let off = dir.join(OFF);
+    if report {
+        let _ = fs::remove_file(&off);
+    } else {
+        fs::write(&off, "").map_err(|source| Error::Write { path: off, source })?;
+    }
+    let has_filter = spec.linux().as_ref().is_some_and(|l| l.seccomp().is_some());
+    if !has_filter {
+        return if complain {
+            Err(Error::ComplainUnconfined)
+        } else {
+            Ok(())
+        };
+    }
+    if !report && complain {
+        return Err(Error::ComplainUnreported);
+    }
+    if (runtime != "crun" || !report) && !complain {
+        return Ok(());
+    }
+    let mut v = serde_json::to_value(&*spec).map_err(Error::Spec)?;
+    let sc = &mut v["linux"]["seccomp"];
+    if runtime == "crun" {
+        let flags = sc
+            .as_object_mut()
+            .map(|o| o.entry("flags").or_insert_with(|| json!([])));
+        if let Some(Value::Array(f)) = flags {
+            if !f.iter().any(|x| x == "SECCOMP_FILTER_FLAG_LOG") {
+                f.push(json!("SECCOMP_FILTER_FLAG_LOG"));
+            }
+        }
+    }
+    if complain {
+        let path = dir.join(BASE);
+        let text = serde_json::to_string_pretty(sc).map_err(Error::Spec)?;
+        fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+        to_log(sc);
+    }
+    *spec = serde_json::from_value(v).map_err(Error::Spec)?;
+    Ok(())
+}
+
+/// Every action that is not ALLOW becomes LOG (and loses its errno).
+fn to_log(sc: &mut Value) {
+    if sc["defaultAction"] != ALLOW {
+        sc["defaultAction"] = json!(LOG);
+        if let Some(o) = sc.as_object_mut() {
+            o.remove("defaultErrnoRet");
+        }
+    }
+    if let Some(rules) = sc["syscalls"].as_array_mut() {
+        for r in rules {
+            if r["action"] != ALLOW {
+                r["action"] = json!(LOG);
+                if let Some(o) = r.as_object_mut() {
+                    o.remove("errnoRet");
+                }
+            }
+        }
+    }
+}
+
+/// In complain mode (the kept profile is in `dir`), writes the delta of `report`'s logged
+/// syscalls to `dir`/[`DELTA`]; returns its path and how many syscalls it allows.
+///
+/// # Errors
+/// [`Error::Read`], [`Error::Parse`] for the kept profile; [`Error::Write`].
+pub(super) fn write_delta(dir: &Path, report: &Report) -> Result<Option<(PathBuf, usize)>, Error> {
+    let base_path = dir.join(BASE);
+    let base = match fs::read(&base_path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Read {
+                path: base_path,
+                source,
+            })
+        }
+    };
+    let base: Value = serde_json::from_slice(&base).map_err(|source| Error::Parse {
+        path: base_path,
+        source,
+    })?;
+    let delta = delta(&base, report);
+    let n = delta["syscalls"]
+        .as_array()
+        .and_then(|r| r.first())
+        .and_then(|r| r["names"].as_array())
+        .map_or(0, Vec::len);
+    let path = dir.join(DELTA);
+    let text = serde_json::to_string_pretty(&delta).map_err(Error::Spec)? + "\n";
+    fs::write(&path, text).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(Some((path, n)))
+}
+
+/// The delta: `base`'s default action and architectures, one rule allowing the syscalls
+/// `report` logged (sorted), none when nothing was logged.
+fn delta(base: &Value, report: &Report) -> Value {
+    let names: BTreeSet<&str> = report
+        .denials
+        .iter()
+        .filter(|d| d.action == LOG && !d.syscall.starts_with('#'))
+        .map(|d| d.syscall.as_str())
+        .collect();
+    let mut out = BTreeMap::new();
+    out.insert("defaultAction", base["defaultAction"].clone());
+    if let Some(e) = base.get("defaultErrnoRet") {
+        out.insert("defaultErrnoRet", e.clone());
+    }
+    if let Some(a) = base.get("architectures") {
+        out.insert("architectures", a.clone());
+    }
+    let rules = if names.is_empty() {
+        json!([])
+    } else {
+        json!([{
+            "names": names,
+            "action": ALLOW,
+            "comment": "needed by the workload, logged in complain mode (rpod)"
+        }])
+    };
+    out.insert("syscalls", rules);
+    json!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Denial;
+    use super::*;
+
+    fn denial(syscall: &str, action: &str) -> Denial {
+        Denial {
+            syscall: syscall.into(),
+            nr: 0,
+            arch: "SCMP_ARCH_X86_64".into(),
+            action: action.into(),
+            count: 1,
+            pid: 1,
+            comm: "x".into(),
+        }
+    }
+
+    #[test]
+    fn complain_mode_logs_every_action_that_is_not_allow() {
+        let mut sc = json!({
+            "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+            "syscalls": [
+                {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+                {"names": ["bpf"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+                {"names": ["kexec_load"], "action": "SCMP_ACT_KILL_PROCESS"}
+            ]
+        });
+        to_log(&mut sc);
+        assert_eq!(
+            sc,
+            json!({
+                "defaultAction": "SCMP_ACT_LOG",
+                "syscalls": [
+                    {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+                    {"names": ["bpf"], "action": "SCMP_ACT_LOG"},
+                    {"names": ["kexec_load"], "action": "SCMP_ACT_LOG"}
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn the_delta_allows_exactly_the_logged_syscalls_with_the_bases_default() {
+        let base = json!({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+            "architectures": ["SCMP_ARCH_X86_64"], "syscalls": []});
+        let report = Report {
+            denials: vec![
+                denial("sync", LOG),
+                denial("fsync", LOG),
+                denial("sync", LOG),
+                denial("bpf", "SCMP_ACT_ERRNO"),
+            ],
+        };
+        assert_eq!(
+            delta(&base, &report),
+            json!({
+                "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+                "architectures": ["SCMP_ARCH_X86_64"],
+                "syscalls": [{"names": ["fsync", "sync"], "action": "SCMP_ACT_ALLOW",
+                    "comment": "needed by the workload, logged in complain mode (rpod)"}]
+            })
+        );
+    }
+}

@@ -1,0 +1,564 @@
+//! Denials you can see: which syscalls a container's seccomp filter denied, how often, from
+//! which process (docs/denials.md).
+//!
+//! The mechanism. The runtime installs the container's filter with `SECCOMP_FILTER_FLAG_LOG`
+//! (added by `bundle::seccomp`), so the kernel logs every ERRNO, TRAP, TRACE and KILL result
+//! (and LOG, complain mode) through `audit_seccomp()` as an `AUDIT_SECCOMP` (1326) record
+//! (`kernel/seccomp.c`, `seccomp_log()`; which actions: `/proc/sys/kernel/seccomp/actions_logged`).
+//! An allowed syscall never gets there, so nothing costs anything until something is denied.
+//! The monitor reads those records from the audit netlink socket's read-only multicast group
+//! (`AUDIT_NLGRP_READLOG`, CAP_AUDIT_READ), which gets every record, unlike the kernel log,
+//! where audit records without auditd are rate-limited printks (10 per 5 s here).
+//!
+//! Scope. Before the monitor's thread starts the runtime it takes a new audit session
+//! (writes its login uid to `/proc/thread-self/loginuid`): the kernel gives the thread a fresh
+//! session id, inherited by every process forked from it and by nothing else, and every
+//! record carries it (`ses=`). Records of other sessions are ignored: other processes on the
+//! machine are never counted, and none is looked at.
+//!
+//! Crash safety: the counts are written to `denials.json` in the container's directory by
+//! write-to-temporary and rename, when they change (at most every 200 ms) and at exit.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::socket::{
+    bind, recv, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr, SockFlag,
+    SockProtocol, SockType,
+};
+use profiles::Arch;
+
+mod complain;
+use serde::{Deserialize, Serialize};
+
+/// `AUDIT_SECCOMP` (include/uapi/linux/audit.h).
+const AUDIT_SECCOMP: u16 = 1326;
+/// `AUDIT_NLGRP_READLOG`: the read-only multicast group, bit 0 of the groups mask.
+const AUDIT_NLGRP_READLOG: u32 = 1;
+/// The file in the container's directory.
+pub const FILE: &str = "denials.json";
+
+/// Why denials cannot be watched.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot open the audit netlink socket (needs CAP_AUDIT_READ and CONFIG_AUDIT)")]
+    Socket(#[source] nix::Error),
+    #[error("cannot make the collector's pipe")]
+    Pipe(#[source] std::io::Error),
+    #[error("cannot take an audit session for the container: {path}")]
+    Session {
+        path: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unknown seccomp mode {value:?} in the annotation io.rpod.seccomp.mode (use complain or enforce)")]
+    Mode { value: String },
+    #[error("unknown value {value:?} in the annotation io.rpod.seccomp.denials (use on or off)")]
+    Report { value: String },
+    #[error("complain mode (io.rpod.seccomp.mode=complain) needs denial reporting, and io.rpod.seccomp.denials is off")]
+    ComplainUnreported,
+    #[error("complain mode (io.rpod.seccomp.mode=complain) needs a seccomp profile, and the container runs unconfined")]
+    ComplainUnconfined,
+    #[error("cannot rewrite the container's seccomp section")]
+    Spec(#[source] serde_json::Error),
+    #[error("{} is not a denials file", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// One syscall denied to one process with one result, and how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Denial {
+    /// libseccomp's name, or `#N` for a number this arch's table lacks.
+    pub syscall: String,
+    pub nr: u32,
+    /// The syscall's arch (`SCMP_ARCH_*`).
+    pub arch: String,
+    /// The filter's action: `SCMP_ACT_ERRNO`, `SCMP_ACT_KILL_PROCESS`, `SCMP_ACT_LOG` (allowed,
+    /// complain mode), ...
+    pub action: String,
+    pub count: u64,
+    /// Host pid of the process.
+    pub pid: u32,
+    pub comm: String,
+}
+
+/// A container's denials, the content of `denials.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Sorted by syscall, action, pid.
+    pub denials: Vec<Denial>,
+}
+
+impl Report {
+    /// Calls denied in all.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.denials.iter().map(|d| d.count).sum()
+    }
+
+    /// Whether anything was denied (LOG results of complain mode are not denials).
+    pub fn denied(&self) -> impl Iterator<Item = &Denial> {
+        self.denials.iter().filter(|d| d.action != "SCMP_ACT_LOG")
+    }
+
+    /// The one line `rpod run` prints at exit, `None` when nothing was denied:
+    /// `rpod: seccomp denied 3 syscalls in NAME: sendfile x2 (nginx, pid 12), fsync x1 (redis, pid 40)`.
+    /// Syscalls by count, most first; each names the process that made most of its calls.
+    #[must_use]
+    pub fn summary(&self, container: &str) -> Option<String> {
+        let mut by: BTreeMap<&str, (u64, &Denial)> = BTreeMap::new();
+        let mut total = 0;
+        for d in self.denied() {
+            total += d.count;
+            let e = by.entry(d.syscall.as_str()).or_insert((0, d));
+            e.0 += d.count;
+            if d.count > e.1.count {
+                e.1 = d;
+            }
+        }
+        if total == 0 {
+            return None;
+        }
+        let mut list: Vec<_> = by.into_iter().collect();
+        list.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = list
+            .iter()
+            .map(|(name, (n, d))| format!("{name} x{n} ({}, pid {})", d.comm, d.pid))
+            .collect();
+        let calls = if total == 1 { "syscall" } else { "syscalls" };
+        Some(format!(
+            "rpod: seccomp denied {total} {calls} in {container}: {} (rpod seccomp denials {container})",
+            parts.join(", ")
+        ))
+    }
+
+    /// Reads `denials.json` in `dir`; an empty report when there is none (nothing denied).
+    ///
+    /// # Errors
+    /// [`Error::Read`], [`Error::Parse`].
+    pub fn load(dir: &Path) -> Result<Report, Error> {
+        let path = dir.join(FILE);
+        match fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|source| Error::Parse { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Report::default()),
+            Err(source) => Err(Error::Read { path, source }),
+        }
+    }
+
+    /// Writes `denials.json` in `dir` (temporary file and rename: a reader never sees half).
+    ///
+    /// # Errors
+    /// [`Error::Write`].
+    pub fn save(&self, dir: &Path) -> Result<(), Error> {
+        let path = dir.join(FILE);
+        let tmp = dir.join(format!(".{FILE}.tmp"));
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(
+                serde_json::to_string_pretty(self)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            )?;
+            f.write_all(b"\n")?;
+            f.sync_data()?;
+            fs::rename(&tmp, &path)
+        };
+        write().map_err(|source| Error::Write { path, source })
+    }
+}
+
+/// The report of the container `reference` (name, id or id prefix) in `store`.
+///
+/// # Errors
+/// No such container; [`Error::Read`], [`Error::Parse`].
+pub fn of_container(
+    store: &crate::storage::Store,
+    reference: &str,
+) -> Result<(crate::storage::ContainerRecord, Report), Box<dyn std::error::Error + Send + Sync>> {
+    let record = store.lookup_container(reference)?;
+    // The container's directory, as `container::paths` lays it out.
+    let dir = store.root().join("containers").join(&record.id);
+    let report = Report::load(&dir)?;
+    Ok((record, report))
+}
+
+pub use complain::{prepare, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
+
+/// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`).
+#[must_use]
+pub fn enabled(dir: &Path) -> bool {
+    !dir.join(complain::OFF).exists()
+}
+
+/// One `AUDIT_SECCOMP` record's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub ses: u32,
+    pub pid: u32,
+    pub comm: String,
+    pub arch: u32,
+    pub nr: u32,
+    pub code: u32,
+}
+
+/// Parses the text of an `AUDIT_SECCOMP` record (`kernel/auditsc.c`, `audit_seccomp()` and
+/// `audit_log_task()`): `audit(T:S): auid=.. uid=.. gid=.. ses=N ... pid=P comm="C" exe=".."
+/// sig=0 arch=c000003e syscall=110 compat=0 ip=0x.. code=0x50000`.
+pub(crate) fn parse(text: &str) -> Option<Record> {
+    let field = |k: &str| {
+        text.split(' ')
+            .find_map(|w| w.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
+    };
+    // comm is quoted, or hex when it has spaces or quotes (audit_log_untrustedstring).
+    let comm = field("comm").map_or_else(String::new, |c| {
+        if let Some(q) = c.strip_prefix('"') {
+            q.trim_end_matches('"').to_string()
+        } else {
+            (0..c.len() / 2)
+                .filter_map(|i| u8::from_str_radix(c.get(2 * i..2 * i + 2)?, 16).ok())
+                .map(char::from)
+                .collect()
+        }
+    });
+    Some(Record {
+        ses: field("ses")?.parse().ok()?,
+        pid: field("pid")?.parse().ok()?,
+        comm,
+        arch: u32::from_str_radix(field("arch")?, 16).ok()?,
+        nr: field("syscall")?.parse().ok()?,
+        code: u32::from_str_radix(field("code")?.trim_start_matches("0x"), 16).ok()?,
+    })
+}
+
+fn action_name(code: u32) -> &'static str {
+    // SECCOMP_RET_* (include/uapi/linux/seccomp.h), action part.
+    match code & 0xffff_0000 {
+        0x0000_0000 => "SCMP_ACT_KILL_THREAD",
+        0x8000_0000 => "SCMP_ACT_KILL_PROCESS",
+        0x0003_0000 => "SCMP_ACT_TRAP",
+        0x0005_0000 => "SCMP_ACT_ERRNO",
+        0x7fc0_0000 => "SCMP_ACT_NOTIFY",
+        0x7ff0_0000 => "SCMP_ACT_TRACE",
+        0x7ffc_0000 => "SCMP_ACT_LOG",
+        _ => "SCMP_ACT_UNKNOWN",
+    }
+}
+
+type Key = (u32, u32, u32, u32); // pid, arch, nr, action
+
+#[derive(Default)]
+struct Counts {
+    counts: BTreeMap<Key, (u64, String)>,
+}
+
+impl Counts {
+    fn add(&mut self, r: &Record) {
+        let e = self
+            .counts
+            .entry((r.pid, r.arch, r.nr, r.code & 0xffff_0000))
+            .or_insert((0, r.comm.clone()));
+        e.0 += 1;
+    }
+
+    fn report(&self) -> Report {
+        let mut denials: Vec<Denial> = self
+            .counts
+            .iter()
+            .map(|(&(pid, arch, nr, code), (count, comm))| {
+                let a = Arch::from_audit_arch(arch);
+                Denial {
+                    syscall: a
+                        .and_then(|a| profiles::syscalls::name(a, nr))
+                        .map_or_else(|| format!("#{nr}"), str::to_string),
+                    nr,
+                    arch: a.map_or_else(|| format!("{arch:#x}"), |a| a.scmp_name().to_string()),
+                    action: action_name(code).to_string(),
+                    count: *count,
+                    pid,
+                    comm: comm.clone(),
+                }
+            })
+            .collect();
+        denials.sort_by(|a, b| (&a.syscall, &a.action, a.pid).cmp(&(&b.syscall, &b.action, b.pid)));
+        Report { denials }
+    }
+}
+
+/// What a finished collector found.
+#[derive(Debug, Clone, Default)]
+pub struct Finished {
+    pub report: Report,
+    /// Complain mode: the delta written and how many syscalls it allows.
+    pub delta: Option<(PathBuf, usize)>,
+}
+
+/// A running collector: a thread reading the audit socket for one session.
+pub struct Collector {
+    /// Closing it wakes the reader to stop.
+    stop: Option<std::io::PipeWriter>,
+    handle: Option<JoinHandle<Report>>,
+    /// The container's directory: where `denials.json` and, in complain mode, the delta go.
+    dir: PathBuf,
+}
+
+// A monitor that returns early (an error before the runtime ran) drops the collector: the
+// pipe's writer closes and the reader stops too.
+
+/// Gives the calling thread a new audit session and returns its id: every process it forks
+/// from now on carries it. The login uid written is the thread's own when set, else its uid
+/// (what a root login would have given the container anyway).
+fn new_session() -> Result<u32, Error> {
+    let err = |path| move |source| Error::Session { path, source };
+    let current = fs::read_to_string("/proc/thread-self/loginuid")
+        .map_err(err("/proc/thread-self/loginuid"))?;
+    let uid = match current.trim().parse::<u32>() {
+        Ok(u) if u != u32::MAX => u,
+        _ => nix::unistd::getuid().as_raw(),
+    };
+    fs::write("/proc/thread-self/loginuid", uid.to_string())
+        .map_err(err("/proc/thread-self/loginuid"))?;
+    let ses = fs::read_to_string("/proc/thread-self/sessionid")
+        .map_err(err("/proc/thread-self/sessionid"))?;
+    ses.trim().parse().map_err(|_| Error::Session {
+        path: "/proc/thread-self/sessionid",
+        source: std::io::Error::other("not a number"),
+    })
+}
+
+impl Collector {
+    /// Opens the audit socket, gives the calling thread (the one that will start the runtime)
+    /// a new audit session, and starts reading records into `dir`/`denials.json`.
+    ///
+    /// # Errors
+    /// [`Error::Socket`], [`Error::Session`].
+    pub fn start(dir: PathBuf) -> Result<Collector, Error> {
+        let fd = socket(
+            AddressFamily::Netlink,
+            SockType::Raw,
+            SockFlag::SOCK_CLOEXEC,
+            SockProtocol::NetlinkAudit,
+        )
+        .map_err(Error::Socket)?;
+        bind(fd.as_raw_fd(), &NetlinkAddr::new(0, AUDIT_NLGRP_READLOG)).map_err(Error::Socket)?;
+        let _ = setsockopt(&fd, sockopt::RcvBuf, &(1 << 20));
+        let ses = new_session()?;
+        let (wake, stop) = std::io::pipe().map_err(Error::Pipe)?;
+        let d = dir.clone();
+        let handle = std::thread::spawn(move || read_loop(&fd, ses, &d, &wake));
+        Ok(Collector {
+            stop: Some(stop),
+            handle: Some(handle),
+            dir,
+        })
+    }
+
+    /// Stops reading once the records already queued are in, writes the file and returns the
+    /// report. Waits (up to 100 ms) only when something was denied.
+    /// In complain mode ([`prepare`]), also writes the profile delta ([`DELTA`]).
+    ///
+    /// # Errors
+    /// The delta cannot be written (the report is still returned in the error's place
+    /// nowhere: the counts are in `denials.json` already).
+    pub fn finish(mut self) -> Result<Finished, Error> {
+        drop(self.stop.take());
+        let report = self
+            .handle
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let delta = complain::write_delta(&self.dir, &report)?;
+        Ok(Finished { report, delta })
+    }
+}
+
+/// `AUDIT_GET` (include/uapi/linux/audit.h): asks for `struct audit_status`.
+const AUDIT_GET: u16 = 1000;
+
+/// The kernel's audit queue length (`struct audit_status.backlog`), through a request on an
+/// audit netlink socket of its own; `None` when the kernel does not answer.
+fn audit_backlog() -> Option<u32> {
+    let fd = socket(
+        AddressFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkAudit,
+    )
+    .ok()?;
+    // struct nlmsghdr: len 16, type AUDIT_GET, flags NLM_F_REQUEST, seq 1, pid 0.
+    let mut req = [0u8; 16];
+    req[0..4].copy_from_slice(&16u32.to_ne_bytes());
+    req[4..6].copy_from_slice(&AUDIT_GET.to_ne_bytes());
+    req[6..8].copy_from_slice(&1u16.to_ne_bytes());
+    req[8..12].copy_from_slice(&1u32.to_ne_bytes());
+    nix::sys::socket::sendto(
+        fd.as_raw_fd(),
+        &req,
+        &NetlinkAddr::new(0, 0),
+        MsgFlags::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 256];
+    let n = recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()).ok()?;
+    // After the header: mask, enabled, failure, pid, rate_limit, backlog_limit, lost, backlog.
+    let ty = u16::from_ne_bytes([buf[4], buf[5]]);
+    if ty != AUDIT_GET || n < 16 + 32 {
+        return None;
+    }
+    Some(u32::from_ne_bytes([buf[44], buf[45], buf[46], buf[47]]))
+}
+
+/// Waits (polling every millisecond, until `deadline`) for the audit queue to be empty.
+fn wait_for_empty_queue(deadline: Instant) {
+    while audit_backlog().is_some_and(|b| b > 0) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> Report {
+    let mut counts = Counts::default();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut dirty = false;
+    let mut last_write = Instant::now();
+    let mut last_record: Option<Instant> = None;
+    let mut stop_at: Option<Instant> = None;
+    loop {
+        // Asleep in poll until a record or the stop (the pipe's writer closed): no wake-ups
+        // while nothing is denied. Counts that changed are flushed within 200 ms.
+        let wait = match (stop_at, dirty) {
+            (Some(t), _) => t.saturating_duration_since(Instant::now()),
+            (None, true) => Duration::from_millis(200).saturating_sub(last_write.elapsed()),
+            (None, false) => Duration::MAX,
+        };
+        let timeout = if wait == Duration::MAX {
+            PollTimeout::NONE
+        } else {
+            // At most 60 s: a longer wait only loops once more.
+            PollTimeout::from(u16::try_from(wait.as_millis().min(60_000)).unwrap_or(60_000))
+        };
+        let mut fds = [
+            PollFd::new(fd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(wake.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => break,
+        }
+        let woken = fds[1].revents().is_some_and(|r| !r.is_empty());
+        if stop_at.is_none() && woken {
+            // kauditd delivers asynchronously: a record queued by a process that has exited
+            // may still be on its way. When this session had records, give the last ones
+            // 100 ms; else wait until the kernel's audit queue is empty (at most 100 ms) and
+            // for one more millisecond (kauditd sends right after it dequeues).
+            stop_at = Some(if last_record.is_some() {
+                Instant::now() + Duration::from_millis(100)
+            } else {
+                wait_for_empty_queue(Instant::now() + Duration::from_millis(100));
+                Instant::now() + Duration::from_millis(1)
+            });
+        }
+        // Everything queued, without blocking.
+        loop {
+            let n = match recv(fd.as_raw_fd(), &mut buf, MsgFlags::MSG_DONTWAIT) {
+                Ok(n) => n,
+                // ENOBUFS: the socket overran (records of the machine were dropped); go on.
+                Err(nix::errno::Errno::ENOBUFS | nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+            };
+            if n >= 16 {
+                // struct nlmsghdr: len u32, type u16, flags u16, seq u32, pid u32; the text.
+                let ty = u16::from_ne_bytes([buf[4], buf[5]]);
+                if ty == AUDIT_SECCOMP {
+                    let text = String::from_utf8_lossy(&buf[16..n]);
+                    if let Some(r) = parse(&text).filter(|r| r.ses == ses) {
+                        counts.add(&r);
+                        dirty = true;
+                        last_record = Some(Instant::now());
+                    }
+                }
+            }
+        }
+        if dirty && last_write.elapsed() >= Duration::from_millis(200) {
+            let _ = counts.report().save(dir);
+            dirty = false;
+            last_write = Instant::now();
+        }
+        if stop_at.is_some_and(|t| Instant::now() >= t) {
+            break;
+        }
+    }
+    let report = counts.report();
+    if dirty || !report.denials.is_empty() {
+        let _ = report.save(dir);
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seccomp_record_is_parsed_into_its_fields() {
+        let r = parse("audit(1796673208.258:70633): auid=0 uid=0 gid=0 ses=12 pid=20270 comm=\"d\" exe=\"/tmp/d\" sig=0 arch=c000003e syscall=110 compat=0 ip=0x7f7900e13829 code=0x50000").unwrap();
+        assert_eq!(
+            r,
+            Record {
+                ses: 12,
+                pid: 20270,
+                comm: "d".into(),
+                arch: 0xc000_003e,
+                nr: 110,
+                code: 0x50000
+            }
+        );
+        let hex =
+            parse("audit(1:2): ses=1 pid=3 comm=6120620A arch=c000003e syscall=1 code=0x80000000")
+                .unwrap();
+        assert_eq!(hex.comm, "a b\n");
+    }
+
+    #[test]
+    fn the_summary_names_each_syscall_with_its_count_and_process_most_first() {
+        let mut c = Counts::default();
+        let rec = |pid, comm: &str, nr, code| Record {
+            ses: 1,
+            pid,
+            comm: comm.into(),
+            arch: 0xc000_003e,
+            nr,
+            code,
+        };
+        c.add(&rec(12, "nginx", 40, 0x50001));
+        c.add(&rec(12, "nginx", 40, 0x50001));
+        c.add(&rec(40, "redis", 74, 0x50001));
+        c.add(&rec(40, "redis", 1, 0x7ffc_0000));
+        let r = c.report();
+        assert_eq!(
+            r.summary("web").unwrap(),
+            "rpod: seccomp denied 3 syscalls in web: sendfile x2 (nginx, pid 12), fsync x1 (redis, pid 40) (rpod seccomp denials web)"
+        );
+        assert_eq!(Report::default().summary("web"), None);
+    }
+}
