@@ -49,16 +49,22 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
     let handle = signals.handle();
     let child_pid = Arc::new(AtomicI32::new(0));
     let interrupted = Arc::new(AtomicBool::new(false));
+    // A SIGTERM/SIGHUP that arrives while no command runs (between spawning it and noting its
+    // pid) waits here; whichever side takes it from `pending` passes it on, so it is passed on
+    // exactly once.
+    let pending = Arc::new(AtomicI32::new(0));
     let forwarder = {
-        let (child_pid, interrupted) = (Arc::clone(&child_pid), Arc::clone(&interrupted));
+        let (child_pid, interrupted, pending) = (
+            Arc::clone(&child_pid),
+            Arc::clone(&interrupted),
+            Arc::clone(&pending),
+        );
         std::thread::spawn(move || {
             for sig in signals.forever() {
                 interrupted.store(true, Ordering::SeqCst);
-                let pid = child_pid.load(Ordering::SeqCst);
-                if (sig == SIGTERM || sig == SIGHUP) && pid > 0 {
-                    if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
-                        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), s);
-                    }
+                if sig == SIGTERM || sig == SIGHUP {
+                    pending.store(sig, Ordering::SeqCst);
+                    pass_on(child_pid.load(Ordering::SeqCst), &pending);
                 }
             }
         })
@@ -68,7 +74,7 @@ pub fn run(a: &RecordArgs) -> anyhow::Result<ExitStatus> {
         &args,
         request.as_ref(),
         (base, within.as_ref()),
-        &child_pid,
+        (&child_pid, &pending),
         &interrupted,
     );
     handle.close();
@@ -86,7 +92,7 @@ fn record_runs(
         Option<profiles::model::Profile>,
         Option<&profiles::model::Profile>,
     ),
-    child_pid: &AtomicI32,
+    (child_pid, pending): (&AtomicI32, &AtomicI32),
     interrupted: &AtomicBool,
 ) -> anyhow::Result<ExitStatus> {
     let runs = a.runs;
@@ -105,7 +111,9 @@ fn record_runs(
         let session = Session::start(Window::Command, args)?;
         let status = match Command::new(program).args(&a.command[1..]).spawn() {
             Ok(mut child) => {
-                child_pid.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+                let pid = i32::try_from(child.id()).unwrap_or(0);
+                child_pid.store(pid, Ordering::SeqCst);
+                pass_on(pid, pending);
                 let s = child.wait();
                 child_pid.store(0, Ordering::SeqCst);
                 s.map_err(Some)
@@ -220,4 +228,15 @@ fn record_runs(
         }
     }
     Ok(first_failure.unwrap_or(ExitStatus::Container(0)))
+}
+
+/// Sends the signal waiting in `pending` (if any) to `pid` (if the command runs).
+fn pass_on(pid: i32, pending: &AtomicI32) {
+    if pid <= 0 {
+        return;
+    }
+    let sig = pending.swap(0, Ordering::SeqCst);
+    if let Ok(s) = nix::sys::signal::Signal::try_from(sig) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), s);
+    }
 }
