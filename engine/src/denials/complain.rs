@@ -78,6 +78,7 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
         fs::write(&off, "").map_err(|source| Error::Write { path: off, source })?;
     }
     let has_filter = spec.linux().as_ref().is_some_and(|l| l.seccomp().is_some());
+    write_enosys_on_purpose(spec, dir)?;
     if !has_filter {
         return if complain {
             Err(Error::ComplainUnconfined)
@@ -111,6 +112,39 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
     }
     *spec = serde_json::from_value(v).map_err(Error::Spec)?;
     Ok(())
+}
+
+/// The file listing the syscalls the container's profile answers ENOSYS by a rule of its own
+/// ([`super::Report::enosys_on_purpose`]), one per line.
+const ENOSYS_ON_PURPOSE: &str = "seccomp-enosys";
+
+/// ENOSYS (asm-generic, x86_64 and aarch64).
+const ENOSYS: u32 = 38;
+
+/// Writes [`ENOSYS_ON_PURPOSE`] for `spec`'s profile (before complain mode rewrites it): the
+/// names of unconditional rules whose action is ERRNO(ENOSYS).
+fn write_enosys_on_purpose(spec: &Spec, dir: &Path) -> Result<(), Error> {
+    use oci_spec::runtime::LinuxSeccompAction;
+    let mut names = Vec::new();
+    if let Some(sc) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+        for r in sc.syscalls().iter().flatten() {
+            if r.action() == LinuxSeccompAction::ScmpActErrno
+                && r.errno_ret() == Some(ENOSYS)
+                && r.args().as_ref().is_none_or(Vec::is_empty)
+            {
+                names.extend(r.names().iter().cloned());
+            }
+        }
+    }
+    let path = dir.join(ENOSYS_ON_PURPOSE);
+    fs::write(&path, names.join("\n")).map_err(|source| Error::Write { path, source })
+}
+
+/// What [`write_enosys_on_purpose`] wrote for the container in `dir` (none if nothing).
+pub(super) fn enosys_on_purpose(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join(ENOSYS_ON_PURPOSE))
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// Every action that is not ALLOW becomes LOG (and loses its errno).
@@ -251,6 +285,7 @@ mod tests {
                 denial("sync", LOG),
                 denial("bpf", "SCMP_ACT_ERRNO"),
             ],
+            enosys_on_purpose: Vec::new(),
         };
         assert_eq!(
             delta(&base, &report),

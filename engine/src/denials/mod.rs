@@ -109,6 +109,14 @@ pub struct Denial {
 pub struct Report {
     /// Sorted by syscall, action, pid.
     pub denials: Vec<Denial>,
+    /// Syscalls the profile answers ENOSYS by a rule of its own, whatever the arguments: "not
+    /// implemented here" on purpose, which C libraries take as "fall back" (a recorded
+    /// profile answers `clone3` so, and glibc's threads then use `clone`:
+    /// docs/recorded-profiles.md). Their calls are listed but not [`Report::notable`]. (The
+    /// kernel's audit record carries the action, not the errno, so this comes from the
+    /// profile: [`complain::prepare`].)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enosys_on_purpose: Vec<String>,
 }
 
 impl Report {
@@ -123,14 +131,24 @@ impl Report {
         self.denials.iter().filter(|d| d.action != "SCMP_ACT_LOG")
     }
 
-    /// The one line `rpod run` prints at exit, `None` when nothing was denied:
+    /// The denials worth a user's attention: [`Report::denied`] without the calls answered
+    /// ENOSYS. ENOSYS says "not implemented here" and C libraries fall back on it (a recorded
+    /// profile answers `clone3` so, on purpose, and glibc's threads then use `clone`:
+    /// docs/recorded-profiles.md); `rpod seccomp denials` still lists them.
+    pub fn notable(&self) -> impl Iterator<Item = &Denial> {
+        self.denied()
+            .filter(|d| d.action != ERRNO || !self.enosys_on_purpose.contains(&d.syscall))
+    }
+
+    /// The one line `rpod run` prints at exit, `None` when nothing [`Report::notable`] was
+    /// denied:
     /// `rpod: seccomp denied 3 syscalls in NAME: sendfile x2 (nginx, pid 12), fsync x1 (redis, pid 40)`.
     /// Syscalls by count, most first; each names the process that made most of its calls.
     #[must_use]
     pub fn summary(&self, container: &str) -> Option<String> {
         let mut by: BTreeMap<&str, (u64, &Denial)> = BTreeMap::new();
         let mut total = 0;
-        for d in self.denied() {
+        for d in self.notable() {
             total += d.count;
             let e = by.entry(d.syscall.as_str()).or_insert((0, d));
             e.0 += d.count;
@@ -266,19 +284,30 @@ fn action_name(code: u32) -> &'static str {
     }
 }
 
-type Key = (u32, u32, u32, u32); // pid, arch, nr, action
+type Key = (u32, u32, u32, u32); // pid, arch, nr, action and its data (the errno)
+
+const ERRNO: &str = "SCMP_ACT_ERRNO";
+
+/// Distinct (pid, syscall, result) entries kept; past it, calls are counted under pid 0 and
+/// comm `(other)`, so a container of many short-lived processes that are each denied
+/// something cannot grow the monitor's memory or `denials.json` without bound.
+const MAX_ENTRIES: usize = 4096;
 
 #[derive(Default)]
 struct Counts {
     counts: BTreeMap<Key, (u64, String)>,
+    /// [`Report::enosys_on_purpose`].
+    enosys_on_purpose: Vec<String>,
 }
 
 impl Counts {
     fn add(&mut self, r: &Record) {
-        let e = self
-            .counts
-            .entry((r.pid, r.arch, r.nr, r.code & 0xffff_0000))
-            .or_insert((0, r.comm.clone()));
+        let mut key = (r.pid, r.arch, r.nr, r.code);
+        if self.counts.len() >= MAX_ENTRIES && !self.counts.contains_key(&key) {
+            key.0 = 0;
+        }
+        let comm = if key.0 == 0 { "(other)" } else { &r.comm };
+        let e = self.counts.entry(key).or_insert((0, comm.to_string()));
         e.0 += 1;
     }
 
@@ -302,7 +331,10 @@ impl Counts {
             })
             .collect();
         denials.sort_by(|a, b| (&a.syscall, &a.action, a.pid).cmp(&(&b.syscall, &b.action, b.pid)));
-        Report { denials }
+        Report {
+            denials,
+            enosys_on_purpose: self.enosys_on_purpose.clone(),
+        }
     }
 }
 
@@ -437,7 +469,10 @@ fn wait_for_empty_queue(deadline: Instant) {
 }
 
 fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> Report {
-    let mut counts = Counts::default();
+    let mut counts = Counts {
+        enosys_on_purpose: complain::enosys_on_purpose(dir),
+        ..Counts::default()
+    };
     let mut buf = vec![0u8; 1 << 16];
     let mut dirty = false;
     let mut last_write = Instant::now();
@@ -560,5 +595,53 @@ mod tests {
             "rpod: seccomp denied 3 syscalls in web: sendfile x2 (nginx, pid 12), fsync x1 (redis, pid 40) (rpod seccomp denials web)"
         );
         assert_eq!(Report::default().summary("web"), None);
+    }
+
+    #[test]
+    fn calls_the_profile_answers_enosys_on_purpose_are_listed_but_not_in_the_summary() {
+        let mut c = Counts {
+            enosys_on_purpose: vec!["clone3".into()],
+            ..Counts::default()
+        };
+        let rec = |nr| Record {
+            ses: 1,
+            pid: 7,
+            comm: "redis".into(),
+            arch: 0xc000_003e,
+            nr,
+            // The audit record has the action only, never the errno.
+            code: 0x50000,
+        };
+        c.add(&rec(435));
+        let r = c.report();
+        assert_eq!(r.denied().count(), 1);
+        assert_eq!(r.summary("db"), None);
+        c.add(&rec(83));
+        assert_eq!(
+            c.report().summary("db").unwrap(),
+            "rpod: seccomp denied 1 syscall in db: mkdir x1 (redis, pid 7) (rpod seccomp denials db)"
+        );
+    }
+
+    #[test]
+    fn distinct_entries_are_bounded_and_the_rest_is_counted_as_other() {
+        let mut c = Counts::default();
+        for pid in 1..=u32::try_from(MAX_ENTRIES).unwrap() + 10 {
+            c.add(&Record {
+                ses: 1,
+                pid,
+                comm: "w".into(),
+                arch: 0xc000_003e,
+                nr: 83,
+                code: 0x50000,
+            });
+        }
+        let r = c.report();
+        assert_eq!(r.denials.len(), MAX_ENTRIES + 1);
+        assert_eq!(r.total(), u64::try_from(MAX_ENTRIES).unwrap() + 10);
+        assert!(r
+            .denials
+            .iter()
+            .any(|d| d.pid == 0 && d.comm == "(other)" && d.count == 10));
     }
 }
