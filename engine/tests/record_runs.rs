@@ -7,21 +7,8 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{code, ready, stderr, stdout, Env, RemoveAll};
-
-fn can_record() -> bool {
-    ready()
-        && rpod_tests::require(
-            "bpf",
-            Path::new("/sys/kernel/btf/vmlinux").exists()
-                && Path::new("/sys/kernel/tracing").exists(),
-        )
-}
-
-fn read_json(p: &Path) -> Value {
-    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use support::recording::{can_record, read_json};
+use support::{code, stderr, stdout, Env, RemoveAll};
 
 fn names(v: &Value) -> Vec<String> {
     v.as_array()

@@ -10,7 +10,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use support::{code, crun_ready, ready, stderr, stdout, Env};
+use support::recording::can_record;
+use support::{code, crun_ready, stderr, stdout, Env};
 
 fn rpod(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rpod"))
@@ -87,15 +88,6 @@ fn lint_names_the_runtime_handoff_a_host_recording_lacks() {
         full.to_str().expect("utf8"),
     ]);
     assert_eq!(missing_handoff(&o), Vec::<String>::new());
-}
-
-fn can_record() -> bool {
-    ready()
-        && rpod_tests::require(
-            "bpf",
-            Path::new("/sys/kernel/btf/vmlinux").exists()
-                && Path::new("/sys/kernel/tracing").exists(),
-        )
 }
 
 /// The same host recording, with and without `--for-container`, used for a container.

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::{code, crun_ready, eventually, ready, Env};
+use support::recording::{allowed, can_record, read_json};
+use support::{code, crun_ready, eventually, Env};
 
 const ANNOTATION: &str = "io.containers.trace-syscall";
 
@@ -36,32 +37,6 @@ const RUNTIME_SETUP: &[&str] = &[
     "fsmount",
     "fsconfig",
 ];
-
-fn can_record() -> bool {
-    ready()
-        && rpod_tests::require(
-            "bpf",
-            Path::new("/sys/kernel/btf/vmlinux").exists()
-                && Path::new("/sys/kernel/tracing").exists(),
-        )
-}
-
-fn read_json(p: &Path) -> Value {
-    let text = fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", p.display()))
-}
-
-/// The names the profile allows, in any rule.
-fn allowed(profile: &Value) -> BTreeSet<String> {
-    profile["syscalls"]
-        .as_array()
-        .expect("a syscalls list")
-        .iter()
-        .filter(|r| r["action"] == "SCMP_ACT_ALLOW")
-        .flat_map(|r| r["names"].as_array().expect("names").iter())
-        .map(|n| n.as_str().expect("a name").to_string())
-        .collect()
-}
 
 fn annotation(out: &Path) -> String {
     format!("{ANNOTATION}=of:{}", out.display())
@@ -434,7 +409,6 @@ fn a_host_recording_matches_strace_of_the_same_workload() {
     let straced = strace_names(&fs::read_to_string(&trace).unwrap());
     // Every recorded profile allows what the kernel may make the workload issue (issue 14),
     // seen or not.
-    let mut recorded = recorded;
     for s in rpod::trace::prepare::KERNEL_ISSUED {
         assert!(recorded.contains(*s), "{s}");
         if !straced.contains(*s) {

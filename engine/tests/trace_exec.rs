@@ -11,38 +11,13 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{code, crun_ready, eventually, ready, Env};
+use support::recording::{allowed, can_record, read_json};
+use support::{code, crun_ready, eventually, Env};
 
 const ANNOTATION: &str = "io.containers.trace-syscall";
 const ARGS: &str = "io.rpod.trace-syscall.args";
 /// A container that runs until /tmp/stop exists (made by an `rpod exec`).
 const UNTIL_STOP: &str = "while [ ! -e /tmp/stop ]; do sleep 0.05; done";
-
-fn can_record() -> bool {
-    ready()
-        && rpod_tests::require(
-            "bpf",
-            Path::new("/sys/kernel/btf/vmlinux").exists()
-                && Path::new("/sys/kernel/tracing").exists(),
-        )
-}
-
-fn read_json(p: &Path) -> Value {
-    let text = fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", p.display()))
-}
-
-/// The names the profile allows, in any rule.
-fn allowed(profile: &Value) -> BTreeSet<String> {
-    profile["syscalls"]
-        .as_array()
-        .expect("a syscalls list")
-        .iter()
-        .filter(|r| r["action"] == "SCMP_ACT_ALLOW")
-        .flat_map(|r| r["names"].as_array().expect("names").iter())
-        .map(|n| n.as_str().expect("a name").to_string())
-        .collect()
-}
 
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -11,23 +11,10 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::{code, ready, stderr, stdout, Env};
+use support::recording::{can_record, read_json};
+use support::{code, stderr, stdout, Env};
 
 const ANNOTATION: &str = "io.containers.trace-syscall";
-
-fn can_record() -> bool {
-    ready()
-        && rpod_tests::require(
-            "bpf",
-            Path::new("/sys/kernel/btf/vmlinux").exists()
-                && Path::new("/sys/kernel/tracing").exists(),
-        )
-}
-
-fn read_json(p: &Path) -> Value {
-    let text = fs::read_to_string(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", p.display()))
-}
 
 fn rpod_host(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rpod"))

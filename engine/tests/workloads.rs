@@ -28,8 +28,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
+use support::recording::{allowed, can_record, try_read_json as read_json};
 use support::workloads::{env_with, files, in_netns};
-use support::{code, crun_ready, eventually, ready, stderr, stdout, Env, RemoveAll};
+use support::{code, crun_ready, eventually, stderr, stdout, Env, RemoveAll};
 
 const ANNOTATION: &str = "io.containers.trace-syscall";
 const PODMAN_DEFAULT: &str = "/usr/share/containers/seccomp.json";
@@ -71,32 +72,6 @@ impl Steps {
             self.failed.join("\n  ")
         );
     }
-}
-
-fn can_record() -> bool {
-    ready()
-        && rpod_tests::require(
-            "bpf",
-            Path::new("/sys/kernel/btf/vmlinux").exists()
-                && Path::new("/sys/kernel/tracing").exists(),
-        )
-}
-
-fn read_json(p: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", p.display()))
-}
-
-/// The names a profile allows, in any rule.
-fn allowed(profile: &Value) -> BTreeSet<String> {
-    profile["syscalls"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| r["action"] == "SCMP_ACT_ALLOW")
-        .flat_map(|r| r["names"].as_array().into_iter().flatten())
-        .filter_map(|n| n.as_str().map(str::to_string))
-        .collect()
 }
 
 /// The syscalls `profile` allows by a rule without argument conditions.

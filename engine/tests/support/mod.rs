@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use rpod_tests::require;
 
+pub mod recording;
 pub mod workloads;
 
 pub fn ready() -> bool {

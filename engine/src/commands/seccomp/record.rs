@@ -103,6 +103,15 @@ fn record_runs(
     let mut counts = Counts::default();
     let mut written = None;
     for run in 1..=runs {
+        // Checked before each run, not only after the last one: a signal that came between
+        // two runs starts no more.
+        if run > 1 && interrupted.load(Ordering::SeqCst) {
+            eprintln!(
+                "rpod: interrupted after run {} of {runs}; the recordings so far are merged",
+                run - 1
+            );
+            break;
+        }
         let prefix = if runs > 1 {
             format!("run {run}/{runs}: ")
         } else {
@@ -183,12 +192,6 @@ fn record_runs(
                 }
                 base = Some(built.profile);
             }
-        }
-        if interrupted.load(Ordering::SeqCst) && run < runs {
-            eprintln!(
-                "rpod: interrupted after run {run} of {runs}; the recordings so far are merged"
-            );
-            break;
         }
     }
     let rare: Vec<String> = counts
