@@ -222,7 +222,7 @@ pub fn of_container(
     Ok((record, report))
 }
 
-pub use complain::{prepare, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
+pub use complain::{prepare, Delta, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
 
 /// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`).
 #[must_use]
@@ -342,8 +342,8 @@ impl Counts {
 #[derive(Debug, Clone, Default)]
 pub struct Finished {
     pub report: Report,
-    /// Complain mode: the delta written and how many syscalls it allows.
-    pub delta: Option<(PathBuf, usize)>,
+    /// Complain mode: the delta written, what it allows and what it left out.
+    pub delta: Option<Delta>,
 }
 
 /// A running collector: a thread reading the audit socket for one session.
