@@ -24,7 +24,8 @@ pub const MODE_ANNOTATION: &str = "io.rpod.seccomp.mode";
 /// `io.rpod.seccomp.denials=off`: no flag, no collector (for a host whose kernel log must not
 /// get the records, or to measure what reporting costs).
 pub const REPORT_ANNOTATION: &str = "io.rpod.seccomp.denials";
-/// The marker `prepare` leaves in the container's directory when reporting is off.
+/// The marker `prepare` leaves in the container's directory when reporting is off or the
+/// container has no seccomp filter.
 pub const OFF: &str = "denials-off";
 /// The delta complain mode writes in the container's directory.
 pub const DELTA: &str = "seccomp-delta.json";
@@ -39,7 +40,8 @@ const ALLOW: &str = "SCMP_ACT_ALLOW";
 ///   too (runc 1.1.5 refuses any flag: "seccomp flags are not yet supported by runc", so under
 ///   runc only KILL and LOG results are seen);
 /// - in complain mode, turns every action that is not ALLOW into LOG and keeps the profile as
-///   given in `dir`.
+///   given in `dir`;
+/// - leaves the [`OFF`] marker in `dir` when reporting is off or there is no filter.
 ///
 /// # Errors
 /// [`Error::Mode`] for an unknown mode, [`Error::ComplainUnconfined`] for complain mode
@@ -72,13 +74,15 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
             })
         }
     };
+    let has_filter = spec.linux().as_ref().is_some_and(|l| l.seccomp().is_some());
+    // Without a filter nothing can be denied: no collector (no netlink socket, no new audit
+    // session, no warning when CAP_AUDIT_READ is missing).
     let off = dir.join(OFF);
-    if report {
+    if report && has_filter {
         let _ = fs::remove_file(&off);
     } else {
         fs::write(&off, "").map_err(|source| Error::Write { path: off, source })?;
     }
-    let has_filter = spec.linux().as_ref().is_some_and(|l| l.seccomp().is_some());
     write_enosys_on_purpose(spec, dir)?;
     if !has_filter {
         return if complain {

@@ -224,7 +224,8 @@ pub fn of_container(
 
 pub use complain::{prepare, Delta, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
 
-/// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`).
+/// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`, and a
+/// seccomp filter in force).
 #[must_use]
 pub fn enabled(dir: &Path) -> bool {
     !dir.join(complain::OFF).exists()
