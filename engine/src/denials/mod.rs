@@ -408,12 +408,15 @@ impl Collector {
     }
 
     /// Stops reading once the records already queued are in, writes the file and returns the
-    /// report. Waits (up to 100 ms) only when something was denied.
+    /// report. Always waits a little for records still on their way: 100 ms after the stop
+    /// when this session had records; else until the kernel's audit queue is empty (asked by
+    /// `AUDIT_GET` every millisecond, at most 100 ms) and 1 ms more.
     /// In complain mode ([`prepare`]), also writes the profile delta ([`DELTA`]).
     ///
     /// # Errors
-    /// The delta cannot be written (the report is still returned in the error's place
-    /// nowhere: the counts are in `denials.json` already).
+    /// [`Error::Read`], [`Error::Parse`] (the kept profile) or [`Error::Write`] (the delta)
+    /// in complain mode. The report is then not returned, but its counts are already in
+    /// `denials.json`.
     pub fn finish(mut self) -> Result<Finished, Error> {
         drop(self.stop.take());
         let report = self
