@@ -455,6 +455,13 @@ fn audit_backlog() -> Option<u32> {
         MsgFlags::empty(),
     )
     .ok()?;
+    // On the container's exit path: a kernel that does not answer must not hang it there.
+    setsockopt(
+        &fd,
+        sockopt::ReceiveTimeout,
+        &nix::sys::time::TimeVal::new(0, 20_000),
+    )
+    .ok()?;
     let mut buf = [0u8; 256];
     let n = recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()).ok()?;
     // After the header: mask, enabled, failure, pid, rate_limit, backlog_limit, lost, backlog.
