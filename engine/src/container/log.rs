@@ -72,6 +72,48 @@ fn file_kind(t: &fs::FileType) -> &'static str {
     }
 }
 
+/// Opens the log at `path` with `options` (the writer's and the reader's): O_NOFOLLOW, so a
+/// symlink put at the path after `create` is not followed (the open fails with ELOOP);
+/// O_NONBLOCK, so a FIFO there holds neither the monitor until a reader comes nor `rpod logs`
+/// until a writer does. What was opened must be a regular file (see [`check_path`]). `None`
+/// when nothing is at `path`; `what` names the action in an [`Error::Io`].
+fn open_regular(
+    path: &Path,
+    options: &mut fs::OpenOptions,
+    what: &'static str,
+) -> Result<Option<fs::File>, Error> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = match options
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(match e.raw_os_error() {
+                Some(nix::libc::ELOOP) => Error::LogPathUnsafe {
+                    path: path.to_path_buf(),
+                    found: "symlink",
+                },
+                // open(2): O_NONBLOCK|O_WRONLY on a FIFO no process reads.
+                Some(nix::libc::ENXIO) => Error::LogPathUnsafe {
+                    path: path.to_path_buf(),
+                    found: "FIFO",
+                },
+                _ => Error::io(what, path)(e),
+            });
+        }
+    };
+    let meta = file.metadata().map_err(Error::io(what, path))?;
+    if !meta.is_file() {
+        return Err(Error::LogPathUnsafe {
+            path: path.to_path_buf(),
+            found: file_kind(&meta.file_type()),
+        });
+    }
+    Ok(Some(file))
+}
+
 /// Appends entries to a container's log; shared by the threads that copy stdout and stderr.
 #[derive(Debug)]
 pub struct LogWriter {
@@ -88,34 +130,12 @@ impl LogWriter {
     /// # Errors
     /// [`Error::Io`] when it cannot be opened.
     pub fn open(path: &Path) -> Result<LogWriter, Error> {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        // O_NOFOLLOW: a symlink put at the path after `create` is not followed (the open fails
-        // with ELOOP); O_NONBLOCK: a FIFO there does not hold the monitor until a reader
-        // comes. What was opened must be a regular file (see [`check_path`]).
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-            .open(path)
-            .map_err(|e| match e.raw_os_error() {
-                Some(nix::libc::ELOOP) => Error::LogPathUnsafe {
-                    path: path.to_path_buf(),
-                    found: "symlink",
-                },
-                // open(2): O_NONBLOCK|O_WRONLY on a FIFO no process reads.
-                Some(nix::libc::ENXIO) => Error::LogPathUnsafe {
-                    path: path.to_path_buf(),
-                    found: "FIFO",
-                },
-                _ => Error::io("open the log", path)(e),
-            })?;
-        let meta = file.metadata().map_err(Error::io("open the log", path))?;
-        if !meta.is_file() {
-            return Err(Error::LogPathUnsafe {
-                path: path.to_path_buf(),
-                found: file_kind(&meta.file_type()),
-            });
-        }
+        let file = open_regular(
+            path,
+            fs::OpenOptions::new().create(true).append(true),
+            "open the log",
+        )?
+        .ok_or_else(|| Error::io("open the log", path)(std::io::ErrorKind::NotFound.into()))?;
         Ok(LogWriter {
             file: Some(Mutex::new(file)),
             max_size: None,
@@ -217,14 +237,13 @@ impl LogCursor {
     /// `None` when there is no log (yet, or any more).
     ///
     /// # Errors
-    /// [`Error::Io`] when it exists but cannot be read.
+    /// [`Error::Io`] when it exists but cannot be read; [`Error::LogPathUnsafe`] when it is
+    /// not a regular file (a symlink is not followed, a FIFO not waited on).
     pub fn open(&mut self, path: &Path) -> Result<Option<fs::File>, Error> {
         use std::io::Seek as _;
         use std::os::unix::fs::MetadataExt as _;
-        let mut f = match fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("read", path)(e)),
+        let Some(mut f) = open_regular(path, fs::OpenOptions::new().read(true), "read")? else {
+            return Ok(None);
         };
         let meta = f.metadata().map_err(Error::io("read", path))?;
         if self.ino.is_some_and(|i| i != meta.ino()) || meta.len() < self.offset {
@@ -373,6 +392,30 @@ mod tests {
         }
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
         assert!(check_path(&dir.path().join("new.log")).is_ok());
+    }
+
+    /// Review of issue 14: `rpod logs` on a `--log-opt path=` swapped for a symlink printed
+    /// the link's target, and on a FIFO it blocked forever.
+    #[test]
+    fn the_reader_neither_follows_a_symlink_nor_waits_on_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "2026-01-01T00:00:00.000000000Z stdout F secret\n").unwrap();
+        let link = dir.path().join("link.log");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let fifo = dir.path().join("fifo.log");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        for (path, found) in [(&link, "symlink"), (&fifo, "FIFO")] {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let e = LogReader::new(path)
+                .copy_to(&mut out, &mut err)
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::LogPathUnsafe { found: f, .. } if *f == found),
+                "{e:?}"
+            );
+            assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+        }
         assert!(matches!(
             check_path(&dir.path().join("no/such.log")),
             Err(Error::LogDirMissing { .. })

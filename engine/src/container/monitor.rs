@@ -460,12 +460,16 @@ fn finish_denials(
                 notes.say(&line);
             }
             // Complain mode: said in the log too, where a detached container's notes go.
-            if let Some((path, n)) = done.delta {
+            if let Some(d) = done.delta {
+                let (n, path) = (d.allowed, d.path.display());
+                let review = if d.needs_review.is_empty() {
+                    String::new()
+                } else {
+                    format!("; needs argument review, not in the delta: {} (record their arguments with the io.rpod.trace-syscall.args annotation)", d.needs_review.join(", "))
+                };
                 notes.say(&format!(
-                    "rpod: complain mode: {n} {} the profile would deny were allowed and logged; profile delta in {} (rpod seccomp merge PROFILE {} -o NEW)",
+                    "rpod: complain mode: {n} {} the profile would deny were allowed and logged; profile delta in {path} (rpod seccomp merge PROFILE {path} -o NEW){review}",
                     if n == 1 { "syscall" } else { "syscalls" },
-                    path.display(),
-                    path.display()
                 ));
             }
         }

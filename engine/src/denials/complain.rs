@@ -7,7 +7,8 @@
 //! the logged syscalls become a profile delta, an OCI profile with the same default action
 //! and architectures that allows exactly those syscalls, for `rpod seccomp merge`. The audit
 //! record names the syscall and its arch, not its arguments, so the delta allows each logged
-//! syscall whole (docs/denials.md).
+//! syscall whole, except those the profile allows for some arguments only: those are left out
+//! and named for review (docs/denials.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -23,7 +24,8 @@ pub const MODE_ANNOTATION: &str = "io.rpod.seccomp.mode";
 /// `io.rpod.seccomp.denials=off`: no flag, no collector (for a host whose kernel log must not
 /// get the records, or to measure what reporting costs).
 pub const REPORT_ANNOTATION: &str = "io.rpod.seccomp.denials";
-/// The marker `prepare` leaves in the container's directory when reporting is off.
+/// The marker `prepare` leaves in the container's directory when reporting is off or the
+/// container has no seccomp filter.
 pub const OFF: &str = "denials-off";
 /// The delta complain mode writes in the container's directory.
 pub const DELTA: &str = "seccomp-delta.json";
@@ -38,7 +40,8 @@ const ALLOW: &str = "SCMP_ACT_ALLOW";
 ///   too (runc 1.1.5 refuses any flag: "seccomp flags are not yet supported by runc", so under
 ///   runc only KILL and LOG results are seen);
 /// - in complain mode, turns every action that is not ALLOW into LOG and keeps the profile as
-///   given in `dir`.
+///   given in `dir`;
+/// - leaves the [`OFF`] marker in `dir` when reporting is off or there is no filter.
 ///
 /// # Errors
 /// [`Error::Mode`] for an unknown mode, [`Error::ComplainUnconfined`] for complain mode
@@ -71,13 +74,15 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
             })
         }
     };
+    let has_filter = spec.linux().as_ref().is_some_and(|l| l.seccomp().is_some());
+    // Without a filter nothing can be denied: no collector (no netlink socket, no new audit
+    // session, no warning when CAP_AUDIT_READ is missing).
     let off = dir.join(OFF);
-    if report {
+    if report && has_filter {
         let _ = fs::remove_file(&off);
     } else {
         fs::write(&off, "").map_err(|source| Error::Write { path: off, source })?;
     }
-    let has_filter = spec.linux().as_ref().is_some_and(|l| l.seccomp().is_some());
     write_enosys_on_purpose(spec, dir)?;
     if !has_filter {
         return if complain {
@@ -167,12 +172,24 @@ fn to_log(sc: &mut Value) {
     }
 }
 
+/// What [`write_delta`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// The delta's path.
+    pub path: PathBuf,
+    /// How many syscalls it allows.
+    pub allowed: usize,
+    /// Logged syscalls the kept profile allows for some arguments only: left out of the delta
+    /// (allowing them whole would widen the profile's rule to every argument once merged).
+    pub needs_review: Vec<String>,
+}
+
 /// In complain mode (the kept profile is in `dir`), writes the delta of `report`'s logged
-/// syscalls to `dir`/[`DELTA`]; returns its path and how many syscalls it allows.
+/// syscalls to `dir`/[`DELTA`] and says what it holds and what it left out.
 ///
 /// # Errors
 /// [`Error::Read`], [`Error::Parse`] for the kept profile; [`Error::Write`].
-pub(super) fn write_delta(dir: &Path, report: &Report) -> Result<Option<(PathBuf, usize)>, Error> {
+pub(super) fn write_delta(dir: &Path, report: &Report) -> Result<Option<Delta>, Error> {
     let base_path = dir.join(BASE);
     let base = match fs::read(&base_path) {
         Ok(b) => b,
@@ -188,8 +205,8 @@ pub(super) fn write_delta(dir: &Path, report: &Report) -> Result<Option<(PathBuf
         path: base_path,
         source,
     })?;
-    let delta = delta(&base, report);
-    let n = delta["syscalls"]
+    let (delta, needs_review) = delta(&base, report);
+    let allowed = delta["syscalls"]
         .as_array()
         .and_then(|r| r.first())
         .and_then(|r| r["names"].as_array())
@@ -200,18 +217,39 @@ pub(super) fn write_delta(dir: &Path, report: &Report) -> Result<Option<(PathBuf
         path: path.clone(),
         source,
     })?;
-    Ok(Some((path, n)))
+    Ok(Some(Delta {
+        path,
+        allowed,
+        needs_review,
+    }))
+}
+
+/// The syscalls `base` allows by a rule with argument conditions.
+fn allowed_for_some_arguments(base: &Value) -> BTreeSet<&str> {
+    base["syscalls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["action"] == ALLOW && r["args"].as_array().is_some_and(|a| !a.is_empty()))
+        .flat_map(|r| r["names"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect()
 }
 
 /// The delta: `base`'s default action and architectures, one rule allowing the syscalls
-/// `report` logged (sorted), none when nothing was logged.
-fn delta(base: &Value, report: &Report) -> Value {
-    let names: BTreeSet<&str> = report
+/// `report` logged (sorted), none when nothing was logged; and, apart, the logged syscalls
+/// `base` allows for some arguments (sorted), which the delta leaves out: the record has no
+/// arguments, and a rule allowing them whole, merged into `base`, would allow every argument.
+fn delta(base: &Value, report: &Report) -> (Value, Vec<String>) {
+    let conditional = allowed_for_some_arguments(base);
+    let logged: BTreeSet<&str> = report
         .denials
         .iter()
         .filter(|d| d.action == LOG && !d.syscall.starts_with('#'))
         .map(|d| d.syscall.as_str())
         .collect();
+    let (review, names): (BTreeSet<&str>, BTreeSet<&str>) =
+        logged.into_iter().partition(|n| conditional.contains(n));
     let mut out = BTreeMap::new();
     out.insert("defaultAction", base["defaultAction"].clone());
     if let Some(e) = base.get("defaultErrnoRet") {
@@ -230,7 +268,7 @@ fn delta(base: &Value, report: &Report) -> Value {
         }])
     };
     out.insert("syscalls", rules);
-    json!(out)
+    (json!(out), review.into_iter().map(str::to_string).collect())
 }
 
 #[cfg(test)]
@@ -288,13 +326,47 @@ mod tests {
             enosys_on_purpose: Vec::new(),
         };
         assert_eq!(
-            delta(&base, &report),
+            delta(&base, &report).0,
             json!({
                 "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
                 "architectures": ["SCMP_ARCH_X86_64"],
                 "syscalls": [{"names": ["fsync", "sync"], "action": "SCMP_ACT_ALLOW",
                     "comment": "needed by the workload, logged in complain mode (rpod)"}]
             })
+        );
+    }
+
+    #[test]
+    fn a_logged_syscall_the_base_allows_for_some_arguments_is_left_for_review() {
+        // clone allowed only without CLONE_NEWUSER, socket only for AF_UNIX: a whole-syscall
+        // rule merged into this base would allow them with any argument.
+        let base = json!({"defaultAction": "SCMP_ACT_ERRNO",
+        "syscalls": [
+            {"names": ["read", "clone"], "action": "SCMP_ACT_ALLOW",
+             "args": [{"index": 0, "value": 268_435_456, "valueTwo": 0,
+                       "op": "SCMP_CMP_MASKED_EQ"}]},
+            {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+             "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]},
+            {"names": ["mount"], "action": "SCMP_ACT_ALLOW", "args": []},
+            {"names": ["bpf"], "action": "SCMP_ACT_ERRNO",
+             "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}
+        ]});
+        let report = Report {
+            denials: vec![
+                denial("socket", LOG),
+                denial("clone", LOG),
+                denial("sync", LOG),
+                denial("mount", LOG),
+                denial("bpf", LOG),
+            ],
+            enosys_on_purpose: Vec::new(),
+        };
+        let (d, review) = delta(&base, &report);
+        assert_eq!(review, ["clone", "socket"]);
+        assert_eq!(
+            d["syscalls"][0]["names"],
+            json!(["bpf", "mount", "sync"]),
+            "{d}"
         );
     }
 }

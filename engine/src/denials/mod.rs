@@ -222,9 +222,10 @@ pub fn of_container(
     Ok((record, report))
 }
 
-pub use complain::{prepare, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
+pub use complain::{prepare, Delta, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
 
-/// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`).
+/// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`, and a
+/// seccomp filter in force).
 #[must_use]
 pub fn enabled(dir: &Path) -> bool {
     !dir.join(complain::OFF).exists()
@@ -342,8 +343,8 @@ impl Counts {
 #[derive(Debug, Clone, Default)]
 pub struct Finished {
     pub report: Report,
-    /// Complain mode: the delta written and how many syscalls it allows.
-    pub delta: Option<(PathBuf, usize)>,
+    /// Complain mode: the delta written, what it allows and what it left out.
+    pub delta: Option<Delta>,
 }
 
 /// A running collector: a thread reading the audit socket for one session.
@@ -407,12 +408,15 @@ impl Collector {
     }
 
     /// Stops reading once the records already queued are in, writes the file and returns the
-    /// report. Waits (up to 100 ms) only when something was denied.
+    /// report. Always waits a little for records still on their way: 100 ms after the stop
+    /// when this session had records; else until the kernel's audit queue is empty (asked by
+    /// `AUDIT_GET` every millisecond, at most 100 ms) and 1 ms more.
     /// In complain mode ([`prepare`]), also writes the profile delta ([`DELTA`]).
     ///
     /// # Errors
-    /// The delta cannot be written (the report is still returned in the error's place
-    /// nowhere: the counts are in `denials.json` already).
+    /// [`Error::Read`], [`Error::Parse`] (the kept profile) or [`Error::Write`] (the delta)
+    /// in complain mode. The report is then not returned, but its counts are already in
+    /// `denials.json`.
     pub fn finish(mut self) -> Result<Finished, Error> {
         drop(self.stop.take());
         let report = self
@@ -449,6 +453,13 @@ fn audit_backlog() -> Option<u32> {
         &req,
         &NetlinkAddr::new(0, 0),
         MsgFlags::empty(),
+    )
+    .ok()?;
+    // On the container's exit path: a kernel that does not answer must not hang it there.
+    setsockopt(
+        &fd,
+        sockopt::ReceiveTimeout,
+        &nix::sys::time::TimeVal::new(0, 20_000),
     )
     .ok()?;
     let mut buf = [0u8; 256];
