@@ -641,8 +641,10 @@ const MOUNT_FLAGS: Names = &[
 ];
 
 /// Whether `host` numbers ioctl requests, fcntl commands and mmap flags as asm-generic does
-/// (the tables above); powerpc, mips and sparc have their own numbers.
-fn generic_numbers(host: Arch) -> bool {
+/// (the tables above); powerpc, mips, sparc and parisc have their own numbers (their uapi
+/// `asm/ioctls.h`, `asm/fcntl.h`, `asm/mman.h`). The one answer to that question: naming here
+/// and the recorder's groups of siblings (`record::generalise`) both ask it.
+pub(crate) fn generic_numbers(host: Arch) -> bool {
     matches!(
         host,
         Arch::X86_64

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::risk::{clone_flags_index, CLONE_NS_MASK};
+use crate::analysis::text::generic_numbers;
 use crate::model::{ArgCondition, Op};
 use crate::Arch;
 
@@ -127,11 +128,17 @@ pub fn rules(syscall: &str, values: &BTreeSet<u64>, arch: Arch) -> Option<Vec<Ar
                 .collect(),
         );
     }
+    // The ioctl and fcntl groups are asm-generic's numbers: where the arch numbers requests
+    // and commands otherwise, a group would add values that mean other requests there, so the
+    // seen values are allowed exactly.
+    let generic = generic_numbers(arch);
     let (index, groups) = match syscall {
         "socket" => (0, SOCKET_GROUPS),
-        "ioctl" => (1, IOCTL_GROUPS),
+        "ioctl" if generic => (1, IOCTL_GROUPS),
+        "ioctl" => (1, &[][..]),
         "prctl" => (0, PRCTL_GROUPS),
-        "fcntl" => (1, FCNTL_GROUPS),
+        "fcntl" if generic => (1, FCNTL_GROUPS),
+        "fcntl" => (1, &[][..]),
         _ => return None,
     };
     let mut allowed: BTreeSet<u64> = values.iter().map(|v| v & INT).collect();
@@ -258,6 +265,42 @@ mod tests {
         assert_eq!(allowed("fcntl", &[2, 4]), vals(&[1, 2, 3, 4]));
         assert_eq!(allowed("fcntl", &[6]), vals(&[5, 6, 7, 36, 37, 38]));
         assert_eq!(allowed("fcntl", &[1024]), vals(&[1024]), "F_SETLEASE exact");
+    }
+
+    #[test]
+    fn ioctl_and_fcntl_stay_exact_where_the_arch_numbers_them_otherwise() {
+        let on = |arch, syscall, seen: &[u64]| -> BTreeSet<u64> {
+            rules(syscall, &vals(seen), arch)
+                .unwrap()
+                .iter()
+                .map(|c| c.value_two)
+                .collect()
+        };
+        // powerpc's TIOCGWINSZ is 0x40087468; 0x5413 and its siblings mean nothing there.
+        for arch in [
+            Arch::Ppc64le,
+            Arch::Ppc,
+            Arch::Mips,
+            Arch::Mipsel64,
+            Arch::Parisc,
+        ] {
+            assert_eq!(on(arch, "ioctl", &[0x5413]), vals(&[0x5413]), "{arch:?}");
+            // mips' F_GETLK is 14 and F_SETOWN 24: fcntl's groups would allow other commands.
+            assert_eq!(on(arch, "fcntl", &[6]), vals(&[6]), "{arch:?}");
+            // Arch-independent numbers keep their groups.
+            assert_eq!(on(arch, "prctl", &[15]), vals(&[15, 16]), "{arch:?}");
+            assert_eq!(on(arch, "socket", &[2]), vals(&[2, 10]), "{arch:?}");
+        }
+        for arch in [
+            Arch::X86_64,
+            Arch::Aarch64,
+            Arch::Arm,
+            Arch::Riscv64,
+            Arch::S390x,
+        ] {
+            assert!(on(arch, "ioctl", &[0x5413]).contains(&0x5401), "{arch:?}");
+            assert!(on(arch, "fcntl", &[6]).contains(&7), "{arch:?}");
+        }
     }
 
     #[test]
