@@ -17,16 +17,35 @@ use crate::Arch;
 /// A C `int` argument: only the low word is compared (see `super::INT`).
 const INT: u64 = 0xffff_ffff;
 
-/// One group of values with one meaning: seeing any member allows all of them.
+/// One group of values with one meaning: seeing a member allows all of them, unless the member
+/// only reads (`reads`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Group {
     /// The rule's name (docs/recorded-profiles.md and the unit tests use it).
     pub name: &'static str,
     pub members: &'static [u64],
+    /// Members that read an attribute the others set: seeing one allows only itself. A program
+    /// that reads a setting was not seen changing it (`PR_GET_DUMPABLE` must not allow
+    /// `PR_SET_DUMPABLE`, which makes a process that dropped privileges dumpable and
+    /// ptrace-attachable again); one that sets it may read it back.
+    pub reads: &'static [u64],
 }
 
 const fn group(name: &'static str, members: &'static [u64]) -> Group {
-    Group { name, members }
+    Group {
+        name,
+        members,
+        reads: &[],
+    }
+}
+
+/// A set/get pair: seeing the set allows the get too, seeing the get allows only the get.
+const fn set_get(name: &'static str, members: &'static [u64; 2]) -> Group {
+    Group {
+        name,
+        members,
+        reads: members.split_at(1).1,
+    }
 }
 
 /// socket(2) families: IPv4 and IPv6 are one meaning (a resolver may return either).
@@ -69,14 +88,14 @@ pub const IOCTL_GROUPS: &[Group] = &[
     ),
 ];
 
-/// prctl(2) options: a get/set pair of one harmless per-process attribute.
+/// prctl(2) options: a set/get pair of one harmless per-process attribute, the set first.
 pub const PRCTL_GROUPS: &[Group] = &[
-    group("prctl-pdeathsig", &[1, 2]), // PR_SET_PDEATHSIG, PR_GET_PDEATHSIG
-    group("prctl-dumpable", &[3, 4]),  // PR_GET_DUMPABLE, PR_SET_DUMPABLE
-    group("prctl-name", &[15, 16]),    // PR_SET_NAME, PR_GET_NAME
-    group("prctl-timerslack", &[29, 30]), // PR_GET_TIMERSLACK, PR_SET_TIMERSLACK
-    group("prctl-subreaper", &[36, 37]), // PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER
-    group("prctl-no-new-privs", &[38, 39]), // PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS
+    set_get("prctl-pdeathsig", &[1, 2]), // PR_SET_PDEATHSIG, PR_GET_PDEATHSIG
+    set_get("prctl-dumpable", &[4, 3]),  // PR_SET_DUMPABLE, PR_GET_DUMPABLE
+    set_get("prctl-name", &[15, 16]),    // PR_SET_NAME, PR_GET_NAME
+    set_get("prctl-timerslack", &[30, 29]), // PR_SET_TIMERSLACK, PR_GET_TIMERSLACK
+    set_get("prctl-subreaper", &[36, 37]), // PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER
+    set_get("prctl-no-new-privs", &[38, 39]), // PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS
 ];
 
 /// fcntl(2) commands.
@@ -91,6 +110,15 @@ pub const FCNTL_GROUPS: &[Group] = &[
     group("fcntl-pipe-size", &[1031, 1032]), // F_SETPIPE_SZ, F_GETPIPE_SZ
     group("fcntl-seals", &[1033, 1034]),     // F_ADD_SEALS, F_GET_SEALS
 ];
+
+impl Group {
+    /// Whether the values `seen` holds allow the whole group: a member that does not only read.
+    fn widened_by(&self, seen: &dyn Fn(u64) -> bool) -> bool {
+        self.members
+            .iter()
+            .any(|&m| seen(m) && !self.reads.contains(&m))
+    }
+}
 
 /// The groups of a syscall recorded by default.
 #[must_use]
@@ -141,9 +169,10 @@ pub fn rules(syscall: &str, values: &BTreeSet<u64>, arch: Arch) -> Option<Vec<Ar
         "fcntl" => (1, &[][..]),
         _ => return None,
     };
-    let mut allowed: BTreeSet<u64> = values.iter().map(|v| v & INT).collect();
+    let seen: BTreeSet<u64> = values.iter().map(|v| v & INT).collect();
+    let mut allowed = seen.clone();
     for g in groups {
-        if g.members.iter().any(|m| allowed.contains(m)) {
+        if g.widened_by(&|m| seen.contains(&m)) {
             allowed.extend(g.members);
         }
     }
@@ -165,7 +194,7 @@ pub fn rules(syscall: &str, values: &BTreeSet<u64>, arch: Arch) -> Option<Vec<Ar
 pub fn groups_used(syscall: &str, values: &BTreeMap<u64, u64>) -> Vec<&'static str> {
     groups(syscall)
         .iter()
-        .filter(|g| g.members.iter().any(|m| values.contains_key(m)))
+        .filter(|g| g.widened_by(&|m| values.contains_key(&m)))
         .map(|g| g.name)
         .collect()
 }
@@ -257,6 +286,18 @@ mod tests {
         for v in [24, 28, 35, 47] {
             assert_eq!(allowed("prctl", &[v]), vals(&[v]), "{v}");
         }
+    }
+
+    #[test]
+    fn prctl_a_get_allows_only_itself_and_a_set_its_get() {
+        for (set, get) in [(1, 2), (4, 3), (15, 16), (30, 29), (36, 37), (38, 39)] {
+            assert_eq!(allowed("prctl", &[get]), vals(&[get]), "get {get}");
+            assert_eq!(allowed("prctl", &[set]), vals(&[set, get]), "set {set}");
+        }
+        // PR_GET_DUMPABLE after a privilege drop must not re-enable dumps and ptrace.
+        assert!(!allowed("prctl", &[3]).contains(&4));
+        let seen: BTreeMap<u64, u64> = [(3, 1), (16, 1)].into();
+        assert!(groups_used("prctl", &seen).is_empty());
     }
 
     #[test]
