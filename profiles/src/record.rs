@@ -180,12 +180,6 @@ pub struct Recording {
     pub unnamed: BTreeMap<u32, u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub args: BTreeMap<String, RecordedArg>,
-    /// Argument values the launcher's handoff passes (the runtime's own `prctl`/`fcntl` after
-    /// installing the filter), which the recorder does not see: the engine fills them in from
-    /// what it knows of the runtimes, so the argument rules keep the runtime working. A
-    /// handoff syscall with an argument record but no entry here is allowed whole.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub handoff_args: BTreeMap<String, RecordedArg>,
 }
 
 impl Recording {
@@ -198,7 +192,6 @@ impl Recording {
             compat: None,
             unnamed: BTreeMap::new(),
             args: BTreeMap::new(),
-            handoff_args: BTreeMap::new(),
         }
     }
 }
@@ -467,23 +460,11 @@ fn wanted_rules(
     built: &mut Built,
 ) -> Option<Vec<Vec<ArgCondition>>> {
     let seen = rec.args.get(name).filter(|a| !a.values.is_empty());
-    let from_handoff = rec.handoff_args.get(name);
     let in_handoff = rec.handoff.contains_key(name);
-    // The launcher's calls carry no argument record unless the engine gave their values.
-    let arg = match (seen, from_handoff) {
-        (Some(a), Some(h)) if a.index == h.index && a.mask == h.mask => {
-            let mut a = a.clone();
-            for (&v, &n) in &h.values {
-                *a.values.entry(v).or_default() += n;
-            }
-            Some(a)
-        }
-        (Some(_), Some(_)) => None,
-        (Some(a), None) if !in_handoff => Some(a.clone()),
-        (Some(_), None) => None,
-        (None, Some(h)) if !rec.syscalls.contains_key(name) => Some(h.clone()),
-        (None, _) => None,
-    };
+    // A launcher's call carries no argument record (the recorder sees the workload only): a
+    // syscall still listed as a handoff call is allowed whole. The engine moves a handoff call
+    // whose values it knows into `syscalls` with those values in `args` before building.
+    let arg = seen.filter(|_| !in_handoff).cloned();
     let default_spec = default_arg(name);
     let Some(arg) = arg else {
         if input_some.contains(name) && !in_handoff {
@@ -1207,24 +1188,14 @@ mod tests {
     }
 
     #[test]
-    fn handoff_argument_values_stay_allowed_for_the_runtime() {
+    fn a_handoff_syscall_with_recorded_values_is_allowed_whole() {
         let mut r = with_args(rec(&["prctl"]), "prctl", &[15]);
+        let p = to_profile(&r, None).unwrap().profile;
+        assert_eq!(act(&p, "prctl", [22, 0, 0, 0, 0, 0]), Action::Errno(1));
+        // The runtime's prctl values are not in the record: it cannot be limited.
         r.handoff.insert("prctl".into(), 2);
-        // Without the handoff's values the runtime's prctl cannot be limited: whole.
         let p = to_profile(&r, None).unwrap().profile;
         assert_eq!(act(&p, "prctl", [22, 0, 0, 0, 0, 0]), Action::Allow);
-        r.handoff_args.insert(
-            "prctl".into(),
-            RecordedArg {
-                index: 0,
-                mask: INT,
-                values: [(8, 1)].into(),
-            },
-        );
-        let p = to_profile(&r, None).unwrap().profile;
-        assert_eq!(act(&p, "prctl", [8, 0, 0, 0, 0, 0]), Action::Allow);
-        assert_eq!(act(&p, "prctl", [16, 0, 0, 0, 0, 0]), Action::Allow);
-        assert_eq!(act(&p, "prctl", [22, 0, 0, 0, 0, 0]), Action::Errno(1));
     }
 
     #[test]

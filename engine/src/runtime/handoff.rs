@@ -169,31 +169,25 @@ pub fn syscalls() -> impl Iterator<Item = &'static str> {
 /// not measured.
 #[must_use]
 pub fn of_runtime_exec(runtime: &str) -> Option<Vec<&'static str>> {
-    let own = match runtime {
-        "runc" => Who::Runc,
-        "crun" => Who::Crun,
-        _ => return None,
-    };
-    Some(
-        EXEC_HANDOFF
-            .iter()
-            .filter(|&&(_, who)| who == Who::Both || who == own)
-            .map(|&(name, _)| name)
-            .collect(),
-    )
+    of_runtime_in(EXEC_HANDOFF, runtime)
 }
 
 /// The handoff of the runtime called `runtime` (as [`super::OciRuntime::name`] says), in
 /// [`syscalls`]' order; `None` for a runtime whose handoff was not measured.
 #[must_use]
 pub fn of_runtime(runtime: &str) -> Option<Vec<&'static str>> {
+    of_runtime_in(HANDOFF, runtime)
+}
+
+/// The calls of `table` that `runtime` makes (its own and both runtimes'), in the table's order.
+fn of_runtime_in(table: &[(&'static str, Who)], runtime: &str) -> Option<Vec<&'static str>> {
     let own = match runtime {
         "runc" => Who::Runc,
         "crun" => Who::Crun,
         _ => return None,
     };
     Some(
-        HANDOFF
+        table
             .iter()
             .filter(|&&(_, who)| who == Who::Both || who == own)
             .map(|&(name, _)| name)
@@ -433,6 +427,16 @@ mod tests {
         let all: BTreeSet<&str> = syscalls().collect();
         assert!(all.is_superset(&union));
         assert_eq!(of_runtime("kata"), None);
+    }
+
+    #[test]
+    fn a_runtimes_calls_are_its_own_and_both_runtimes_in_the_tables_order() {
+        let table = [("b", Who::Runc), ("a", Who::Both), ("c", Who::Crun)];
+        assert_eq!(of_runtime_in(&table, "runc"), Some(vec!["b", "a"]));
+        assert_eq!(of_runtime_in(&table, "crun"), Some(vec!["a", "c"]));
+        assert_eq!(of_runtime_in(&table, "youki"), None);
+        assert_eq!(of_runtime("crun"), of_runtime_in(HANDOFF, "crun"));
+        assert_eq!(of_runtime_exec("runc"), of_runtime_in(EXEC_HANDOFF, "runc"));
     }
 
     /// A spec whose `linux.seccomp` is `profile` (OCI JSON, as the runtime reads it).

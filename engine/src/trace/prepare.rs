@@ -184,6 +184,55 @@ mod tests {
         assert!(prctl.iter().all(|r| !r.args.is_empty()), "{prctl:?}");
     }
 
+    /// What the x86_64 filter built from `p` does with `prctl(option, 0, ...)`.
+    fn prctl_action(p: &profiles::model::Profile, option: u64) -> profiles::bpf::Action {
+        let r = p.resolve(&profiles::resolve::Context {
+            host_arch: Arch::X86_64,
+            ..profiles::resolve::Context::default()
+        });
+        let c = profiles::compile::compile(&r, None).expect("recorded profile compiles");
+        let nr = profiles::syscalls::number(Arch::X86_64, "prctl").expect("prctl");
+        profiles::bpf::simulate(&c.program, Arch::X86_64, nr, [option, 0, 0, 0, 0, 0]).action
+    }
+
+    #[test]
+    fn the_runtimes_prctl_is_limited_to_the_handoffs_and_the_workloads_options() {
+        use profiles::bpf::Action;
+        let mut rec = Recording::new(Arch::X86_64);
+        rec.syscalls.insert("prctl".into(), 1);
+        rec.handoff.insert("prctl".into(), 2);
+        // PR_SET_NAME by the workload.
+        rec.args.insert("prctl".into(), arg(0, 0xffff_ffff, &[15]));
+        let mut f = finished(rec);
+        // An argument rpod has no measured handoff values for: prctl cannot be limited.
+        f.arg_specs.insert(
+            "prctl".into(),
+            ArgSpec {
+                index: 0,
+                mask: u64::MAX,
+            },
+        );
+        let (r, _) = for_profile(&f);
+        let p = profiles::record::to_profile(&r, None).unwrap().profile;
+        assert_eq!(prctl_action(&p, 22), Action::Allow, "allowed whole");
+        // The measured argument: the handoff's values (PR_SET_KEEPCAPS = 8, ...)
+        // and the workload's (PR_SET_NAME, which brings PR_GET_NAME = 16), nothing else.
+        f.arg_specs.insert(
+            "prctl".into(),
+            ArgSpec {
+                index: 0,
+                mask: 0xffff_ffff,
+            },
+        );
+        let (r, _) = for_profile(&f);
+        let p = profiles::record::to_profile(&r, None).unwrap().profile;
+        assert_eq!(prctl_action(&p, 8), Action::Allow);
+        assert_eq!(prctl_action(&p, 15), Action::Allow);
+        assert_eq!(prctl_action(&p, 16), Action::Allow);
+        // PR_SET_SECCOMP.
+        assert_eq!(prctl_action(&p, 22), Action::Errno(1));
+    }
+
     #[test]
     fn an_unmeasured_handoff_argument_is_allowed_whole_with_a_warning() {
         let mut rec = Recording::new(Arch::X86_64);

@@ -266,8 +266,8 @@ const PROT_FLAGS_AARCH64: Names = &[
     (0x0200_0000, "PROT_GROWSUP"),
 ];
 
-// mmap's flags (mman-common.h, asm-generic/mman.h; MAP_32BIT is x86_64's): the sharing type is
-// a value in the low bits, the rest are flags.
+// mmap's flags (mman-common.h, asm-generic/mman.h; MAP_32BIT is x86's, named there only:
+// `defined_on`): the sharing type is a value in the low bits, the rest are flags.
 const MAP_TYPE: Names = &[
     (0x1, "MAP_SHARED"),
     (0x2, "MAP_PRIVATE"),
@@ -450,7 +450,8 @@ const FCNTL64: Names = &[
     (1038, "F_SET_FILE_RW_HINT"),
 ];
 
-// ptrace requests (linux/ptrace.h; 12-15 are x86's and arm's register requests).
+// ptrace requests (linux/ptrace.h; 12-15 are x86's, arm's and mips' register requests, named
+// on those only: `defined_on`).
 const PTRACE: Names = &[
     (0, "PTRACE_TRACEME"),
     (1, "PTRACE_PEEKTEXT"),
@@ -641,8 +642,10 @@ const MOUNT_FLAGS: Names = &[
 ];
 
 /// Whether `host` numbers ioctl requests, fcntl commands and mmap flags as asm-generic does
-/// (the tables above); powerpc, mips and sparc have their own numbers.
-fn generic_numbers(host: Arch) -> bool {
+/// (the tables above); powerpc, mips, sparc and parisc have their own numbers (their uapi
+/// `asm/ioctls.h`, `asm/fcntl.h`, `asm/mman.h`). The one answer to that question: naming here
+/// and the recorder's groups of siblings (`record::generalise`) both ask it.
+pub(crate) fn generic_numbers(host: Arch) -> bool {
     matches!(
         host,
         Arch::X86_64
@@ -654,6 +657,43 @@ fn generic_numbers(host: Arch) -> bool {
             | Arch::S390x
             | Arch::S390
     )
+}
+
+/// Whether the constant `name` of the tables above has its table's value on `host`: most are
+/// the same on every arch [`generic_numbers`] accepts, these are not.
+///
+/// - `MAP_32BIT`: x86's uapi `asm/mman.h` only (elsewhere 0x40 is another flag or none).
+/// - `PTRACE_GETREGS`, `PTRACE_SETREGS`, `PTRACE_GETFPREGS`, `PTRACE_SETFPREGS` (12-15): the
+///   uapi `asm/ptrace.h` (x86's `asm/ptrace-abi.h`) of x86, arm and mips; aarch64, riscv64 and
+///   s390 have no such requests (regset requests instead).
+/// - `FIOQSIZE`: 0x5460 in `asm-generic/ioctls.h`, but arm's and s390's `asm/ioctls.h` define
+///   it as 0x545E: not named there.
+/// - `_IOC` numbers with a `long` or `size_t` size (`FS_IOC_GETFLAGS`, `FS_IOC_SETFLAGS`,
+///   `BLKGETSIZE64`; size 8 in the tables): only where `long` is 8 bytes. On x86, x32, arm and
+///   s390 the same request has size 4 (0x80046601).
+fn defined_on(name: &str, host: Arch) -> bool {
+    match name {
+        "MAP_32BIT" => matches!(host, Arch::X86_64 | Arch::X86 | Arch::X32),
+        "PTRACE_GETREGS" | "PTRACE_SETREGS" | "PTRACE_GETFPREGS" | "PTRACE_SETFPREGS" => matches!(
+            host,
+            Arch::X86_64
+                | Arch::X86
+                | Arch::X32
+                | Arch::Arm
+                | Arch::Mips
+                | Arch::Mipsel
+                | Arch::Mips64
+                | Arch::Mipsel64
+                | Arch::Mips64n32
+                | Arch::Mipsel64n32
+        ),
+        "FIOQSIZE" => !matches!(host, Arch::Arm | Arch::S390 | Arch::S390x),
+        "FS_IOC_GETFLAGS" | "FS_IOC_SETFLAGS" | "BLKGETSIZE64" => matches!(
+            host,
+            Arch::X86_64 | Arch::Aarch64 | Arch::Riscv64 | Arch::S390x
+        ),
+        _ => true,
+    }
 }
 
 /// The constants for one argument: exact values first, then flags a value may be made of.
@@ -708,8 +748,12 @@ fn num(v: u64) -> String {
 
 /// The named constants whose OR is `v`, each with its value: the name of a known value, else
 /// the flags it is made of (clone's exit signal last); `None` when some bit has no name.
-fn spelling(v: u64, (values, flags): (Names, Names)) -> Option<Vec<(&'static str, u64)>> {
-    if let Some((x, n)) = values.iter().find(|(x, _)| *x == v) {
+fn spelling(
+    v: u64,
+    (values, flags): (Names, Names),
+    host: Arch,
+) -> Option<Vec<(&'static str, u64)>> {
+    if let Some((x, n)) = values.iter().find(|&&(x, n)| x == v && defined_on(n, host)) {
         return Some(vec![(*n, *x)]);
     }
     if flags.is_empty() || v == 0 {
@@ -720,12 +764,12 @@ fn spelling(v: u64, (values, flags): (Names, Names)) -> Option<Vec<(&'static str
         signal = Some(*SIGNALS.iter().find(|(x, _)| *x == v & CSIGNAL)?);
         rest &= !CSIGNAL;
     }
-    let known: u64 = flags.iter().fold(0, |m, (b, _)| m | b);
+    let flags = || flags.iter().filter(|&&(_, n)| defined_on(n, host));
+    let known: u64 = flags().fold(0, |m, (b, _)| m | b);
     if rest & !known != 0 {
         return None;
     }
-    let mut parts: Vec<(&'static str, u64)> = flags
-        .iter()
+    let mut parts: Vec<(&'static str, u64)> = flags()
         .filter(|(b, _)| rest & b != 0)
         .map(|(b, n)| (*n, *b))
         .collect();
@@ -734,14 +778,14 @@ fn spelling(v: u64, (values, flags): (Names, Names)) -> Option<Vec<(&'static str
 }
 
 /// `NAME(v)` for a known value, `A|B(v)` for known flags, else the number.
-fn symbolic(v: u64, names: Option<(Names, Names)>) -> String {
+fn symbolic(v: u64, names: Option<(Names, Names)>, host: Arch) -> String {
     let Some(names) = names else {
         return num(v);
     };
     if names.1 == CLONE_FLAGS && v == CLONE_NS_MASK {
         return format!("CLONE_NEW*({v:#x})");
     }
-    match spelling(v, names) {
+    match spelling(v, names, host) {
         Some(parts) => {
             let parts: Vec<&str> = parts.iter().map(|(n, _)| *n).collect();
             format!("{}({})", parts.join("|"), num(v))
@@ -771,9 +815,9 @@ pub fn constant_names(
     let (values, flags) = constants(syscall, index, host, rule_args)?;
     let idents = |p: &Vec<(&str, u64)>| p.iter().all(|(n, _)| ident(n));
     // A value named by a description (`PER_LINUX32|UNAME26`) may still be spelled by flags.
-    spelling(v, (values, flags))
+    spelling(v, (values, flags), host)
         .filter(idents)
-        .or_else(|| spelling(v, (&[], flags)).filter(idents))
+        .or_else(|| spelling(v, (&[], flags), host).filter(idents))
 }
 
 /// One condition as an expression with well-known constants: `args[0] == AF_NETLINK(16)`,
@@ -795,12 +839,12 @@ pub fn condition(
                 // (x & m) == m: every flag in m is set; the mask already names them.
                 num(c.value_two)
             } else {
-                symbolic(c.value_two, names)
+                symbolic(c.value_two, names, host)
             };
             format!(
                 "(args[{}] & {}) == {value}",
                 c.index,
-                symbolic(c.value, names)
+                symbolic(c.value, names, host)
             )
         }
         // A named constant reads as a claim about that value; after < or >= it would mislead.
@@ -808,7 +852,7 @@ pub fn condition(
             "args[{}] {} {}",
             c.index,
             c.op.symbol(),
-            symbolic(c.value, names)
+            symbolic(c.value, names, host)
         ),
         op => format!("args[{}] {} {}", c.index, op.symbol(), num(c.value)),
     }
@@ -922,6 +966,68 @@ mod tests {
             condition("ioctl", &eq(1, 0x5401), Arch::Ppc64le, &[]),
             "args[1] == 0x5401"
         );
+    }
+
+    /// Issue 14: a name is shown only on the arches where it has that value.
+    #[test]
+    fn arch_specific_constants_are_named_only_where_they_mean_that_value() {
+        let on = |syscall, index, value, host| {
+            condition(syscall, &eq(index, value), host, &[])
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        // FIOQSIZE is 0x545E on arm and s390 (their asm/ioctls.h).
+        assert_eq!(on("ioctl", 1, 0x5460, Arch::X86_64), "FIOQSIZE(0x5460)");
+        assert_eq!(on("ioctl", 1, 0x5460, Arch::Aarch64), "FIOQSIZE(0x5460)");
+        for host in [Arch::Arm, Arch::S390, Arch::S390x] {
+            assert_eq!(on("ioctl", 1, 0x5460, host), "0x5460", "{host:?}");
+        }
+        // A `long`-sized request: size 8 only where long is 8 bytes.
+        for (v, name) in [
+            (0x8008_6601, "FS_IOC_GETFLAGS"),
+            (0x4008_6602, "FS_IOC_SETFLAGS"),
+            (0x8008_1272, "BLKGETSIZE64"),
+        ] {
+            for host in [Arch::X86_64, Arch::Aarch64, Arch::Riscv64, Arch::S390x] {
+                assert_eq!(
+                    on("ioctl", 1, v, host),
+                    format!("{name}({v:#x})"),
+                    "{host:?}"
+                );
+            }
+            for host in [Arch::X86, Arch::X32, Arch::Arm, Arch::S390] {
+                assert_eq!(on("ioctl", 1, v, host), format!("{v:#x}"), "{host:?}");
+            }
+        }
+        // MAP_32BIT: x86 only; elsewhere a value with bit 0x40 keeps its number.
+        assert_eq!(
+            on("mmap", 3, 0x62, Arch::X86_64),
+            "MAP_PRIVATE|MAP_ANONYMOUS|MAP_32BIT(98)"
+        );
+        for host in [Arch::Aarch64, Arch::Riscv64, Arch::Arm] {
+            assert_eq!(on("mmap", 3, 0x62, host), "98", "{host:?}");
+            assert_eq!(on("mmap", 3, 0x22, host), "MAP_PRIVATE|MAP_ANONYMOUS(34)");
+        }
+        // PTRACE_GETREGS and its siblings: x86, arm, mips; not aarch64, riscv64, s390x.
+        for host in [Arch::X86_64, Arch::X86, Arch::Arm, Arch::Mips64] {
+            assert_eq!(on("ptrace", 0, 12, host), "PTRACE_GETREGS(12)", "{host:?}");
+            assert_eq!(
+                on("ptrace", 0, 15, host),
+                "PTRACE_SETFPREGS(15)",
+                "{host:?}"
+            );
+        }
+        for host in [Arch::Aarch64, Arch::Riscv64, Arch::S390x] {
+            for v in 12..=15 {
+                assert_eq!(on("ptrace", 0, v, host), v.to_string(), "{host:?}");
+            }
+            assert_eq!(on("ptrace", 0, 16, host), "PTRACE_ATTACH(16)");
+        }
+        // constant_names (the decompiler's #defines) follows the same rule.
+        assert_eq!(constant_names("ioctl", 1, Arch::Arm, &[], 0x5460), None);
+        assert_eq!(constant_names("mmap", 3, Arch::Aarch64, &[], 0x62), None);
     }
 
     #[test]

@@ -10,22 +10,42 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analysis::risk::{clone_flags_index, CLONE_NS_MASK};
+use crate::analysis::text::generic_numbers;
 use crate::model::{ArgCondition, Op};
 use crate::Arch;
 
 /// A C `int` argument: only the low word is compared (see `super::INT`).
 const INT: u64 = 0xffff_ffff;
 
-/// One group of values with one meaning: seeing any member allows all of them.
+/// One group of values with one meaning: seeing a member allows all of them, unless the member
+/// only reads (`reads`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Group {
     /// The rule's name (docs/recorded-profiles.md and the unit tests use it).
     pub name: &'static str,
     pub members: &'static [u64],
+    /// Members that read an attribute the others set: seeing one allows only itself. A program
+    /// that reads a setting was not seen changing it (`PR_GET_DUMPABLE` must not allow
+    /// `PR_SET_DUMPABLE`, which makes a process that dropped privileges dumpable and
+    /// ptrace-attachable again); one that sets it may read it back.
+    pub reads: &'static [u64],
 }
 
 const fn group(name: &'static str, members: &'static [u64]) -> Group {
-    Group { name, members }
+    Group {
+        name,
+        members,
+        reads: &[],
+    }
+}
+
+/// A set/get pair: seeing the set allows the get too, seeing the get allows only the get.
+const fn set_get(name: &'static str, members: &'static [u64; 2]) -> Group {
+    Group {
+        name,
+        members,
+        reads: members.split_at(1).1,
+    }
 }
 
 /// socket(2) families: IPv4 and IPv6 are one meaning (a resolver may return either).
@@ -68,14 +88,14 @@ pub const IOCTL_GROUPS: &[Group] = &[
     ),
 ];
 
-/// prctl(2) options: a get/set pair of one harmless per-process attribute.
+/// prctl(2) options: a set/get pair of one harmless per-process attribute, the set first.
 pub const PRCTL_GROUPS: &[Group] = &[
-    group("prctl-pdeathsig", &[1, 2]), // PR_SET_PDEATHSIG, PR_GET_PDEATHSIG
-    group("prctl-dumpable", &[3, 4]),  // PR_GET_DUMPABLE, PR_SET_DUMPABLE
-    group("prctl-name", &[15, 16]),    // PR_SET_NAME, PR_GET_NAME
-    group("prctl-timerslack", &[29, 30]), // PR_GET_TIMERSLACK, PR_SET_TIMERSLACK
-    group("prctl-subreaper", &[36, 37]), // PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER
-    group("prctl-no-new-privs", &[38, 39]), // PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS
+    set_get("prctl-pdeathsig", &[1, 2]), // PR_SET_PDEATHSIG, PR_GET_PDEATHSIG
+    set_get("prctl-dumpable", &[4, 3]),  // PR_SET_DUMPABLE, PR_GET_DUMPABLE
+    set_get("prctl-name", &[15, 16]),    // PR_SET_NAME, PR_GET_NAME
+    set_get("prctl-timerslack", &[30, 29]), // PR_SET_TIMERSLACK, PR_GET_TIMERSLACK
+    set_get("prctl-subreaper", &[36, 37]), // PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER
+    set_get("prctl-no-new-privs", &[38, 39]), // PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS
 ];
 
 /// fcntl(2) commands.
@@ -90,6 +110,15 @@ pub const FCNTL_GROUPS: &[Group] = &[
     group("fcntl-pipe-size", &[1031, 1032]), // F_SETPIPE_SZ, F_GETPIPE_SZ
     group("fcntl-seals", &[1033, 1034]),     // F_ADD_SEALS, F_GET_SEALS
 ];
+
+impl Group {
+    /// Whether the values `seen` holds allow the whole group: a member that does not only read.
+    fn widened_by(&self, seen: &dyn Fn(u64) -> bool) -> bool {
+        self.members
+            .iter()
+            .any(|&m| seen(m) && !self.reads.contains(&m))
+    }
+}
 
 /// The groups of a syscall recorded by default.
 #[must_use]
@@ -127,16 +156,23 @@ pub fn rules(syscall: &str, values: &BTreeSet<u64>, arch: Arch) -> Option<Vec<Ar
                 .collect(),
         );
     }
+    // The ioctl and fcntl groups are asm-generic's numbers: where the arch numbers requests
+    // and commands otherwise, a group would add values that mean other requests there, so the
+    // seen values are allowed exactly.
+    let generic = generic_numbers(arch);
     let (index, groups) = match syscall {
         "socket" => (0, SOCKET_GROUPS),
-        "ioctl" => (1, IOCTL_GROUPS),
+        "ioctl" if generic => (1, IOCTL_GROUPS),
+        "ioctl" => (1, &[][..]),
         "prctl" => (0, PRCTL_GROUPS),
-        "fcntl" => (1, FCNTL_GROUPS),
+        "fcntl" if generic => (1, FCNTL_GROUPS),
+        "fcntl" => (1, &[][..]),
         _ => return None,
     };
-    let mut allowed: BTreeSet<u64> = values.iter().map(|v| v & INT).collect();
+    let seen: BTreeSet<u64> = values.iter().map(|v| v & INT).collect();
+    let mut allowed = seen.clone();
     for g in groups {
-        if g.members.iter().any(|m| allowed.contains(m)) {
+        if g.widened_by(&|m| seen.contains(&m)) {
             allowed.extend(g.members);
         }
     }
@@ -158,7 +194,7 @@ pub fn rules(syscall: &str, values: &BTreeSet<u64>, arch: Arch) -> Option<Vec<Ar
 pub fn groups_used(syscall: &str, values: &BTreeMap<u64, u64>) -> Vec<&'static str> {
     groups(syscall)
         .iter()
-        .filter(|g| g.members.iter().any(|m| values.contains_key(m)))
+        .filter(|g| g.widened_by(&|m| values.contains_key(&m)))
         .map(|g| g.name)
         .collect()
 }
@@ -253,11 +289,59 @@ mod tests {
     }
 
     #[test]
+    fn prctl_a_get_allows_only_itself_and_a_set_its_get() {
+        for (set, get) in [(1, 2), (4, 3), (15, 16), (30, 29), (36, 37), (38, 39)] {
+            assert_eq!(allowed("prctl", &[get]), vals(&[get]), "get {get}");
+            assert_eq!(allowed("prctl", &[set]), vals(&[set, get]), "set {set}");
+        }
+        // PR_GET_DUMPABLE after a privilege drop must not re-enable dumps and ptrace.
+        assert!(!allowed("prctl", &[3]).contains(&4));
+        let seen: BTreeMap<u64, u64> = [(3, 1), (16, 1)].into();
+        assert!(groups_used("prctl", &seen).is_empty());
+    }
+
+    #[test]
     fn fcntl_groups_by_meaning() {
         assert_eq!(allowed("fcntl", &[0]), vals(&[0, 1030]));
         assert_eq!(allowed("fcntl", &[2, 4]), vals(&[1, 2, 3, 4]));
         assert_eq!(allowed("fcntl", &[6]), vals(&[5, 6, 7, 36, 37, 38]));
         assert_eq!(allowed("fcntl", &[1024]), vals(&[1024]), "F_SETLEASE exact");
+    }
+
+    #[test]
+    fn ioctl_and_fcntl_stay_exact_where_the_arch_numbers_them_otherwise() {
+        let on = |arch, syscall, seen: &[u64]| -> BTreeSet<u64> {
+            rules(syscall, &vals(seen), arch)
+                .unwrap()
+                .iter()
+                .map(|c| c.value_two)
+                .collect()
+        };
+        // powerpc's TIOCGWINSZ is 0x40087468; 0x5413 and its siblings mean nothing there.
+        for arch in [
+            Arch::Ppc64le,
+            Arch::Ppc,
+            Arch::Mips,
+            Arch::Mipsel64,
+            Arch::Parisc,
+        ] {
+            assert_eq!(on(arch, "ioctl", &[0x5413]), vals(&[0x5413]), "{arch:?}");
+            // mips' F_GETLK is 14 and F_SETOWN 24: fcntl's groups would allow other commands.
+            assert_eq!(on(arch, "fcntl", &[6]), vals(&[6]), "{arch:?}");
+            // Arch-independent numbers keep their groups.
+            assert_eq!(on(arch, "prctl", &[15]), vals(&[15, 16]), "{arch:?}");
+            assert_eq!(on(arch, "socket", &[2]), vals(&[2, 10]), "{arch:?}");
+        }
+        for arch in [
+            Arch::X86_64,
+            Arch::Aarch64,
+            Arch::Arm,
+            Arch::Riscv64,
+            Arch::S390x,
+        ] {
+            assert!(on(arch, "ioctl", &[0x5413]).contains(&0x5401), "{arch:?}");
+            assert!(on(arch, "fcntl", &[6]).contains(&7), "{arch:?}");
+        }
     }
 
     #[test]
