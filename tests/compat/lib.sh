@@ -152,9 +152,24 @@ random_name() { printf 'c%s%s' "$RANDOM" "$RANDOM"; }
 
 # Builds base.tar (busybox-static with a symlink per applet, /etc/passwd, /etc/group) and ro.tar
 # (the same, whose / is 0555) into $1, as engine/tests/support builds the busybox image.
+#
+# Every path below is under $root: a failed mktemp must stop here, not leave $root empty (an
+# empty $root once wrote the image's /etc/passwd, /etc/group and /etc/compat-release over the
+# host's and chmod-ed the host's / to 0555).
 build_images() {
-    local out=$1 root
-    root=$(mktemp -d "$out/rootfs-XXXX")
+    local out=${1:-} root
+    if [ -z "$out" ] || [ ! -d "$out" ]; then
+        echo "build_images: the output directory '$out' does not exist" >&2
+        return 1
+    fi
+    root=$(mktemp -d "$out/rootfs-XXXX") || return 1
+    case $root in
+    "$out"/rootfs-????) ;;
+    *)
+        echo "build_images: mktemp gave '$root', not a directory under $out" >&2
+        return 1
+        ;;
+    esac
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,home,tmp,proc,sys,dev,var,srv}
     chmod 1777 "$root/tmp"
     cp /bin/busybox "$root/bin/busybox"
@@ -192,8 +207,8 @@ _setup_store() {
         if is_podman; then ENGINE_ARGS+=" --tmpdir $_own_store/tmp"; fi
     fi
     if [ -z "${COMPAT_IMAGES:-}" ]; then
-        _own_images=$(mktemp -d /tmp/compat-images-XXXX)
-        build_images "$_own_images"
+        _own_images=$(mktemp -d /tmp/compat-images-XXXX) || exit 1
+        build_images "$_own_images" || exit 1
         COMPAT_IMAGES=$_own_images
     fi
     export ENGINE ENGINE_ARGS COMPAT_IMAGES

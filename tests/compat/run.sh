@@ -58,11 +58,11 @@ if "$engine" --version 2>/dev/null | grep -q '^podman'; then
     fi
 fi
 
-images=$(mktemp -d /tmp/compat-images-XXXX)
+images=$(mktemp -d /tmp/compat-images-XXXX) || exit 1
 trap 'rm -rf "$images"' EXIT
 # shellcheck source=lib.sh
 . "$here/lib.sh"
-build_images "$images"
+build_images "$images" || { echo "run.sh: cannot build the suite's images" >&2; exit 1; }
 
 total_pass=0 total_fail=0 total_known=0 failed=()
 start=$SECONDS
