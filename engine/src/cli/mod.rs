@@ -50,7 +50,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Seccomp profiles and policies: validate, compile, decompile, record, fmt, simulate, disasm,
-    /// explain, diff, merge, lint.
+    /// explain, diff, merge, lint, denials.
     #[command(subcommand)]
     Seccomp(seccomp::Seccomp),
     /// Run a command in a new container.
