@@ -154,9 +154,15 @@ pub struct Paths {
     pub monitor_pid: PathBuf,
 }
 
+/// Container `id`'s directory under the store's root (its layers, log, denials): [`Paths::dir`].
+#[must_use]
+pub fn dir(store: &Store, id: &str) -> PathBuf {
+    store.root().join("containers").join(id)
+}
+
 /// Where container `id`'s files are.
 fn paths(store: &Store, id: &str) -> Paths {
-    let dir = store.root().join("containers").join(id);
+    let dir = dir(store, id);
     let bundle = store.runroot().join("containers").join(id);
     Paths {
         upper: dir.join("upper"),

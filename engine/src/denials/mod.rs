@@ -207,21 +207,6 @@ impl Report {
     }
 }
 
-/// The report of the container `reference` (name, id or id prefix) in `store`.
-///
-/// # Errors
-/// No such container; [`Error::Read`], [`Error::Parse`].
-pub fn of_container(
-    store: &crate::storage::Store,
-    reference: &str,
-) -> Result<(crate::storage::ContainerRecord, Report), Box<dyn std::error::Error + Send + Sync>> {
-    let record = store.lookup_container(reference)?;
-    // The container's directory, as `container::paths` lays it out.
-    let dir = store.root().join("containers").join(&record.id);
-    let report = Report::load(&dir)?;
-    Ok((record, report))
-}
-
 pub use complain::{prepare, Delta, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
 
 /// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`, and a

@@ -15,8 +15,8 @@ pub fn run(
     runroot: Option<&Path>,
 ) -> anyhow::Result<ExitStatus> {
     let store = open_store(root, runroot)?;
-    let (record, report) =
-        rpod::denials::of_container(&store, &args.container).map_err(|e| anyhow::anyhow!(e))?;
+    let record = store.lookup_container(&args.container)?;
+    let report = rpod::denials::Report::load(&rpod::container::dir(&store, &record.id))?;
     if args.format == OutputFormat::Json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitStatus::Success);
