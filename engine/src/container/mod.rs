@@ -491,7 +491,13 @@ impl<'a> Container<'a> {
             // "container process is already dead" (runc): say which calls, before starting.
             let runtime = runtimes.get(&req.runtime)?.name();
             // Denials you can see: the log flag where the runtime takes it; complain mode.
-            crate::denials::prepare(&mut spec, runtime, &p.dir)?;
+            crate::denials::prepare(
+                &mut spec,
+                runtime,
+                &p.dir,
+                &p.bundle,
+                &store.runroot().join("seccomp-notify"),
+            )?;
             crate::runtime::handoff::check_remembered(
                 &store.runroot().join("handoff-checked"),
                 runtime,

@@ -250,7 +250,7 @@ impl Container<'_> {
         // Denials you can see (crate::denials): this thread, which starts the runtime, takes
         // an audit session the container's processes inherit.
         let denials = crate::denials::enabled(&self.paths.dir)
-            .then(|| crate::denials::Collector::start(self.paths.dir.clone()));
+            .then(|| crate::denials::Collector::start(self.paths.dir.clone(), &self.paths.bundle));
         let rt = self.runtime()?;
         let settings = &m.settings;
         let log = match settings.log_driver {
@@ -456,6 +456,9 @@ fn finish_denials(
     };
     match collector.and_then(crate::denials::Collector::finish) {
         Ok(done) => {
+            if let (Some(w), true) = (&done.warning, foreground) {
+                notes.say(&format!("rpod: warning: seccomp denials: {w}"));
+            }
             if let (Some(line), true) = (done.report.summary(name), foreground) {
                 notes.say(&line);
             }

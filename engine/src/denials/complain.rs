@@ -37,16 +37,24 @@ const ALLOW: &str = "SCMP_ACT_ALLOW";
 
 /// Adjusts the spec's seccomp section before the bundle is written:
 /// - for crun, adds `SECCOMP_FILTER_FLAG_LOG`, so ERRNO, TRAP and TRACE results are logged
-///   too (runc 1.1.5 refuses any flag: "seccomp flags are not yet supported by runc", so under
-///   runc only KILL and LOG results are seen);
+///   too;
+/// - for runc, which refuses any flag ("seccomp flags are not yet supported by runc"), gives
+///   the profile's ERRNO results to the monitor as user notifications ([`super::notify`]);
 /// - in complain mode, turns every action that is not ALLOW into LOG and keeps the profile as
 ///   given in `dir`;
+/// - `cache`: where runc's rewrites are kept ([`super::notify::route`]);
 /// - leaves the [`OFF`] marker in `dir` when reporting is off or there is no filter.
 ///
 /// # Errors
 /// [`Error::Mode`] for an unknown mode, [`Error::ComplainUnconfined`] for complain mode
 /// without a filter, [`Error::Write`] when the kept profile cannot be written.
-pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> {
+pub fn prepare(
+    spec: &mut Spec,
+    runtime: &str,
+    dir: &Path,
+    bundle: &Path,
+    cache: &Path,
+) -> Result<(), Error> {
     let mode = spec
         .annotations()
         .as_ref()
@@ -94,7 +102,9 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
     if !report && complain {
         return Err(Error::ComplainUnreported);
     }
-    if (runtime != "crun" || !report) && !complain {
+    let _ = fs::remove_file(dir.join(super::notify::ORIGINAL));
+    let _ = fs::remove_file(dir.join(super::notify::UNROUTED));
+    if !report {
         return Ok(());
     }
     let mut v = serde_json::to_value(&*spec).map_err(Error::Spec)?;
@@ -114,6 +124,8 @@ pub fn prepare(spec: &mut Spec, runtime: &str, dir: &Path) -> Result<(), Error> 
         let text = serde_json::to_string_pretty(sc).map_err(Error::Spec)?;
         fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
         to_log(sc);
+    } else if runtime == "runc" {
+        super::notify::route(sc, dir, bundle, cache)?;
     }
     *spec = serde_json::from_value(v).map_err(Error::Spec)?;
     Ok(())
@@ -285,6 +297,8 @@ mod tests {
             count: 1,
             pid: 1,
             comm: "x".into(),
+            errno: None,
+            args: None,
         }
     }
 

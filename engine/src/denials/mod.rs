@@ -35,6 +35,7 @@ use nix::sys::socket::{
 use profiles::Arch;
 
 mod complain;
+pub mod notify;
 use serde::{Deserialize, Serialize};
 
 /// `AUDIT_SECCOMP` (include/uapi/linux/audit.h).
@@ -79,6 +80,16 @@ pub enum Error {
     ComplainUnconfined,
     #[error("cannot rewrite the container's seccomp section")]
     Spec(#[source] serde_json::Error),
+    #[error("the seccomp listener path {} is longer than a unix socket address holds (107 bytes); use a shorter --runroot, or --runtime crun, or --annotation io.rpod.seccomp.denials=off", path.display())]
+    ListenerPath { path: PathBuf },
+    #[error("cannot listen for the container's seccomp notifications on {}", path.display())]
+    Listen {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot report the denials of this profile under runc (use --runtime crun, or --annotation io.rpod.seccomp.denials=off to run without reporting)")]
+    Route(#[source] notify::RewriteError),
     #[error("{} is not a denials file", path.display())]
     Parse {
         path: PathBuf,
@@ -102,6 +113,13 @@ pub struct Denial {
     /// Host pid of the process.
     pub pid: u32,
     pub comm: String,
+    /// The errno the call got, when known: under runc, where the monitor answers the call
+    /// itself ([`notify`]); the kernel's audit record carries the action only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errno: Option<u16>,
+    /// The arguments of the first such call, when known (as `errno`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<[u64; 6]>,
 }
 
 /// A container's denials, the content of `denials.json`.
@@ -279,29 +297,54 @@ const ERRNO: &str = "SCMP_ACT_ERRNO";
 /// something cannot grow the monitor's memory or `denials.json` without bound.
 const MAX_ENTRIES: usize = 4096;
 
+/// One entry's count, process name, and what the call got and carried when known.
+struct Entry {
+    count: u64,
+    comm: String,
+    errno: Option<u16>,
+    args: Option<[u64; 6]>,
+}
+
 #[derive(Default)]
 struct Counts {
-    counts: BTreeMap<Key, (u64, String)>,
+    counts: BTreeMap<Key, Entry>,
     /// [`Report::enosys_on_purpose`].
     enosys_on_purpose: Vec<String>,
 }
 
 impl Counts {
     fn add(&mut self, r: &Record) {
-        let mut key = (r.pid, r.arch, r.nr, r.code);
+        self.add_call((r.pid, r.arch, r.nr, r.code), &r.comm, None);
+    }
+
+    /// A call the monitor answered itself ([`notify`]): its errno and arguments are known.
+    fn add_notified(&mut self, n: &notify::Notified) {
+        self.add_call(
+            (n.pid, n.arch, n.nr, n.ret),
+            &n.comm,
+            Some((u16::try_from(n.ret & 0xffff).unwrap_or(0), n.args)),
+        );
+    }
+
+    fn add_call(&mut self, mut key: Key, comm: &str, known: Option<(u16, [u64; 6])>) {
         if self.counts.len() >= MAX_ENTRIES && !self.counts.contains_key(&key) {
             key.0 = 0;
         }
-        let comm = if key.0 == 0 { "(other)" } else { &r.comm };
-        let e = self.counts.entry(key).or_insert((0, comm.to_string()));
-        e.0 += 1;
+        let comm = if key.0 == 0 { "(other)" } else { comm };
+        let e = self.counts.entry(key).or_insert_with(|| Entry {
+            count: 0,
+            comm: comm.to_string(),
+            errno: known.map(|k| k.0),
+            args: known.map(|k| k.1),
+        });
+        e.count += 1;
     }
 
     fn report(&self) -> Report {
         let mut denials: Vec<Denial> = self
             .counts
             .iter()
-            .map(|(&(pid, arch, nr, code), (count, comm))| {
+            .map(|(&(pid, arch, nr, code), e)| {
                 let a = Arch::from_audit_arch(arch);
                 Denial {
                     syscall: a
@@ -310,9 +353,11 @@ impl Counts {
                     nr,
                     arch: a.map_or_else(|| format!("{arch:#x}"), |a| a.scmp_name().to_string()),
                     action: action_name(code).to_string(),
-                    count: *count,
+                    count: e.count,
                     pid,
-                    comm: comm.clone(),
+                    comm: e.comm.clone(),
+                    errno: e.errno,
+                    args: e.args,
                 }
             })
             .collect();
@@ -330,6 +375,9 @@ pub struct Finished {
     pub report: Report,
     /// Complain mode: the delta written, what it allows and what it left out.
     pub delta: Option<Delta>,
+    /// What was not watched, and why (the audit socket could not be opened while runc's
+    /// denials were answered by the monitor: KILL and LOG results were not seen).
+    pub warning: Option<String>,
 }
 
 /// A running collector: a thread reading the audit socket for one session.
@@ -339,6 +387,7 @@ pub struct Collector {
     handle: Option<JoinHandle<Report>>,
     /// The container's directory: where `denials.json` and, in complain mode, the delta go.
     dir: PathBuf,
+    warning: Option<String>,
 }
 
 // A monitor that returns early (an error before the runtime ran) drops the collector: the
@@ -371,24 +420,43 @@ impl Collector {
     ///
     /// # Errors
     /// [`Error::Socket`], [`Error::Session`].
-    pub fn start(dir: PathBuf) -> Result<Collector, Error> {
-        let fd = socket(
-            AddressFamily::Netlink,
-            SockType::Raw,
-            SockFlag::SOCK_CLOEXEC,
-            SockProtocol::NetlinkAudit,
-        )
-        .map_err(Error::Socket)?;
-        bind(fd.as_raw_fd(), &NetlinkAddr::new(0, AUDIT_NLGRP_READLOG)).map_err(Error::Socket)?;
-        let _ = setsockopt(&fd, sockopt::RcvBuf, &(1 << 20));
-        let ses = new_session()?;
+    pub fn start(dir: PathBuf, bundle: &Path) -> Result<Collector, Error> {
+        // Under runc the container cannot start without its listener ([`notify`]): made
+        // first, and an error stops the start.
+        let listener = notify::Listener::open(&dir, bundle)?;
+        let audit = (|| {
+            let fd = socket(
+                AddressFamily::Netlink,
+                SockType::Raw,
+                SockFlag::SOCK_CLOEXEC,
+                SockProtocol::NetlinkAudit,
+            )
+            .map_err(Error::Socket)?;
+            bind(fd.as_raw_fd(), &NetlinkAddr::new(0, AUDIT_NLGRP_READLOG))
+                .map_err(Error::Socket)?;
+            let _ = setsockopt(&fd, sockopt::RcvBuf, &(1 << 20));
+            let ses = new_session()?;
+            Ok::<_, Error>((fd, ses))
+        })();
+        let (audit, warning) = match (audit, &listener) {
+            (Ok(a), _) => (Some(a), None),
+            (Err(e), Some(_)) => (
+                None,
+                Some(format!(
+                    "KILL and LOG results were not watched: {}",
+                    profiles::chain::one_line(&e)
+                )),
+            ),
+            (Err(e), None) => return Err(e),
+        };
         let (wake, stop) = std::io::pipe().map_err(Error::Pipe)?;
         let d = dir.clone();
-        let handle = std::thread::spawn(move || read_loop(&fd, ses, &d, &wake));
+        let handle = std::thread::spawn(move || read_loop(audit.as_ref(), listener, &d, &wake));
         Ok(Collector {
             stop: Some(stop),
             handle: Some(handle),
             dir,
+            warning,
         })
     }
 
@@ -410,7 +478,11 @@ impl Collector {
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
         let delta = complain::write_delta(&self.dir, &report)?;
-        Ok(Finished { report, delta })
+        Ok(Finished {
+            report,
+            delta,
+            warning: self.warning.take(),
+        })
     }
 }
 
@@ -464,7 +536,14 @@ fn wait_for_empty_queue(deadline: Instant) {
     }
 }
 
-fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> Report {
+/// Reads the audit records of session `ses` (when the audit socket is open) and answers the
+/// notifications of `listener` (runc, [`notify`]) until woken by `wake`.
+fn read_loop(
+    audit: Option<&(OwnedFd, u32)>,
+    mut listener: Option<notify::Listener>,
+    dir: &Path,
+    wake: &std::io::PipeReader,
+) -> Report {
     let mut counts = Counts {
         enosys_on_purpose: complain::enosys_on_purpose(dir),
         ..Counts::default()
@@ -488,15 +567,54 @@ fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> 
             // At most 60 s: a longer wait only loops once more.
             PollTimeout::from(u16::try_from(wait.as_millis().min(60_000)).unwrap_or(60_000))
         };
-        let mut fds = [
-            PollFd::new(fd.as_fd(), PollFlags::POLLIN),
-            PollFd::new(wake.as_fd(), PollFlags::POLLIN),
-        ];
+        // wake, then the audit socket, the listener socket and its listener fds.
+        let mut fds = vec![PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
+        if let Some((fd, _)) = audit {
+            fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+        }
+        let first_listener = fds.len();
+        if let Some(l) = &listener {
+            fds.push(PollFd::new(l.socket.as_fd(), PollFlags::POLLIN));
+            fds.extend(
+                l.fds
+                    .iter()
+                    .map(|f| PollFd::new(f.as_fd(), PollFlags::POLLIN)),
+            );
+        }
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(_) => break,
         }
-        let woken = fds[1].revents().is_some_and(|r| !r.is_empty());
+        let ready: Vec<Option<PollFlags>> = fds.iter().map(PollFd::revents).collect();
+        drop(fds);
+        let woken = ready[0].is_some_and(|r| !r.is_empty());
+        if let Some(l) = &mut listener {
+            // Notifications first (a process waits on each), then connections, then fds
+            // whose processes are all gone.
+            let mut gone = Vec::new();
+            for (i, r) in ready[first_listener + 1..].iter().enumerate() {
+                let r = r.unwrap_or(PollFlags::empty());
+                if r.contains(PollFlags::POLLIN) {
+                    if let Some(n) = l.answer(i) {
+                        counts.add_notified(&n);
+                        dirty = true;
+                    }
+                } else if r
+                    .intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL)
+                {
+                    gone.push(i);
+                }
+            }
+            for i in gone.into_iter().rev() {
+                l.fds.remove(i);
+            }
+            if ready[first_listener].is_some_and(|r| r.contains(PollFlags::POLLIN)) {
+                l.accept();
+            }
+        }
+        if stop_at.is_none() && woken && audit.is_none() {
+            stop_at = Some(Instant::now());
+        }
         if stop_at.is_none() && woken {
             // kauditd delivers asynchronously: a record queued by a process that has exited
             // may still be on its way. When this session had records, give the last ones
@@ -510,7 +628,7 @@ fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> 
             });
         }
         // Everything queued, without blocking.
-        loop {
+        while let Some((fd, ses)) = audit {
             let n = match recv(fd.as_raw_fd(), &mut buf, MsgFlags::MSG_DONTWAIT) {
                 Ok(n) => n,
                 // ENOBUFS: the socket overran (records of the machine were dropped); go on.
@@ -522,7 +640,7 @@ fn read_loop(fd: &OwnedFd, ses: u32, dir: &Path, wake: &std::io::PipeReader) -> 
                 let ty = u16::from_ne_bytes([buf[4], buf[5]]);
                 if ty == AUDIT_SECCOMP {
                     let text = String::from_utf8_lossy(&buf[16..n]);
-                    if let Some(r) = parse(&text).filter(|r| r.ses == ses) {
+                    if let Some(r) = parse(&text).filter(|r| r.ses == *ses) {
                         counts.add(&r);
                         dirty = true;
                         last_record = Some(Instant::now());
