@@ -8,7 +8,10 @@
 #  3. complain mode: the same loop under a profile without getppid, in complain mode (every
 #     call allowed and logged: an audit record each), against the same profile with getppid
 #     allowed (enforced, nothing logged); and the start-up of a container in complain mode
-#  4. what a denied call costs, reporting on and off
+#  4. what a denied call costs, reporting on and off: under crun an audit record, under runc a
+#     user notification answered by the monitor (docs/denials.md)
+#  5. runc: the profile rewrite at create (denials::notify), the first container with a profile
+#     (nothing cached) against later ones (cached in the run root)
 # Needs root, runc, crun (and its hugetlb mount, docs/host.md), busybox-static, podman's
 # /usr/share/containers/seccomp.json (containers-common), audit in the
 # kernel. Usage: bench/denials.sh [RUNS] (default 20). RPOD and LOOP name other builds of rpod
@@ -60,7 +63,7 @@ echo "| \`rpod run --rm ... busybox true\` | median | vs reporting off |"
 echo "|---|---:|---:|"
 a=$(med runc_off); b=$(med runc_on); c=$(med crun_off); d=$(med crun_on)
 row "runc, reporting off (\`io.rpod.seccomp.denials=off\`)" "$(ratio "$a" 1000)" ms 1
-row "runc, reporting on (audit reader; runc takes no log flag)" "$(ratio "$b" 1000)" ms "$(ratio "$b" "$a")"
+row "runc, reporting on (audit reader + NOTIFY rewrite, cached, and listener)" "$(ratio "$b" 1000)" ms "$(ratio "$b" "$a")"
 row "crun, reporting off" "$(ratio "$c" 1000)" ms 1
 row "crun, reporting on (audit reader + SECCOMP_FILTER_FLAG_LOG)" "$(ratio "$d" 1000)" ms "$(ratio "$d" "$c")"
 
@@ -99,16 +102,35 @@ row "start-up, \`true\`, enforced" "$(ratio "$c" 1000)" ms 1
 row "start-up, \`true\`, complain mode (nothing logged)" "$(ratio "$d" 1000)" ms "$(ratio "$d" "$c")"
 
 echo
-echo "4. What a denied call costs: ns per raw getppid under the profile without it (ERRNO), crun"
+echo "4. What a denied call costs: ns per raw getppid under the profile without it (ERRNO)"
 echo
 step_d_off() { "${R[@]}" run --rm --runtime crun "${nog[@]}" "${off[@]}" busybox /loop $m 2>/dev/null; }
 step_d_on() { "${R[@]}" run --rm --runtime crun "${nog[@]}" busybox /loop $m 2>/dev/null; }
-interleave "$runs" d_off d_on
-echo "| crun, each call denied | ns per call | vs reporting off |"
+step_dr_off() { "${R[@]}" run --rm "${nog[@]}" "${off[@]}" busybox /loop $m 2>/dev/null; }
+step_dr_on() { "${R[@]}" run --rm "${nog[@]}" busybox /loop $m 2>/dev/null; }
+interleave "$runs" d_off d_on dr_off dr_on
+echo "| each call denied | ns per call | vs reporting off |"
 echo "|---|---:|---:|"
-a=$(med d_off); b=$(med d_on)
-row "reporting off: ERRNO, nothing logged" "$a" ns 1
-row "reporting on: ERRNO, an audit record each, read by the monitor" "$b" ns "$(ratio "$b" "$a")"
+a=$(med d_off); b=$(med d_on); c=$(med dr_off); d=$(med dr_on)
+row "crun, reporting off: ERRNO, nothing logged" "$a" ns 1
+row "crun, reporting on: ERRNO, an audit record each, read by the monitor" "$b" ns "$(ratio "$b" "$a")"
+row "runc, reporting off: ERRNO in the kernel" "$c" ns 1
+row "runc, reporting on: NOTIFY, answered by the monitor with the original's errno" "$d" ns "$(ratio "$d" "$c")"
+
+echo
+echo "5. runc: the profile rewrite at create (podman's default profile), \`rpod create\` then \`rm\`"
+echo
+cache="$work/s/run/seccomp-notify"
+step_w_cold() { rm -rf "$cache"; time_us "${R[@]}" create --name w "${def[@]}" busybox true; "${R[@]}" rm w >/dev/null; }
+step_w_warm() { time_us "${R[@]}" create --name w "${def[@]}" busybox true; "${R[@]}" rm w >/dev/null; }
+step_w_off() { time_us "${R[@]}" create --name w "${def[@]}" "${off[@]}" busybox true; "${R[@]}" rm w >/dev/null; }
+interleave "$runs" w_off w_warm w_cold
+echo "| \`rpod create\`, runc | median | vs reporting off |"
+echo "|---|---:|---:|"
+a=$(med w_off); b=$(med w_warm); c=$(med w_cold)
+row "reporting off" "$(ratio "$a" 1000)" ms 1
+row "reporting on, rewrite cached (every container after the first with a profile)" "$(ratio "$b" 1000)" ms "$(ratio "$b" "$a")"
+row "reporting on, nothing cached (the first container with a profile)" "$(ratio "$c" 1000)" ms "$(ratio "$c" "$a")"
 echo
 echo "kernel log lines of type 1326 now: $(dmesg | grep -c 'type=1326' || true) (printk-limited; the reader got every record)"
 echo "(load average after it: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -152,6 +152,10 @@ pub struct Paths {
     pub log: PathBuf,
     pub bundle: PathBuf,
     pub monitor_pid: PathBuf,
+    /// The unix socket runc hands the seccomp listener fd to (`listenerPath`, under runc when
+    /// denials are reported: `crate::denials::notify`). Not in the bundle: a socket path holds
+    /// 107 bytes, and `RUNROOT/containers/<64 hex>/` alone takes 77 plus the run root.
+    pub listener: PathBuf,
 }
 
 /// Container `id`'s directory under the store's root (its layers, log, denials): [`Paths::dir`].
@@ -170,6 +174,10 @@ fn paths(store: &Store, id: &str) -> Paths {
         merged: dir.join("merged"),
         log: dir.join("ctr.log"),
         monitor_pid: bundle.join("monitor.pid"),
+        listener: store
+            .runroot()
+            .join(crate::denials::notify::LISTENERS)
+            .join(format!("{}.sock", &id[..id.len().min(32)])),
         dir,
         bundle,
     }
@@ -495,7 +503,7 @@ impl<'a> Container<'a> {
                 &mut spec,
                 runtime,
                 &p.dir,
-                &p.bundle,
+                &p.listener,
                 &store.runroot().join("seccomp-notify"),
             )?;
             crate::runtime::handoff::check_remembered(
@@ -796,6 +804,8 @@ impl<'a> Container<'a> {
                 fs::remove_dir_all(d).map_err(Error::io("remove", d))?;
             }
         }
+        // Left only by a monitor that was killed.
+        let _ = fs::remove_file(&self.paths.listener);
         Ok(())
     }
 

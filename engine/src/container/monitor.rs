@@ -249,8 +249,9 @@ impl Container<'_> {
         }
         // Denials you can see (crate::denials): this thread, which starts the runtime, takes
         // an audit session the container's processes inherit.
-        let denials = crate::denials::enabled(&self.paths.dir)
-            .then(|| crate::denials::Collector::start(self.paths.dir.clone(), &self.paths.bundle));
+        let denials = crate::denials::enabled(&self.paths.dir).then(|| {
+            crate::denials::Collector::start(self.paths.dir.clone(), &self.paths.listener)
+        });
         let rt = self.runtime()?;
         let settings = &m.settings;
         let log = match settings.log_driver {

@@ -42,7 +42,8 @@ const ALLOW: &str = "SCMP_ACT_ALLOW";
 ///   the profile's ERRNO results to the monitor as user notifications ([`super::notify`]);
 /// - in complain mode, turns every action that is not ALLOW into LOG and keeps the profile as
 ///   given in `dir`;
-/// - `cache`: where runc's rewrites are kept ([`super::notify::route`]);
+/// - `listener`, `cache`: the socket runc hands the listener fd to and where rewrites are kept
+///   ([`super::notify::route`]);
 /// - leaves the [`OFF`] marker in `dir` when reporting is off or there is no filter.
 ///
 /// # Errors
@@ -52,7 +53,7 @@ pub fn prepare(
     spec: &mut Spec,
     runtime: &str,
     dir: &Path,
-    bundle: &Path,
+    listener: &Path,
     cache: &Path,
 ) -> Result<(), Error> {
     let mode = spec
@@ -125,7 +126,7 @@ pub fn prepare(
         fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
         to_log(sc);
     } else if runtime == "runc" {
-        super::notify::route(sc, dir, bundle, cache)?;
+        super::notify::route(sc, dir, listener, cache)?;
     }
     *spec = serde_json::from_value(v).map_err(Error::Spec)?;
     Ok(())

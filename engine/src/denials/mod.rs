@@ -420,10 +420,10 @@ impl Collector {
     ///
     /// # Errors
     /// [`Error::Socket`], [`Error::Session`].
-    pub fn start(dir: PathBuf, bundle: &Path) -> Result<Collector, Error> {
+    pub fn start(dir: PathBuf, listener: &Path) -> Result<Collector, Error> {
         // Under runc the container cannot start without its listener ([`notify`]): made
         // first, and an error stops the start.
-        let listener = notify::Listener::open(&dir, bundle)?;
+        let listener = notify::Listener::open(&dir, listener)?;
         let audit = (|| {
             let fd = socket(
                 AddressFamily::Netlink,
@@ -595,9 +595,12 @@ fn read_loop(
             for (i, r) in ready[first_listener + 1..].iter().enumerate() {
                 let r = r.unwrap_or(PollFlags::empty());
                 if r.contains(PollFlags::POLLIN) {
-                    if let Some(n) = l.answer(i) {
-                        counts.add_notified(&n);
-                        dirty = true;
+                    match l.answer(i) {
+                        notify::Answer::Answered(n) => {
+                            counts.add_notified(&n);
+                            dirty = true;
+                        }
+                        notify::Answer::Gone => {}
                     }
                 } else if r
                     .intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL)

@@ -18,7 +18,8 @@
 //!    as disjoint rules and checks them against libseccomp's build for every arch; the default
 //!    action stays the original's, for the numbers libseccomp has no name for.
 //!
-//! The monitor holds a unix socket at `listenerPath` in the container's bundle directory. runc
+//! The monitor holds a unix socket at `listenerPath`, `RUNROOT/seccomp-listeners/ID32.sock`
+//! (`container::Paths::listener`; not in the bundle, whose path is too long for one). runc
 //! connects to it once per filter it installs (`runc run`, and each `runc exec`, whose process
 //! gets a filter of its own) and passes the listener fd. For each notification the monitor runs
 //! the original profile's filter (built by libseccomp, in the BPF emulator) on the call's arch,
@@ -36,7 +37,7 @@
 //! - syscall numbers libseccomp has no name for: the default action, as before.
 //!
 //! Threat model. Whoever holds a listener fd decides the denied calls of the container: it
-//! could let them run. The socket is in the bundle directory, which is root's and 0700, and is
+//! could let them run. The socket's directory is root's and 0700 (checked), and the socket is
 //! made by the monitor before the runtime starts, a stale one removed first (never through a
 //! symlink). The monitor never answers "continue": a call is only ever answered with an errno,
 //! so a bug in the rewrite could at worst deny with a different errno, never allow. When the
@@ -47,7 +48,7 @@ use std::fs;
 use std::io::IoSliceMut;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::fs::FileTypeExt;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
@@ -63,8 +64,9 @@ use serde_json::Value;
 
 use super::Error;
 
-/// The socket's name in the bundle directory (`listenerPath`).
-pub const SOCKET: &str = "seccomp.sock";
+/// The directory of the listener sockets in the run root (created 0700): one
+/// `<first 32 hex digits of the id>.sock` per container (`container::Paths::listener`).
+pub const LISTENERS: &str = "seccomp-listeners";
 /// The container's profile as given (before [`rewrite`]), in the container's directory: the
 /// monitor answers from it. Its presence says the container uses this route.
 pub const ORIGINAL: &str = "seccomp-notify-original.json";
@@ -291,8 +293,8 @@ impl Ord for ActionKey {
 }
 
 /// Routes the denials of the container's seccomp section `sc` to the monitor: keeps `sc` as
-/// given in `dir`/[`ORIGINAL`] and replaces it by its [`rewrite`] with the listener in
-/// `bundle`. A profile that denies nothing with an errno is left alone.
+/// given in `dir`/[`ORIGINAL`] and replaces it by its [`rewrite`] with the listener at
+/// `socket`. A profile that denies nothing with an errno is left alone.
 ///
 /// The rewrite of a profile is kept in `cache` (in the run root), named by the digest of the
 /// profile and rpod's version: it takes about 100 ms for podman's default profile, and a
@@ -301,9 +303,17 @@ impl Ord for ActionKey {
 ///
 /// # Errors
 /// [`Error::ListenerPath`], [`Error::Route`], [`Error::Write`].
-pub(super) fn route(sc: &mut Value, dir: &Path, bundle: &Path, cache: &Path) -> Result<(), Error> {
-    let path = socket_path(bundle)?;
-    let listener = path.to_string_lossy().into_owned();
+pub(super) fn route(sc: &mut Value, dir: &Path, socket: &Path, cache: &Path) -> Result<(), Error> {
+    // A profile with a listener of its own (an agent of the user's) keeps it: its denials
+    // are reported through audit only (KILL and LOG under runc).
+    let has_notify = sc["syscalls"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|r| r["action"] == "SCMP_ACT_NOTIFY"));
+    if sc.get("listenerPath").is_some_and(|p| !p.is_null()) || has_notify {
+        return Ok(());
+    }
+    check_socket_path(socket)?;
+    let listener = socket.to_string_lossy().into_owned();
     let text = serde_json::to_string(sc).map_err(Error::Spec)?;
     let key =
         crate::container::sha256_hex(format!("{}\n{text}", env!("CARGO_PKG_VERSION")).as_bytes());
@@ -347,16 +357,17 @@ pub(super) fn route(sc: &mut Value, dir: &Path, bundle: &Path, cache: &Path) -> 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Cached(Option<Rewritten>);
 
-/// Where the listener socket of the container whose bundle is `bundle` is.
+/// Checks that `path` fits in a unix socket address.
 ///
 /// # Errors
 /// [`Error::ListenerPath`] when the path is too long for a unix socket.
-pub fn socket_path(bundle: &Path) -> Result<PathBuf, Error> {
-    let p = bundle.join(SOCKET);
-    if p.as_os_str().len() > MAX_SOCKET_PATH {
-        return Err(Error::ListenerPath { path: p });
+pub fn check_socket_path(path: &Path) -> Result<(), Error> {
+    if path.as_os_str().len() > MAX_SOCKET_PATH {
+        return Err(Error::ListenerPath {
+            path: path.to_path_buf(),
+        });
     }
-    Ok(p)
+    Ok(())
 }
 
 /// The original filter, as runc builds it with libseccomp, for answering.
@@ -383,6 +394,20 @@ pub(super) struct Listener {
     dir: PathBuf,
 }
 
+/// What [`Listener::answer`] did.
+pub(super) enum Answer {
+    Answered(Notified),
+    /// No notification was pending after all.
+    Gone,
+}
+
+/// Whether `fd` is a seccomp listener (`anon_inode:seccomp notify` in /proc), so that the
+/// monitor only ever polls and answers listener fds.
+fn is_listener(fd: &OwnedFd) -> bool {
+    fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .is_ok_and(|l| l.as_os_str() == "anon_inode:seccomp notify")
+}
+
 /// One answered notification.
 pub(super) struct Notified {
     pub pid: u32,
@@ -395,19 +420,34 @@ pub(super) struct Notified {
 }
 
 impl Listener {
-    /// Binds the socket at `bundle`/[`SOCKET`] when the container in `dir` uses this route.
+    /// Binds the socket at `path` when the container in `dir` uses this route. Its directory
+    /// is made 0700 when missing, and must be root's and not a symlink.
     ///
     /// # Errors
-    /// [`Error::Listen`].
-    pub fn open(dir: &Path, bundle: &Path) -> Result<Option<Listener>, Error> {
+    /// [`Error::ListenerPath`], [`Error::Listen`].
+    pub fn open(dir: &Path, path: &Path) -> Result<Option<Listener>, Error> {
         if !dir.join(ORIGINAL).exists() {
             return Ok(None);
         }
-        let path = socket_path(bundle)?;
+        check_socket_path(path)?;
+        let path = path.to_path_buf();
         let err = |source| Error::Listen {
             path: path.clone(),
             source,
         };
+        if let Some(parent) = path.parent() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(err)?;
+            let m = fs::symlink_metadata(parent).map_err(err)?;
+            if !m.is_dir() || m.uid() != 0 || m.mode() & 0o022 != 0 {
+                return Err(err(std::io::Error::other(
+                    "its directory is not a directory of root's that only root can write to",
+                )));
+            }
+        }
         // A socket left by an earlier run (a monitor that was killed) is removed; anything
         // else there is not ours to remove.
         match fs::symlink_metadata(&path) {
@@ -446,19 +486,24 @@ impl Listener {
             {
                 for msg in control.drain() {
                     if let RecvAncillaryMessage::ScmRights(fds) = msg {
-                        self.fds.extend(fds);
+                        self.fds.extend(fds.filter(is_listener));
                     }
                 }
             }
         }
     }
 
-    /// Answers one notification on `self.fds[i]`; `None` when there was none to take (the
-    /// caller dropped it: interrupted, or its process is gone).
-    pub fn answer(&mut self, i: usize) -> Option<Notified> {
+    /// Answers one notification on `self.fds[i]`.
+    pub fn answer(&mut self, i: usize) -> Answer {
         use libseccomp::{ScmpNotifReq, ScmpNotifResp, ScmpNotifRespFlags};
         let fd = self.fds[i].as_raw_fd();
-        let req = ScmpNotifReq::receive(fd).ok()?;
+        // An error: the call went away between poll and receive (a fatal signal; the kernel
+        // says ENOENT, which libseccomp 2.5 reports as ECANCELED like any other failure).
+        // Only seccomp listener fds are polled ([`is_listener`]), and one whose processes are
+        // all gone reports POLLHUP, which the caller drops.
+        let Ok(req) = ScmpNotifReq::receive(fd) else {
+            return Answer::Gone;
+        };
         let arch = arch_of(req.data.arch);
         let nr = u32::try_from(req.data.syscall.as_raw_syscall()).unwrap_or(u32::MAX);
         let args = req.data.args;
@@ -490,7 +535,7 @@ impl Listener {
             String::new()
         };
         let _ = resp.respond(fd);
-        Some(Notified {
+        Answer::Answered(Notified {
             pid: req.pid,
             arch: arch.map_or(0, Arch::audit_arch),
             nr,
@@ -517,4 +562,252 @@ fn arch_of(a: libseccomp::ScmpArch) -> Option<Arch> {
         S::Arm => Arch::Arm,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rewrite's promise, checked differentially: on every arch of the profile, for every
+    //! syscall number libseccomp knows (and a few it does not), at the boundary values of every
+    //! constant of both profiles in every argument and at random combinations of them, the
+    //! rewritten filter (as libseccomp builds it) gives the original's action, or NOTIFY where
+    //! the original answers with an errno; and NOTIFY wherever the original answers with an
+    //! errno, except for the syscalls the module doc keeps.
+    use super::*;
+    use profiles::bpf::emulator::simulate;
+    use profiles::model::ArgCondition;
+
+    /// A profile resolved for podman's default capabilities on this host, as the runtime spec
+    /// holds it (no includes, the host's arches).
+    fn as_runtime_section(json: &str) -> Value {
+        let p = profiles::load::from_str(json).expect("loads").profile;
+        let cx = Context {
+            host_arch: Arch::X86_64,
+            ..Context::default()
+        };
+        let r = p.resolve(&cx);
+        let (default_action, default_errno_ret) = r.default_action.to_oci_exact().expect("oci");
+        let mut out = Profile::new(default_action);
+        out.default_errno_ret = default_errno_ret;
+        out.architectures.clone_from(&r.arches);
+        for rule in &r.rules {
+            let (action, errno_ret) = rule.action.to_oci_exact().expect("oci");
+            out.syscalls.push(OciRule {
+                names: rule.names.clone(),
+                action,
+                errno_ret,
+                args: rule.args.clone(),
+                comment: String::new(),
+                includes: Default::default(),
+                excludes: Default::default(),
+            });
+        }
+        serde_json::to_value(&out).expect("json")
+    }
+
+    fn build(v: &Value) -> (bpf::Program, Profile) {
+        let p = profiles::load::from_str(&v.to_string())
+            .expect("loads")
+            .profile;
+        let cx = Context {
+            host_arch: Arch::X86_64,
+            ..Context::default()
+        };
+        let c = profiles::compile::compile(&p.resolve(&cx), None).expect("libseccomp builds it");
+        (c.program, p)
+    }
+
+    fn constants(p: &Profile) -> Vec<u64> {
+        let mut v = vec![0, 1, u64::from(u32::MAX), u64::MAX];
+        for c in p.syscalls.iter().flat_map(|r| r.args.iter()) {
+            let ArgCondition {
+                value, value_two, ..
+            } = *c;
+            for x in [value, value_two] {
+                v.extend([x, x.wrapping_add(1), x.wrapping_sub(1), x & 0xffff_ffff, !x]);
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Names the original answers ERRNO(ENOSYS) by an unconditional rule of their own.
+    fn enosys_rules(p: &Profile) -> BTreeSet<String> {
+        p.syscalls
+            .iter()
+            .filter(|r| {
+                r.action == profiles::model::ActionKind::Errno
+                    && r.errno_ret == Some(38)
+                    && r.args.is_empty()
+            })
+            .flat_map(|r| r.names.iter().cloned())
+            .collect()
+    }
+
+    fn check(name: &str, json: &str) -> Rewritten {
+        let section = as_runtime_section(json);
+        let rewritten = rewrite(&section)
+            .expect("rewrites")
+            .expect("routes something");
+        let (orig, orig_p) = build(&section);
+        let (new, new_p) = build(&rewritten.profile);
+        let mut values = constants(&orig_p);
+        values.extend(constants(&new_p));
+        values.sort_unstable();
+        values.dedup();
+        let kept_enosys = enosys_rules(&orig_p);
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut probes = 0usize;
+        for arch in orig_p.arches_for(Arch::X86_64) {
+            let mut nrs: Vec<(u32, &str)> = syscalls::table(arch)
+                .iter()
+                .map(|e| (e.nr, e.name))
+                .collect();
+            nrs.extend([(1000, "#1000"), (0x3fff_ffff, "#big")]);
+            for (nr, sys) in nrs {
+                let mut args_list: Vec<[u64; 6]> = vec![[0; 6]];
+                for i in 0..6 {
+                    for &v in &values {
+                        let mut a = [0; 6];
+                        a[i] = v;
+                        args_list.push(a);
+                    }
+                }
+                for _ in 0..40 {
+                    let mut a = [0; 6];
+                    for x in &mut a {
+                        *x = values[usize::try_from(next() % values.len() as u64).unwrap()];
+                    }
+                    args_list.push(a);
+                }
+                for args in args_list {
+                    probes += 1;
+                    let o = simulate(&orig, arch, nr, args).action;
+                    let n = simulate(&new, arch, nr, args).action;
+                    let notify_ok = matches!(o, Action::Errno(_)) && n == Action::UserNotif;
+                    assert!(
+                        n == o || notify_ok,
+                        "{name}: {arch} {sys} {args:x?}: original {o}, rewritten {n}"
+                    );
+                    let must_route = matches!(o, Action::Errno(_))
+                        && syscalls::entry(arch, sys).is_some_and(|e| e.libseccomp)
+                        && !NEVER_NOTIFY.contains(&sys)
+                        && !rewritten.unrouted.iter().any(|u| u == sys)
+                        && !(o == Action::Errno(38) && kept_enosys.contains(sys));
+                    assert!(
+                        !must_route || n == Action::UserNotif,
+                        "{name}: {arch} {sys} {args:x?}: denied with {o} but not routed"
+                    );
+                }
+            }
+        }
+        assert!(probes > 10_000, "{name}: only {probes} probes");
+        rewritten
+    }
+
+    fn fixture(name: &str) -> String {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../profiles/tests/fixtures")
+            .join(name);
+        fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    #[test]
+    fn podmans_default_profile_is_routed_exactly_on_its_three_arches() {
+        let r = check("podman", &fixture("podman-default.json"));
+        // 32-bit arches compare low words only: podman's personality values cannot be
+        // complemented the same way on all three arches.
+        assert_eq!(r.unrouted, ["personality"]);
+        assert_eq!(r.profile["defaultAction"], "SCMP_ACT_ERRNO");
+        assert!(
+            r.profile.get("listenerPath").is_none(),
+            "the caller sets it"
+        );
+    }
+
+    #[test]
+    fn mobys_default_profile_is_routed_exactly() {
+        check("moby", &fixture("moby-default.json"));
+    }
+
+    #[test]
+    fn a_recorded_profile_with_argument_rules_is_routed_exactly() {
+        // What `rpod seccomp record` writes (docs/recorded-profiles.md): clone without
+        // namespace flags, clone3 answered ENOSYS, socket limited to families, ioctl and fcntl
+        // groups, the base's netlink-audit EINVAL.
+        let json = r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+            "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [
+              {"names": ["read", "write", "exit_group", "futex", "openat", "close", "mmap"],
+               "action": "SCMP_ACT_ALLOW"},
+              {"names": ["clone"], "action": "SCMP_ACT_ALLOW",
+               "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]},
+              {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+              {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+               "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]},
+              {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+               "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]},
+              {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22,
+               "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"},
+                        {"index": 2, "value": 9, "op": "SCMP_CMP_EQ"}]},
+              {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW",
+               "args": [{"index": 1, "value": 21505, "op": "SCMP_CMP_EQ"}]},
+              {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW",
+               "args": [{"index": 1, "value": 21523, "op": "SCMP_CMP_EQ"}]},
+              {"names": ["fcntl"], "action": "SCMP_ACT_ALLOW",
+               "args": [{"index": 1, "value": 4, "op": "SCMP_CMP_LE"}]},
+              {"names": ["prctl"], "action": "SCMP_ACT_ALLOW",
+               "args": [{"index": 0, "value": 15, "op": "SCMP_CMP_EQ"}]}
+            ]}"#;
+        let r = check("recorded", json);
+        assert!(r.unrouted.is_empty(), "{:?}", r.unrouted);
+        // clone3 stays ERRNO(ENOSYS): glibc calls it for every thread.
+        let rules = r.profile["syscalls"].as_array().unwrap();
+        assert!(rules.iter().any(|x| x["action"] == "SCMP_ACT_ERRNO"
+            && x["names"].as_array().unwrap().iter().any(|n| n == "clone3")));
+    }
+
+    #[test]
+    fn a_profile_that_denies_nothing_with_an_errno_is_left_alone() {
+        let json = r#"{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [{"names": ["acct"], "action": "SCMP_ACT_KILL_PROCESS"}]}"#;
+        assert!(rewrite(&as_runtime_section(json)).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_denylist_profile_routes_only_its_errno_rules() {
+        let json = r#"{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [{"names": ["acct", "swapon"], "action": "SCMP_ACT_ERRNO"},
+                         {"names": ["reboot"], "action": "SCMP_ACT_KILL_PROCESS"}]}"#;
+        check("denylist", json);
+    }
+
+    #[test]
+    fn a_profile_with_a_listener_of_its_own_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sc = serde_json::json!({"defaultAction": "SCMP_ACT_ERRNO",
+            "listenerPath": "/run/agent.sock",
+            "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+                         {"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}]});
+        let before = sc.clone();
+        route(&mut sc, dir.path(), dir.path(), &dir.path().join("cache")).unwrap();
+        assert_eq!(sc, before);
+        assert!(!dir.path().join(ORIGINAL).exists());
+    }
+
+    #[test]
+    fn a_listener_path_too_long_for_a_unix_socket_is_refused() {
+        let long = Path::new("/run").join("x".repeat(100)).join("a.sock");
+        assert!(matches!(
+            check_socket_path(&long),
+            Err(Error::ListenerPath { .. })
+        ));
+        assert!(check_socket_path(Path::new("/run/rpod/seccomp-listeners/abc.sock")).is_ok());
+    }
 }

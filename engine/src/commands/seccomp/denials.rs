@@ -25,11 +25,33 @@ pub fn run(
         eprintln!("nothing denied in {}", record.name);
         return Ok(ExitStatus::Success);
     }
-    println!("SYSCALL\tCOUNT\tACTION\tPID\tCOMMAND");
+    // The errno and the first call's arguments are known where the monitor answered the
+    // call itself (runc: rpod::denials::notify); the kernel's audit record has neither.
+    let with_args = report.denials.iter().any(|d| d.args.is_some());
+    println!(
+        "SYSCALL\tCOUNT\tACTION\tPID\tCOMMAND{}",
+        if with_args {
+            "\tFIRST CALL'S ARGUMENTS"
+        } else {
+            ""
+        }
+    );
     for d in &report.denials {
+        let action = match d.errno {
+            Some(e) => format!(
+                "{}({})",
+                d.action,
+                profiles::errno::name(u32::from(e)).map_or_else(|| e.to_string(), str::to_string)
+            ),
+            None => d.action.clone(),
+        };
+        let args = d.args.map_or_else(String::new, |a| {
+            let a: Vec<String> = a.iter().map(|x| format!("{x:#x}")).collect();
+            format!("\t{}", a.join(", "))
+        });
         println!(
-            "{}\t{}\t{}\t{}\t{}",
-            d.syscall, d.count, d.action, d.pid, d.comm
+            "{}\t{}\t{action}\t{}\t{}{args}",
+            d.syscall, d.count, d.pid, d.comm
         );
     }
     Ok(ExitStatus::Success)
