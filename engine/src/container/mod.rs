@@ -498,6 +498,17 @@ impl<'a> Container<'a> {
             // A filter that kills the runtime's own calls after it is installed fails with
             // "container process is already dead" (runc): say which calls, before starting.
             let runtime = runtimes.get(&req.runtime)?.name();
+            // Checked on the profile as given (before denials::prepare rewrites it for runc with a
+            // listener path of the container's own, which would make every check a new one); in
+            // complain mode nothing is denied, the runtime's calls included.
+            if !crate::denials::complains(&spec) {
+                crate::runtime::handoff::check_remembered(
+                    &store.runroot().join("handoff-checked"),
+                    runtime,
+                    &req.seccomp.profile,
+                    &spec,
+                )?;
+            }
             // Denials you can see: the log flag where the runtime takes it; complain mode.
             crate::denials::prepare(
                 &mut spec,
@@ -505,12 +516,6 @@ impl<'a> Container<'a> {
                 &p.dir,
                 &p.listener,
                 &store.runroot().join("seccomp-notify"),
-            )?;
-            crate::runtime::handoff::check_remembered(
-                &store.runroot().join("handoff-checked"),
-                runtime,
-                &req.seccomp.profile,
-                &spec,
             )?;
             bundle::write_bundle(&p.bundle, &spec)?;
             store.set_container_state(&id, ContainerState::Created)?;

@@ -132,6 +132,16 @@ pub fn prepare(
     Ok(())
 }
 
+/// Whether `spec` asks for complain mode ([`MODE_ANNOTATION`] `complain`; [`prepare`] refuses
+/// values it does not know).
+#[must_use]
+pub fn complains(spec: &Spec) -> bool {
+    spec.annotations()
+        .as_ref()
+        .and_then(|a| a.get(MODE_ANNOTATION))
+        .is_some_and(|m| m == "complain")
+}
+
 /// The file listing the syscalls the container's profile answers ENOSYS by a rule of its own
 /// ([`super::Report::enosys_on_purpose`]), one per line.
 const ENOSYS_ON_PURPOSE: &str = "seccomp-enosys";

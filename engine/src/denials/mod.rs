@@ -225,7 +225,7 @@ impl Report {
     }
 }
 
-pub use complain::{prepare, Delta, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
+pub use complain::{complains, prepare, Delta, DELTA, MODE_ANNOTATION, REPORT_ANNOTATION};
 
 /// Whether the container in `dir` reports denials (`io.rpod.seccomp.denials` not `off`, and a
 /// seccomp filter in force).
