@@ -297,9 +297,9 @@ impl Ord for ActionKey {
 /// `socket`. A profile that denies nothing with an errno is left alone.
 ///
 /// The rewrite of a profile is kept in `cache` (in the run root), named by the digest of the
-/// profile and rpod's version: it takes about 100 ms for podman's default profile, and a
-/// container start should not pay it each time. Written by temporary file and rename; an
-/// entry that does not read back is made again.
+/// profile and of this build of rpod ([`build_id`]): it takes about 100 ms for podman's
+/// default profile, and a container start should not pay it each time. Written by temporary
+/// file and rename; an entry that does not read back is made again.
 ///
 /// # Errors
 /// [`Error::ListenerPath`], [`Error::Route`], [`Error::Write`].
@@ -315,8 +315,7 @@ pub(super) fn route(sc: &mut Value, dir: &Path, socket: &Path, cache: &Path) -> 
     check_socket_path(socket)?;
     let listener = socket.to_string_lossy().into_owned();
     let text = serde_json::to_string(sc).map_err(Error::Spec)?;
-    let key =
-        crate::container::sha256_hex(format!("{}\n{text}", env!("CARGO_PKG_VERSION")).as_bytes());
+    let key = crate::container::sha256_hex(format!("{}\n{text}", build_id()).as_bytes());
     let cached = cache.join(key.trim_start_matches("sha256:"));
     let new = match fs::read(&cached)
         .ok()
@@ -351,6 +350,15 @@ pub(super) fn route(sc: &mut Value, dir: &Path, socket: &Path, cache: &Path) -> 
     new.profile["listenerPath"] = Value::String(listener);
     *sc = new.profile;
     Ok(())
+}
+
+/// This build of rpod: its version and its executable's size, modification time and inode, so
+/// a rebuilt rpod (whose rewrite may differ) never reads an earlier build's cache entries.
+fn build_id() -> String {
+    let exe = fs::metadata("/proc/self/exe")
+        .map(|m| format!("{} {}.{} {}", m.len(), m.mtime(), m.mtime_nsec(), m.ino()))
+        .unwrap_or_default();
+    format!("{} {exe}", env!("CARGO_PKG_VERSION"))
 }
 
 /// A cache entry: the rewrite, or `null` when the profile routes nothing.
