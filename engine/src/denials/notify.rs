@@ -302,8 +302,6 @@ impl Ord for ActionKey {
 /// # Errors
 /// [`Error::ListenerPath`], [`Error::Route`], [`Error::Write`].
 pub(super) fn route(sc: &mut Value, dir: &Path, bundle: &Path, cache: &Path) -> Result<(), Error> {
-    let path = socket_path(bundle)?;
-    let listener = path.to_string_lossy().into_owned();
     let text = serde_json::to_string(sc).map_err(Error::Spec)?;
     let key =
         crate::container::sha256_hex(format!("{}\n{text}", env!("CARGO_PKG_VERSION")).as_bytes());
@@ -331,6 +329,8 @@ pub(super) fn route(sc: &mut Value, dir: &Path, bundle: &Path, cache: &Path) -> 
     let Some(mut new) = new else {
         return Ok(());
     };
+    // Only a profile that routes something needs the listener (and a path short enough).
+    let listener = socket_path(bundle)?.to_string_lossy().into_owned();
     let kept = dir.join(ORIGINAL);
     fs::write(&kept, text).map_err(|source| Error::Write { path: kept, source })?;
     let unrouted = dir.join(UNROUTED);
