@@ -9,8 +9,8 @@
 //! 3. enforced: the same workload under B, under runc and under crun, answers the client the
 //!    same, `rpod exec` into it works, nothing is denied, it stops with the recorded exit code;
 //! 4. changed (nginx `sendfile on`, redis `appendonly`+`appendfsync always`, python's forked
-//!    pool): the denials are reported by name (`rpod seccomp denials CTR --format json`, and
-//!    the summary line of a foreground `rpod run`).
+//!    pool), under runc and under crun: the denials are reported by name (`rpod seccomp
+//!    denials CTR --format json`, and the summary line of a foreground `rpod run`).
 //!
 //! One test per workload, the four in parallel (a store each, the clients in the containers'
 //! own network namespaces: no port is shared). Each test runs every step and fails at the end
@@ -398,18 +398,26 @@ fn recorded_lint_clean_and_enforced(w: &Workload, steps: &mut Steps) -> Option<(
     Some((e, merged))
 }
 
-/// How the changed workloads run: under the recorded profile, and under crun where it is
-/// installed: runc 1.1.5 refuses SECCOMP_FILTER_FLAG_LOG, so the kernel does not log (and rpod
-/// cannot report) a call its filter answers with an errno (docs/denials.md).
-fn changed_run_options(profile: &Path) -> Vec<String> {
-    let mut o = vec![
+/// The runtimes the changed workloads run under: both report an errno denial (crun through
+/// the kernel's audit records, runc through the monitor's seccomp notifications,
+/// docs/denials.md). crun where installed (`crun_ready` was called on this thread by
+/// [`recorded_lint_clean_and_enforced`]).
+fn changed_runtimes() -> Vec<&'static str> {
+    let mut r = vec!["runc"];
+    if Path::new("/usr/bin/crun").is_file() {
+        r.push("crun");
+    }
+    r
+}
+
+/// How a changed workload runs: under the recorded profile, with `runtime`.
+fn changed_run_options(profile: &Path, runtime: &str) -> Vec<String> {
+    vec![
         "--security-opt".to_string(),
         format!("seccomp={}", profile.display()),
-    ];
-    if Path::new("/usr/bin/crun").is_file() {
-        o.extend(strings(&["--runtime", "crun"]));
-    }
-    o
+        "--runtime".to_string(),
+        runtime.to_string(),
+    ]
 }
 
 /// The changed workload's denials: non-empty, each a syscall the profile does not allow, and
@@ -430,7 +438,7 @@ fn check_denials(
     eprintln!("workloads: {ctr}: denied: {names:?}");
     steps.check(
         &format!(
-            "the changed workload's denials are reported by name{}",
+            "{ctr}: the changed workload's denials are reported by name{}",
             expect.map(|s| format!(" ({s})")).unwrap_or_default()
         ),
         d.and_then(|d| {
@@ -537,17 +545,20 @@ fn nginx_recorded_is_lint_clean_runs_under_runc_and_crun_and_sendfile_on_is_deni
     };
     let _guard = RemoveAll(&e);
     let changed = strings(&["nginx", "-c", "/w/nginx-sendfile.conf"]);
-    let seccomp = changed_run_options(&profile);
-    match start(&e, &w, "sendfile", &seccomp, &changed) {
-        Ok(pid) => {
-            // What the client sees is measured, not asserted: the point is that it is denied
-            // and said so.
-            let got = in_netns(pid, || http_get(8080).map(|(_, b)| b.len()));
-            eprintln!("workloads: nginx with sendfile on under the recorded profile served {got:?} of {} bytes", nginx_page().len());
-            let _ = stop(&e, "sendfile");
-            check_denials(&mut steps, &e, "sendfile", &profile, Some("sendfile"));
+    for runtime in changed_runtimes() {
+        let ctr = format!("sendfile-{runtime}");
+        let seccomp = changed_run_options(&profile, runtime);
+        match start(&e, &w, &ctr, &seccomp, &changed) {
+            Ok(pid) => {
+                // What the client sees is measured, not asserted: the point is that it is
+                // denied and said so.
+                let got = in_netns(pid, || http_get(8080).map(|(_, b)| b.len()));
+                eprintln!("workloads: nginx with sendfile on under the recorded profile ({runtime}) served {got:?} of {} bytes", nginx_page().len());
+                let _ = stop(&e, &ctr);
+                check_denials(&mut steps, &e, &ctr, &profile, Some("sendfile"));
+            }
+            Err(err) => steps.check(&format!("{ctr}: nginx with sendfile on starts"), Err(err)),
         }
-        Err(err) => steps.check("nginx with sendfile on starts", Err(err)),
     }
     steps.finish();
 }
@@ -647,32 +658,37 @@ fn redis_recorded_is_lint_clean_runs_under_runc_and_crun_and_appendfsync_is_deni
         "--daemonize",
         "no",
     ]);
-    let seccomp = changed_run_options(&profile);
-    match start(&e, &w, "aof", &seccomp, &changed) {
-        Ok(pid) => {
-            // Redis may refuse to start (no appendonlydir) or refuse writes: measured, once it
-            // answers or has exited.
-            let got = eventually("redis with appendonly to answer or exit", || {
-                if inspect(&e, "aof", "{{.State.Status}}") != "running" {
-                    return Some(Err("exited".to_string()));
-                }
-                in_netns(pid, || {
-                    let c = TcpStream::connect(("127.0.0.1", 6379)).map_err(|e| e.to_string())?;
-                    redis(&mut BufReader::new(c), &["SET", "k", "v"])
-                })
-                .ok()
-                .map(Ok)
-            });
-            eprintln!("workloads: redis with appendfsync always under the recorded profile: SET -> {got:?}; logs: {}", logs(&e, "aof"));
-            let _ = stop(&e, "aof");
-            check_denials(&mut steps, &e, "aof", &profile, None);
+    for runtime in changed_runtimes() {
+        let ctr = format!("aof-{runtime}");
+        let seccomp = changed_run_options(&profile, runtime);
+        match start(&e, &w, &ctr, &seccomp, &changed) {
+            Ok(pid) => {
+                // Redis may refuse to start (no appendonlydir) or refuse writes: measured,
+                // once it answers or has exited.
+                let got = eventually("redis with appendonly to answer or exit", || {
+                    if inspect(&e, &ctr, "{{.State.Status}}") != "running" {
+                        return Some(Err("exited".to_string()));
+                    }
+                    in_netns(pid, || {
+                        let c =
+                            TcpStream::connect(("127.0.0.1", 6379)).map_err(|e| e.to_string())?;
+                        redis(&mut BufReader::new(c), &["SET", "k", "v"])
+                    })
+                    .ok()
+                    .map(Ok)
+                });
+                eprintln!("workloads: redis with appendfsync always under the recorded profile ({runtime}): SET -> {got:?}; logs: {}", logs(&e, &ctr));
+                let _ = stop(&e, &ctr);
+                check_denials(&mut steps, &e, &ctr, &profile, None);
+            }
+            // It may also exit before its pid is read: what was denied is still to be
+            // reported.
+            Err(_) if inspect(&e, &ctr, "{{.State.Status}}") == "exited" => {
+                eprintln!("workloads: redis with appendfsync always under the recorded profile ({runtime}) exited at once; logs: {}", logs(&e, &ctr));
+                check_denials(&mut steps, &e, &ctr, &profile, None);
+            }
+            Err(err) => steps.check(&format!("{ctr}: redis with appendonly starts"), Err(err)),
         }
-        // It may also exit before its pid is read: what was denied is still to be reported.
-        Err(_) if inspect(&e, "aof", "{{.State.Status}}") == "exited" => {
-            eprintln!("workloads: redis with appendfsync always under the recorded profile exited at once; logs: {}", logs(&e, "aof"));
-            check_denials(&mut steps, &e, "aof", &profile, None);
-        }
-        Err(err) => steps.check("redis with appendonly starts", Err(err)),
     }
     steps.finish();
 }
@@ -715,42 +731,51 @@ fn python3_recorded_is_lint_clean_runs_under_runc_and_crun_and_a_forked_pool_is_
     };
     let _guard = RemoveAll(&e);
     // The changed workload in the foreground: `rpod run` itself says what was denied.
-    let mut args = strings(&["run", "--name", "pool"]);
-    args.extend(changed_run_options(&profile));
-    args.extend(strings(&[
-        "-v",
-        &volume(&files(), "/w"),
-        "python3",
-        "python3",
-    ]));
-    args.extend(strings(&["/w/server.py", "pool"]));
-    let o = e.rpod(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    eprintln!(
-        "workloads: python3 pool under the recorded profile: exit {}, stdout {:?}, stderr {:?}",
-        code(&o),
-        stdout(&o),
-        stderr(&o)
-    );
-    steps.check(
-        "the forked pool fails under the recording of a server that never forked",
-        if code(&o) != 0 {
-            Ok(())
-        } else {
-            Err(format!("exit 0: {}", stdout(&o)))
-        },
-    );
-    let names = check_denials(&mut steps, &e, "pool", &profile, None);
-    steps.check("rpod run's summary line names what was denied", {
-        let err = stderr(&o);
-        let missing: Vec<&String> = names.iter().filter(|n| !err.contains(n.as_str())).collect();
-        if names.is_empty() {
-            Err("nothing reported to look for".into())
-        } else if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("stderr does not name {missing:?}: {err:?}"))
-        }
-    });
+    for runtime in changed_runtimes() {
+        let ctr = format!("pool-{runtime}");
+        let mut args = strings(&["run", "--name", &ctr]);
+        args.extend(changed_run_options(&profile, runtime));
+        args.extend(strings(&[
+            "-v",
+            &volume(&files(), "/w"),
+            "python3",
+            "python3",
+        ]));
+        args.extend(strings(&["/w/server.py", "pool"]));
+        let o = e.rpod(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        eprintln!(
+            "workloads: python3 pool under the recorded profile ({runtime}): exit {}, stdout {:?}, stderr {:?}",
+            code(&o),
+            stdout(&o),
+            stderr(&o)
+        );
+        steps.check(
+            &format!(
+                "{ctr}: the forked pool fails under the recording of a server that never forked"
+            ),
+            if code(&o) != 0 {
+                Ok(())
+            } else {
+                Err(format!("exit 0: {}", stdout(&o)))
+            },
+        );
+        let names = check_denials(&mut steps, &e, &ctr, &profile, None);
+        steps.check(
+            &format!("{ctr}: rpod run's summary line names what was denied"),
+            {
+                let err = stderr(&o);
+                let missing: Vec<&String> =
+                    names.iter().filter(|n| !err.contains(n.as_str())).collect();
+                if names.is_empty() {
+                    Err("nothing reported to look for".into())
+                } else if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("stderr does not name {missing:?}: {err:?}"))
+                }
+            },
+        );
+    }
     steps.finish();
 }
 

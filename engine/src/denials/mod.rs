@@ -416,7 +416,8 @@ fn new_session() -> Result<u32, Error> {
 
 impl Collector {
     /// Opens the audit socket, gives the calling thread (the one that will start the runtime)
-    /// a new audit session, and starts reading records into `dir`/`denials.json`.
+    /// a new audit session, and starts reading records into `dir`/`denials.json` (an earlier
+    /// run's is removed).
     ///
     /// # Errors
     /// [`Error::Socket`], [`Error::Session`].
@@ -424,6 +425,9 @@ impl Collector {
         // Under runc the container cannot start without its listener ([`notify`]): made
         // first, and an error stops the start.
         let listener = notify::Listener::open(&dir, listener)?;
+        // The report is of this run: an earlier run's would stay when this one denies nothing
+        // (the file is written only when something was denied).
+        let _ = fs::remove_file(dir.join(FILE));
         let audit = (|| {
             let fd = socket(
                 AddressFamily::Netlink,

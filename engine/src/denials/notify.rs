@@ -312,8 +312,6 @@ pub(super) fn route(sc: &mut Value, dir: &Path, socket: &Path, cache: &Path) -> 
     if sc.get("listenerPath").is_some_and(|p| !p.is_null()) || has_notify {
         return Ok(());
     }
-    check_socket_path(socket)?;
-    let listener = socket.to_string_lossy().into_owned();
     let text = serde_json::to_string(sc).map_err(Error::Spec)?;
     let key = crate::container::sha256_hex(format!("{}\n{text}", build_id()).as_bytes());
     let cached = cache.join(key.trim_start_matches("sha256:"));
@@ -340,6 +338,9 @@ pub(super) fn route(sc: &mut Value, dir: &Path, socket: &Path, cache: &Path) -> 
     let Some(mut new) = new else {
         return Ok(());
     };
+    // Only a profile that routes something needs the listener (and a path short enough).
+    check_socket_path(socket)?;
+    let listener = socket.to_string_lossy().into_owned();
     let kept = dir.join(ORIGINAL);
     fs::write(&kept, text).map_err(|source| Error::Write { path: kept, source })?;
     let unrouted = dir.join(UNROUTED);

@@ -38,7 +38,7 @@ impl Env {
 
     /// [`Env::with`], in a temporary directory under `parent`.
     pub fn with_in(parent: &Path, extra: impl FnOnce(&Path)) -> Env {
-        let dir = tempfile::tempdir_in(parent).expect("tempdir");
+        let dir = short_tempdir_in(parent);
         let rootfs = dir.path().join("rootfs");
         rpod_tests::busybox_rootfs(&rootfs, "root:x:0:0:root:/root:/bin/sh\n", "root:x:0:\n");
         extra(&rootfs);
@@ -107,6 +107,17 @@ impl Drop for Env {
             }
         }
     }
+}
+
+/// A temporary directory under `parent` with a short name (`rXXXXXX`): a store's run root is
+/// `DIR/run`, and under runc the container's seccomp listener is
+/// `RUNROOT/seccomp-listeners/<32 hex>.sock`, which must fit a unix socket address (107 bytes,
+/// `denials::Error::ListenerPath`): short store paths keep well inside it.
+pub fn short_tempdir_in(parent: &Path) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("r")
+        .tempdir_in(parent)
+        .expect("tempdir")
 }
 
 pub fn code(o: &Output) -> i32 {

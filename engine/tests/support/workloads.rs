@@ -51,7 +51,7 @@ pub fn image_tar(name: &str) -> Option<PathBuf> {
 pub fn env_with(name: &str) -> Option<Env> {
     let tar = image_tar(name)?;
     let e = Env {
-        dir: tempfile::tempdir().expect("tempdir"),
+        dir: super::short_tempdir_in(&std::env::temp_dir()),
     };
     let o = e.rpod(&["import", tar.to_str().expect("utf8"), name]);
     assert!(
