@@ -252,6 +252,20 @@ impl Container<'_> {
         let denials = crate::denials::enabled(&self.paths.dir).then(|| {
             crate::denials::Collector::start(self.paths.dir.clone(), &self.paths.listener)
         });
+        // Under runc the runtime cannot start the container without the listener it was
+        // told to connect to (crate::denials::notify): say why here, not runc's "failed to
+        // connect with seccomp agent".
+        if let Some(Err(
+            e @ (crate::denials::Error::Listen { .. } | crate::denials::Error::ListenerPath { .. }),
+        )) = denials
+        {
+            if let Ok(log) = LogWriter::open(&m.log_path) {
+                log.note(&format!("rpod: error: {}", profiles::chain::one_line(&e)));
+            }
+            let _ = store.set_container_exited(&id, 125, SystemTime::now());
+            let _ = self.after_exit();
+            return Err(Error::Denials(e));
+        }
         let rt = self.runtime()?;
         let settings = &m.settings;
         let log = match settings.log_driver {

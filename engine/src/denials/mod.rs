@@ -82,7 +82,7 @@ pub enum Error {
     Spec(#[source] serde_json::Error),
     #[error("the seccomp listener path {} is longer than a unix socket address holds (107 bytes); use a shorter --runroot, or --runtime crun, or --annotation io.rpod.seccomp.denials=off", path.display())]
     ListenerPath { path: PathBuf },
-    #[error("cannot listen for the container's seccomp notifications on {}", path.display())]
+    #[error("cannot listen for the container's seccomp notifications on {} (it must be a socket rpod can make in a directory of root's that only root can write to; remove what is there, or run with --annotation io.rpod.seccomp.denials=off)", path.display())]
     Listen {
         path: PathBuf,
         #[source]
@@ -578,12 +578,7 @@ fn read_loop(
         }
         let first_listener = fds.len();
         if let Some(l) = &listener {
-            fds.push(PollFd::new(l.socket.as_fd(), PollFlags::POLLIN));
-            fds.extend(
-                l.fds
-                    .iter()
-                    .map(|f| PollFd::new(f.as_fd(), PollFlags::POLLIN)),
-            );
+            fds.extend(l.poll_fds().map(|f| PollFd::new(f, PollFlags::POLLIN)));
         }
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
@@ -593,30 +588,9 @@ fn read_loop(
         drop(fds);
         let woken = ready[0].is_some_and(|r| !r.is_empty());
         if let Some(l) = &mut listener {
-            // Notifications first (a process waits on each), then connections, then fds
-            // whose processes are all gone.
-            let mut gone = Vec::new();
-            for (i, r) in ready[first_listener + 1..].iter().enumerate() {
-                let r = r.unwrap_or(PollFlags::empty());
-                if r.contains(PollFlags::POLLIN) {
-                    match l.answer(i) {
-                        notify::Answer::Answered(n) => {
-                            counts.add_notified(&n);
-                            dirty = true;
-                        }
-                        notify::Answer::Gone => {}
-                    }
-                } else if r
-                    .intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL)
-                {
-                    gone.push(i);
-                }
-            }
-            for i in gone.into_iter().rev() {
-                l.fds.remove(i);
-            }
-            if ready[first_listener].is_some_and(|r| r.contains(PollFlags::POLLIN)) {
-                l.accept();
+            for n in l.on_ready(&ready[first_listener..]) {
+                counts.add_notified(&n);
+                dirty = true;
             }
         }
         if stop_at.is_none() && woken && audit.is_none() {
