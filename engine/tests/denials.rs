@@ -20,6 +20,21 @@ use profiles::{syscalls, Arch};
 use serde_json::{json, Value};
 use support::{stderr, stdout, Env, RemoveAll};
 
+/// The tests `$runc` and `$crun`: `$f` under each runtime.
+macro_rules! both_runtimes {
+    ($f:ident, $runc:ident, $crun:ident) => {
+        #[test]
+        fn $runc() {
+            $f("runc");
+        }
+
+        #[test]
+        fn $crun() {
+            $f("crun");
+        }
+    };
+}
+
 /// Every syscall libseccomp knows on x86_64 allowed except `sync`, whose calls get `deny`;
 /// the default action is `deny` too.
 fn all_but_sync(deny: &str) -> String {
@@ -161,15 +176,11 @@ fn a_denied_syscall_is_reported_by_name_count_and_process(runtime: &str) {
     );
 }
 
-#[test]
-fn a_denied_syscall_is_reported_by_name_count_and_process_runc() {
-    a_denied_syscall_is_reported_by_name_count_and_process("runc");
-}
-
-#[test]
-fn a_denied_syscall_is_reported_by_name_count_and_process_crun() {
-    a_denied_syscall_is_reported_by_name_count_and_process("crun");
-}
+both_runtimes!(
+    a_denied_syscall_is_reported_by_name_count_and_process,
+    a_denied_syscall_is_reported_by_name_count_and_process_runc,
+    a_denied_syscall_is_reported_by_name_count_and_process_crun
+);
 
 fn nothing_is_reported_when_nothing_is_denied(runtime: &str) {
     if !ready(runtime) {
@@ -198,15 +209,11 @@ fn nothing_is_reported_when_nothing_is_denied(runtime: &str) {
     assert!(stderr(&env.rpod(&["seccomp", "denials", "q"])).contains("nothing denied in q"));
 }
 
-#[test]
-fn nothing_is_reported_when_nothing_is_denied_runc() {
-    nothing_is_reported_when_nothing_is_denied("runc");
-}
-
-#[test]
-fn nothing_is_reported_when_nothing_is_denied_crun() {
-    nothing_is_reported_when_nothing_is_denied("crun");
-}
+both_runtimes!(
+    nothing_is_reported_when_nothing_is_denied,
+    nothing_is_reported_when_nothing_is_denied_runc,
+    nothing_is_reported_when_nothing_is_denied_crun
+);
 
 fn complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean(runtime: &str) {
     if !ready(runtime) {
@@ -297,15 +304,11 @@ fn complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean(ru
     assert!(denials_json(&env, "m").is_empty());
 }
 
-#[test]
-fn complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean_runc() {
-    complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean("runc");
-}
-
-#[test]
-fn complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean_crun() {
-    complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean("crun");
-}
+both_runtimes!(
+    complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean,
+    complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean_runc,
+    complain_mode_runs_the_workload_and_its_delta_makes_the_enforced_run_clean_crun
+);
 
 #[test]
 fn an_unknown_seccomp_mode_is_refused() {
@@ -529,15 +532,11 @@ fn a_denied_call_gets_the_profiles_errno_and_is_reported_with_it(runtime: &str) 
     }
 }
 
-#[test]
-fn a_denied_call_gets_the_profiles_errno_and_is_reported_with_it_runc() {
-    a_denied_call_gets_the_profiles_errno_and_is_reported_with_it("runc");
-}
-
-#[test]
-fn a_denied_call_gets_the_profiles_errno_and_is_reported_with_it_crun() {
-    a_denied_call_gets_the_profiles_errno_and_is_reported_with_it("crun");
-}
+both_runtimes!(
+    a_denied_call_gets_the_profiles_errno_and_is_reported_with_it,
+    a_denied_call_gets_the_profiles_errno_and_is_reported_with_it_runc,
+    a_denied_call_gets_the_profiles_errno_and_is_reported_with_it_crun
+);
 
 /// Under runc each `runc exec` installs a filter of its own, whose notifications reach the
 /// same monitor. (Under crun an exec'd process is outside the container's audit session:
@@ -665,15 +664,11 @@ fn a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow(runtim
     }
 }
 
-#[test]
-fn a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow_runc() {
-    a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow("runc");
-}
-
-#[test]
-fn a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow_crun() {
-    a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow("crun");
-}
+both_runtimes!(
+    a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow,
+    a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow_runc,
+    a_conditional_rule_denies_and_reports_only_the_calls_it_does_not_allow_crun
+);
 
 fn a_denial_of_the_default_profile_is_reported(runtime: &str) {
     if !ready(runtime) {
@@ -709,15 +704,11 @@ fn a_denial_of_the_default_profile_is_reported(runtime: &str) {
     }
 }
 
-#[test]
-fn a_denial_of_the_default_profile_is_reported_runc() {
-    a_denial_of_the_default_profile_is_reported("runc");
-}
-
-#[test]
-fn a_denial_of_the_default_profile_is_reported_crun() {
-    a_denial_of_the_default_profile_is_reported("crun");
-}
+both_runtimes!(
+    a_denial_of_the_default_profile_is_reported,
+    a_denial_of_the_default_profile_is_reported_runc,
+    a_denial_of_the_default_profile_is_reported_crun
+);
 
 /// Under runc the monitor listens on `RUNROOT/seccomp-listeners/<32 hex>.sock`, which must
 /// fit a unix socket address (107 bytes): a longer one stops the run before anything starts
@@ -851,12 +842,8 @@ fn a_restarted_container_reports_the_denials_of_its_last_run(runtime: &str) {
     );
 }
 
-#[test]
-fn a_restarted_container_reports_the_denials_of_its_last_run_runc() {
-    a_restarted_container_reports_the_denials_of_its_last_run("runc");
-}
-
-#[test]
-fn a_restarted_container_reports_the_denials_of_its_last_run_crun() {
-    a_restarted_container_reports_the_denials_of_its_last_run("crun");
-}
+both_runtimes!(
+    a_restarted_container_reports_the_denials_of_its_last_run,
+    a_restarted_container_reports_the_denials_of_its_last_run_runc,
+    a_restarted_container_reports_the_denials_of_its_last_run_crun
+);
