@@ -96,6 +96,13 @@ pub enum CompileError {
     },
 }
 
+/// The arch libseccomp calls `a`: the inverse of the mapping below (a seccomp notification
+/// names its arch so).
+#[must_use]
+pub fn arch_from_scmp(a: ScmpArch) -> Option<Arch> {
+    Arch::ALL.iter().copied().find(|&x| scmp_arch(x) == a)
+}
+
 pub(crate) fn scmp_arch(a: Arch) -> ScmpArch {
     match a {
         Arch::X86_64 => ScmpArch::X8664,
@@ -530,6 +537,13 @@ fn read_back(file: &mut std::fs::File) -> Result<Vec<u8>, CompileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_arch_maps_to_libseccomp_and_back() {
+        for &a in Arch::ALL {
+            assert_eq!(arch_from_scmp(scmp_arch(a)), Some(a), "{a}");
+        }
+    }
     use crate::bpf::{emulator, SeccompData};
     use crate::load;
     use crate::resolve::Context;

@@ -56,19 +56,7 @@ pub fn prepare(
     listener: &Path,
     cache: &Path,
 ) -> Result<(), Error> {
-    let mode = spec
-        .annotations()
-        .as_ref()
-        .and_then(|a| a.get(MODE_ANNOTATION).cloned());
-    let complain = match mode.as_deref() {
-        None | Some("enforce") => false,
-        Some("complain") => true,
-        Some(other) => {
-            return Err(Error::Mode {
-                value: other.to_string(),
-            })
-        }
-    };
+    let complain = mode(spec)?;
     let report = match spec
         .annotations()
         .as_ref()
@@ -132,22 +120,34 @@ pub fn prepare(
     Ok(())
 }
 
-/// Whether `spec` asks for complain mode ([`MODE_ANNOTATION`] `complain`; [`prepare`] refuses
-/// values it does not know).
+/// Whether `spec` asks for complain mode ([`MODE_ANNOTATION`] `complain`).
 #[must_use]
 pub fn complains(spec: &Spec) -> bool {
-    spec.annotations()
+    mode(spec).unwrap_or(false)
+}
+
+/// [`MODE_ANNOTATION`]: true for `complain`, false for `enforce` or none.
+///
+/// # Errors
+/// [`Error::Mode`] for another value.
+fn mode(spec: &Spec) -> Result<bool, Error> {
+    match spec
+        .annotations()
         .as_ref()
         .and_then(|a| a.get(MODE_ANNOTATION))
-        .is_some_and(|m| m == "complain")
+        .map(String::as_str)
+    {
+        None | Some("enforce") => Ok(false),
+        Some("complain") => Ok(true),
+        Some(other) => Err(Error::Mode {
+            value: other.to_string(),
+        }),
+    }
 }
 
 /// The file listing the syscalls the container's profile answers ENOSYS by a rule of its own
 /// ([`super::Report::enosys_on_purpose`]), one per line.
 const ENOSYS_ON_PURPOSE: &str = "seccomp-enosys";
-
-/// ENOSYS (asm-generic, x86_64 and aarch64).
-const ENOSYS: u32 = 38;
 
 /// Writes [`ENOSYS_ON_PURPOSE`] for `spec`'s profile (before complain mode rewrites it): the
 /// names of unconditional rules whose action is ERRNO(ENOSYS).
@@ -157,7 +157,7 @@ fn write_enosys_on_purpose(spec: &Spec, dir: &Path) -> Result<(), Error> {
     if let Some(sc) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
         for r in sc.syscalls().iter().flatten() {
             if r.action() == LinuxSeccompAction::ScmpActErrno
-                && r.errno_ret() == Some(ENOSYS)
+                && r.errno_ret() == Some(u32::from(super::ENOSYS))
                 && r.args().as_ref().is_none_or(Vec::is_empty)
             {
                 names.extend(r.names().iter().cloned());

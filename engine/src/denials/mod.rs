@@ -292,6 +292,10 @@ type Key = (u32, u32, u32, u32); // pid, arch, nr, action and its data (the errn
 
 const ERRNO: &str = "SCMP_ACT_ERRNO";
 
+/// ENOSYS (asm-generic, x86_64 and aarch64): "not implemented here", which C libraries take as
+/// "fall back" ([`Report::enosys_on_purpose`], [`notify`]'s kept rules).
+const ENOSYS: u16 = 38;
+
 /// Distinct (pid, syscall, result) entries kept; past it, calls are counted under pid 0 and
 /// comm `(other)`, so a container of many short-lived processes that are each denied
 /// something cannot grow the monitor's memory or `denials.json` without bound.

@@ -69,7 +69,7 @@ use profiles::{syscalls, Arch};
 use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
 use serde_json::Value;
 
-use super::Error;
+use super::{Error, ENOSYS};
 
 /// The directory of the listener sockets in the run root (created 0700): one
 /// `<first 32 hex digits of the id>.sock` per container (`container::Paths::listener`).
@@ -79,8 +79,6 @@ pub const LISTENERS: &str = "seccomp-listeners";
 pub const ORIGINAL: &str = "seccomp-notify-original.json";
 /// The syscalls [`Rewritten::unrouted`] names, one per line, in the container's directory.
 pub const UNROUTED: &str = "seccomp-unrouted";
-/// ENOSYS (asm-generic, x86_64 and aarch64).
-const ENOSYS: u16 = 38;
 /// The longest path a unix socket address holds (`sun_path` is 108 bytes with the NUL).
 const MAX_SOCKET_PATH: usize = 107;
 /// Connections kept waiting for their message, at most.
@@ -641,7 +639,7 @@ impl Listener {
             // makes the kernel answer it, and the filter's later calls, ENOSYS: still denied.
             Err(_) => return Answer::Broken,
         };
-        let arch = arch_of(req.data.arch);
+        let arch = profiles::compile::arch_from_scmp(req.data.arch);
         let nr = u32::try_from(req.data.syscall.as_raw_syscall()).unwrap_or(u32::MAX);
         let args = req.data.args;
         let dir = self.dir.clone();
@@ -687,18 +685,6 @@ impl Drop for Listener {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
     }
-}
-
-fn arch_of(a: libseccomp::ScmpArch) -> Option<Arch> {
-    use libseccomp::ScmpArch as S;
-    Some(match a {
-        S::X8664 => Arch::X86_64,
-        S::X86 => Arch::X86,
-        S::X32 => Arch::X32,
-        S::Aarch64 => Arch::Aarch64,
-        S::Arm => Arch::Arm,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
