@@ -5,7 +5,9 @@
 //!    modules (and, inside each module folder, its sibling files) and whose edges are the
 //!    paths a module names (`crate::x`, `super::x`) has no cycle. A child using its parent
 //!    (`super::` from `container/monitor.rs` into `container/mod.rs`) is not an edge: the
-//!    parent owns the child.
+//!    parent owns the child. The same holds between top-level modules, a folder counting as one
+//!    module: `denials/notify.rs` naming `container` while `container` names `denials` is a
+//!    cycle.
 //! 2. Library code never prints: no `print!`, `println!`, `eprint!`, `eprintln!` or `dbg!`
 //!    outside tests. The binary (`engine/src/main.rs`, `cli/`, `commands/`) prints.
 //!
@@ -66,6 +68,23 @@ pub fn check(root: &Path) -> anyhow::Result<()> {
         }
         for cycle in cycles(&edges) {
             problems.push(format!("{name}: import cycle {}", cycle.join(" -> ")));
+        }
+        // A module folder is one module to the rest of the crate: `denials/notify` naming
+        // `container` is `denials` naming it, so the same check runs on the top-level graph.
+        let top = |n: &str| n.split('/').next().unwrap_or(n).to_string();
+        let mut top_edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (from, targets) in &edges {
+            for t in targets {
+                if top(from) != top(t) && top(t) != "crate" {
+                    top_edges.entry(top(from)).or_default().insert(top(t));
+                }
+            }
+        }
+        for cycle in cycles(&top_edges) {
+            problems.push(format!(
+                "{name}: import cycle between top-level modules {}",
+                cycle.join(" -> ")
+            ));
         }
         eprintln!(
             "layers: {name}: {} modules, {} edges",

@@ -350,8 +350,8 @@ pub(super) fn route(sc: &mut Value, dir: &Path, socket: &Path, cache: &Path) -> 
         return Ok(());
     }
     let text = serde_json::to_string(sc).map_err(Error::Spec)?;
-    let key = crate::container::sha256_hex(format!("{}\n{text}", build_id()).as_bytes());
-    let cached = cache.join(key.trim_start_matches("sha256:"));
+    let key = crate::storage::Digest::of_bytes(format!("{}\n{text}", build_id()).as_bytes());
+    let cached = cache.join(key.hex());
     let new = match fs::read(&cached)
         .ok()
         .and_then(|b| serde_json::from_slice::<Cached>(&b).ok())
